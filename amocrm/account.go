@@ -1,0 +1,109 @@
+package amocrm
+
+import "context"
+
+// AccountService reads the account the Client is connected to.
+type AccountService service
+
+// Account is an amoCRM account (api.md §8.1).
+type Account struct {
+	ID                      int64     `json:"id"`
+	Name                    string    `json:"name"`
+	Subdomain               string    `json:"subdomain"`
+	CreatedAt               Timestamp `json:"created_at"`
+	CreatedBy               int64     `json:"created_by"`
+	UpdatedAt               Timestamp `json:"updated_at"`
+	UpdatedBy               int64     `json:"updated_by"`
+	CurrentUserID           int64     `json:"current_user_id"`
+	Country                 string    `json:"country"`
+	Currency                string    `json:"currency"`
+	CurrencySymbol          string    `json:"currency_symbol"`
+	CustomersMode           string    `json:"customers_mode"`
+	IsUnsortedOn            bool      `json:"is_unsorted_on"`
+	IsLossReasonEnabled     bool      `json:"is_loss_reason_enabled"`
+	IsHelpbotEnabled        bool      `json:"is_helpbot_enabled"`
+	IsTechnicalAccount      bool      `json:"is_technical_account"`
+	ContactNameDisplayOrder int       `json:"contact_name_display_order"`
+
+	// Filled only when asked for with the matching AccountWith value.
+	AmojoID            string `json:"amojo_id"`
+	UUID               string `json:"uuid"`
+	Version            int    `json:"version"`
+	IsAPIFilterEnabled bool   `json:"is_api_filter_enabled"`
+	DriveURL           string `json:"drive_url"`
+
+	Embedded AccountEmbedded `json:"_embedded"`
+}
+
+// AccountEmbedded holds the parts of an account that come under _embedded.
+type AccountEmbedded struct {
+	AmojoRights *struct {
+		CanDirect       bool `json:"can_direct"`
+		CanCreateGroups bool `json:"can_create_groups"`
+	} `json:"amojo_rights"`
+	UsersGroups      []UsersGroup      `json:"users_groups"`
+	TaskTypes        []TaskType        `json:"task_types"`
+	DatetimeSettings *DatetimeSettings `json:"datetime_settings"`
+}
+
+// UsersGroup is a group of the account's users.
+type UsersGroup struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	UUID string `json:"uuid"`
+}
+
+// TaskType is a kind of task, such as 1 FOLLOW_UP or 2 MEETING.
+type TaskType struct {
+	ID     int64  `json:"id"`
+	Name   string `json:"name"`
+	Color  string `json:"color"`
+	IconID int64  `json:"icon_id"`
+	Code   string `json:"code"`
+}
+
+// DatetimeSettings are the account's date and time formats and time zone.
+type DatetimeSettings struct {
+	DatePattern      string `json:"date_pattern"`
+	ShortDatePattern string `json:"short_date_pattern"`
+	ShortTimePattern string `json:"short_time_pattern"`
+	DateFormat       string `json:"date_format"`
+	TimeFormat       string `json:"time_format"`
+	Timezone         string `json:"timezone"`
+	TimezoneOffset   string `json:"timezone_offset"`
+}
+
+// AccountWith names extra data for AccountService.Get.
+type AccountWith string
+
+// Values for AccountService.Get.
+const (
+	AccountWithAmojoID            AccountWith = "amojo_id"
+	AccountWithUUID               AccountWith = "uuid"
+	AccountWithAmojoRights        AccountWith = "amojo_rights"
+	AccountWithUsersGroups        AccountWith = "users_groups"
+	AccountWithTaskTypes          AccountWith = "task_types"
+	AccountWithVersion            AccountWith = "version"
+	AccountWithDatetimeSettings   AccountWith = "datetime_settings"
+	AccountWithEntityNames        AccountWith = "entity_names"
+	AccountWithInvoicesSettings   AccountWith = "invoices_settings"
+	AccountWithIsAPIFilterEnabled AccountWith = "is_api_filter_enabled"
+	AccountWithDriveURL           AccountWith = "drive_url"
+)
+
+// Get returns the account, with the extra data named in with.
+//
+// API docs: GET /api/v4/account, https://www.amocrm.ru/developers/content/crm_platform/account-info
+func (s *AccountService) Get(ctx context.Context, with ...AccountWith) (*Account, error) {
+	q := query{}
+	names := make([]string, len(with))
+	for i, w := range with {
+		names[i] = string(w)
+	}
+	q.with(names)
+	var a Account
+	if err := s.client.getOne(ctx, "api/v4/account", q.values(), &a); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}

@@ -1,0 +1,224 @@
+package amocrm
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Client talks to the REST API v4 of one amoCRM or Kommo account. It is safe for concurrent use.
+// Create it with New; reach the API through its services, such as Client.Leads.
+type Client struct {
+	domain    string
+	baseURL   *url.URL // ends in "/"
+	hc        *http.Client
+	userAgent string
+	logger    *slog.Logger
+
+	common service
+
+	// Account reads the account: GET /api/v4/account.
+	Account *AccountService
+}
+
+// service is what every resource service shares: the Client it belongs to.
+type service struct{ client *Client }
+
+// New returns a Client for the account host domain ("acme.amocrm.ru", "acme.kommo.com",
+// "acme.amocrm.com"). domain is checked with ParseDomain. Credentials are required: WithTokenSource
+// or WithAccessToken.
+func New(domain string, opts ...Option) (*Client, error) {
+	host, err := ParseDomain(domain)
+	if err != nil {
+		return nil, err
+	}
+	o := defaultOptions()
+	for _, opt := range opts {
+		if opt == nil {
+			return nil, errors.New("amocrm: nil Option")
+		}
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	if o.tokenSource == nil {
+		return nil, errors.New("amocrm: no credentials: use WithTokenSource or WithAccessToken")
+	}
+	base := o.baseURL
+	if base == nil {
+		base = &url.URL{Scheme: "https", Host: host, Path: "/"}
+	}
+	if o.limiter == nil {
+		o.limiter = NewLimiter()
+	}
+	outer := &http.Client{Timeout: o.timeout}
+	var transport http.RoundTripper = cleanhttp.DefaultPooledTransport()
+	if o.httpClient != nil {
+		if o.httpClient.Transport != nil {
+			transport = o.httpClient.Transport
+		}
+		if o.httpClient.Timeout > 0 && o.timeout == DefaultTimeout {
+			outer.Timeout = o.httpClient.Timeout
+		}
+	}
+	transport = &sentTransport{base: transport}
+	transport = &limitTransport{base: transport, limiter: o.limiter}
+	transport = &authTransport{base: transport, source: o.tokenSource}
+	// The innermost client never follows redirects: a redirect could lead the token to another host.
+	inner := &http.Client{Transport: transport, CheckRedirect: noRedirects}
+	outer.Transport = &methodSwitch{
+		safe:   &retryablehttp.RoundTripper{Client: newRetryClient(inner, o.retry, true, o.logger)},
+		unsafe: &retryablehttp.RoundTripper{Client: newRetryClient(inner, o.retry, false, o.logger)},
+	}
+	outer.CheckRedirect = noRedirects
+
+	c := &Client{domain: host, baseURL: base, hc: outer, userAgent: o.userAgent, logger: o.logger}
+	c.common.client = c
+	c.Account = (*AccountService)(&c.common)
+	return c, nil
+}
+
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// Domain returns the account host the Client was made for.
+func (c *Client) Domain() string { return c.domain }
+
+// BaseURL returns the URL requests go to: https://{domain}/ or the one given to WithBaseURL.
+func (c *Client) BaseURL() string { return c.baseURL.String() }
+
+// newRequest builds a request for path, relative to the base URL ("api/v4/leads"). body, when not
+// nil, is sent as JSON.
+func (c *Client) newRequest(ctx context.Context, method, path string, q url.Values, body any) (*http.Request, error) {
+	if strings.HasPrefix(path, "/") || strings.Contains(path, "://") {
+		return nil, fmt.Errorf("amocrm: path %q must be relative to the base URL", path)
+	}
+	for _, seg := range strings.Split(path, "/") {
+		if seg == ".." || seg == "." {
+			return nil, fmt.Errorf("amocrm: path %q has a dot segment", path)
+		}
+	}
+	u, err := c.baseURL.Parse(path)
+	if err != nil {
+		return nil, fmt.Errorf("amocrm: path %q: %w", path, err)
+	}
+	if len(q) > 0 {
+		u.RawQuery = q.Encode()
+	}
+	return c.newRequestURL(ctx, method, u, body)
+}
+
+func (c *Client) newRequestURL(ctx context.Context, method string, u *url.URL, body any) (*http.Request, error) {
+	var r io.Reader
+	if body != nil {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(body); err != nil {
+			return nil, fmt.Errorf("amocrm: encoding the request to %s: %w", u.Path, err)
+		}
+		r = &buf
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), r)
+	if err != nil {
+		return nil, fmt.Errorf("amocrm: %w", err)
+	}
+	req.Header.Set("Accept", "application/hal+json, application/json;q=0.9, */*;q=0.1")
+	req.Header.Set("User-Agent", c.userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
+}
+
+// do sends req and decodes a successful JSON answer into out (which may be nil). It reports
+// whether amoCRM answered 204 No Content, which is success with no body. Any status of 300 or more
+// is an *Error.
+func (c *Client) do(req *http.Request, out any) (noContent bool, err error) {
+	start := time.Now()
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		if ctxErr := req.Context().Err(); ctxErr != nil {
+			return false, ctxErr
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error would repeat the URL unmasked
+		}
+		c.log(req, slog.LevelWarn, "amocrm: request failed", slog.String("error", err.Error()))
+		return false, fmt.Errorf("amocrm: %s %s: %w", req.Method, sanitizeURL(req.URL), err)
+	}
+	defer func() {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+		resp.Body.Close()
+	}()
+	c.log(req, slog.LevelDebug, "amocrm: request", slog.Int("status", resp.StatusCode), slog.Duration("took", time.Since(start)))
+	switch {
+	case resp.StatusCode == http.StatusNoContent:
+		return true, nil
+	case resp.StatusCode >= 300:
+		e := newError(resp, req.Method, req.URL)
+		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusForbidden {
+			c.log(req, slog.LevelWarn, "amocrm: error answer", slog.Int("status", resp.StatusCode), slog.String("request_id", e.RequestID))
+		}
+		return false, e
+	}
+	if out == nil {
+		return false, nil
+	}
+	dec := json.NewDecoder(resp.Body)
+	dec.UseNumber()
+	if err := dec.Decode(out); err != nil {
+		if errors.Is(err, io.EOF) {
+			return false, nil // an empty 200 body
+		}
+		return false, fmt.Errorf("amocrm: %s %s: decoding the answer: %w", req.Method, sanitizeURL(req.URL), err)
+	}
+	return false, nil
+}
+
+func (c *Client) log(req *http.Request, level slog.Level, msg string, attrs ...slog.Attr) {
+	if c.logger == nil {
+		return
+	}
+	attrs = append([]slog.Attr{slog.String("method", req.Method), slog.String("url", sanitizeURL(req.URL))}, attrs...)
+	c.logger.LogAttrs(req.Context(), level, msg, attrs...)
+}
+
+// get fetches path into out and reports a 204.
+func (c *Client) get(ctx context.Context, path string, q url.Values, out any) (noContent bool, err error) {
+	req, err := c.newRequest(ctx, http.MethodGet, path, q, nil)
+	if err != nil {
+		return false, err
+	}
+	return c.do(req, out)
+}
+
+// send writes body to path with method and decodes the answer into out.
+func (c *Client) send(ctx context.Context, method, path string, body, out any) (noContent bool, err error) {
+	req, err := c.newRequest(ctx, method, path, nil, body)
+	if err != nil {
+		return false, err
+	}
+	return c.do(req, out)
+}
+
+// getOne fetches a single entity; a 204 is ErrNotFound.
+func (c *Client) getOne(ctx context.Context, path string, q url.Values, out any) error {
+	noContent, err := c.get(ctx, path, q, out)
+	if err == nil && noContent {
+		u, _ := c.baseURL.Parse(path)
+		return &Error{StatusCode: http.StatusNoContent, Detail: "no such entity", Method: http.MethodGet, URL: sanitizeURL(u)}
+	}
+	return err
+}

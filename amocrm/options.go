@@ -1,0 +1,223 @@
+package amocrm
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/time/rate"
+)
+
+// Defaults of a new Client.
+const (
+	// DefaultRate is amoCRM's documented limit: 7 requests a second (api.md §3.1).
+	DefaultRate = 7
+	// DefaultBurst lets a few requests go at once after a quiet spell while staying under the limit.
+	DefaultBurst = 3
+	// DefaultTimeout bounds one call, all of its attempts and waits included.
+	DefaultTimeout = 60 * time.Second
+	// DefaultUserAgent identifies the library to amoCRM.
+	DefaultUserAgent = "amokit (+https://github.com/amokit/amokit)"
+)
+
+// Option configures a Client. Options check their input: New returns the first problem.
+type Option func(*options) error
+
+// options is what the Options write; New turns it into a Client.
+type options struct {
+	baseURL     *url.URL
+	httpClient  *http.Client
+	tokenSource oauth2.TokenSource
+	userAgent   string
+	logger      *slog.Logger
+	limiter     *rate.Limiter
+	retry       RetryPolicy
+	timeout     time.Duration
+}
+
+func defaultOptions() options {
+	return options{
+		userAgent: DefaultUserAgent,
+		retry:     DefaultRetryPolicy(),
+		timeout:   DefaultTimeout,
+	}
+}
+
+// WithBaseURL sends every request to base instead of https://{domain}/: a fake such as
+// amocrmtest, a proxy or a test server. The API is reached under base's path, so
+// "http://127.0.0.1:8080/amo/" serves leads at /amo/api/v4/leads. This is the only way to point a
+// Client at a host that is not the account's own.
+func WithBaseURL(base string) Option {
+	return func(o *options) error {
+		u, err := url.Parse(base)
+		if err != nil {
+			return fmt.Errorf("amocrm: WithBaseURL: %w", err)
+		}
+		if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+			return fmt.Errorf("amocrm: WithBaseURL: %q is not an absolute http(s) URL", base)
+		}
+		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("amocrm: WithBaseURL: %q must not carry user info, a query or a fragment", sanitizeURL(u))
+		}
+		if !strings.HasSuffix(u.Path, "/") {
+			u.Path += "/"
+			u.RawPath = ""
+		}
+		o.baseURL = u
+		return nil
+	}
+}
+
+// WithHTTPClient makes requests through a copy of hc: its Transport becomes the bottom of the
+// client's transport stack and its Timeout is kept unless WithTimeout is given. hc is not modified.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(o *options) error {
+		if hc == nil {
+			return errors.New("amocrm: WithHTTPClient: nil client")
+		}
+		c := *hc
+		o.httpClient = &c
+		return nil
+	}
+}
+
+// WithTokenSource authenticates every attempt of every request with a token from ts. A source
+// that also implements Refresher gets one forced refresh when amoCRM answers 401. The oauth
+// package's token source is the usual choice.
+func WithTokenSource(ts oauth2.TokenSource) Option {
+	return func(o *options) error {
+		if ts == nil {
+			return errors.New("amocrm: WithTokenSource: nil token source")
+		}
+		o.tokenSource = ts
+		return nil
+	}
+}
+
+// WithAccessToken authenticates with a fixed token, such as a private integration's long-lived
+// token (api.md §1.5). It is never refreshed.
+func WithAccessToken(token string) Option {
+	return func(o *options) error {
+		token = strings.TrimSpace(token)
+		if token == "" {
+			return errors.New("amocrm: WithAccessToken: empty token")
+		}
+		if strings.ContainsAny(token, " \r\n\t") {
+			return errors.New("amocrm: WithAccessToken: the token contains white space")
+		}
+		o.tokenSource = oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token, TokenType: "Bearer"})
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent header; the library's name is appended in parentheses.
+func WithUserAgent(ua string) Option {
+	return func(o *options) error {
+		ua = strings.TrimSpace(ua)
+		if ua == "" || strings.ContainsAny(ua, "\r\n") {
+			return errors.New("amocrm: WithUserAgent: empty or multi-line user agent")
+		}
+		o.userAgent = ua + " (" + DefaultUserAgent + ")"
+		return nil
+	}
+}
+
+// WithLogger logs requests, retries and failures at Debug and Warn levels. The client is silent
+// without it. Tokens, secrets and bodies are never logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return errors.New("amocrm: WithLogger: nil logger")
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+// WithRateLimit paces requests to rps a second with bursts of up to burst requests. Every attempt,
+// retries included, waits its turn. The default is DefaultRate with DefaultBurst.
+func WithRateLimit(rps float64, burst int) Option {
+	return func(o *options) error {
+		if rps <= 0 || burst < 1 {
+			return fmt.Errorf("amocrm: WithRateLimit: rate %v and burst %d must be positive", rps, burst)
+		}
+		o.limiter = rate.NewLimiter(rate.Limit(rps), burst)
+		return nil
+	}
+}
+
+// WithLimiter shares l between clients: give every Client of one account the same limiter so
+// that together they stay under amoCRM's limit. See NewLimiter.
+func WithLimiter(l *rate.Limiter) Option {
+	return func(o *options) error {
+		if l == nil {
+			return errors.New("amocrm: WithLimiter: nil limiter")
+		}
+		o.limiter = l
+		return nil
+	}
+}
+
+// NewLimiter returns a limiter at amoCRM's default pace, for sharing with WithLimiter.
+func NewLimiter() *rate.Limiter { return rate.NewLimiter(DefaultRate, DefaultBurst) }
+
+// WithRetry replaces the retry policy. See RetryPolicy.
+func WithRetry(p RetryPolicy) Option {
+	return func(o *options) error {
+		if err := p.validate(); err != nil {
+			return err
+		}
+		o.retry = p
+		return nil
+	}
+}
+
+// WithTimeout bounds each call, all its attempts and waits included. The default is DefaultTimeout.
+func WithTimeout(d time.Duration) Option {
+	return func(o *options) error {
+		if d <= 0 {
+			return fmt.Errorf("amocrm: WithTimeout: %v is not positive", d)
+		}
+		o.timeout = d
+		return nil
+	}
+}
+
+// RetryPolicy says when and how a failed request is tried again.
+//
+// GET, HEAD and DELETE are retried on connection errors and on 429, 500, 502, 503 and 504. POST
+// and PATCH are retried only on 429 and on failures that happened before the request was sent:
+// amoCRM has no idempotency key, so replaying a write after a 502 could create duplicates.
+type RetryPolicy struct {
+	// Attempts is the number of tries in all, the first included; 1 turns retries off.
+	Attempts int
+	// MinWait and MaxWait bound the exponential backoff with jitter between tries.
+	MinWait, MaxWait time.Duration
+	// MaxRetryAfter is the longest wait asked by amoCRM (Retry-After, or retry_after in a JSON
+	// body) that the client sits out; when amoCRM asks for more, the error is returned at once
+	// with its RetryAfter set.
+	MaxRetryAfter time.Duration
+}
+
+// DefaultRetryPolicy: 4 attempts, backoff from 500 ms to 10 s, and waits asked by amoCRM of up to
+// a minute honoured.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{Attempts: 4, MinWait: 500 * time.Millisecond, MaxWait: 10 * time.Second, MaxRetryAfter: time.Minute}
+}
+
+func (p RetryPolicy) validate() error {
+	switch {
+	case p.Attempts < 1 || p.Attempts > 20:
+		return fmt.Errorf("amocrm: RetryPolicy: Attempts %d is not in 1..20", p.Attempts)
+	case p.MinWait < 0 || p.MaxWait < p.MinWait:
+		return fmt.Errorf("amocrm: RetryPolicy: waits %v..%v are not an interval", p.MinWait, p.MaxWait)
+	case p.MaxRetryAfter < 0:
+		return fmt.Errorf("amocrm: RetryPolicy: MaxRetryAfter %v is negative", p.MaxRetryAfter)
+	}
+	return nil
+}
