@@ -25,6 +25,7 @@ type Client struct {
 	hc        *http.Client
 	userAgent string
 	logger    *slog.Logger
+	batchSize int
 
 	common service
 
@@ -83,7 +84,7 @@ func New(domain string, opts ...Option) (*Client, error) {
 	}
 	outer.CheckRedirect = noRedirects
 
-	c := &Client{domain: host, baseURL: base, hc: outer, userAgent: o.userAgent, logger: o.logger}
+	c := &Client{domain: host, baseURL: base, hc: outer, userAgent: o.userAgent, logger: o.logger, batchSize: o.batchSize}
 	c.common.client = c
 	c.Account = (*AccountService)(&c.common)
 	return c, nil

@@ -21,6 +21,9 @@ const (
 	DefaultBurst = 3
 	// DefaultTimeout bounds one call, all of its attempts and waits included.
 	DefaultTimeout = 60 * time.Second
+	// DefaultBatchSize is how many items one write request carries: amoCRM takes up to 250 but
+	// recommends at most 50 (api.md §3.2).
+	DefaultBatchSize = 50
 	// DefaultUserAgent identifies the library to amoCRM.
 	DefaultUserAgent = "amokit (+https://github.com/amokit/amokit)"
 )
@@ -38,6 +41,7 @@ type options struct {
 	limiter     *rate.Limiter
 	retry       RetryPolicy
 	timeout     time.Duration
+	batchSize   int // items per write request; see WithBatchSize in batch.go
 }
 
 func defaultOptions() options {
@@ -45,6 +49,7 @@ func defaultOptions() options {
 		userAgent: DefaultUserAgent,
 		retry:     DefaultRetryPolicy(),
 		timeout:   DefaultTimeout,
+		batchSize: DefaultBatchSize,
 	}
 }
 
