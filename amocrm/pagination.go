@@ -77,9 +77,9 @@ func listAll[T any](ctx context.Context, c *Client, path string, q url.Values, k
 				yield(zero, err)
 				return
 			}
-			page, err := fetchPage[T](c, req, key)
-			if err != nil {
-				yield(zero, err)
+			page, ferr := fetchPage[T](c, req, key)
+			if ferr != nil {
+				yield(zero, ferr)
 				return
 			}
 			for _, item := range page.Items {

@@ -1,0 +1,63 @@
+// Package amocrm is a client for the REST API v4 of amoCRM and Kommo.
+//
+// # Creating a client
+//
+// A Client serves one account, named by its host:
+//
+//	c, err := amocrm.New("acme.amocrm.ru", amocrm.WithTokenSource(ts))
+//
+// The host is checked with ParseDomain: only <account>.amocrm.ru, <account>.amocrm.com and
+// <account>.kommo.com are accepted, because the host receives the access token. WithBaseURL points
+// the client at anything else on purpose: a test server, a proxy, or the fake in package
+// amocrmtest.
+//
+// # Authentication
+//
+// WithTokenSource takes any oauth2.TokenSource; the token source of package
+// github.com/amokit/amokit/oauth refreshes tokens across processes and implements Refresher, so a
+// 401 gets one forced refresh and one replay. WithAccessToken takes a long-lived token.
+//
+// # Rate limits and retries
+//
+// amoCRM allows about 7 requests a second and answers more with 429, then blocks the client with
+// 403. Every Client paces itself at 7 requests a second (WithRateLimit); clients of one account
+// should share one limiter (WithLimiter). Every attempt waits for the limiter and asks the token
+// source again. GET, HEAD and DELETE are retried on connection errors, 429 and 5xx; POST and PATCH
+// only on 429 and on failures before the request was sent, since amoCRM has no idempotency key.
+// A Retry-After header or a JSON retry_after is honoured up to RetryPolicy.MaxRetryAfter.
+//
+// # Pagination
+//
+// List methods return one *Page; All methods return an iter.Seq2 that fetches pages lazily as the
+// loop runs, follows amoCRM's next links on the same host only, and stops at the end or on break:
+//
+//	for lead, err := range c.Leads.All(ctx, &amocrm.LeadListOptions{Query: "стекло"}) {
+//		if err != nil {
+//			return err
+//		}
+//		fmt.Println(lead.Name)
+//	}
+//
+// An empty list is a 204 answer in amoCRM: it is an empty page here, never an error.
+//
+// # Errors
+//
+// Errors from amoCRM are *Error values; read their fields with errors.As and compare them with the
+// sentinels with errors.Is:
+//
+//	var apiErr *amocrm.Error
+//	switch {
+//	case errors.Is(err, amocrm.ErrNotFound):
+//	case errors.As(err, &apiErr) && len(apiErr.ValidationErrors) > 0:
+//		for _, v := range apiErr.ValidationErrors {
+//			log.Printf("item %s: %s", v.RequestID, v)
+//		}
+//	}
+//
+// Error strings and logs never carry tokens or secrets; URLs in them are masked.
+//
+// # Custom fields
+//
+// Custom field values are read and written with one type that accepts every field_type amoCRM
+// returns, including numbers sent as strings and the explicit null that clears a field.
+package amocrm
