@@ -1,0 +1,145 @@
+package oauth
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/amokit/amokit/tokenstore"
+)
+
+type callbackFixture struct {
+	ts      *tokenServer
+	h       *CallbackHandler
+	store   *tokenstore.Memory
+	results []Result
+}
+
+func newCallbackFixture(t *testing.T) *callbackFixture {
+	f := &callbackFixture{ts: newTokenServer(t), store: tokenstore.NewMemory()}
+	states, err := NewStates([]byte(strings.Repeat("s", 32)), time.Minute, nil)
+	require.NoError(t, err)
+	f.h = &CallbackHandler{Config: f.ts.config(), States: states, Store: f.store,
+		OnResult: func(_ context.Context, r Result) { f.results = append(f.results, r) }}
+	return f
+}
+
+func (f *callbackFixture) call(q url.Values) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/oauth/callback?"+q.Encode(), nil))
+	return rec
+}
+
+func (f *callbackFixture) state(t *testing.T, d StateData) string {
+	s, err := f.h.States.New(d)
+	require.NoError(t, err)
+	return s
+}
+
+func TestCallbackConnectsAnAccount(t *testing.T) {
+	t.Parallel()
+	f := newCallbackFixture(t)
+	f.ts.addCode("code-1")
+	rec := f.call(url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "client_id": {"client-1"},
+		"state": {f.state(t, StateData{Account: "acme.amocrm.ru", Mode: ModePostMessage})}})
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	page := rec.Body.String()
+	assert.Contains(t, page, "Аккаунт подключён")
+	assert.Contains(t, page, `postMessage`)
+	assert.Contains(t, page, `"https://calc.example.com"`)
+
+	conn, err := f.store.Load(t.Context(), "acme.amocrm.ru")
+	require.NoError(t, err)
+	assert.Equal(t, "refresh-1", conn.RefreshToken)
+	assert.Equal(t, int64(31415), conn.AccountID)
+	assert.NotContains(t, page, conn.AccessToken)
+	assert.NotContains(t, page, conn.RefreshToken)
+	assert.NotContains(t, page, "secret-1")
+	require.Len(t, f.results, 1)
+	assert.NoError(t, f.results[0].Err)
+	assert.Equal(t, "acme.amocrm.ru", f.results[0].Account)
+}
+
+func TestCallbackRedirectsToReturnURLOutsidePostMessage(t *testing.T) {
+	t.Parallel()
+	f := newCallbackFixture(t)
+	f.h.ReturnURL = "https://calc.example.com/admin?tab=crm"
+	f.ts.addCode("code-1")
+	rec := f.call(url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "state": {f.state(t, StateData{Mode: ModePopup})}})
+	assert.Equal(t, http.StatusSeeOther, rec.Code)
+	assert.Equal(t, "https://calc.example.com/admin?connected=acme.amocrm.ru&tab=crm", rec.Header().Get("Location"))
+
+	rec = f.call(url.Values{"error": {"access_denied"}, "state": {f.state(t, StateData{Mode: ModePopup})}})
+	assert.Equal(t, "https://calc.example.com/admin?error=access_denied&tab=crm", rec.Header().Get("Location"))
+}
+
+func TestCallbackRefusals(t *testing.T) {
+	t.Parallel()
+	f := newCallbackFixture(t)
+	f.ts.addCode("code-1")
+	used := f.state(t, StateData{})
+	f.call(url.Values{"code": {"code-x"}, "referer": {"acme.amocrm.ru"}, "state": {used}})
+	f.ts.grants.Store(0)
+	expiredStates, _ := NewStates([]byte(strings.Repeat("s", 32)), time.Minute, func() time.Time { return time.Now().Add(-time.Hour) })
+	expired, _ := expiredStates.New(StateData{})
+
+	for name, tt := range map[string]struct {
+		q    url.Values
+		code string
+	}{
+		"forged referer: other host":     {url.Values{"code": {"code-1"}, "referer": {"evil.example.com"}}, "invalid_referer"},
+		"forged referer: suffix trick":   {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru.evil.com"}}, "invalid_referer"},
+		"forged referer: IP":             {url.Values{"code": {"code-1"}, "referer": {"127.0.0.1"}}, "invalid_referer"},
+		"forged referer: userinfo":       {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru@evil.com"}}, "invalid_referer"},
+		"forged referer: port":           {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru:8443"}}, "invalid_referer"},
+		"forged referer: scheme":         {url.Values{"code": {"code-1"}, "referer": {"https://evil.com/acme.amocrm.ru"}}, "invalid_referer"},
+		"missing referer":                {url.Values{"code": {"code-1"}}, "invalid_referer"},
+		"no state":                       {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "state": nil}, "invalid_state"},
+		"replayed state":                 {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "state": {used}}, "invalid_state"},
+		"expired state":                  {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "state": {expired}}, "invalid_state"},
+		"install hook, foreign client":   {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "from_widget": {"1"}, "client_id": {"client-2"}}, "unknown_integration"},
+		"install hook, no client":        {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "from_widget": {"1"}}, "unknown_integration"},
+		"install hook, forged referer":   {url.Values{"code": {"code-1"}, "referer": {"evil.com"}, "from_widget": {"1"}, "client_id": {"client-1"}}, "invalid_referer"},
+		"consent for another account":    {url.Values{"code": {"code-1"}, "referer": {"other.amocrm.ru"}, "state": {"$state:acme.amocrm.ru"}}, "account_mismatch"},
+		"denied":                         {url.Values{"error": {"access_denied"}}, "access_denied"},
+		"no code":                        {url.Values{"referer": {"acme.amocrm.ru"}}, "no_code"},
+	} {
+		q := tt.q
+		if _, ok := q["state"]; !ok && !q.Has("from_widget") {
+			q.Set("state", f.state(t, StateData{}))
+		}
+		if s := q.Get("state"); strings.HasPrefix(s, "$state:") {
+			q.Set("state", f.state(t, StateData{Account: strings.TrimPrefix(s, "$state:")}))
+		}
+		rec := f.call(q)
+		body, _ := io.ReadAll(rec.Body)
+		assert.Contains(t, string(body), tt.code, name)
+		assert.NotContains(t, string(body), "secret-1", name)
+	}
+	assert.Zero(t, f.ts.grants.Load(), "no refused callback ever reached the token endpoint")
+	_, err := f.store.Load(t.Context(), "acme.amocrm.ru")
+	assert.ErrorIs(t, err, tokenstore.ErrNotFound)
+}
+
+func TestCallbackInstallHookUsesTheStoredIntegration(t *testing.T) {
+	t.Parallel()
+	f := newCallbackFixture(t)
+	f.h.Config.ClientID, f.h.Config.ClientSecret = "", "" // only the stored connection knows the integration
+	require.NoError(t, f.store.Save(t.Context(), &tokenstore.Connection{Account: "acme.amocrm.ru", ClientID: "client-1", ClientSecret: "secret-1"}))
+	f.ts.addCode("code-9")
+	rec := f.call(url.Values{"code": {"code-9"}, "referer": {"acme.amocrm.ru"}, "from_widget": {"1"}, "client_id": {"client-1"}})
+	assert.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	assert.Equal(t, "ok\n", rec.Body.String())
+	conn, err := f.store.Load(t.Context(), "acme.amocrm.ru")
+	require.NoError(t, err)
+	assert.NotEmpty(t, conn.RefreshToken)
+	assert.True(t, f.results[0].FromWidget)
+}
