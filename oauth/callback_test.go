@@ -95,22 +95,22 @@ func TestCallbackRefusals(t *testing.T) {
 		q    url.Values
 		code string
 	}{
-		"forged referer: other host":     {url.Values{"code": {"code-1"}, "referer": {"evil.example.com"}}, "invalid_referer"},
-		"forged referer: suffix trick":   {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru.evil.com"}}, "invalid_referer"},
-		"forged referer: IP":             {url.Values{"code": {"code-1"}, "referer": {"127.0.0.1"}}, "invalid_referer"},
-		"forged referer: userinfo":       {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru@evil.com"}}, "invalid_referer"},
-		"forged referer: port":           {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru:8443"}}, "invalid_referer"},
-		"forged referer: scheme":         {url.Values{"code": {"code-1"}, "referer": {"https://evil.com/acme.amocrm.ru"}}, "invalid_referer"},
-		"missing referer":                {url.Values{"code": {"code-1"}}, "invalid_referer"},
-		"no state":                       {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "state": nil}, "invalid_state"},
-		"replayed state":                 {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "state": {used}}, "invalid_state"},
-		"expired state":                  {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "state": {expired}}, "invalid_state"},
-		"install hook, foreign client":   {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "from_widget": {"1"}, "client_id": {"client-2"}}, "unknown_integration"},
-		"install hook, no client":        {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "from_widget": {"1"}}, "unknown_integration"},
-		"install hook, forged referer":   {url.Values{"code": {"code-1"}, "referer": {"evil.com"}, "from_widget": {"1"}, "client_id": {"client-1"}}, "invalid_referer"},
-		"consent for another account":    {url.Values{"code": {"code-1"}, "referer": {"other.amocrm.ru"}, "state": {"$state:acme.amocrm.ru"}}, "account_mismatch"},
-		"denied":                         {url.Values{"error": {"access_denied"}}, "access_denied"},
-		"no code":                        {url.Values{"referer": {"acme.amocrm.ru"}}, "no_code"},
+		"forged referer: other host":   {url.Values{"code": {"code-1"}, "referer": {"evil.example.com"}}, "invalid_referer"},
+		"forged referer: suffix trick": {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru.evil.com"}}, "invalid_referer"},
+		"forged referer: IP":           {url.Values{"code": {"code-1"}, "referer": {"127.0.0.1"}}, "invalid_referer"},
+		"forged referer: userinfo":     {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru@evil.com"}}, "invalid_referer"},
+		"forged referer: port":         {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru:8443"}}, "invalid_referer"},
+		"forged referer: scheme":       {url.Values{"code": {"code-1"}, "referer": {"https://evil.com/acme.amocrm.ru"}}, "invalid_referer"},
+		"missing referer":              {url.Values{"code": {"code-1"}}, "invalid_referer"},
+		"no state":                     {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "state": nil}, "invalid_state"},
+		"replayed state":               {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "state": {used}}, "invalid_state"},
+		"expired state":                {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "state": {expired}}, "invalid_state"},
+		"install hook, foreign client": {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "from_widget": {"1"}, "client_id": {"client-2"}}, "unknown_integration"},
+		"install hook, no client":      {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "from_widget": {"1"}}, "unknown_integration"},
+		"install hook, forged referer": {url.Values{"code": {"code-1"}, "referer": {"evil.com"}, "from_widget": {"1"}, "client_id": {"client-1"}}, "invalid_referer"},
+		"consent for another account":  {url.Values{"code": {"code-1"}, "referer": {"other.amocrm.ru"}, "state": {"$state:acme.amocrm.ru"}}, "account_mismatch"},
+		"denied":                       {url.Values{"error": {"access_denied"}}, "access_denied"},
+		"no code":                      {url.Values{"referer": {"acme.amocrm.ru"}}, "no_code"},
 	} {
 		q := tt.q
 		if _, ok := q["state"]; !ok && !q.Has("from_widget") {

@@ -29,8 +29,8 @@ type tokenServer struct {
 	srv *httptest.Server
 
 	mu        sync.Mutex
-	codes     map[string]bool   // unused codes
-	refresh   map[string]bool   // live refresh tokens
+	codes     map[string]bool // unused codes
+	refresh   map[string]bool // live refresh tokens
 	bodies    []map[string]string
 	ttl       time.Duration
 	failNext  int // answer the next n grants with 502
