@@ -31,6 +31,15 @@ type Client struct {
 
 	// Account reads the account: GET /api/v4/account.
 	Account *AccountService
+	// Leads reads, writes and links leads: /api/v4/leads.
+	Leads *LeadsService
+	// Contacts reads, writes and links contacts: /api/v4/contacts.
+	Contacts *ContactsService
+	// Notes reads and writes the notes of leads, contacts and companies: /api/v4/{entity}/notes.
+	Notes *NotesService
+	// Catalogs reads catalogs and reads and writes their elements, products included:
+	// /api/v4/catalogs.
+	Catalogs *CatalogsService
 }
 
 // service is what every resource service shares: the Client it belongs to.
@@ -87,6 +96,10 @@ func New(domain string, opts ...Option) (*Client, error) {
 	c := &Client{domain: host, baseURL: base, hc: outer, userAgent: o.userAgent, logger: o.logger, batchSize: o.batchSize}
 	c.common.client = c
 	c.Account = (*AccountService)(&c.common)
+	c.Leads = (*LeadsService)(&c.common)
+	c.Contacts = (*ContactsService)(&c.common)
+	c.Notes = (*NotesService)(&c.common)
+	c.Catalogs = (*CatalogsService)(&c.common)
 	return c, nil
 }
 
