@@ -200,22 +200,23 @@ func (pl *PriceList) problems() []FieldError {
 	if len(pl.Materials) == 0 {
 		v.add("materials", CodeMissing, "в прайс-листе нет материалов", "the price list has no materials")
 	}
-	var sold, temperable []int // thicknesses sold, and sold as temperable material
+	// Thicknesses sold, and sold as a temperable material.
+	sold, temperable := make([]int, 0, 16), make([]int, 0, 16)
 	for i, m := range pl.Materials {
-		path := "materials[" + strconv.Itoa(i) + "]"
-		v.code(path+".code", m.Code, slices.IndexFunc(pl.Materials[:i], func(o Material) bool { return o.Code == m.Code }) >= 0)
-		v.name(path+".name", m.Name)
+		path := indexPath("materials", i)
+		v.code(path, ".code", m.Code, slices.IndexFunc(pl.Materials[:i], func(o Material) bool { return o.Code == m.Code }) >= 0)
+		v.name(path, ".name", m.Name)
 		if m.Kind != KindGlass && m.Kind != KindMirror && m.Kind != KindLaminated {
-			v.add(path+".kind", CodeUnknownCode,
+			v.add(path()+".kind", CodeUnknownCode,
 				"неизвестный вид материала «"+string(m.Kind)+"»: допустимы glass, mirror, laminated",
 				"unknown material kind "+strconv.Quote(string(m.Kind))+": use glass, mirror or laminated")
 		}
 		if len(m.Prices) == 0 {
-			v.add(path+".prices", CodeNoThicknesses,
+			v.add(path()+".prices", CodeNoThicknesses,
 				"у материала нет ни одной толщины с ценой",
 				"the material has no thickness with a price")
 		}
-		v.prices(path+".prices", m.Prices)
+		v.prices(path, ".prices", m.Prices)
 		for t := range m.Prices {
 			if t > 0 {
 				sold = appendUnique(sold, t)
@@ -226,21 +227,24 @@ func (pl *PriceList) problems() []FieldError {
 		}
 	}
 
+	slices.Sort(sold) // map order is random; problems come out in a stable order
+	slices.Sort(temperable)
+
 	// Edges: known unique codes; grind and polish for every thickness sold.
 	for i, e := range pl.Edges {
-		path := "edges[" + strconv.Itoa(i) + "]"
+		path := indexPath("edges", i)
 		switch {
 		case e.Code != EdgeGrind && e.Code != EdgePolish && e.Code != EdgeFacet:
-			v.add(path+".code", CodeUnknownCode,
+			v.add(path()+".code", CodeUnknownCode,
 				"неизвестная обработка кромки «"+string(e.Code)+"»: допустимы grind, polish, facet",
 				"unknown edge "+strconv.Quote(string(e.Code))+": use grind, polish or facet")
 		case slices.IndexFunc(pl.Edges[:i], func(o EdgePrice) bool { return o.Code == e.Code }) >= 0:
-			v.add(path+".code", CodeDuplicateCode,
+			v.add(path()+".code", CodeDuplicateCode,
 				"обработка кромки «"+string(e.Code)+"» указана дважды",
 				"edge "+strconv.Quote(string(e.Code))+" is listed twice")
 		}
-		v.name(path+".name", e.Name)
-		v.prices(path+".prices", e.Prices)
+		v.name(path, ".name", e.Name)
+		v.prices(path, ".prices", e.Prices)
 	}
 	for _, code := range []Edge{EdgeGrind, EdgePolish} {
 		i := slices.IndexFunc(pl.Edges, func(e EdgePrice) bool { return e.Code == code })
@@ -250,13 +254,13 @@ func (pl *PriceList) problems() []FieldError {
 				"there are no prices for the "+string(code)+" edge")
 			continue
 		}
-		v.coverage("edges["+strconv.Itoa(i)+"].prices", pl.Edges[i].Prices, sold,
+		v.coverage(indexPath("edges", i), ".prices", pl.Edges[i].Prices, sold,
 			"нет цены кромки «"+string(code)+"» для толщины", "no "+string(code)+" edge price for thickness")
 	}
 
 	// Tempering: every thickness of a temperable material.
-	v.prices("tempering", pl.Tempering)
-	v.coverage("tempering", pl.Tempering, temperable,
+	v.prices(top("tempering"), "", pl.Tempering)
+	v.coverage(top("tempering"), "", pl.Tempering, temperable,
 		"нет цены закалки для толщины", "no tempering price for thickness")
 
 	// Holes: bands in increasing order reaching MaxHoleDiameterMM.
@@ -264,13 +268,13 @@ func (pl *PriceList) problems() []FieldError {
 		v.add("holes", CodeMissing, "нет цен на отверстия", "there are no hole prices")
 	}
 	for i, h := range pl.Holes {
-		path := "holes[" + strconv.Itoa(i) + "]"
+		path := indexPath("holes", i)
 		if h.MaxDiameterMM <= 0 || i > 0 && h.MaxDiameterMM <= pl.Holes[i-1].MaxDiameterMM {
-			v.add(path+".max_diameter_mm", CodeUnordered,
+			v.add(path()+".max_diameter_mm", CodeUnordered,
 				"диапазоны отверстий должны идти по возрастанию диаметра, от 1 мм",
 				"hole bands must have increasing diameters, from 1 mm")
 		}
-		v.price(path+".price", h.Price)
+		v.price(path, ".price", h.Price)
 	}
 	if n := len(pl.Holes); n > 0 && pl.Holes[n-1].MaxDiameterMM < MaxHoleDiameterMM {
 		v.add("holes", CodeMissingPrice,
@@ -278,11 +282,11 @@ func (pl *PriceList) problems() []FieldError {
 			"no price for holes up to "+strconv.Itoa(MaxHoleDiameterMM)+" mm")
 	}
 
-	v.price("cutout", pl.Cutout)
-	v.price("rounded_corner", pl.RoundedCorner)
-	v.price("installation.per_m2", pl.Installation.PerM2)
-	v.price("installation.minimum", pl.Installation.Minimum)
-	v.price("delivery", pl.Delivery)
+	v.price(top("cutout"), "", pl.Cutout)
+	v.price(top("rounded_corner"), "", pl.RoundedCorner)
+	v.price(top("installation"), ".per_m2", pl.Installation.PerM2)
+	v.price(top("installation"), ".minimum", pl.Installation.Minimum)
+	v.price(top("delivery"), "", pl.Delivery)
 	if pl.UrgencyPercent < 0 || pl.UrgencyPercent > 100 {
 		v.add("urgency_percent", CodeOutOfRange,
 			"наценка за срочность должна быть от 0 до 100 %",
@@ -290,15 +294,15 @@ func (pl *PriceList) problems() []FieldError {
 	}
 
 	for i, h := range pl.Hardware {
-		path := "hardware[" + strconv.Itoa(i) + "]"
-		v.code(path+".code", h.Code, slices.IndexFunc(pl.Hardware[:i], func(o Hardware) bool { return o.Code == h.Code }) >= 0)
-		v.name(path+".name", h.Name)
+		path := indexPath("hardware", i)
+		v.code(path, ".code", h.Code, slices.IndexFunc(pl.Hardware[:i], func(o Hardware) bool { return o.Code == h.Code }) >= 0)
+		v.name(path, ".name", h.Name)
 		if h.Unit != UnitPcs && h.Unit != UnitM {
-			v.add(path+".unit", CodeUnknownCode,
+			v.add(path()+".unit", CodeUnknownCode,
 				"неизвестная единица «"+string(h.Unit)+"»: допустимы pcs и m",
 				"unknown unit "+strconv.Quote(string(h.Unit))+": use pcs or m")
 		}
-		v.price(path+".price", h.Price)
+		v.price(path, ".price", h.Price)
 	}
 	return v
 }
@@ -317,52 +321,66 @@ func (v *problemList) add(path, code, ru, en string) {
 	*v = append(*v, fieldError(path, code, ru, en))
 }
 
-func (v *problemList) code(path, code string, duplicate bool) {
+// The checks below take the path as a function and a field, and build the
+// path only when they report a problem: checking a valid price list, which
+// Quote does every time, then builds no strings.
+
+// top returns a path function for a top-level field.
+func top(field string) func() string { return func() string { return field } }
+
+func (v *problemList) code(path func() string, field, code string, duplicate bool) {
 	switch {
 	case code == "":
-		v.add(path, CodeMissing, "не указан код", "the code is missing")
+		v.add(path()+field, CodeMissing, "не указан код", "the code is missing")
 	case !validCode(code):
-		v.add(path, CodeInvalidCode,
+		v.add(path()+field, CodeInvalidCode,
 			"код «"+code+"» может содержать только строчные латинские буквы, цифры и _",
 			"code "+strconv.Quote(code)+" may only hold lower-case Latin letters, digits and _")
 	case duplicate:
-		v.add(path, CodeDuplicateCode, "код «"+code+"» указан дважды", "code "+strconv.Quote(code)+" is listed twice")
+		v.add(path()+field, CodeDuplicateCode, "код «"+code+"» указан дважды", "code "+strconv.Quote(code)+" is listed twice")
 	}
 }
 
-func (v *problemList) name(path, name string) {
+func (v *problemList) name(path func() string, field, name string) {
 	if strings.TrimSpace(name) == "" {
-		v.add(path, CodeMissing, "не указано название", "the name is missing")
+		v.add(path()+field, CodeMissing, "не указано название", "the name is missing")
 	}
 }
 
-func (v *problemList) price(path string, p Price) {
+func (v *problemList) price(path func() string, field string, p Price) {
 	switch {
 	case p < 0:
-		v.add(path, CodeNegativePrice, "цена не может быть отрицательной", "a price cannot be negative")
+		v.add(path()+field, CodeNegativePrice, "цена не может быть отрицательной", "a price cannot be negative")
 	case p > MaxPrice:
-		v.add(path, CodeTooLarge, "цена больше 10 000 000 ₽", "the price is above 10 000 000 ₽")
+		v.add(path()+field, CodeTooLarge, "цена больше 10 000 000 ₽", "the price is above 10 000 000 ₽")
 	}
 }
 
-// prices checks a by-thickness price table, thicknesses in ascending order
-// so the problems come out in a stable order.
-func (v *problemList) prices(path string, prices map[int]Price) {
+// prices checks a by-thickness price table. Only when something is wrong
+// does it go through the thicknesses in ascending order, so the problems
+// come out in a stable order.
+func (v *problemList) prices(path func() string, field string, prices map[int]Price) {
+	bad := false
+	for t, p := range prices {
+		bad = bad || t <= 0 || p < 0 || p > MaxPrice
+	}
+	if !bad {
+		return
+	}
 	for _, t := range sortedKeys(prices) {
-		tpath := path + "[" + strconv.Quote(strconv.Itoa(t)) + "]"
+		tpath := path() + field + "[" + strconv.Quote(strconv.Itoa(t)) + "]"
 		if t <= 0 {
 			v.add(tpath, CodeOutOfRange, "толщина должна быть положительной", "a thickness must be positive")
 		}
-		v.price(tpath, prices[t])
+		v.price(top(tpath), "", prices[t])
 	}
 }
 
 // coverage reports each thickness in need that prices lacks.
-func (v *problemList) coverage(path string, prices map[int]Price, need []int, ru, en string) {
-	slices.Sort(need)
+func (v *problemList) coverage(path func() string, field string, prices map[int]Price, need []int, ru, en string) {
 	for _, t := range need {
 		if _, ok := prices[t]; !ok {
-			v.add(path, CodeMissingPrice, ru+" "+strconv.Itoa(t)+" мм", en+" "+strconv.Itoa(t)+" mm")
+			v.add(path()+field, CodeMissingPrice, ru+" "+strconv.Itoa(t)+" мм", en+" "+strconv.Itoa(t)+" mm")
 		}
 	}
 }
@@ -415,16 +433,6 @@ func (pl *PriceList) holeBand(d int) int {
 		}
 	}
 	return -1
-}
-
-// holeBandName names a hole band in Russian: "Отверстие до 12 мм",
-// "Отверстие 13–30 мм".
-func (pl *PriceList) holeBandName(i int) string {
-	upper := strconv.Itoa(pl.Holes[i].MaxDiameterMM)
-	if i == 0 {
-		return "Отверстие до " + upper + " мм"
-	}
-	return "Отверстие " + strconv.Itoa(pl.Holes[i-1].MaxDiameterMM+1) + "–" + upper + " мм"
 }
 
 // thicknesses lists the thicknesses a material is sold in, for messages.

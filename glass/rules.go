@@ -154,6 +154,7 @@ func (pl *PriceList) price(o Order) *Quote {
 		Order:            o.clone(),
 	}
 	pieceIndex := make([]int, len(o.Pieces))
+	labels := labeler{pl: pl, seen: make([]label, 0, 16)}
 	var production int64   // lines 2–6, the base of the urgency surcharge
 	var totalAreaMM2 int64 // billable area of all pieces, for installation
 	add := func(l Line) {
@@ -164,7 +165,6 @@ func (pl *PriceList) price(o Order) *Quote {
 	for i, p := range o.Pieces {
 		pieceIndex[i] = i
 		piece := &pieceIndex[i]
-		t := strconv.Itoa(p.ThicknessMM)
 		qty := int64(p.Quantity)
 		area := billableAreaMM2(p) // step 1
 		totalAreaMM2 += area * qty
@@ -172,21 +172,24 @@ func (pl *PriceList) price(o Order) *Quote {
 
 		// Step 2: material, billable area × quantity × price per m².
 		m, _ := pl.material(p.Material)
-		add(Line{Code: m.Code + "-" + t, Name: m.Name + ", " + t + " мм",
+		code, name := labels.material(m, p.ThicknessMM)
+		add(Line{Code: code, Name: name,
 			Quantity: Decimal(area * qty), Unit: UnitM2,
 			UnitPrice: int64(m.Prices[p.ThicknessMM]), Piece: piece})
 
 		// Step 3: edge, perimeter in metres × quantity × price per metre.
 		if edge := p.edge(); edge != EdgeNone {
 			e, _ := pl.edge(edge)
-			add(Line{Code: "edge-" + string(e.Code) + "-" + t, Name: e.Name + ", " + t + " мм",
+			code, name := labels.edge(e, p.ThicknessMM)
+			add(Line{Code: code, Name: name,
 				Quantity: Decimal(perimeterMM(p) * qty * (decimalScale / 1000)), Unit: UnitM,
 				UnitPrice: int64(e.Prices[p.ThicknessMM]), Piece: piece})
 		}
 
 		// Step 4: tempering, billable area × quantity × price per m².
 		if p.Tempered {
-			add(Line{Code: "temper-" + t, Name: "Закалка, " + t + " мм",
+			code, name := labels.tempering(p.ThicknessMM)
+			add(Line{Code: code, Name: name,
 				Quantity: Decimal(area * qty), Unit: UnitM2,
 				UnitPrice: int64(pl.Tempering[p.ThicknessMM]), Piece: piece})
 		}
@@ -200,7 +203,8 @@ func (pl *PriceList) price(o Order) *Quote {
 				}
 			}
 			if n > 0 {
-				add(Line{Code: "hole-" + strconv.Itoa(band.MaxDiameterMM), Name: pl.holeBandName(b),
+				code, name := labels.hole(b)
+				add(Line{Code: code, Name: name,
 					Quantity: DecimalFromInt(n * qty), Unit: UnitPcs,
 					UnitPrice: int64(band.Price), Piece: piece})
 			}

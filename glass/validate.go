@@ -109,40 +109,40 @@ func (pl *PriceList) ValidateOrder(o Order) error {
 	var v orderValidator
 	v.pl = pl
 	if len(o.Pieces) < MinPieces {
-		v.add("pieces", CodeTooFew, "в заказе нет ни одного изделия", "the order has no pieces")
+		v.add("pieces", "", CodeTooFew, "в заказе нет ни одного изделия", "the order has no pieces")
 	}
 	if len(o.Pieces) > MaxPieces {
-		v.add("pieces", CodeTooMany,
+		v.add("pieces", "", CodeTooMany,
 			"в заказе "+itoa(len(o.Pieces))+" изделий, можно не больше "+itoa(MaxPieces),
 			"the order has "+itoa(len(o.Pieces))+" pieces, at most "+itoa(MaxPieces)+" are allowed")
 	}
 	for i, p := range o.Pieces {
-		v.piece("pieces["+itoa(i)+"]", p)
+		v.piece(i, p)
 	}
 	for i, h := range o.Hardware {
-		path := "hardware[" + itoa(i) + "]"
+		path := indexPath("hardware", i)
 		_, known := pl.hardware(h.Code)
 		switch {
 		case h.Code == "":
-			v.add(path+".code", CodeMissing, "не указан код фурнитуры", "the hardware code is missing")
+			v.add(path(), ".code", CodeMissing, "не указан код фурнитуры", "the hardware code is missing")
 		case !known:
-			v.add(path+".code", CodeUnknownHardware,
+			v.add(path(), ".code", CodeUnknownHardware,
 				"фурнитуры «"+h.Code+"» нет в прайс-листе",
 				"hardware "+strconv.Quote(h.Code)+" is not in the price list")
 		default:
 			for j, prev := range o.Hardware[:i] {
 				if prev.Code == h.Code {
-					v.add(path+".code", CodeDuplicateHardware,
+					v.add(path(), ".code", CodeDuplicateHardware,
 						"фурнитура «"+h.Code+"» уже указана в hardware["+itoa(j)+"]: укажите её одной строкой",
 						"hardware "+strconv.Quote(h.Code)+" is already on hardware["+itoa(j)+"]: give it on one line")
 					break
 				}
 			}
 		}
-		v.between(path+".count", h.Count, MinHardwareCount, MaxHardwareCount,
+		v.between(path(), ".count", h.Count, MinHardwareCount, MaxHardwareCount,
 			"количество фурнитуры должно быть", "the hardware count")
 	}
-	v.between("discount_percent", o.DiscountPercent, 0, MaxDiscountPercent,
+	v.between("discount_percent", "", o.DiscountPercent, 0, MaxDiscountPercent,
 		"скидка в процентах должна быть", "the discount percentage")
 	if len(v.errs) > 0 {
 		return &ValidationError{Errors: v.errs}
@@ -155,19 +155,22 @@ type orderValidator struct {
 	errs []FieldError
 }
 
-func (v *orderValidator) add(path, code, ru, en string) {
-	v.errs = append(v.errs, fieldError(path, code, ru, en))
+// add records a problem at base+field. Paths are joined only when a
+// problem is found, so a valid order costs no string building.
+func (v *orderValidator) add(base, field, code, ru, en string) {
+	v.errs = append(v.errs, fieldError(base+field, code, ru, en))
 }
 
-func (v *orderValidator) between(path string, n, lo, hi int, ru, en string) {
+func (v *orderValidator) between(base, field string, n, lo, hi int, ru, en string) {
 	if n < lo || n > hi {
-		v.add(path, CodeOutOfRange,
+		v.add(base, field, CodeOutOfRange,
 			ru+" от "+itoa(lo)+" до "+itoa(hi)+", указано "+itoa(n),
 			en+" must be "+itoa(lo)+" to "+itoa(hi)+", got "+itoa(n))
 	}
 }
 
-func (v *orderValidator) piece(path string, p Piece) {
+func (v *orderValidator) piece(i int, p Piece) {
+	path := indexPath("pieces", i)
 	t := p.ThicknessMM
 	mm := func(n int) string { return itoa(n) + " мм" }
 	mmEN := func(n int) string { return itoa(n) + " mm" }
@@ -177,9 +180,9 @@ func (v *orderValidator) piece(path string, p Piece) {
 	thicknessOK := false
 	switch {
 	case p.Material == "":
-		v.add(path+".material", CodeMissing, "не указан материал", "the material is missing")
+		v.add(path(), ".material", CodeMissing, "не указан материал", "the material is missing")
 	case !known:
-		v.add(path+".material", CodeUnknownMaterial,
+		v.add(path(), ".material", CodeUnknownMaterial,
 			"материала «"+p.Material+"» нет в прайс-листе",
 			"material "+strconv.Quote(p.Material)+" is not in the price list")
 	}
@@ -187,45 +190,46 @@ func (v *orderValidator) piece(path string, p Piece) {
 		if _, ok := m.Prices[t]; ok {
 			thicknessOK = true
 		} else {
-			v.add(path+".thickness_mm", CodeThicknessNotSold,
+			v.add(path(), ".thickness_mm", CodeThicknessNotSold,
 				"«"+m.Name+"» не продаётся толщиной "+mm(t)+"; есть "+m.thicknesses()+" мм",
 				"material "+strconv.Quote(m.Code)+" is not sold "+mmEN(t)+" thick; it comes in "+m.thicknesses()+" mm")
 		}
 	} else if !v.anyMaterialSells(t) {
-		v.add(path+".thickness_mm", CodeThicknessNotSold,
+		v.add(path(), ".thickness_mm", CodeThicknessNotSold,
 			"ни один материал не продаётся толщиной "+mm(t),
 			"no material is sold "+mmEN(t)+" thick")
 	}
 
 	// Size: at least MinSideMM each way, within one stock sheet.
-	long, short, longPath, shortPath := p.WidthMM, p.HeightMM, path+".width_mm", path+".height_mm"
+	// A square's width counts as its longer side.
+	long, short, longField, shortField := p.WidthMM, p.HeightMM, ".width_mm", ".height_mm"
 	if short > long {
-		long, short, longPath, shortPath = short, long, shortPath, longPath
+		long, short, longField, shortField = short, long, shortField, longField
 	}
-	for _, side := range []struct {
-		path, ru, en string
-		n            int
-	}{{path + ".width_mm", "ширина", "the width", p.WidthMM}, {path + ".height_mm", "высота", "the height", p.HeightMM}} {
-		if side.n < MinSideMM {
-			v.add(side.path, CodeTooSmall,
-				side.ru+" "+mm(side.n)+" меньше минимальной "+mm(MinSideMM),
-				side.en+" of "+mmEN(side.n)+" is below the minimum of "+mmEN(MinSideMM))
-		}
+	if p.WidthMM < MinSideMM {
+		v.add(path(), ".width_mm", CodeTooSmall,
+			"ширина "+mm(p.WidthMM)+" меньше минимальной "+mm(MinSideMM),
+			"the width of "+mmEN(p.WidthMM)+" is below the minimum of "+mmEN(MinSideMM))
 	}
-	sheetRU := " (лист " + itoa(MaxLongSideMM) + " × " + itoa(MaxShortSideMM) + " мм)"
-	sheetEN := " (the sheet is " + itoa(MaxLongSideMM) + " × " + itoa(MaxShortSideMM) + " mm)"
+	if p.HeightMM < MinSideMM {
+		v.add(path(), ".height_mm", CodeTooSmall,
+			"высота "+mm(p.HeightMM)+" меньше минимальной "+mm(MinSideMM),
+			"the height of "+mmEN(p.HeightMM)+" is below the minimum of "+mmEN(MinSideMM))
+	}
+	sheetRU := func() string { return " (лист " + itoa(MaxLongSideMM) + " × " + mm(MaxShortSideMM) + ")" }
+	sheetEN := func() string { return " (the sheet is " + itoa(MaxLongSideMM) + " × " + mmEN(MaxShortSideMM) + ")" }
 	if long > MaxLongSideMM {
-		v.add(longPath, CodeTooLarge,
-			"длинная сторона "+mm(long)+" больше "+mm(MaxLongSideMM)+sheetRU,
-			"the longer side of "+mmEN(long)+" exceeds "+mmEN(MaxLongSideMM)+sheetEN)
+		v.add(path(), longField, CodeTooLarge,
+			"длинная сторона "+mm(long)+" больше "+mm(MaxLongSideMM)+sheetRU(),
+			"the longer side of "+mmEN(long)+" exceeds "+mmEN(MaxLongSideMM)+sheetEN())
 	}
 	if short > MaxShortSideMM {
-		v.add(shortPath, CodeTooLarge,
-			"короткая сторона "+mm(short)+" больше "+mm(MaxShortSideMM)+sheetRU,
-			"the shorter side of "+mmEN(short)+" exceeds "+mmEN(MaxShortSideMM)+sheetEN)
+		v.add(path(), shortField, CodeTooLarge,
+			"короткая сторона "+mm(short)+" больше "+mm(MaxShortSideMM)+sheetRU(),
+			"the shorter side of "+mmEN(short)+" exceeds "+mmEN(MaxShortSideMM)+sheetEN())
 	}
 
-	v.between(path+".quantity", p.Quantity, MinPieceQuantity, MaxPieceQuantity,
+	v.between(path(), ".quantity", p.Quantity, MinPieceQuantity, MaxPieceQuantity,
 		"количество изделий должно быть", "the quantity")
 
 	// Edge: a known kind, facet only on thin glass, and priced.
@@ -233,7 +237,7 @@ func (v *orderValidator) piece(path string, p Piece) {
 	case EdgeNone:
 	case EdgeGrind, EdgePolish, EdgeFacet:
 		if edge == EdgeFacet && t > MaxFacetThicknessMM {
-			v.add(path+".edge", CodeFacetTooThick,
+			v.add(path(), ".edge", CodeFacetTooThick,
 				"фацет делается на стекле толщиной до "+mm(MaxFacetThicknessMM)+", а здесь "+mm(t),
 				"a facet edge is made on glass up to "+mmEN(MaxFacetThicknessMM)+" thick, this one is "+mmEN(t))
 			break
@@ -242,12 +246,12 @@ func (v *orderValidator) piece(path string, p Piece) {
 			break // the thickness is already reported
 		}
 		if e, ok := v.pl.edge(edge); !ok || !hasPrice(e.Prices, t) {
-			v.add(path+".edge", CodeEdgeNotOffered,
+			v.add(path(), ".edge", CodeEdgeNotOffered,
 				"в прайс-листе нет цены кромки «"+string(edge)+"» для толщины "+mm(t),
 				"the price list has no "+string(edge)+" edge price for "+mmEN(t))
 		}
 	default:
-		v.add(path+".edge", CodeUnknownEdge,
+		v.add(path(), ".edge", CodeUnknownEdge,
 			"неизвестная обработка кромки «"+string(edge)+"»: допустимы none, grind, polish, facet",
 			"unknown edge "+strconv.Quote(string(edge))+": use none, grind, polish or facet")
 	}
@@ -257,11 +261,11 @@ func (v *orderValidator) piece(path string, p Piece) {
 	if p.Tempered {
 		switch {
 		case known && !m.Kind.Temperable():
-			v.add(path+".tempered", CodeNotTemperable,
+			v.add(path(), ".tempered", CodeNotTemperable,
 				"«"+m.Name+"» нельзя закалить: закаляется только стекло, не зеркало и не триплекс",
 				"material "+strconv.Quote(m.Code)+" cannot be tempered: only glass is, not mirror or laminated glass")
 		case long < MinTemperedLongSideMM || short < MinTemperedShortSideMM:
-			v.add(path+".tempered", CodeTooSmallToTemper,
+			v.add(path(), ".tempered", CodeTooSmallToTemper,
 				"закалить можно изделие не меньше "+itoa(MinTemperedLongSideMM)+" × "+mm(MinTemperedShortSideMM)+
 					", а это "+itoa(p.WidthMM)+" × "+mm(p.HeightMM),
 				"tempering needs a piece of at least "+itoa(MinTemperedLongSideMM)+" × "+mmEN(MinTemperedShortSideMM)+
@@ -271,31 +275,31 @@ func (v *orderValidator) piece(path string, p Piece) {
 
 	// Holes: at least as wide as the glass is thick, at most MaxHoleDiameterMM.
 	if len(p.Holes) > MaxHolesPerPiece {
-		v.add(path+".holes", CodeTooMany,
+		v.add(path(), ".holes", CodeTooMany,
 			"в одном изделии не больше "+itoa(MaxHolesPerPiece)+" отверстий, указано "+itoa(len(p.Holes)),
 			"a piece has at most "+itoa(MaxHolesPerPiece)+" holes, got "+itoa(len(p.Holes)))
 	}
 	minHole := max(t, 1)
 	for j, d := range p.Holes {
-		hpath := path + ".holes[" + itoa(j) + "]"
+		hole := func() string { return path() + ".holes[" + itoa(j) + "]" }
 		switch {
 		case d < minHole && t > 0:
-			v.add(hpath, CodeTooSmall,
+			v.add(hole(), "", CodeTooSmall,
 				"отверстие "+mm(d)+" меньше толщины стекла "+mm(t),
 				"a "+mmEN(d)+" hole is smaller than the "+mmEN(t)+" glass it goes through")
 		case d < minHole:
-			v.add(hpath, CodeTooSmall,
+			v.add(hole(), "", CodeTooSmall,
 				"диаметр отверстия должен быть положительным, указано "+mm(d),
 				"a hole diameter must be positive, got "+mmEN(d))
 		case d > MaxHoleDiameterMM:
-			v.add(hpath, CodeTooLarge,
+			v.add(hole(), "", CodeTooLarge,
 				"отверстие "+mm(d)+" больше максимального "+mm(MaxHoleDiameterMM),
 				"a "+mmEN(d)+" hole exceeds the maximum of "+mmEN(MaxHoleDiameterMM))
 		}
 	}
 
-	v.between(path+".cutouts", p.Cutouts, 0, MaxCutouts, "число вырезов должно быть", "the number of cut-outs")
-	v.between(path+".rounded_corners", p.RoundedCorners, 0, MaxRoundedCorners,
+	v.between(path(), ".cutouts", p.Cutouts, 0, MaxCutouts, "число вырезов должно быть", "the number of cut-outs")
+	v.between(path(), ".rounded_corners", p.RoundedCorners, 0, MaxRoundedCorners,
 		"число скруглённых углов должно быть", "the number of rounded corners")
 }
 
@@ -314,3 +318,9 @@ func hasPrice(prices map[int]Price, t int) bool {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// indexPath returns a function that builds the path list[i] when called,
+// so that the path of a valid element is never built.
+func indexPath(list string, i int) func() string {
+	return func() string { return list + "[" + itoa(i) + "]" }
+}
