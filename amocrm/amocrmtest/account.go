@@ -1,0 +1,206 @@
+package amocrmtest
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// Account is a handle on one amoCRM account of the server: its identity
+// (fixed at creation) and the methods that seed it. It stays valid as long
+// as the server does.
+type Account struct {
+	// ID is the numeric account id (the access token's account_id).
+	ID int64
+	// Subdomain is "acme" for https://acme.amocrm.ru.
+	Subdomain string
+	// Host is the account host, "acme.amocrm.ru": what the OAuth redirect
+	// sends as referer.
+	Host string
+	// Name is the account's display name.
+	Name string
+	// AdminID is the id of the administrator created with the account, the
+	// user that consents on the OAuth page and the default author of seeds.
+	AdminID int64
+	// PipelineID is the main pipeline's id.
+	PipelineID int64
+
+	s *Server
+}
+
+// User is a user of an account.
+type User struct {
+	ID      int64
+	Name    string
+	Email   string
+	Lang    string
+	IsAdmin bool
+}
+
+func (u *user) export() User {
+	return User{ID: u.id, Name: u.name, Email: u.email, Lang: u.lang, IsAdmin: u.admin}
+}
+
+func (s *Server) accountHandle(a *account) *Account {
+	return &Account{
+		ID: a.id, Subdomain: a.subdomain, Host: s.host(a), Name: a.name,
+		AdminID: a.adminID, PipelineID: a.pipelineID, s: s,
+	}
+}
+
+func (s *Server) host(a *account) string { return a.subdomain + "." + s.cfg.baseDomain }
+
+// Account returns the handle of the account with the given subdomain.
+func (s *Server) Account(subdomain string) (*Account, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.st.bySubdomain[subdomain]
+	if a == nil {
+		return nil, false
+	}
+	return s.accountHandle(a), true
+}
+
+// AddUser seeds a user. Name is required; Email and Lang default to
+// "<id>@<subdomain>.example" and "ru".
+func (a *Account) AddUser(u User) User {
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	if u.Name == "" {
+		panic("amocrmtest: AddUser: empty name")
+	}
+	return a.s.st.newUser(a.s.st.accounts[a.ID], u).export()
+}
+
+func (st *state) newUser(a *account, u User) *user {
+	nu := &user{id: st.next("user"), accountID: a.id, name: u.Name, email: u.Email, lang: u.Lang, admin: u.IsAdmin}
+	if nu.email == "" {
+		nu.email = "user" + strconv.FormatInt(nu.id, 10) + "@" + a.subdomain + ".example"
+	}
+	if nu.lang == "" {
+		nu.lang = "ru"
+	}
+	st.users[nu.id] = nu
+	a.userIDs = append(a.userIDs, nu.id)
+	return nu
+}
+
+// Users returns copies of the account's users, the admin first.
+func (a *Account) Users() []User {
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	var out []User
+	for _, id := range a.s.st.accounts[a.ID].userIDs {
+		out = append(out, a.s.st.users[id].export())
+	}
+	return out
+}
+
+// AddCustomField adds a custom field to the account's "leads", "contacts"
+// or "companies" and returns it with its id (and its enums' ids).
+func (a *Account) AddCustomField(entityType string, f CustomField) CustomField {
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	if !entityTypeOK(entityType) {
+		panic(fmt.Sprintf("amocrmtest: AddCustomField: unknown entity type %q", entityType))
+	}
+	if f.Name == "" {
+		panic("amocrmtest: AddCustomField: empty name")
+	}
+	acct := a.s.st.accounts[a.ID]
+	if f.Sort == 0 {
+		f.Sort = 10 * (len(acct.fields[entityType]) + 1)
+	}
+	d := a.s.st.newField(f, entityType, 0)
+	acct.fields[entityType] = append(acct.fields[entityType], d)
+	return d.export()
+}
+
+// CustomFields returns the custom fields of the account's "leads",
+// "contacts" or "companies".
+func (a *Account) CustomFields(entityType string) []CustomField {
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	var out []CustomField
+	for _, d := range a.s.st.accounts[a.ID].fields[entityType] {
+		out = append(out, d.export())
+	}
+	return out
+}
+
+// getAccount is GET /api/v4/account (api.md §8.1).
+func getAccount(c *call) reply {
+	a := c.acct
+	lq, rep := c.s.parseList(c.r.URL.Query())
+	if rep != nil {
+		return *rep
+	}
+	o := obj{
+		"id": a.id, "name": a.name, "subdomain": a.subdomain, "created_at": a.createdAt,
+		"created_by": a.adminID, "updated_at": a.createdAt, "updated_by": a.adminID,
+		"current_user_id": c.userID, "country": "RU", "currency": "RUB", "currency_symbol": "₽",
+		"customers_mode": "disabled", "is_unsorted_on": true, "is_loss_reason_enabled": true,
+		"is_helpbot_enabled": false, "is_technical_account": false, "contact_name_display_order": 1,
+		"mobile_feature_version": 0,
+		"_links":                 obj{"self": obj{"href": c.base + "/api/v4/account"}},
+	}
+	top := map[string]any{
+		"amojo_id": a.amojoID, "uuid": a.uuid, "version": 27, "is_api_filter_enabled": true,
+		"drive_url":         "https://drive-b." + c.s.cfg.baseDomain,
+		"invoices_settings": obj{"lang": "ru", "invoices_catalog_id": nil},
+	}
+	emb := obj{}
+	embedded := map[string]any{
+		"amojo_rights": obj{"can_direct": true, "can_create_groups": true},
+		"users_groups": []obj{{"id": 0, "name": "Отдел продаж", "uuid": nil}},
+		"task_types": []obj{
+			{"id": 1, "name": "Связаться", "color": nil, "icon_id": nil, "code": "FOLLOW_UP"},
+			{"id": 2, "name": "Встреча", "color": nil, "icon_id": nil, "code": "MEETING"},
+		},
+		"datetime_settings": obj{
+			"date_pattern": "d.m.Y H:i", "short_date_pattern": "d.m.Y", "short_time_pattern": "H:i",
+			"date_format": "d.m.Y", "time_format": "H:i", "timezone": "Europe/Moscow", "timezone_offset": "+03:00",
+		},
+		"entity_names": obj{"leads": obj{"ru": obj{"gender": "f", "singular_form": obj{"nominative": "сделка"}, "plural_form": obj{"nominative": "сделки"}}}},
+	}
+	for w := range lq.with {
+		if v, ok := top[w]; ok {
+			o[w] = v
+		}
+		if v, ok := embedded[w]; ok {
+			emb[w] = v
+		}
+	}
+	if len(emb) > 0 {
+		o["_embedded"] = emb
+	}
+	return okReply(o)
+}
+
+func (c *call) renderUser(u *user) obj {
+	return obj{
+		"id": u.id, "name": u.name, "email": u.email, "lang": u.lang,
+		"rights": obj{"is_admin": u.admin, "is_free": false, "is_active": true, "group_id": nil, "role_id": nil},
+		"_links": obj{"self": obj{"href": c.base + "/api/v4/users/" + strconv.FormatInt(u.id, 10)}},
+	}
+}
+
+func listUsers(c *call) reply {
+	lq, rep := c.s.parseList(c.r.URL.Query())
+	if rep != nil {
+		return *rep
+	}
+	var out []*user
+	for _, id := range c.acct.userIDs {
+		out = append(out, c.st().users[id])
+	}
+	sortBy(out, lq, func(u *user, _ string) int64 { return u.id })
+	return pageOf(c.r, lq, "users", out, c.renderUser)
+}
+
+func getUser(c *call) reply {
+	u := c.st().users[c.pathID("id")]
+	if u == nil || u.accountID != c.acct.id {
+		return notFound()
+	}
+	return okReply(c.renderUser(u))
+}

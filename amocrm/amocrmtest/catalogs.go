@@ -1,0 +1,414 @@
+package amocrmtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Catalog is a list (catalog) of an account (api.md §7.1). Type is
+// "products" for the built-in products catalog every account has, or
+// "regular".
+type Catalog struct {
+	ID        int64
+	AccountID int64
+	Name      string
+	Type      string
+	Sort      int
+	// Fields are the catalog's custom fields. The products catalog has SKU,
+	// PRICE, DESCRIPTION and GROUP.
+	Fields []CustomField
+}
+
+// Field returns the catalog's field with the given code ("PRICE").
+func (c Catalog) Field(code string) (CustomField, bool) {
+	for _, f := range c.Fields {
+		if f.Code == code {
+			return f, true
+		}
+	}
+	return CustomField{}, false
+}
+
+// Element is an element of a catalog: a product in the products catalog
+// (api.md §7.2).
+type Element struct {
+	ID           int64
+	CatalogID    int64
+	AccountID    int64
+	Name         string
+	CustomFields []CustomFieldValue
+	CreatedBy    int64
+	UpdatedBy    int64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+func (c *call) catalog(id int64) *catalog {
+	cat := c.st().catalogs[id]
+	if cat == nil || cat.accountID != c.acct.id {
+		return nil
+	}
+	return cat
+}
+
+func (c *call) renderCatalog(cat *catalog) obj {
+	return obj{
+		"id": cat.id, "name": cat.name, "created_by": cat.createdBy, "updated_by": cat.createdBy,
+		"created_at": cat.createdAt, "updated_at": cat.updatedAt, "sort": cat.sort, "type": cat.typ,
+		"can_add_elements": true, "can_show_in_cards": true, "can_link_multiple": true,
+		"can_be_deleted": cat.typ != "products", "sdk_widget_code": nil, "account_id": cat.accountID,
+		"_links": obj{"self": obj{"href": c.base + "/api/v4/catalogs/" + strconv.FormatInt(cat.id, 10)}},
+	}
+}
+
+func listCatalogs(c *call) reply {
+	lq, rep := c.s.parseList(c.r.URL.Query())
+	if rep != nil {
+		return *rep
+	}
+	typ := lq.q.Get("type")
+	var out []*catalog
+	for _, cat := range c.st().catalogs {
+		if cat.accountID == c.acct.id && (typ == "" || cat.typ == typ) {
+			out = append(out, cat)
+		}
+	}
+	sortBy(out, lq, func(cat *catalog, _ string) int64 { return cat.id })
+	return pageOf(c.r, lq, "catalogs", out, c.renderCatalog)
+}
+
+func getCatalog(c *call) reply {
+	cat := c.catalog(c.pathID("id"))
+	if cat == nil {
+		return notFound()
+	}
+	return okReply(c.renderCatalog(cat))
+}
+
+func listCatalogFields(c *call) reply {
+	cat := c.catalog(c.pathID("id"))
+	if cat == nil {
+		return notFound()
+	}
+	lq, rep := c.s.parseList(c.r.URL.Query())
+	if rep != nil {
+		return *rep
+	}
+	self := "/api/v4/catalogs/" + strconv.FormatInt(cat.id, 10) + "/custom_fields"
+	return pageOf(c.r, lq, "custom_fields", cat.fields, func(d *fieldDef) obj {
+		return renderFieldDef(d, c.acct.id, c.base, self)
+	})
+}
+
+func (c *call) elementHref(el *element) obj {
+	return obj{"href": c.base + "/api/v4/catalogs/" + strconv.FormatInt(el.catalogID, 10) + "/elements/" + strconv.FormatInt(el.id, 10)}
+}
+
+// renderElement is the read model; is_deleted is null, as amoCRM samples
+// show (api.md §7.2).
+func (c *call) renderElement(el *element) obj {
+	return obj{
+		"id": el.id, "name": el.name, "created_by": el.createdBy, "updated_by": el.updatedBy,
+		"created_at": el.createdAt, "updated_at": el.updatedAt, "is_deleted": nil,
+		"custom_fields_values": renderCF(el.cf), "catalog_id": el.catalogID, "account_id": el.accountID,
+		"_links": obj{"self": c.elementHref(el)},
+	}
+}
+
+func listElements(c *call) reply {
+	cat := c.catalog(c.pathID("id"))
+	if cat == nil {
+		return notFound()
+	}
+	lq, rep := c.s.parseList(c.r.URL.Query(), "id")
+	if rep != nil {
+		return *rep
+	}
+	// The PHP SDK sends the id filter as top-level id[] (api.md §7.2); which
+	// form the server prefers is UNVERIFIED, so both are accepted.
+	ids, hasIDs, err := intList(lq.q, "filter[id]")
+	if err != nil {
+		return *filterError("filter[id]")
+	}
+	if more, ok, err := intList(lq.q, "id"); err != nil {
+		return *filterError("id")
+	} else if ok {
+		ids, hasIDs = append(ids, more...), true
+	}
+	var out []*element
+	for _, el := range c.st().elements {
+		if el.catalogID != cat.id || hasIDs && !slices.Contains(ids, el.id) {
+			continue
+		}
+		if matchesQuery(el.id, []string{el.name}, el.cf, lq.query) {
+			out = append(out, el)
+		}
+	}
+	sortBy(out, lq, func(el *element, _ string) int64 { return el.id })
+	return pageOf(c.r, lq, "elements", out, c.renderElement)
+}
+
+func getElement(c *call) reply {
+	cat := c.catalog(c.pathID("id"))
+	if cat == nil {
+		return notFound()
+	}
+	el := c.st().elements[c.pathID("element_id")]
+	if el == nil || el.catalogID != cat.id {
+		return notFound()
+	}
+	return okReply(c.renderElement(el))
+}
+
+type elementWrite struct {
+	id        int64
+	hasID     bool
+	requestID json.RawMessage
+	label     string
+	name      *string
+	cf        []cfUpdate
+}
+
+func (c *call) parseElement(cat *catalog, raw json.RawMessage, mode int, ch *checker) elementWrite {
+	var w elementWrite
+	f, ok := ch.object(raw, "")
+	if !ok {
+		return w
+	}
+	w.requestID, w.label = f.requestID()
+	switch mode {
+	case modeCreate:
+		if f.has("id") {
+			f.get("id")
+			ch.add(codeNotExpected, "id", detailNotExpected)
+		}
+		f.require("name")
+	case modeUpdate:
+		f.require("id")
+		fallthrough
+	default:
+		w.id, w.hasID = f.int("id")
+		if w.hasID {
+			if el := c.st().elements[w.id]; el == nil || el.catalogID != cat.id {
+				ch.add(codeNotSupported, "id", "Element not found")
+			}
+		}
+	}
+	w.name = optStr(f, "name")
+	if w.name != nil && *w.name == "" {
+		ch.add(codeNotSupported, "name", "This value should not be blank.")
+	}
+	w.cf = f.customFields(cat.fields)
+	f.done()
+	return w
+}
+
+func (c *call) applyElement(el *element, w elementWrite) {
+	if w.name != nil {
+		el.name = *w.name
+	}
+	el.cf = applyCF(el.cf, w.cf)
+	el.updatedAt, el.updatedBy = c.now, c.userID
+}
+
+func (st *state) newElement(cat *catalog, userID, now int64) *element {
+	el := &element{
+		id: st.next("element"), catalogID: cat.id, accountID: cat.accountID,
+		createdBy: userID, updatedBy: userID, createdAt: now, updatedAt: now,
+	}
+	st.elements[el.id] = el
+	return el
+}
+
+func writeElements(mode int) func(c *call) reply {
+	return func(c *call) reply {
+		cat := c.catalog(c.pathID("id"))
+		if cat == nil {
+			return notFound()
+		}
+		items, rep := parseBatch(c.body, maxBatch, "Limit 250 per page")
+		if rep != nil {
+			return *rep
+		}
+		var errs batchErrors
+		writes := make([]elementWrite, 0, len(items))
+		for i, raw := range items {
+			var ch checker
+			w := c.parseElement(cat, raw, mode, &ch)
+			errs.add(i, w.label, &ch)
+			writes = append(writes, w)
+		}
+		if len(errs) > 0 {
+			return validationReply(errs)
+		}
+		out := make([]obj, 0, len(writes))
+		for i, w := range writes {
+			var el *element
+			if mode == modeCreate {
+				el = c.st().newElement(cat, c.userID, c.now)
+			} else {
+				el = c.st().elements[w.id]
+			}
+			c.applyElement(el, w)
+			o := c.renderElement(el)
+			o["request_id"] = echoRequestID(w.requestID, i)
+			out = append(out, o)
+		}
+		return okReply(obj{"_links": obj{"self": obj{"href": c.base + c.r.URL.Path}}, "_embedded": obj{"elements": out}})
+	}
+}
+
+var (
+	createElements = writeElements(modeCreate)
+	updateElements = writeElements(modeUpdate)
+)
+
+func updateElement(c *call) reply {
+	cat := c.catalog(c.pathID("id"))
+	if cat == nil {
+		return notFound()
+	}
+	el := c.st().elements[c.pathID("element_id")]
+	if el == nil || el.catalogID != cat.id {
+		return notFound()
+	}
+	if rep := parseObjectBody(c.body); rep != nil {
+		return *rep
+	}
+	var ch checker
+	w := c.parseElement(cat, c.body, modeUpdateOne, &ch)
+	if w.hasID && w.id != el.id {
+		ch.add(codeNotSupported, "id", "id does not match the URL")
+	}
+	var errs batchErrors
+	errs.add(0, w.label, &ch)
+	if len(errs) > 0 {
+		return validationReply(errs)
+	}
+	c.applyElement(el, w)
+	return okReply(c.renderElement(el))
+}
+
+func (cat *catalog) export() Catalog {
+	out := Catalog{ID: cat.id, AccountID: cat.accountID, Name: cat.name, Type: cat.typ, Sort: cat.sort}
+	for _, f := range cat.fields {
+		out.Fields = append(out.Fields, f.export())
+	}
+	return out
+}
+
+func (el *element) export() Element {
+	return Element{
+		ID: el.id, CatalogID: el.catalogID, AccountID: el.accountID, Name: el.name,
+		CustomFields: exportCF(el.cf), CreatedBy: el.createdBy, UpdatedBy: el.updatedBy,
+		CreatedAt: unix(el.createdAt), UpdatedAt: unix(el.updatedAt),
+	}
+}
+
+// Catalog returns a copy of the catalog with the given id.
+func (s *Server) Catalog(id int64) (Catalog, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cat := s.st.catalogs[id]
+	if cat == nil {
+		return Catalog{}, false
+	}
+	return cat.export(), true
+}
+
+// Elements returns copies of a catalog's elements, by id.
+func (s *Server) Elements(catalogID int64) []Element {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Element
+	for _, el := range s.st.elements {
+		if el.catalogID == catalogID {
+			out = append(out, el.export())
+		}
+	}
+	sortByID(out, func(e Element) int64 { return e.ID })
+	return out
+}
+
+// Element returns a copy of the catalog element with the given id.
+func (s *Server) Element(id int64) (Element, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	el := s.st.elements[id]
+	if el == nil {
+		return Element{}, false
+	}
+	return el.export(), true
+}
+
+// ProductsCatalog returns the account's built-in products catalog.
+func (a *Account) ProductsCatalog() Catalog {
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	return a.s.st.catalogs[a.s.st.accounts[a.ID].productsID].export()
+}
+
+// AddCatalog seeds a catalog with its fields; Type defaults to "regular".
+// The returned copy carries the assigned ids.
+func (a *Account) AddCatalog(c Catalog) Catalog {
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	if c.Name == "" {
+		panic("amocrmtest: AddCatalog: empty name")
+	}
+	if c.Type == "" {
+		c.Type = "regular"
+	}
+	cat := a.s.st.newCatalog(a.s.st.accounts[a.ID], c.Name, c.Type, a.s.now().Unix())
+	for _, f := range c.Fields {
+		cat.fields = append(cat.fields, a.s.st.newField(f, "catalogs", cat.id))
+	}
+	return cat.export()
+}
+
+func (st *state) newCatalog(a *account, name, typ string, now int64) *catalog {
+	cat := &catalog{
+		id: st.next("catalog"), accountID: a.id, name: name, typ: typ,
+		sort: 10 * (len(st.catalogs) + 1), createdBy: a.adminID, createdAt: now, updatedAt: now,
+	}
+	st.catalogs[cat.id] = cat
+	return cat
+}
+
+func (st *state) newField(f CustomField, entity string, catalogID int64) *fieldDef {
+	d := &fieldDef{id: st.next("field"), name: f.Name, code: f.Code, typ: f.Type, sort: f.Sort, entity: entity, catalogID: catalogID}
+	if d.typ == "" {
+		d.typ = "text"
+	}
+	for i, e := range f.Enums {
+		sort := e.Sort
+		if sort == 0 {
+			sort = (i + 1) * 10
+		}
+		d.enums = append(d.enums, enumDef{id: st.next("enum"), value: e.Value, sort: sort})
+	}
+	return d
+}
+
+// AddElement seeds an element of one of the account's catalogs. It panics
+// if the catalog is not the account's or a custom field value is invalid.
+func (a *Account) AddElement(catalogID int64, e Element) Element {
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	cat := a.s.st.catalogs[catalogID]
+	if cat == nil || cat.accountID != a.ID {
+		panic(fmt.Sprintf("amocrmtest: AddElement: no catalog %d in account %s", catalogID, a.Subdomain))
+	}
+	ups, err := importCF(cat.fields, e.CustomFields)
+	if err != nil {
+		panic("amocrmtest: AddElement: " + err.Error())
+	}
+	c := a.s.seedCall(a.ID)
+	el := a.s.st.newElement(cat, c.userID, c.now)
+	el.name = e.Name
+	el.cf = applyCF(nil, ups)
+	return el.export()
+}

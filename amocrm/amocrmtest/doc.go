@@ -1,0 +1,87 @@
+// Package amocrmtest is an in-process fake amoCRM for tests and demos, in
+// the spirit of net/http/httptest: it serves OAuth 2.0 and the REST API v4
+// over real HTTP, from memory, the way amoCRM does, quirks included. Test
+// your own amoCRM code against it with any HTTP client; no *testing.T is
+// needed, so a demo server can run it too.
+//
+// Its behaviour follows the project's amoCRM notes (api.md and widget.md).
+// Where those say a fact is unverified, the fake takes the stricter reading
+// and offers an Option for the other one.
+//
+// # Starting
+//
+// NewServer starts a listener on 127.0.0.1; Server.URL is its base URL and
+// Close stops it. Handler returns the same server as an http.Handler to mount
+// elsewhere. Every account has its own host in production
+// ("acme.amocrm.ru"); here all accounts share one listener and the access
+// token says which account a call is for. Transport and Client route
+// requests for any host under the base domain to the fake, so code under
+// test can use real-looking https URLs.
+//
+// # Seeding and reading back
+//
+// AddAccount creates an account (with an admin user, a main pipeline, the
+// system PHONE and EMAIL contact fields and the products catalog with SKU,
+// PRICE, DESCRIPTION and GROUP) and returns an *Account handle whose methods
+// seed it: AddUser, AddLead, AddContact, AddCompany, AddNote, AddCatalog,
+// AddElement, AddCustomField, Link. SeedDemo builds a whole Russian demo
+// account. AddIntegration registers an OAuth integration. Lead, Contact,
+// Notes, Links, Elements and their siblings return copies for assertions.
+// Ids are sequential per kind, so a fixed seeding order gives fixed ids.
+//
+// # OAuth
+//
+// GET /oauth renders the consent page («Разрешить» / «Отказать»); its form
+// redirects (302) to the integration's redirect URI with code, state,
+// referer and client_id, or with error=access_denied. POST
+// /oauth2/access_token takes JSON or a form: codes are single use and live
+// 20 minutes, redirect_uri must match byte for byte, and every refresh
+// rotates the refresh token. By default (RefreshStrict) a used refresh token
+// answers 401 "Token has been revoked" and the replaced access token stops
+// working; WithRefreshReuse(RefreshKommoGrace) keeps the old pair alive
+// until the new access token is first used. Access tokens are JWTs with the
+// claims amoCRM puts in them (account_id, base_domain, api_domain, exp, …).
+// For tests that skip the dance, IssueToken and AuthorizationCode hand out
+// tokens and codes directly. InstallWidget and RevokeIntegration make the
+// calls amoCRM makes to an integration, and DisposableToken mints the
+// widget's X-Auth-Token.
+//
+// # API
+//
+// Leads, contacts and companies (list, get, batch create and update, PATCH
+// by id, complex lead creation), notes per entity, catalogs and their
+// elements, links, custom field definitions, users and the account. Lists
+// page with _page and _links (an absolute next href) and answer 204 when
+// empty or past the end. Writes take arrays (at most 250 elements, else
+// 422) and answer 400 with validation-errors for wrong types, unknown fields,
+// missing or unknown ids, and unknown custom fields or enums; a batch with
+// one bad element writes nothing. custom_fields_values reads null when
+// empty, and numbers in it read as strings.
+//
+// # Limits
+//
+// Every account's API calls go through a token bucket (7 per second by
+// default). A refused call gets 429: by default an nginx HTML page without
+// Retry-After, as production sent; With429Style gives Kommo's JSON and the
+// header. After WithBlockAfter refusals in a row the server answers
+// everything with a 403 HTML page until ResetBlock, so a client that ignores
+// 429 is punished as it would be in production.
+//
+// # Faults
+//
+// FailNext makes the next n matching requests fail with a status and body,
+// a dropped connection or a delay; WithLatency slows every request.
+//
+// # Observation
+//
+// Requests returns the request log (method, path, query, body and a
+// Fingerprint of the bearer token, never the token) and Counters the number
+// of requests, refreshes, code exchanges, 429s, 403s and answers by status.
+//
+// # Time
+//
+// The server reads time only from its Clock (WithClock; FakeClock is a
+// manual one) and never sleeps except for a configured latency or fault
+// delay, which it waits on that clock. With the default clock inside a
+// testing/synctest bubble the delays cost no real time either.
+package amocrmtest

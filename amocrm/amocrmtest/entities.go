@@ -1,0 +1,699 @@
+package amocrmtest
+
+import (
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Leads, contacts and companies share one model and one set of handlers;
+// leads.go and contacts.go hold what differs.
+
+// Write modes of parseEntity.
+const (
+	modeCreate    = iota // POST array
+	modeUpdate           // PATCH array: every element needs an existing id
+	modeUpdateOne        // PATCH /{id}: id optional, must agree
+	modeComplex          // POST /leads/complex: full contact and company inside
+	modeNested           // the contact or company inside a complex lead
+)
+
+// Won and lost: the system statuses of every pipeline (api.md §4.3).
+const (
+	statusWon  = 142
+	statusLost = 143
+)
+
+type tagRef struct {
+	id   int64
+	name string
+}
+
+type embeddedRef struct {
+	id     int64
+	isMain bool
+}
+
+// entityWrite is one parsed element of a write.
+type entityWrite struct {
+	id        int64
+	hasID     bool
+	requestID json.RawMessage
+	label     string
+
+	name, firstName, lastName *string
+	price                     *int64
+	responsible, statusID     *int64
+	pipelineID, lossReasonID  *int64
+	createdBy, updatedBy      *int64
+	createdAt, updatedAt      *int64
+	closedAt                  *int64
+
+	cf               []cfUpdate
+	tagsAdd, tagsDel []tagRef
+	tagsSet          []tagRef
+	setTags          bool
+	contacts         []embeddedRef
+	companies        []embeddedRef
+	nestedContacts   []entityWrite
+	nestedCompanies  []entityWrite
+}
+
+func optStr(f *fields, key string) *string {
+	if v, ok := f.str(key); ok {
+		return &v
+	}
+	return nil
+}
+
+// optInt reads an integer; null reads as zero (clears closed_at and the like).
+func optInt(f *fields, key string) *int64 {
+	if f.isNull(key) {
+		f.get(key)
+		return new(int64(0))
+	}
+	if v, ok := f.int(key); ok {
+		return &v
+	}
+	return nil
+}
+
+func (c *call) entity(kind string, id int64) *entity {
+	e := c.st().entities[kind][id]
+	if e == nil || e.accountID != c.acct.id {
+		return nil
+	}
+	return e
+}
+
+func (c *call) isUser(id int64) bool {
+	u := c.st().users[id]
+	return u != nil && u.accountID == c.acct.id
+}
+
+// parseEntity reads one element of a lead, contact or company write and
+// checks every reference it makes.
+func (c *call) parseEntity(kind string, raw json.RawMessage, path string, mode int, ch *checker) entityWrite {
+	var w entityWrite
+	f, ok := ch.object(raw, path)
+	if !ok {
+		return w
+	}
+	if mode != modeNested {
+		w.requestID, w.label = f.requestID()
+	}
+	switch mode {
+	case modeCreate, modeComplex:
+		if f.has("id") {
+			f.get("id")
+			ch.add(codeNotExpected, join(path, "id"), detailNotExpected)
+		}
+	case modeUpdate:
+		f.require("id")
+		fallthrough
+	case modeUpdateOne, modeNested:
+		w.id, w.hasID = f.int("id")
+		if w.hasID && c.entity(kind, w.id) == nil {
+			ch.add(codeNotSupported, join(path, "id"), "Entity not found")
+		}
+	}
+	w.name = optStr(f, "name")
+	w.responsible = optInt(f, "responsible_user_id")
+	if w.responsible != nil && !c.isUser(*w.responsible) {
+		ch.add(codeNotSupported, join(path, "responsible_user_id"), "User not found")
+	}
+	w.createdBy = optInt(f, "created_by")
+	w.updatedBy = optInt(f, "updated_by")
+	w.createdAt = optInt(f, "created_at")
+	w.updatedAt = optInt(f, "updated_at")
+	switch kind {
+	case "leads":
+		w.price = optInt(f, "price")
+		w.statusID = optInt(f, "status_id")
+		w.pipelineID = optInt(f, "pipeline_id")
+		w.lossReasonID = optInt(f, "loss_reason_id")
+		w.closedAt = optInt(f, "closed_at")
+		f.str("visitor_uid")
+		if w.pipelineID != nil && *w.pipelineID != c.acct.pipelineID {
+			ch.add(codeNotSupported, join(path, "pipeline_id"), "Pipeline not found")
+		}
+		if w.statusID != nil && !c.acct.hasStatus(*w.statusID) {
+			ch.add(codeNotSupported, join(path, "status_id"), "Status not found")
+		}
+	case "contacts":
+		w.firstName = optStr(f, "first_name")
+		w.lastName = optStr(f, "last_name")
+	}
+	w.cf = f.customFields(c.acct.fields[kind])
+	if mode == modeComplex && len(w.cf) > 40 {
+		ch.add(codeNotSupported, join(path, "custom_fields_values"), "No more than 40 custom field values per entity")
+	}
+	w.tagsAdd = c.tagRefs(f, "tags_to_add", ch)
+	w.tagsDel = c.tagRefs(f, "tags_to_delete", ch)
+	if emb, ok := f.sub("_embedded"); ok {
+		if emb.isNull("tags") {
+			emb.get("tags")
+			w.setTags = true
+		} else if emb.has("tags") {
+			w.setTags = true
+			w.tagsSet = c.tagRefs(emb, "tags", ch)
+		}
+		switch {
+		case mode == modeCreate && kind == "leads":
+			w.contacts = c.embeddedRefs(emb, "contacts", ch)
+			w.companies = c.embeddedRefs(emb, "companies", ch)
+		case mode == modeCreate && kind == "contacts":
+			w.companies = c.embeddedRefs(emb, "companies", ch)
+		case mode == modeComplex:
+			w.nestedContacts = c.nested(emb, "contacts", ch)
+			w.nestedCompanies = c.nested(emb, "companies", ch)
+			if md, ok := emb.sub("metadata"); ok {
+				for k := range md.m {
+					md.get(k) // form/unsorted metadata is accepted as is
+				}
+			}
+			if src, ok := emb.sub("source"); ok {
+				src.str("external_id")
+				src.str("type")
+				src.done()
+			}
+		}
+		emb.done()
+	}
+	f.done()
+	return w
+}
+
+// nested reads the one full contact or company of a complex lead.
+func (c *call) nested(emb *fields, kind string, ch *checker) []entityWrite {
+	items, ok := emb.array(kind)
+	if !ok {
+		return nil
+	}
+	path := join(emb.path, kind)
+	if len(items) > 1 {
+		ch.add(codeNotSupported, path, "A complex lead takes at most one "+strings.TrimSuffix(kind, "s"))
+		return nil
+	}
+	var out []entityWrite
+	for i, raw := range items {
+		out = append(out, c.parseEntity(kind, raw, index(path, i), modeNested, ch))
+	}
+	return out
+}
+
+// embeddedRefs reads _embedded.contacts/companies of a create: [{id, is_main}].
+func (c *call) embeddedRefs(emb *fields, kind string, ch *checker) []embeddedRef {
+	items, ok := emb.array(kind)
+	if !ok {
+		return nil
+	}
+	path := join(emb.path, kind)
+	if kind == "companies" && len(items) > 1 {
+		ch.add(codeNotSupported, path, "An entity has at most one company")
+	}
+	var out []embeddedRef
+	for i, raw := range items {
+		p := index(path, i)
+		f, ok := ch.object(raw, p)
+		if !ok {
+			continue
+		}
+		f.require("id")
+		id, hasID := f.int("id")
+		isMain, _ := f.boolean("is_main")
+		f.done()
+		if !hasID {
+			continue
+		}
+		if c.entity(kind, id) == nil {
+			ch.add(codeNotSupported, join(p, "id"), "Entity not found")
+			continue
+		}
+		out = append(out, embeddedRef{id: id, isMain: isMain})
+	}
+	return out
+}
+
+// tagRefs reads [{id} | {name}].
+func (c *call) tagRefs(f *fields, key string, ch *checker) []tagRef {
+	items, ok := f.array(key)
+	if !ok {
+		return nil
+	}
+	path := join(f.path, key)
+	var out []tagRef
+	for i, raw := range items {
+		p := index(path, i)
+		tf, ok := ch.object(raw, p)
+		if !ok {
+			continue
+		}
+		id, hasID := tf.int("id")
+		name, hasName := tf.str("name")
+		tf.str("color")
+		tf.done()
+		switch {
+		case hasID:
+			if _, ok := c.acct.tagNames[id]; !ok {
+				ch.add(codeNotSupported, join(p, "id"), "Tag not found")
+				continue
+			}
+			out = append(out, tagRef{id: id})
+		case hasName && strings.TrimSpace(name) != "":
+			out = append(out, tagRef{name: strings.TrimSpace(name)})
+		default:
+			ch.add(codeFieldMissing, join(p, "name"), detailMissing)
+		}
+	}
+	return out
+}
+
+func (st *state) tagID(a *account, t tagRef) int64 {
+	if t.id != 0 {
+		return t.id
+	}
+	if id, ok := a.tagIDs[strings.ToLower(t.name)]; ok {
+		return id
+	}
+	id := st.next("tag")
+	a.tagIDs[strings.ToLower(t.name)] = id
+	a.tagNames[id] = t.name
+	return id
+}
+
+// newEntity makes an entity with the defaults of a create by user.
+func (st *state) newEntity(a *account, kind string, userID, now int64) *entity {
+	e := &entity{
+		kind: kind, id: st.next(kind), accountID: a.id, responsibleUserID: userID,
+		createdBy: userID, updatedBy: userID, createdAt: now, updatedAt: now,
+	}
+	if kind == "leads" {
+		e.pipelineID = a.pipelineID
+		e.statusID = a.defaultStatus()
+	}
+	st.entities[kind][e.id] = e
+	return e
+}
+
+// finishNew fills the name amoCRM gives an unnamed entity.
+func finishNew(e *entity) {
+	if e.name != "" {
+		return
+	}
+	switch e.kind {
+	case "leads":
+		e.name = "Сделка #" + strconv.FormatInt(e.id, 10)
+	case "contacts":
+		e.name = strings.TrimSpace(e.firstName + " " + e.lastName)
+	case "companies":
+		e.name = "Компания #" + strconv.FormatInt(e.id, 10)
+	}
+}
+
+// applyEntity writes w into e.
+func (c *call) applyEntity(e *entity, w entityWrite) {
+	set := func(dst *int64, v *int64) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	if w.name != nil {
+		e.name = *w.name
+	}
+	if w.firstName != nil {
+		e.firstName = *w.firstName
+	}
+	if w.lastName != nil {
+		e.lastName = *w.lastName
+	}
+	set(&e.price, w.price)
+	set(&e.responsibleUserID, w.responsible)
+	set(&e.pipelineID, w.pipelineID)
+	set(&e.lossReasonID, w.lossReasonID)
+	set(&e.createdBy, w.createdBy)
+	set(&e.createdAt, w.createdAt)
+	set(&e.closedAt, w.closedAt)
+	if w.statusID != nil {
+		e.statusID = *w.statusID
+		if (e.statusID == statusWon || e.statusID == statusLost) && e.closedAt == 0 {
+			e.closedAt = c.now
+		}
+	}
+	e.cf = applyCF(e.cf, w.cf)
+	st := c.st()
+	if w.setTags {
+		e.tags = nil
+		for _, t := range w.tagsSet {
+			e.tags = appendUnique(e.tags, st.tagID(c.acct, t))
+		}
+	}
+	for _, t := range w.tagsAdd {
+		e.tags = appendUnique(e.tags, st.tagID(c.acct, t))
+	}
+	for _, t := range w.tagsDel {
+		id := t.id
+		if id == 0 {
+			id = c.acct.tagIDs[strings.ToLower(t.name)]
+		}
+		e.tags = slices.DeleteFunc(e.tags, func(x int64) bool { return x == id })
+	}
+	e.updatedAt, e.updatedBy = c.now, c.userID
+	set(&e.updatedAt, w.updatedAt)
+	set(&e.updatedBy, w.updatedBy)
+}
+
+func appendUnique(s []int64, v int64) []int64 {
+	if slices.Contains(s, v) {
+		return s
+	}
+	return append(s, v)
+}
+
+// create stores a new entity from w, with its embedded links.
+func (c *call) create(kind string, w entityWrite) *entity {
+	e := c.st().newEntity(c.acct, kind, c.userID, c.now)
+	c.applyEntity(e, w)
+	finishNew(e)
+	for _, r := range w.contacts {
+		c.st().setLink(c.acct.id, kind, e.id, "contacts", r.id, marshal(obj{"is_main": r.isMain}))
+	}
+	for _, r := range w.companies {
+		c.st().setLink(c.acct.id, kind, e.id, "companies", r.id, nil)
+	}
+	return e
+}
+
+func (c *call) selfHref(kind string, id int64) obj {
+	return obj{"href": c.base + "/api/v4/" + kind + "/" + strconv.FormatInt(id, 10)}
+}
+
+func (c *call) renderTags(ids []int64) []obj {
+	out := []obj{}
+	for _, id := range ids {
+		out = append(out, obj{"id": id, "name": c.acct.tagNames[id], "color": nil})
+	}
+	return out
+}
+
+// renderEntity is the read model (api.md §4.3, §5.2).
+func (c *call) renderEntity(e *entity, with map[string]bool) obj {
+	o := obj{
+		"id": e.id, "name": e.name, "responsible_user_id": e.responsibleUserID,
+		"group_id": e.groupID, "created_by": e.createdBy, "updated_by": e.updatedBy,
+		"created_at": e.createdAt, "updated_at": e.updatedAt, "closest_task_at": nil,
+		"is_deleted": false, "custom_fields_values": renderCF(e.cf), "account_id": e.accountID,
+		"_links": obj{"self": c.selfHref(e.kind, e.id)},
+	}
+	emb := obj{"tags": c.renderTags(e.tags)}
+	links := c.st().linksOf(c.acct.id, e.kind, e.id)
+	refs := func(kind string, withMain bool) []obj {
+		out := []obj{}
+		for _, l := range links {
+			if l.toType != kind {
+				continue
+			}
+			r := obj{"id": l.toID, "_links": obj{"self": c.selfHref(kind, l.toID)}}
+			if withMain {
+				var md struct {
+					IsMain bool `json:"is_main"`
+				}
+				_ = json.Unmarshal(l.meta, &md)
+				r["is_main"] = md.IsMain
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	if with["catalog_elements"] {
+		out := []obj{}
+		for _, l := range links {
+			if l.toType == "catalog_elements" {
+				out = append(out, obj{"id": l.toID, "metadata": json.RawMessage(l.meta)})
+			}
+		}
+		emb["catalog_elements"] = out
+	}
+	switch e.kind {
+	case "leads":
+		o["price"] = e.price
+		o["status_id"] = e.statusID
+		o["pipeline_id"] = e.pipelineID
+		o["loss_reason_id"] = nullableID(e.lossReasonID)
+		o["closed_at"] = nullableTime(e.closedAt)
+		o["score"] = nil
+		o["labor_cost"] = nil
+		emb["companies"] = refs("companies", false)
+		if with["contacts"] {
+			emb["contacts"] = refs("contacts", true)
+		}
+	case "contacts":
+		o["first_name"] = e.firstName
+		o["last_name"] = e.lastName
+		o["is_unsorted"] = false
+		emb["companies"] = refs("companies", false)
+		if with["leads"] {
+			emb["leads"] = refs("leads", false)
+		}
+	case "companies":
+		if with["leads"] {
+			emb["leads"] = refs("leads", false)
+		}
+		if with["contacts"] {
+			emb["contacts"] = refs("contacts", false)
+		}
+	}
+	o["_embedded"] = emb
+	return o
+}
+
+// digitsOf keeps only the digits of s (phone search).
+func digitsOf(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// matchesQuery is amoCRM's full-text "query": the id, the name and every
+// custom field value; phone numbers also match by their digits.
+func matchesQuery(id int64, names []string, cf []cfValue, q string) bool {
+	if q == "" {
+		return true
+	}
+	if strconv.FormatInt(id, 10) == q {
+		return true
+	}
+	lq := strings.ToLower(q)
+	dq := digitsOf(q)
+	phoneLike := len(dq) >= 5 && len(dq) >= len(strings.TrimSpace(q))-4
+	for _, s := range append(names, cfText(cf)...) {
+		if lowerContains(s, lq) {
+			return true
+		}
+		if phoneLike && strings.Contains(digitsOf(s), dq) {
+			return true
+		}
+	}
+	return false
+}
+
+func orderFields(kind string) []string {
+	if kind == "leads" {
+		return []string{"created_at", "updated_at", "id"}
+	}
+	return []string{"updated_at", "id"}
+}
+
+func entityKey(e *entity, field string) int64 {
+	switch field {
+	case "created_at":
+		return e.createdAt
+	case "updated_at":
+		return e.updatedAt
+	}
+	return e.id
+}
+
+// findEntities applies the filters of api.md §4.2 / §5.1.
+func (c *call) findEntities(kind string, lq listQuery) ([]*entity, *reply) {
+	q := lq.q
+	lists := map[string][]int64{}
+	for _, key := range []string{"id", "responsible_user_id", "created_by", "updated_by", "pipeline_id"} {
+		ids, ok, err := intList(q, "filter["+key+"]")
+		if err != nil {
+			return nil, filterError("filter[" + key + "]")
+		}
+		if ok {
+			lists[key] = ids
+		}
+	}
+	names, hasNames := stringList(q, "filter[name]")
+	ranges := map[string]intRange{}
+	for _, key := range []string{"created_at", "updated_at", "closed_at", "price"} {
+		r, err := rangeFilter(q, "filter["+key+"]")
+		if err != nil {
+			return nil, filterError("filter[" + key + "]")
+		}
+		if r.set {
+			ranges[key] = r
+		}
+	}
+	var out []*entity
+	for _, e := range c.st().entities[kind] {
+		if e.accountID != c.acct.id {
+			continue
+		}
+		vals := map[string]int64{
+			"id": e.id, "responsible_user_id": e.responsibleUserID, "created_by": e.createdBy,
+			"updated_by": e.updatedBy, "pipeline_id": e.pipelineID, "created_at": e.createdAt,
+			"updated_at": e.updatedAt, "closed_at": e.closedAt, "price": e.price,
+		}
+		ok := true
+		for key, ids := range lists {
+			ok = ok && slices.Contains(ids, vals[key])
+		}
+		for key, r := range ranges {
+			ok = ok && r.contains(vals[key])
+		}
+		if hasNames {
+			ok = ok && slices.Contains(names, e.name)
+		}
+		if ok && matchesQuery(e.id, []string{e.name, e.firstName, e.lastName}, e.cf, lq.query) {
+			out = append(out, e)
+		}
+	}
+	sortBy(out, lq, entityKey)
+	return out, nil
+}
+
+func listEntities(kind string) func(c *call) reply {
+	return func(c *call) reply {
+		lq, rep := c.s.parseList(c.r.URL.Query(), orderFields(kind)...)
+		if rep != nil {
+			return *rep
+		}
+		items, rep := c.findEntities(kind, lq)
+		if rep != nil {
+			return *rep
+		}
+		return pageOf(c.r, lq, kind, items, func(e *entity) obj { return c.renderEntity(e, lq.with) })
+	}
+}
+
+func getEntity(kind string) func(c *call) reply {
+	return func(c *call) reply {
+		e := c.entity(kind, c.pathID("id"))
+		if e == nil {
+			return notFound()
+		}
+		lq, rep := c.s.parseList(c.r.URL.Query())
+		if rep != nil {
+			return *rep
+		}
+		return okReply(c.renderEntity(e, lq.with))
+	}
+}
+
+// parseItems parses every element of a batch write; errs is non-empty when
+// any element is invalid, and then nothing may be written.
+func (c *call) parseItems(kind string, items []json.RawMessage, mode int) ([]entityWrite, batchErrors) {
+	var errs batchErrors
+	writes := make([]entityWrite, 0, len(items))
+	for i, raw := range items {
+		var ch checker
+		w := c.parseEntity(kind, raw, "", mode, &ch)
+		errs.add(i, w.label, &ch)
+		writes = append(writes, w)
+	}
+	return writes, errs
+}
+
+func createEntities(kind string) func(c *call) reply {
+	return func(c *call) reply {
+		items, rep := parseBatch(c.body, maxBatch, "Limit 250 per page")
+		if rep != nil {
+			return *rep
+		}
+		writes, errs := c.parseItems(kind, items, modeCreate)
+		if len(errs) > 0 {
+			return validationReply(errs)
+		}
+		out := make([]obj, 0, len(writes))
+		for i, w := range writes {
+			e := c.create(kind, w)
+			out = append(out, obj{"id": e.id, "request_id": echoRequestID(w.requestID, i), "_links": obj{"self": c.selfHref(kind, e.id)}})
+		}
+		return okReply(obj{"_links": obj{"self": obj{"href": c.base + "/api/v4/" + kind}}, "_embedded": obj{kind: out}})
+	}
+}
+
+func updateEntities(kind string) func(c *call) reply {
+	return func(c *call) reply {
+		items, rep := parseBatch(c.body, maxBatch, "Limit 250 per page")
+		if rep != nil {
+			return *rep
+		}
+		writes, errs := c.parseItems(kind, items, modeUpdate)
+		if len(errs) > 0 {
+			return validationReply(errs)
+		}
+		out := make([]obj, 0, len(writes))
+		for i, w := range writes {
+			e := c.entity(kind, w.id)
+			c.applyEntity(e, w)
+			out = append(out, obj{"id": e.id, "updated_at": e.updatedAt, "request_id": echoRequestID(w.requestID, i), "_links": obj{"self": c.selfHref(kind, e.id)}})
+		}
+		return okReply(obj{"_links": obj{"self": obj{"href": c.base + "/api/v4/" + kind}}, "_embedded": obj{kind: out}})
+	}
+}
+
+func updateEntity(kind string) func(c *call) reply {
+	return func(c *call) reply {
+		e := c.entity(kind, c.pathID("id"))
+		if e == nil {
+			return notFound()
+		}
+		if rep := parseObjectBody(c.body); rep != nil {
+			return *rep
+		}
+		var ch checker
+		w := c.parseEntity(kind, c.body, "", modeUpdateOne, &ch)
+		if w.hasID && w.id != e.id {
+			ch.add(codeNotSupported, "id", "id does not match the URL")
+		}
+		var errs batchErrors
+		errs.add(0, w.label, &ch)
+		if len(errs) > 0 {
+			return validationReply(errs)
+		}
+		c.applyEntity(e, w)
+		return okReply(obj{"id": e.id, "updated_at": e.updatedAt, "_links": obj{"self": c.selfHref(kind, e.id)}})
+	}
+}
+
+func listEntityFields(kind string) func(c *call) reply {
+	return func(c *call) reply {
+		lq, rep := c.s.parseList(c.r.URL.Query())
+		if rep != nil {
+			return *rep
+		}
+		self := "/api/v4/" + kind + "/custom_fields"
+		return pageOf(c.r, lq, "custom_fields", c.acct.fields[kind], func(d *fieldDef) obj {
+			return renderFieldDef(d, c.acct.id, c.base, self)
+		})
+	}
+}
+
+// entityTypeOK reports whether kind is an entity type the fake stores.
+func entityTypeOK(kind string) bool {
+	switch kind {
+	case "leads", "contacts", "companies":
+		return true
+	}
+	return false
+}

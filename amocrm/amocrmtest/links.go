@@ -1,0 +1,405 @@
+package amocrmtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+)
+
+// Link is a relation between two entities of one account (api.md §5.3),
+// seen from EntityType/EntityID. Metadata holds what was sent with it:
+// {"is_main": true} for a contact; {"catalog_id", "quantity", "price_id"} for
+// a catalog element, numbers decoded as float64.
+type Link struct {
+	EntityType   string
+	EntityID     int64
+	ToEntityType string
+	ToEntityID   int64
+	Metadata     map[string]any
+}
+
+// linkView is a stored link oriented from one side.
+type linkView struct {
+	fromType string
+	fromID   int64
+	toType   string
+	toID     int64
+	meta     json.RawMessage
+}
+
+func (st *state) linksOf(accountID int64, typ string, id int64) []linkView {
+	var out []linkView
+	for _, l := range st.links {
+		if l.accountID != accountID {
+			continue
+		}
+		switch {
+		case l.aType == typ && l.aID == id:
+			out = append(out, linkView{typ, id, l.bType, l.bID, l.meta})
+		case l.bType == typ && l.bID == id:
+			out = append(out, linkView{typ, id, l.aType, l.aID, l.meta})
+		}
+	}
+	return out
+}
+
+func (l *link) joins(aType string, aID int64, bType string, bID int64) bool {
+	return (l.aType == aType && l.aID == aID && l.bType == bType && l.bID == bID) ||
+		(l.aType == bType && l.aID == bID && l.bType == aType && l.bID == aID)
+}
+
+// setLink creates the link or, when it exists, replaces its metadata (how a
+// product's quantity is changed; in-place update is UNVERIFIED, api.md §7.3).
+func (st *state) setLink(accountID int64, aType string, aID int64, bType string, bID int64, meta json.RawMessage) {
+	for _, l := range st.links {
+		if l.accountID == accountID && l.joins(aType, aID, bType, bID) {
+			l.meta = meta
+			return
+		}
+	}
+	st.links = append(st.links, &link{accountID: accountID, aType: aType, aID: aID, bType: bType, bID: bID, meta: meta})
+}
+
+func (st *state) unlink(accountID int64, aType string, aID int64, bType string, bID int64) {
+	st.links = slices.DeleteFunc(st.links, func(l *link) bool {
+		return l.accountID == accountID && l.joins(aType, aID, bType, bID)
+	})
+}
+
+// linkTargetOK lists the allowed link types (api.md §5.3).
+func linkTargetOK(from, to string) bool {
+	switch from {
+	case "leads":
+		return to == "contacts" || to == "companies" || to == "catalog_elements"
+	case "contacts":
+		return to == "leads" || to == "companies" || to == "catalog_elements"
+	case "companies":
+		return to == "leads" || to == "contacts" || to == "catalog_elements"
+	}
+	return false
+}
+
+type linkWrite struct {
+	entityID int64
+	toType   string
+	toID     int64
+	meta     json.RawMessage
+}
+
+// parseLink reads one element of a link or unlink body. For the mass
+// endpoints the element names its entity_id; otherwise fromID is the URL's.
+func (c *call) parseLink(kind string, fromID int64, raw json.RawMessage, mass, unlink bool, ch *checker) linkWrite {
+	var w linkWrite
+	f, ok := ch.object(raw, "")
+	if !ok {
+		return w
+	}
+	w.entityID = fromID
+	if mass {
+		f.require("entity_id")
+		if id, ok := f.int("entity_id"); ok {
+			if c.entity(kind, id) == nil {
+				ch.add(codeNotSupported, "entity_id", "Entity not found")
+			}
+			w.entityID = id
+		}
+		if t, ok := f.str("entity_type"); ok && t != kind {
+			ch.add(codeNotSupported, "entity_type", detailChoice)
+		}
+	}
+	f.require("to_entity_id", "to_entity_type")
+	toID, hasTo := f.int("to_entity_id")
+	toType, hasType := f.str("to_entity_type")
+	w.toID, w.toType = toID, toType
+	if hasType && !linkTargetOK(kind, toType) {
+		ch.add(codeNotSupported, "to_entity_type", detailChoice)
+		hasType = false
+	}
+	md, hasMD := f.sub("metadata")
+	f.done()
+	if !hasTo || !hasType {
+		if hasMD {
+			md.done()
+		}
+		return w
+	}
+	if toType == "catalog_elements" {
+		w.meta = c.elementLinkMeta(toID, md, hasMD, unlink, ch)
+		return w
+	}
+	if c.entity(toType, toID) == nil && !unlink {
+		ch.add(codeNotSupported, "to_entity_id", "Entity not found")
+	}
+	if hasMD {
+		isMain, _ := md.boolean("is_main")
+		md.int("updated_by")
+		md.done()
+		if toType == "contacts" || kind == "contacts" {
+			w.meta = marshal(obj{"is_main": isMain})
+		}
+	} else if toType == "contacts" || kind == "contacts" {
+		w.meta = marshal(obj{"is_main": false})
+	}
+	if toType == "companies" && !unlink && !mass {
+		for _, l := range c.st().linksOf(c.acct.id, kind, fromID) {
+			if l.toType == "companies" && l.toID != toID {
+				ch.add(codeNotSupported, "to_entity_id", "An entity has at most one company")
+			}
+		}
+	}
+	return w
+}
+
+// elementLinkMeta checks the metadata of a product link: catalog_id is
+// required and must be the element's catalog, quantity may be fractional
+// (api.md §7.3) and defaults to 1, price_id must be a price field of the
+// catalog.
+func (c *call) elementLinkMeta(elementID int64, md *fields, hasMD, unlink bool, ch *checker) json.RawMessage {
+	el := c.st().elements[elementID]
+	if el == nil || el.accountID != c.acct.id {
+		if !unlink {
+			ch.add(codeNotSupported, "to_entity_id", "Catalog element not found")
+		}
+		if hasMD {
+			md.int("catalog_id")
+			md.number("quantity")
+			md.int("price_id")
+			md.int("updated_by")
+			md.done()
+		}
+		return nil
+	}
+	if !hasMD {
+		if !unlink {
+			ch.add(codeFieldMissing, "metadata.catalog_id", detailMissing)
+		}
+		return nil
+	}
+	if !unlink {
+		md.require("catalog_id")
+	}
+	catID, hasCat := md.int("catalog_id")
+	qty, hasQty := md.number("quantity")
+	priceID, hasPrice := md.int("price_id")
+	md.int("updated_by")
+	md.done()
+	if hasCat && catID != el.catalogID {
+		ch.add(codeNotSupported, "metadata.catalog_id", "The element is not in this catalog")
+	}
+	if hasQty {
+		if q, err := qty.Float64(); err != nil || q < 0 {
+			ch.add(codeInvalidType, "metadata.quantity", "This value should be a non-negative number.")
+		}
+	} else {
+		qty = "1"
+	}
+	meta := obj{"catalog_id": el.catalogID, "quantity": qty}
+	if hasPrice {
+		cat := c.st().catalogs[el.catalogID]
+		if d := findField(cat.fields, priceID, ""); d == nil || (d.typ != "price" && d.typ != "numeric") {
+			ch.add(codeNotSupported, "metadata.price_id", "Price field not found")
+		}
+		meta["price_id"] = priceID
+	}
+	return marshal(meta)
+}
+
+// applyLink stores (or removes) a parsed link.
+func (c *call) applyLink(kind string, w linkWrite, unlink bool) obj {
+	st := c.st()
+	if unlink {
+		st.unlink(c.acct.id, kind, w.entityID, w.toType, w.toID)
+		return nil
+	}
+	if w.toType == "contacts" || kind == "contacts" {
+		var md struct {
+			IsMain bool `json:"is_main"`
+		}
+		_ = json.Unmarshal(w.meta, &md)
+		if md.IsMain && kind == "leads" {
+			// One main contact per lead.
+			for _, l := range st.links {
+				if l.accountID == c.acct.id && l.aType == kind && l.aID == w.entityID && l.bType == "contacts" && l.bID != w.toID {
+					l.meta = marshal(obj{"is_main": false})
+				}
+			}
+		}
+	}
+	st.setLink(c.acct.id, kind, w.entityID, w.toType, w.toID, w.meta)
+	return renderLink(linkView{kind, w.entityID, w.toType, w.toID, w.meta})
+}
+
+func renderLink(l linkView) obj {
+	var meta any
+	if l.meta != nil {
+		meta = json.RawMessage(l.meta)
+	}
+	return obj{"entity_id": l.fromID, "entity_type": l.fromType, "to_entity_id": l.toID, "to_entity_type": l.toType, "metadata": meta}
+}
+
+func (c *call) doLinks(kind string, fromID int64, mass, unlink bool) reply {
+	items, rep := parseBatch(c.body, maxBatch, "Limit 250 per page")
+	if rep != nil {
+		return *rep
+	}
+	var errs batchErrors
+	writes := make([]linkWrite, 0, len(items))
+	for i, raw := range items {
+		var ch checker
+		w := c.parseLink(kind, fromID, raw, mass, unlink, &ch)
+		errs.add(i, "", &ch)
+		writes = append(writes, w)
+	}
+	if len(errs) > 0 {
+		return validationReply(errs)
+	}
+	out := make([]obj, 0, len(writes))
+	for _, w := range writes {
+		if o := c.applyLink(kind, w, unlink); o != nil {
+			out = append(out, o)
+		}
+	}
+	if unlink {
+		return noContent()
+	}
+	self := c.base + c.r.URL.Path
+	return okReply(obj{"_links": obj{"self": obj{"href": self}}, "_embedded": obj{"links": out}})
+}
+
+func linkOne(kind string, unlink bool) func(c *call) reply {
+	return func(c *call) reply {
+		id := c.pathID("id")
+		if c.entity(kind, id) == nil {
+			return notFound()
+		}
+		return c.doLinks(kind, id, false, unlink)
+	}
+}
+
+func linkMass(kind string, unlink bool) func(c *call) reply {
+	return func(c *call) reply { return c.doLinks(kind, 0, true, unlink) }
+}
+
+// filterLinks applies filter[to_entity_id], filter[to_entity_type] and
+// filter[to_catalog_id].
+func (c *call) filterLinks(links []linkView) ([]linkView, *reply) {
+	q := c.r.URL.Query()
+	toIDs, hasIDs, err := intList(q, "filter[to_entity_id]")
+	if err != nil {
+		return nil, filterError("filter[to_entity_id]")
+	}
+	types, hasTypes := stringList(q, "filter[to_entity_type]")
+	cats, hasCats, err := intList(q, "filter[to_catalog_id]")
+	if err != nil {
+		return nil, filterError("filter[to_catalog_id]")
+	}
+	var out []linkView
+	for _, l := range links {
+		if hasIDs && !slices.Contains(toIDs, l.toID) || hasTypes && !slices.Contains(types, l.toType) {
+			continue
+		}
+		if hasCats {
+			el := c.st().elements[l.toID]
+			if l.toType != "catalog_elements" || el == nil || !slices.Contains(cats, el.catalogID) {
+				continue
+			}
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+func (c *call) linksReply(links []linkView) reply {
+	if len(links) == 0 {
+		return noContent()
+	}
+	out := make([]obj, 0, len(links))
+	for _, l := range links {
+		out = append(out, renderLink(l))
+	}
+	return okReply(obj{"_links": obj{"self": obj{"href": c.base + c.r.URL.RequestURI()}}, "_embedded": obj{"links": out}})
+}
+
+func listLinksOne(kind string) func(c *call) reply {
+	return func(c *call) reply {
+		id := c.pathID("id")
+		if c.entity(kind, id) == nil {
+			return notFound()
+		}
+		links, rep := c.filterLinks(c.st().linksOf(c.acct.id, kind, id))
+		if rep != nil {
+			return *rep
+		}
+		return c.linksReply(links)
+	}
+}
+
+func listLinksMass(kind string) func(c *call) reply {
+	return func(c *call) reply {
+		ids, ok, err := intList(c.r.URL.Query(), "filter[entity_id]")
+		if err != nil || !ok || len(ids) == 0 {
+			return problem(http.StatusBadRequest, "filter[entity_id] is required")
+		}
+		var all []linkView
+		for _, id := range ids {
+			all = append(all, c.st().linksOf(c.acct.id, kind, id)...)
+		}
+		links, rep := c.filterLinks(all)
+		if rep != nil {
+			return *rep
+		}
+		return c.linksReply(links)
+	}
+}
+
+func exportLink(l linkView) Link {
+	out := Link{EntityType: l.fromType, EntityID: l.fromID, ToEntityType: l.toType, ToEntityID: l.toID}
+	if l.meta != nil {
+		_ = json.Unmarshal(l.meta, &out.Metadata)
+	}
+	return out
+}
+
+// Links returns copies of the links of an entity ("leads", "contacts",
+// "companies" or "catalog_elements"), seen from it, in the order they were
+// made.
+func (s *Server) Links(entityType string, entityID int64) []Link {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Link
+	for _, l := range s.st.links {
+		switch {
+		case l.aType == entityType && l.aID == entityID:
+			out = append(out, exportLink(linkView{l.aType, l.aID, l.bType, l.bID, l.meta}))
+		case l.bType == entityType && l.bID == entityID:
+			out = append(out, exportLink(linkView{l.bType, l.bID, l.aType, l.aID, l.meta}))
+		}
+	}
+	return out
+}
+
+// Link seeds a link as if POST /api/v4/{EntityType}/{EntityID}/link had
+// been called with l's target and metadata. It panics if the link is not
+// one the API would accept.
+func (a *Account) Link(l Link) {
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	if !entityTypeOK(l.EntityType) {
+		panic(fmt.Sprintf("amocrmtest: Link: unknown entity type %q", l.EntityType))
+	}
+	c := a.s.seedCall(a.ID)
+	if c.entity(l.EntityType, l.EntityID) == nil {
+		panic(fmt.Sprintf("amocrmtest: Link: no %s %d in account %s", l.EntityType, l.EntityID, a.Subdomain))
+	}
+	item := obj{"to_entity_id": l.ToEntityID, "to_entity_type": l.ToEntityType}
+	if l.Metadata != nil {
+		item["metadata"] = l.Metadata
+	}
+	var ch checker
+	w := c.parseLink(l.EntityType, l.EntityID, marshal(item), false, false, &ch)
+	if ch.failed() {
+		panic(fmt.Sprintf("amocrmtest: Link: %s: %s", ch.errs[0].Path, ch.errs[0].Detail))
+	}
+	c.applyLink(l.EntityType, w, false)
+}

@@ -1,0 +1,448 @@
+package amocrmtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Note is a note on a lead, contact or company (api.md §6).
+type Note struct {
+	// ID and AccountID are assigned by the server.
+	ID        int64
+	AccountID int64
+	// EntityType is "leads", "contacts" or "companies".
+	EntityType string
+	EntityID   int64
+	// NoteType is the v4 string type: "common", "call_in", "service_message", …
+	NoteType string
+	// Params are the type's parameters, e.g. {"text": "…"} for "common";
+	// numbers decode as float64.
+	Params            map[string]any
+	ResponsibleUserID int64
+	CreatedBy         int64
+	UpdatedBy         int64
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	IsPinned          bool
+}
+
+// noteTypeOK lists the v4 note types (api.md §6.3). Integers (the v2 codes)
+// are refused: whether v4 still takes them is UNVERIFIED, so the fake is
+// strict.
+func noteTypeOK(t string) bool {
+	switch t {
+	case "common", "call_in", "call_out", "service_message", "extended_service_message",
+		"message_cashier", "geolocation", "sms_in", "sms_out", "attachment",
+		"amomail_message", "chat", "site_visit", "targeting_in", "targeting_out",
+		"transaction", "invoice_paid", "zoom_meeting", "dropbox_attachment",
+		"link_followed", "bill_paid", "ai_result":
+		return true
+	}
+	return false
+}
+
+// noteNeedsText lists the types whose params must carry a text.
+func noteNeedsText(t string) bool {
+	switch t {
+	case "common", "service_message", "extended_service_message", "message_cashier",
+		"geolocation", "sms_in", "sms_out":
+		return true
+	}
+	return false
+}
+
+type noteWrite struct {
+	id          int64
+	hasID       bool
+	requestID   json.RawMessage
+	label       string
+	entityID    int64
+	noteType    string
+	params      json.RawMessage
+	responsible *int64
+	createdBy   *int64
+	createdAt   *int64
+	updatedAt   *int64
+}
+
+func (c *call) note(kind string, id int64) *note {
+	n := c.st().notes[id]
+	if n == nil || n.accountID != c.acct.id || n.entityType != kind {
+		return nil
+	}
+	return n
+}
+
+// parseNote reads one note of a write. entityID is the URL's entity, or 0
+// when each note must carry entity_id.
+func (c *call) parseNote(kind string, entityID int64, raw json.RawMessage, update bool, ch *checker) noteWrite {
+	var w noteWrite
+	f, ok := ch.object(raw, "")
+	if !ok {
+		return w
+	}
+	w.requestID, w.label = f.requestID()
+	w.entityID = entityID
+	if update {
+		f.require("id")
+		w.id, w.hasID = f.int("id")
+		if w.hasID {
+			n := c.note(kind, w.id)
+			if n == nil || (entityID != 0 && n.entityID != entityID) {
+				ch.add(codeNotSupported, "id", "Note not found")
+			} else {
+				w.entityID = n.entityID
+			}
+		}
+	} else if f.has("id") {
+		f.get("id")
+		ch.add(codeNotExpected, "id", detailNotExpected)
+	}
+	if entityID == 0 && !update {
+		f.require("entity_id")
+	}
+	if id, ok := f.int("entity_id"); ok {
+		if c.entity(kind, id) == nil || (entityID != 0 && id != entityID) {
+			ch.add(codeNotSupported, "entity_id", "Entity not found")
+		} else if !update {
+			w.entityID = id
+		}
+	}
+	if !update {
+		f.require("note_type")
+	}
+	if raw, ok := f.get("note_type"); ok {
+		t, isStr := scalarText(raw)
+		switch {
+		case jsonKind(raw) != 's' || !isStr:
+			ch.typeErr("note_type", "string")
+		case !noteTypeOK(t):
+			ch.add(codeNotSupported, "note_type", detailChoice)
+		default:
+			w.noteType = t
+		}
+	}
+	if !update {
+		f.require("params")
+	}
+	if pf, ok := f.sub("params"); ok {
+		t := w.noteType
+		if t == "" && w.hasID {
+			if n := c.note(kind, w.id); n != nil {
+				t = n.noteType
+			}
+		}
+		if noteNeedsText(t) {
+			pf.require("text")
+			pf.str("text")
+		}
+		for k := range pf.m {
+			pf.get(k)
+		}
+		w.params = append(json.RawMessage(nil), pf.raw()...)
+	}
+	w.responsible = optInt(f, "responsible_user_id")
+	if w.responsible != nil && !c.isUser(*w.responsible) {
+		ch.add(codeNotSupported, "responsible_user_id", "User not found")
+	}
+	w.createdBy = optInt(f, "created_by")
+	w.createdAt = optInt(f, "created_at")
+	w.updatedAt = optInt(f, "updated_at")
+	f.boolean("is_need_to_trigger_digital_pipeline")
+	f.done()
+	return w
+}
+
+// raw re-encodes the object being read.
+func (f *fields) raw() json.RawMessage { return marshal(f.m) }
+
+func (c *call) applyNote(n *note, w noteWrite) {
+	if w.noteType != "" {
+		n.noteType = w.noteType
+	}
+	if w.params != nil {
+		n.params = w.params
+	}
+	if w.responsible != nil {
+		n.responsible = *w.responsible
+	}
+	if w.createdBy != nil {
+		n.createdBy = *w.createdBy
+	}
+	if w.createdAt != nil {
+		n.createdAt = *w.createdAt
+	}
+	n.updatedAt, n.updatedBy = c.now, c.userID
+	if w.updatedAt != nil {
+		n.updatedAt = *w.updatedAt
+	}
+}
+
+func (c *call) noteHref(n *note) obj {
+	return obj{"href": c.base + "/api/v4/" + n.entityType + "/" + strconv.FormatInt(n.entityID, 10) + "/notes/" + strconv.FormatInt(n.id, 10)}
+}
+
+func (c *call) renderNote(n *note) obj {
+	return obj{
+		"id": n.id, "entity_id": n.entityID, "created_by": n.createdBy, "updated_by": n.updatedBy,
+		"created_at": n.createdAt, "updated_at": n.updatedAt, "responsible_user_id": n.responsible,
+		"group_id": 0, "note_type": n.noteType, "params": json.RawMessage(n.params),
+		"account_id": n.accountID, "is_pinned": n.pinned, "_links": obj{"self": c.noteHref(n)},
+	}
+}
+
+func noteKey(n *note, field string) int64 {
+	if field == "updated_at" {
+		return n.updatedAt
+	}
+	return n.id
+}
+
+func listNotes(kind string, byEntity bool) func(c *call) reply {
+	return func(c *call) reply {
+		var entityID int64
+		if byEntity {
+			entityID = c.pathID("id")
+			if c.entity(kind, entityID) == nil {
+				return notFound()
+			}
+		}
+		lq, rep := c.s.parseList(c.r.URL.Query(), "updated_at", "id")
+		if rep != nil {
+			return *rep
+		}
+		q := lq.q
+		ids, hasIDs, err := intList(q, "filter[id]")
+		if err != nil {
+			return *filterError("filter[id]")
+		}
+		ents, hasEnts, err := intList(q, "filter[entity_id]")
+		if err != nil {
+			return *filterError("filter[entity_id]")
+		}
+		types, hasTypes := stringList(q, "filter[note_type]")
+		upd, err := rangeFilter(q, "filter[updated_at]")
+		if err != nil {
+			return *filterError("filter[updated_at]")
+		}
+		if v := q.Get("filter[updated_at]"); v != "" {
+			// A bare value means "changed since" (api.md §6.1).
+			upd.hasTo = false
+		}
+		var out []*note
+		for _, n := range c.st().notes {
+			if n.accountID != c.acct.id || n.entityType != kind || (byEntity && n.entityID != entityID) {
+				continue
+			}
+			if hasIDs && !slices.Contains(ids, n.id) || hasEnts && !slices.Contains(ents, n.entityID) ||
+				hasTypes && !slices.Contains(types, n.noteType) || upd.set && !upd.contains(n.updatedAt) {
+				continue
+			}
+			out = append(out, n)
+		}
+		sortBy(out, lq, noteKey)
+		return pageOf(c.r, lq, "notes", out, c.renderNote)
+	}
+}
+
+func getNote(kind string, byEntity bool) func(c *call) reply {
+	return func(c *call) reply {
+		n := c.note(kind, c.pathID("note_id"))
+		if n == nil || (byEntity && n.entityID != c.pathID("id")) {
+			return notFound()
+		}
+		return okReply(c.renderNote(n))
+	}
+}
+
+func createNotes(kind string, byEntity bool) func(c *call) reply {
+	return func(c *call) reply {
+		var entityID int64
+		if byEntity {
+			entityID = c.pathID("id")
+			if c.entity(kind, entityID) == nil {
+				return notFound()
+			}
+		}
+		items, rep := parseBatch(c.body, maxBatch, "Limit 250 per page")
+		if rep != nil {
+			return *rep
+		}
+		var errs batchErrors
+		writes := make([]noteWrite, 0, len(items))
+		for i, raw := range items {
+			var ch checker
+			w := c.parseNote(kind, entityID, raw, false, &ch)
+			errs.add(i, w.label, &ch)
+			writes = append(writes, w)
+		}
+		if len(errs) > 0 {
+			return validationReply(errs)
+		}
+		out := make([]obj, 0, len(writes))
+		for i, w := range writes {
+			n := c.st().newNote(c.acct.id, kind, w.entityID, c.userID, c.now)
+			c.applyNote(n, w)
+			out = append(out, obj{"id": n.id, "entity_id": n.entityID, "request_id": echoRequestID(w.requestID, i), "_links": obj{"self": c.noteHref(n)}})
+		}
+		return okReply(obj{"_links": obj{"self": obj{"href": c.base + c.r.URL.Path}}, "_embedded": obj{"notes": out}})
+	}
+}
+
+func (st *state) newNote(accountID int64, kind string, entityID, userID, now int64) *note {
+	n := &note{
+		id: st.next("note"), accountID: accountID, entityType: kind, entityID: entityID,
+		responsible: userID, createdBy: userID, updatedBy: userID, createdAt: now, updatedAt: now,
+		params: json.RawMessage("{}"),
+	}
+	st.notes[n.id] = n
+	return n
+}
+
+func updateNotes(kind string, byEntity bool) func(c *call) reply {
+	return func(c *call) reply {
+		var entityID int64
+		if byEntity {
+			entityID = c.pathID("id")
+			if c.entity(kind, entityID) == nil {
+				return notFound()
+			}
+		}
+		items, rep := parseBatch(c.body, maxBatch, "Limit 250 per page")
+		if rep != nil {
+			return *rep
+		}
+		var errs batchErrors
+		writes := make([]noteWrite, 0, len(items))
+		for i, raw := range items {
+			var ch checker
+			w := c.parseNote(kind, entityID, raw, true, &ch)
+			errs.add(i, w.label, &ch)
+			writes = append(writes, w)
+		}
+		if len(errs) > 0 {
+			return validationReply(errs)
+		}
+		out := make([]obj, 0, len(writes))
+		for i, w := range writes {
+			n := c.note(kind, w.id)
+			c.applyNote(n, w)
+			out = append(out, obj{"id": n.id, "entity_id": n.entityID, "updated_at": n.updatedAt, "request_id": echoRequestID(w.requestID, i), "_links": obj{"self": c.noteHref(n)}})
+		}
+		return okReply(obj{"_links": obj{"self": obj{"href": c.base + c.r.URL.Path}}, "_embedded": obj{"notes": out}})
+	}
+}
+
+func updateNote(kind string) func(c *call) reply {
+	return func(c *call) reply {
+		entityID := c.pathID("id")
+		n := c.note(kind, c.pathID("note_id"))
+		if n == nil || n.entityID != entityID {
+			return notFound()
+		}
+		if rep := parseObjectBody(c.body); rep != nil {
+			return *rep
+		}
+		body := c.body
+		var m map[string]json.RawMessage
+		if json.Unmarshal(body, &m) == nil {
+			if _, ok := m["id"]; !ok {
+				m["id"] = json.RawMessage(strconv.FormatInt(n.id, 10))
+				body = marshal(m)
+			}
+		}
+		var ch checker
+		w := c.parseNote(kind, entityID, body, true, &ch)
+		if w.hasID && w.id != n.id {
+			ch.add(codeNotSupported, "id", "id does not match the URL")
+		}
+		var errs batchErrors
+		errs.add(0, w.label, &ch)
+		if len(errs) > 0 {
+			return validationReply(errs)
+		}
+		c.applyNote(n, w)
+		return okReply(obj{"id": n.id, "entity_id": n.entityID, "updated_at": n.updatedAt, "_links": obj{"self": c.noteHref(n)}})
+	}
+}
+
+func pinNote(kind string, pin bool) func(c *call) reply {
+	return func(c *call) reply {
+		n := c.note(kind, c.pathID("note_id"))
+		if n == nil {
+			return notFound()
+		}
+		n.pinned = pin
+		return noContent()
+	}
+}
+
+func (n *note) export() Note {
+	out := Note{
+		ID: n.id, AccountID: n.accountID, EntityType: n.entityType, EntityID: n.entityID,
+		NoteType: n.noteType, ResponsibleUserID: n.responsible, CreatedBy: n.createdBy,
+		UpdatedBy: n.updatedBy, CreatedAt: unix(n.createdAt), UpdatedAt: unix(n.updatedAt), IsPinned: n.pinned,
+	}
+	_ = json.Unmarshal(n.params, &out.Params)
+	return out
+}
+
+// Notes returns copies of the notes of one entity ("leads", "contacts" or
+// "companies"), oldest first.
+func (s *Server) Notes(entityType string, entityID int64) []Note {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Note
+	for _, n := range s.st.notes {
+		if n.entityType == entityType && n.entityID == entityID {
+			out = append(out, n.export())
+		}
+	}
+	sortNotes(out)
+	return out
+}
+
+func sortNotes(ns []Note) {
+	slices.SortFunc(ns, func(a, b Note) int { return cmpInt(a.ID, b.ID) })
+}
+
+// AddNote seeds a note. EntityType and EntityID must name an entity of the
+// account and NoteType a v4 type; it panics otherwise. Zero times and users
+// default to now and the account's admin.
+func (a *Account) AddNote(n Note) Note {
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	c := a.s.seedCall(a.ID)
+	if !entityTypeOK(n.EntityType) {
+		panic(fmt.Sprintf("amocrmtest: AddNote: unknown entity type %q", n.EntityType))
+	}
+	params := n.Params
+	if params == nil {
+		params = map[string]any{}
+	}
+	item := obj{"entity_id": n.EntityID, "note_type": n.NoteType, "params": params}
+	if n.ResponsibleUserID != 0 {
+		item["responsible_user_id"] = n.ResponsibleUserID
+	}
+	var ch checker
+	w := c.parseNote(n.EntityType, 0, marshal(item), false, &ch)
+	if ch.failed() {
+		panic(fmt.Sprintf("amocrmtest: AddNote: %s: %s", ch.errs[0].Path, ch.errs[0].Detail))
+	}
+	nn := c.st().newNote(a.ID, n.EntityType, w.entityID, c.userID, c.now)
+	c.applyNote(nn, w)
+	if n.CreatedBy != 0 {
+		nn.createdBy = n.CreatedBy
+	}
+	if !n.CreatedAt.IsZero() {
+		nn.createdAt = n.CreatedAt.Unix()
+	}
+	if !n.UpdatedAt.IsZero() {
+		nn.updatedAt = n.UpdatedAt.Unix()
+	}
+	nn.pinned = n.IsPinned
+	return nn.export()
+}

@@ -1,0 +1,701 @@
+package amocrmtest
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Lifetimes from api.md §1.3–§1.4 and widget.md §4.2.
+const (
+	codeTTL       = 20 * time.Minute
+	refreshTTL    = 90 * 24 * time.Hour
+	disposableTTL = 30 * time.Minute
+	hookUserAgent = "amoService-oAuth-Code-Sender/1.0"
+)
+
+// Integration is an OAuth integration registered with the server.
+type Integration struct {
+	// ClientID is the integration id (a UUID); generated when empty.
+	ClientID string
+	// ClientSecret is generated when empty. It signs disposable widget
+	// tokens and revoke-hook signatures.
+	ClientSecret string
+	// RedirectURI is where the consent page and InstallWidget send codes. The
+	// token endpoint compares it byte for byte.
+	RedirectURI string
+	// RevokeHookURL, if set, is called by RevokeIntegration.
+	RevokeHookURL string
+	// Name is shown on the consent page.
+	Name string
+	// Owner, if set, is the subdomain of the only account the integration
+	// can be installed in (a private integration).
+	Owner string
+}
+
+// String prints the integration without its secret.
+func (i Integration) String() string {
+	return fmt.Sprintf("Integration{ClientID: %s, ClientSecret: REDACTED, RedirectURI: %s, RevokeHookURL: %s, Name: %q, Owner: %q}",
+		i.ClientID, i.RedirectURI, i.RevokeHookURL, i.Name, i.Owner)
+}
+
+// LogValue logs the integration without its secret.
+func (i Integration) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("client_id", i.ClientID), slog.String("client_secret", "REDACTED"),
+		slog.String("redirect_uri", i.RedirectURI), slog.String("name", i.Name))
+}
+
+// Token is a token pair as the token endpoint issues it.
+type Token struct {
+	AccessToken  string
+	RefreshToken string
+	// ExpiresAt is when the access token stops working.
+	ExpiresAt time.Time
+}
+
+// String prints the token without its secrets.
+func (t Token) String() string {
+	return "Token{AccessToken: REDACTED, RefreshToken: REDACTED, ExpiresAt: " + t.ExpiresAt.Format(time.RFC3339) + "}"
+}
+
+// LogValue logs the token without its secrets.
+func (t Token) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("access_token", "REDACTED"), slog.String("refresh_token", "REDACTED"),
+		slog.Time("expires_at", t.ExpiresAt))
+}
+
+type integration struct {
+	Integration
+}
+
+type authCode struct {
+	integ  *integration
+	acct   *account
+	userID int64
+	exp    time.Time
+	used   bool
+}
+
+// grant is one authorization of an integration in an account: the token
+// pair in use and, in Kommo grace mode, the pair it replaced.
+type grant struct {
+	integ   *integration
+	acct    *account
+	userID  int64
+	revoked bool
+	cur     *tokenPair
+	prev    *tokenPair
+}
+
+type tokenPair struct {
+	access     string
+	refresh    string
+	accessExp  time.Time
+	refreshExp time.Time
+	used       bool
+}
+
+type pairRef struct {
+	g *grant
+	p *tokenPair
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func randUUID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// AddIntegration registers an integration and returns it with ClientID and
+// ClientSecret filled in. It panics if the client id is taken or Owner is
+// not an account.
+func (s *Server) AddIntegration(in Integration) Integration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in.ClientID == "" {
+		in.ClientID = fakeUUID('i', s.st.next("integration"))
+	}
+	if in.ClientSecret == "" {
+		in.ClientSecret = randHex(32)
+	}
+	if in.Name == "" {
+		in.Name = "Интеграция"
+	}
+	if s.st.integrations[in.ClientID] != nil {
+		panic("amocrmtest: AddIntegration: client id " + in.ClientID + " is taken")
+	}
+	if in.Owner != "" && s.st.bySubdomain[in.Owner] == nil {
+		panic("amocrmtest: AddIntegration: no account " + in.Owner)
+	}
+	s.st.integrations[in.ClientID] = &integration{in}
+	return in
+}
+
+// lookup finds an integration and an account for the helper methods.
+func (s *Server) lookup(clientID, subdomain string) (*integration, *account, error) {
+	in := s.st.integrations[clientID]
+	if in == nil {
+		return nil, nil, fmt.Errorf("amocrmtest: no integration %s", clientID)
+	}
+	a := s.st.bySubdomain[subdomain]
+	if a == nil {
+		return nil, nil, fmt.Errorf("amocrmtest: no account %q", subdomain)
+	}
+	if in.Owner != "" && in.Owner != subdomain {
+		return nil, nil, fmt.Errorf("amocrmtest: integration %s is private to %q", clientID, in.Owner)
+	}
+	return in, a, nil
+}
+
+// newCode issues an authorization code. The caller holds s.mu.
+func (s *Server) newCode(in *integration, a *account, userID int64) string {
+	code := "def50200" + randHex(64)
+	s.st.codes[code] = &authCode{integ: in, acct: a, userID: userID, exp: s.now().Add(codeTTL)}
+	return code
+}
+
+// AuthorizationCode issues a code for the integration in the account, as
+// the "Keys" tab of a private integration shows (widget.md §5.3). It is
+// single use and expires 20 minutes after issue.
+func (s *Server) AuthorizationCode(clientID, subdomain string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, a, err := s.lookup(clientID, subdomain)
+	if err != nil {
+		return "", err
+	}
+	return s.newCode(in, a, a.adminID), nil
+}
+
+// IssueToken authorizes the integration in the account without the OAuth
+// dance and returns the token pair, as a code exchange would. It is not
+// counted in Counters.CodeExchanges.
+func (s *Server) IssueToken(clientID, subdomain string) (Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, a, err := s.lookup(clientID, subdomain)
+	if err != nil {
+		return Token{}, err
+	}
+	g := &grant{integ: in, acct: a, userID: a.adminID}
+	s.st.grants = append(s.st.grants, g)
+	g.cur = s.issuePair(g)
+	return Token{AccessToken: g.cur.access, RefreshToken: g.cur.refresh, ExpiresAt: g.cur.accessExp}, nil
+}
+
+// issuePair mints a token pair for g. The caller holds s.mu.
+func (s *Server) issuePair(g *grant) *tokenPair {
+	now := s.now()
+	p := &tokenPair{refresh: "def50200" + randHex(96), accessExp: now.Add(s.cfg.accessTTL), refreshExp: now.Add(refreshTTL)}
+	claims := jwt.MapClaims{
+		"aud": g.integ.ClientID, "jti": randUUID(), "iat": now.Unix(), "nbf": now.Unix(),
+		"exp": p.accessExp.Unix(), "sub": strconv.FormatInt(g.userID, 10), "grant_type": "",
+		"account_id": g.acct.id, "base_domain": s.cfg.baseDomain, "version": 2,
+		"scopes":    []string{"crm", "files", "files_delete", "notifications", "push_notifications"},
+		"hash_uuid": randUUID(), "api_domain": "api-b." + s.cfg.baseDomain,
+	}
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.jwtKey)
+	if err != nil {
+		panic("amocrmtest: signing an access token: " + err.Error())
+	}
+	p.access = tok
+	s.st.access[p.access] = &pairRef{g, p}
+	s.st.refresh[p.refresh] = &pairRef{g, p}
+	return p
+}
+
+// hostAccount returns the account a Host header names, if it is the host of
+// a known account ("acme.amocrm.ru"); other hosts (127.0.0.1, www, api-b)
+// name none.
+func (s *Server) hostAccount(host string) *account {
+	h := strings.ToLower(host)
+	if hp, _, err := net.SplitHostPort(h); err == nil {
+		h = hp
+	}
+	sub, ok := strings.CutSuffix(h, "."+s.cfg.baseDomain)
+	if !ok || strings.Contains(sub, ".") {
+		return nil
+	}
+	return s.st.bySubdomain[sub]
+}
+
+// authenticate checks an access token. In grace mode the first use of a
+// new access token ends the grace of the pair it replaced. The caller holds
+// s.mu.
+func (s *Server) authenticate(tok, host string, now time.Time) (*account, int64, bool) {
+	ref := s.st.access[tok]
+	if tok == "" || ref == nil {
+		return nil, 0, false
+	}
+	g, p := ref.g, ref.p
+	if g.revoked || (p != g.cur && p != g.prev) || !now.Before(p.accessExp) {
+		return nil, 0, false
+	}
+	if ha := s.hostAccount(host); ha != nil && ha != g.acct {
+		return nil, 0, false
+	}
+	if p == g.cur && !p.used {
+		p.used = true
+		g.prev = nil
+	}
+	return g.acct, g.userID, true
+}
+
+const (
+	oauthBadRequest = "Некорректный запрос"
+	oauthBadDetail  = "В запросе отсутствует ряд параметров или параметры невалидны"
+)
+
+func badGrant(status int, hint string) reply {
+	return oauthProblem(status, oauthBadRequest, hint, oauthBadDetail)
+}
+
+// tokenParams reads the token request, JSON or form-encoded (api.md §1.4).
+func tokenParams(r *http.Request) (map[string]string, error) {
+	out := map[string]string{}
+	if strings.Contains(r.Header.Get("Content-Type"), "json") {
+		var m map[string]any
+		dec := json.NewDecoder(r.Body)
+		dec.UseNumber()
+		if err := dec.Decode(&m); err != nil {
+			return nil, err
+		}
+		for k, v := range m {
+			if v != nil {
+				out[k] = fmt.Sprint(v)
+			}
+		}
+		return out, nil
+	}
+	if err := r.ParseForm(); err != nil {
+		return nil, err
+	}
+	for k := range r.PostForm {
+		out[k] = r.PostForm.Get(k)
+	}
+	return out, nil
+}
+
+// tokenEndpoint is POST /oauth2/access_token.
+func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
+	p, err := tokenParams(r)
+	if err != nil {
+		s.writeReply(w, badGrant(http.StatusBadRequest, "The request body could not be parsed"))
+		return
+	}
+	s.mu.Lock()
+	rep := s.token(p, r.Host)
+	s.mu.Unlock()
+	s.writeReply(w, rep)
+}
+
+func (s *Server) token(p map[string]string, host string) reply {
+	in := s.st.integrations[p["client_id"]]
+	if in == nil || !hmac.Equal([]byte(p["client_secret"]), []byte(in.ClientSecret)) {
+		return oauthProblem(http.StatusUnauthorized, "Некорректный клиент", "Client authentication failed", "Клиент не прошёл аутентификацию")
+	}
+	now := s.now()
+	hostAcct := s.hostAccount(host)
+	var g *grant
+	switch p["grant_type"] {
+	case "authorization_code":
+		if p["redirect_uri"] != in.RedirectURI {
+			return badGrant(http.StatusBadRequest, "Redirect URI does not match the integration's")
+		}
+		if p["code"] == "" {
+			return badGrant(http.StatusBadRequest, "Check the `code` parameter")
+		}
+		ac := s.st.codes[p["code"]]
+		switch {
+		case ac == nil || ac.integ != in:
+			return badGrant(http.StatusBadRequest, "Cannot decrypt the authorization code")
+		case ac.used:
+			return badGrant(http.StatusBadRequest, "Authorization code has been revoked")
+		case !now.Before(ac.exp):
+			return badGrant(http.StatusBadRequest, "Authorization code has expired")
+		case hostAcct != nil && hostAcct != ac.acct:
+			return badGrant(http.StatusBadRequest, "Authorization code was issued for another account")
+		}
+		ac.used = true
+		g = &grant{integ: in, acct: ac.acct, userID: ac.userID}
+		s.st.grants = append(s.st.grants, g)
+		g.cur = s.issuePair(g)
+		s.st.counters.CodeExchanges++
+	case "refresh_token":
+		if s.cfg.refreshRedirect && p["redirect_uri"] == "" {
+			return badGrant(http.StatusBadRequest, "Check the `redirect_uri` parameter")
+		}
+		if p["redirect_uri"] != "" && p["redirect_uri"] != in.RedirectURI {
+			return badGrant(http.StatusBadRequest, "Redirect URI does not match the integration's")
+		}
+		if p["refresh_token"] == "" {
+			return badGrant(http.StatusBadRequest, "Check the `refresh_token` parameter")
+		}
+		ref := s.st.refresh[p["refresh_token"]]
+		if ref == nil || ref.g.integ != in {
+			return badGrant(http.StatusUnauthorized, "Cannot decrypt the refresh token")
+		}
+		g = ref.g
+		switch {
+		case g.revoked || (ref.p != g.cur && ref.p != g.prev):
+			return badGrant(http.StatusUnauthorized, "Token has been revoked")
+		case !now.Before(ref.p.refreshExp):
+			return badGrant(http.StatusUnauthorized, "Token has expired")
+		case hostAcct != nil && hostAcct != g.acct:
+			return badGrant(http.StatusUnauthorized, "Token was issued for another account")
+		}
+		np := s.issuePair(g)
+		if ref.p == g.cur {
+			g.prev = nil
+			if s.cfg.refreshReuse == RefreshKommoGrace {
+				g.prev = g.cur
+			}
+		}
+		// A retry with the previous token (grace mode) replaces the pair
+		// nobody has used yet and keeps the grace.
+		g.cur = np
+		s.st.counters.Refreshes++
+	default:
+		return oauthProblem(http.StatusBadRequest, "Неподдерживаемый тип авторизации",
+			"Check that all required parameters have been provided", "The authorization grant type is not supported by the authorization server.")
+	}
+	return reply{status: http.StatusOK, ctype: ctypeJSON, body: obj{
+		"token_type": "Bearer", "expires_in": int64(s.cfg.accessTTL / time.Second), "server_time": now.Unix(),
+		"access_token": g.cur.access, "refresh_token": g.cur.refresh,
+	}}
+}
+
+// currentSubdomain is GET /oauth2/account/current/subdomain with
+// X-Refresh-Token (api.md §1.7).
+func (s *Server) currentSubdomain(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	ref := s.st.refresh[r.Header.Get("X-Refresh-Token")]
+	var rep reply
+	if ref == nil || ref.g.revoked || (ref.p != ref.g.cur && ref.p != ref.g.prev) {
+		rep = problem(http.StatusUnauthorized, "Invalid user name or password")
+	} else {
+		a := ref.g.acct
+		parts := strings.Split(s.cfg.baseDomain, ".")
+		rep = reply{status: http.StatusOK, ctype: ctypeJSON, body: obj{
+			"id": a.id, "subdomain": a.subdomain, "domain": s.host(a), "top_level_domain": parts[len(parts)-1],
+		}}
+	}
+	s.mu.Unlock()
+	s.writeReply(w, rep)
+}
+
+// consentTemplate is the authorize page (api.md §1.2): the integration's
+// name, an account picker when there are several, Allow and Deny.
+const consentTemplate = `<!doctype html>
+<html lang="ru">
+<head><meta charset="utf-8"><title>Предоставить доступ — amoCRM</title></head>
+<body>
+<main>
+<h1>Интеграция «{{.Name}}» запрашивает доступ к вашему аккаунту</h1>
+{{if .Error}}<p class="error">{{.Error}}</p>{{else}}
+<form method="post">
+<input type="hidden" name="client_id" value="{{.ClientID}}">
+{{if .HasState}}<input type="hidden" name="state" value="{{.State}}">{{end}}
+<input type="hidden" name="mode" value="{{.Mode}}">
+{{if eq (len .Accounts) 1}}{{with index .Accounts 0}}<p>Аккаунт: <b>{{.Name}}</b> ({{.Host}})</p>
+<input type="hidden" name="account" value="{{.Subdomain}}">{{end}}
+{{else}}<label>Аккаунт:
+<select name="account">{{range .Accounts}}<option value="{{.Subdomain}}">{{.Name}} ({{.Host}})</option>{{end}}</select>
+</label>{{end}}
+<p>Интеграция получит доступ к сделкам, контактам, компаниям и спискам.</p>
+<button type="submit" name="decision" value="allow">Разрешить</button>
+<button type="submit" name="decision" value="deny">Отказать</button>
+</form>{{end}}
+</main>
+</body>
+</html>
+`
+
+type consentAccount struct{ Subdomain, Name, Host string }
+
+type consentData struct {
+	Name, ClientID, State, Mode, Error string
+	HasState                           bool
+	Accounts                           []consentAccount
+}
+
+func (s *Server) consentAccounts(in *integration) []consentAccount {
+	var out []consentAccount
+	for _, a := range s.st.accounts {
+		if in.Owner == "" || in.Owner == a.subdomain {
+			out = append(out, consentAccount{a.subdomain, a.name, s.host(a)})
+		}
+	}
+	slices.SortFunc(out, func(x, y consentAccount) int { return strings.Compare(x.Subdomain, y.Subdomain) })
+	return out
+}
+
+// consentPage is GET /oauth?client_id&state&mode.
+func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	_, hasState := q["state"]
+	d := consentData{ClientID: q.Get("client_id"), State: q.Get("state"), HasState: hasState, Mode: q.Get("mode")}
+	status := http.StatusOK
+	s.mu.Lock()
+	in := s.st.integrations[d.ClientID]
+	switch {
+	case in == nil:
+		d.Name, d.Error, status = "?", "Интеграция не найдена", http.StatusBadRequest
+	case in.RedirectURI == "":
+		d.Name, d.Error, status = in.Name, "У интеграции не указан Redirect URI", http.StatusBadRequest
+	default:
+		d.Name, d.Accounts = in.Name, s.consentAccounts(in)
+		if len(d.Accounts) == 0 {
+			d.Error, status = "Нет аккаунтов, в которые можно установить интеграцию", http.StatusBadRequest
+		}
+	}
+	s.mu.Unlock()
+	var b strings.Builder
+	if err := s.consent.Execute(&b, d); err != nil {
+		writeProblem(w, http.StatusInternalServerError, "consent page: "+err.Error())
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeHTML(w, status, b.String())
+}
+
+// consentSubmit is the form's POST: a 302 to the redirect URI with code,
+// state, referer and client_id, or error=access_denied (api.md §1.3).
+func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		writeHTML(w, http.StatusBadRequest, nginxPage(http.StatusBadRequest))
+		return
+	}
+	clientID := r.PostForm.Get("client_id")
+	_, hasState := r.PostForm["state"]
+	s.mu.Lock()
+	in := s.st.integrations[clientID]
+	var a *account
+	if in != nil {
+		a = s.st.bySubdomain[r.PostForm.Get("account")]
+		if a != nil && in.Owner != "" && in.Owner != a.subdomain {
+			a = nil
+		}
+	}
+	if in == nil || a == nil || in.RedirectURI == "" {
+		s.mu.Unlock()
+		writeHTML(w, http.StatusBadRequest, nginxPage(http.StatusBadRequest))
+		return
+	}
+	target, err := url.Parse(in.RedirectURI)
+	if err != nil {
+		s.mu.Unlock()
+		writeHTML(w, http.StatusBadRequest, nginxPage(http.StatusBadRequest))
+		return
+	}
+	q := target.Query()
+	if r.PostForm.Get("decision") == "allow" {
+		q.Set("code", s.newCode(in, a, a.adminID))
+		q.Set("referer", s.host(a))
+	} else {
+		q.Set("error", "access_denied")
+	}
+	q.Set("client_id", in.ClientID)
+	if hasState {
+		q.Set("state", r.PostForm.Get("state"))
+	}
+	s.mu.Unlock()
+	target.RawQuery = q.Encode()
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, target.String(), http.StatusFound)
+}
+
+// callHook sends amoCRM's GET to an integration URL. Errors name the URL
+// without its query, which carries the code or the signature.
+func (s *Server) callHook(ctx context.Context, what, rawURL string, q url.Values) error {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return fmt.Errorf("amocrmtest: %s URL: %w", what, err)
+	}
+	bare := *u
+	bare.RawQuery = ""
+	merged := u.Query()
+	for k, v := range q {
+		merged[k] = v
+	}
+	u.RawQuery = merged.Encode()
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return fmt.Errorf("amocrmtest: %s GET %s: %w", what, bare.String(), err)
+	}
+	req.Header.Set("User-Agent", hookUserAgent)
+	resp, err := s.cfg.hookClient.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("amocrmtest: %s GET %s: %w", what, bare.String(), err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	_ = resp.Body.Close()
+	return nil
+}
+
+// InstallWidget simulates a user installing the integration's widget in
+// the account: amoCRM sends a GET to the redirect URI with a fresh code,
+// referer and from_widget=1, and no state (widget.md §5.4). Like amoCRM it
+// ignores the response status; it returns an error only if the request
+// could not be made.
+func (s *Server) InstallWidget(ctx context.Context, clientID, subdomain string) error {
+	s.mu.Lock()
+	in, a, err := s.lookup(clientID, subdomain)
+	if err == nil && in.RedirectURI == "" {
+		err = fmt.Errorf("amocrmtest: integration %s has no redirect URI", clientID)
+	}
+	var q url.Values
+	if err == nil {
+		q = url.Values{"code": {s.newCode(in, a, a.adminID)}, "referer": {s.host(a)}, "from_widget": {"1"}}
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return s.callHook(ctx, "install hook", in.RedirectURI, q)
+}
+
+// RevokeIntegration simulates an admin disabling the integration in the
+// account: every token of that authorization stops working at once (401)
+// and, if the integration has a RevokeHookURL, amoCRM's GET with
+// client_uuid, account_id and signature = hex(HMAC-SHA256(client_secret,
+// client_uuid + "|" + account_id)) is sent (widget.md §5.5).
+func (s *Server) RevokeIntegration(ctx context.Context, clientID, subdomain string) error {
+	s.mu.Lock()
+	in, a, err := s.lookup(clientID, subdomain)
+	if err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	for _, g := range s.st.grants {
+		if g.integ == in && g.acct == a {
+			g.revoked = true
+		}
+	}
+	for _, c := range s.st.codes {
+		if c.integ == in && c.acct == a {
+			c.used = true
+		}
+	}
+	hook, secret := in.RevokeHookURL, in.ClientSecret
+	s.mu.Unlock()
+	if hook == "" {
+		return nil
+	}
+	accountID := strconv.FormatInt(a.id, 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(clientID + "|" + accountID))
+	q := url.Values{"client_uuid": {clientID}, "account_id": {accountID}, "signature": {hex.EncodeToString(mac.Sum(nil))}}
+	return s.callHook(ctx, "revoke hook", hook, q)
+}
+
+// DisposableToken mints the X-Auth-Token a widget's $authorizedAjax sends
+// (widget.md §4.2): HS256 signed with the client secret, 30 minutes, claims
+// iss, aud, jti, iat, nbf, exp, account_id, user_id, subdomain and
+// client_uuid. userID 0 means the account's admin; aud "" means the scheme
+// and host of the integration's redirect URI.
+func (s *Server) DisposableToken(clientID, subdomain string, userID int64, aud string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, a, err := s.lookup(clientID, subdomain)
+	if err != nil {
+		return "", err
+	}
+	if userID == 0 {
+		userID = a.adminID
+	}
+	if u := s.st.users[userID]; u == nil || u.accountID != a.id {
+		return "", fmt.Errorf("amocrmtest: no user %d in account %q", userID, subdomain)
+	}
+	if aud == "" {
+		u, err := url.Parse(in.RedirectURI)
+		if err != nil || u.Host == "" {
+			return "", fmt.Errorf("amocrmtest: integration %s has no usable redirect URI for aud", clientID)
+		}
+		aud = u.Scheme + "://" + u.Host
+	}
+	now := s.now()
+	claims := jwt.MapClaims{
+		"iss": "https://" + s.host(a), "aud": aud, "jti": randUUID(),
+		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(disposableTTL).Unix(),
+		"account_id": a.id, "user_id": userID, "subdomain": a.subdomain, "client_uuid": in.ClientID,
+	}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(in.ClientSecret))
+}
+
+// disposableTokenHTTP is GET /ajax/v2/integrations/{client_uuid}/disposable_token
+// ?account=<subdomain>&aud=<url>[&user_id=<id>] → {"token": "…"}: the
+// undocumented endpoint behind $authorizedAjax (widget.md §4.1), here
+// without a session, for demo pages. It allows any origin.
+func (s *Server) disposableTokenHTTP(w http.ResponseWriter, r *http.Request) {
+	setCORS(w, r)
+	q := r.URL.Query()
+	var userID int64
+	if v := q.Get("user_id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			s.writeReply(w, problem(http.StatusBadRequest, "user_id must be an integer"))
+			return
+		}
+		userID = n
+	}
+	tok, err := s.DisposableToken(r.PathValue("client_uuid"), q.Get("account"), userID, q.Get("aud"))
+	if err != nil {
+		s.writeReply(w, problem(http.StatusNotFound, strings.TrimPrefix(err.Error(), "amocrmtest: ")))
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.writeReply(w, reply{status: http.StatusOK, ctype: ctypeJSON, body: obj{"token": tok}})
+}
+
+func (s *Server) disposableTokenPreflight(w http.ResponseWriter, r *http.Request) {
+	setCORS(w, r)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func setCORS(w http.ResponseWriter, r *http.Request) {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		origin = "*"
+	}
+	w.Header().Set("Access-Control-Allow-Origin", origin)
+	w.Header().Set("Access-Control-Allow-Methods", "GET, OPTIONS")
+	w.Header().Set("Access-Control-Allow-Headers", "X-Requested-With, Content-Type")
+	w.Header().Add("Vary", "Origin")
+}
+
+func newConsentTemplate() *template.Template {
+	return template.Must(template.New("consent").Parse(consentTemplate))
+}
