@@ -39,7 +39,7 @@ type Saved struct {
 	ID int64
 	// EntityID is, for notes, the id of the lead, contact or company the note belongs to.
 	EntityID int64
-	// UpdatedAt is set by updates.
+	// UpdatedAt is the entity's update time, when the answer carries it (updates always do).
 	UpdatedAt Timestamp
 }
 
