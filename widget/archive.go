@@ -1,0 +1,328 @@
+package widget
+
+import (
+	"archive/zip"
+	"bytes"
+	_ "embed" // script.js
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// ArchiveName is the file name amoCRM expects for the widget upload.
+const ArchiveName = "widget.zip"
+
+// scriptTemplate is assets/script.js; the build replaces scriptPlaceholder in it.
+//
+//go:embed assets/script.js
+var scriptTemplate []byte
+
+// scriptPlaceholder is the JavaScript string literal in script.js that becomes the default
+// server URL.
+const scriptPlaceholder = `"__AMOKIT_DEFAULT_API_URL__"`
+
+// archiveLocales are the languages of the widget, in manifest order.
+func archiveLocales() []string { return []string{"ru", "en"} }
+
+// archiveModTime is the modification time of every entry, so that equal configs give equal
+// bytes.
+func archiveModTime() time.Time { return time.Date(2025, time.January, 1, 0, 0, 0, 0, time.UTC) }
+
+// LocaleText holds the widget's texts in one language. Empty fields get the built-in text.
+type LocaleText struct {
+	Name             string // the widget's name in amoCRM's widget list
+	ShortDescription string // one line, shown beside the logo in the install modal
+	Description      string // the install modal's text; amoCRM allows HTML and #SUBDOMAIN#-style placeholders
+}
+
+// ArchiveConfig describes one build of widget.zip.
+type ArchiveConfig struct {
+	// ServerURL is the https URL of our backend, e.g. "https://calc.example.com". script.js uses
+	// it when the api_url setting is empty. Optional: without it the setting alone decides.
+	ServerURL string
+	// Version is the widget version; amoCRM wants a new one on every upload. Required: 1 to 32
+	// characters from 0-9, A-Z, a-z and ".+_-", starting with a letter or digit.
+	Version string
+	// Text holds the widget's texts by language, "ru" and "en"; missing languages and empty
+	// fields get the built-in texts.
+	Text map[string]LocaleText
+	// SupportEmail goes into the manifest's support block when set.
+	SupportEmail string
+}
+
+// BuildArchive writes widget.zip as amoCRM accepts it (widget.md §1–2): manifest.json at the
+// root (interface_version 2, texts as i18n keys, locales ru and en, installation with a
+// required api_url text setting, locations lcard-1 and settings), script.js, i18n/ru.json,
+// i18n/en.json and the five logos at their exact sizes. Every text file is UTF-8 without BOM.
+// The same config (and Go version) always gives the same bytes. The archive is checked with
+// CheckArchive before anything is written to w.
+func BuildArchive(w io.Writer, cfg ArchiveConfig) error {
+	files, err := archiveFiles(cfg)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range files {
+		method := zip.Deflate
+		if strings.HasSuffix(f.name, ".png") {
+			method = zip.Store // already compressed
+		}
+		hdr := &zip.FileHeader{Name: f.name, Method: method, Modified: archiveModTime()}
+		hdr.SetMode(0o644)
+		fw, err := zw.CreateHeader(hdr)
+		if err != nil {
+			return fmt.Errorf("widget: writing %s: %w", f.name, err)
+		}
+		if _, err := fw.Write(f.data); err != nil {
+			return fmt.Errorf("widget: writing %s: %w", f.name, err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("widget: closing the archive: %w", err)
+	}
+	if err := CheckArchive(bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
+		return fmt.Errorf("widget: the built archive fails its own check: %w", err)
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+type archiveFile struct {
+	name string
+	data []byte
+}
+
+// archiveFiles returns the archive's entries in their order: manifest first.
+func archiveFiles(cfg ArchiveConfig) ([]archiveFile, error) {
+	serverURL, err := cfg.validate()
+	if err != nil {
+		return nil, err
+	}
+	manifest, err := marshalJSON(buildManifest(cfg))
+	if err != nil {
+		return nil, err
+	}
+	script, err := renderScript(serverURL)
+	if err != nil {
+		return nil, err
+	}
+	files := []archiveFile{{"manifest.json", manifest}, {"script.js", script}}
+	for _, lang := range archiveLocales() {
+		doc, err := marshalJSON(buildI18n(lang, cfg.Text[lang]))
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, archiveFile{"i18n/" + lang + ".json", doc})
+	}
+	for _, l := range logoSpecs() {
+		data, err := logoPNG(l.Width, l.Height)
+		if err != nil {
+			return nil, fmt.Errorf("widget: drawing %s: %w", l.Name, err)
+		}
+		files = append(files, archiveFile{l.Name, data})
+	}
+	return files, nil
+}
+
+// validate checks cfg and returns the server URL without a trailing slash.
+func (cfg ArchiveConfig) validate() (string, error) {
+	var errs []error
+	if !validVersion(cfg.Version) {
+		errs = append(errs, fmt.Errorf("widget: version %q must be 1 to 32 characters of 0-9, A-Z, a-z, '.', '+', '_', '-'", cfg.Version))
+	}
+	serverURL := strings.TrimRight(cfg.ServerURL, "/")
+	if cfg.ServerURL != "" {
+		u, err := url.Parse(serverURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
+			strings.ContainsAny(serverURL, " \t\r\n\"'<>\\?#") {
+			errs = append(errs, fmt.Errorf("widget: server URL %q must be an https URL with a host and no user info, query or fragment (amoCRM pages block plain http)", cfg.ServerURL))
+		}
+	}
+	for lang, text := range cfg.Text {
+		if lang != "ru" && lang != "en" {
+			errs = append(errs, fmt.Errorf("widget: text for locale %q: the widget has only ru and en", lang))
+		}
+		for _, s := range []string{text.Name, text.ShortDescription, text.Description} {
+			if !utf8.ValidString(s) {
+				errs = append(errs, fmt.Errorf("widget: text for locale %q is not valid UTF-8", lang))
+				break
+			}
+		}
+	}
+	if cfg.SupportEmail != "" {
+		if a, err := mail.ParseAddress(cfg.SupportEmail); err != nil || a.Address != cfg.SupportEmail {
+			errs = append(errs, fmt.Errorf("widget: support e-mail %q is not a plain address", cfg.SupportEmail))
+		}
+	}
+	return serverURL, errors.Join(errs...)
+}
+
+func validVersion(v string) bool {
+	if v == "" || len(v) > 32 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		alnum := c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !alnum && (i == 0 || !strings.ContainsRune(".+_-", rune(c))) {
+			return false
+		}
+	}
+	return true
+}
+
+// renderScript puts the default server URL into script.js as a JSON string literal, which is
+// also a valid JavaScript one (json.Marshal escapes <, > and &).
+func renderScript(serverURL string) ([]byte, error) {
+	if n := bytes.Count(scriptTemplate, []byte(scriptPlaceholder)); n != 1 {
+		return nil, fmt.Errorf("widget: assets/script.js has %d server URL placeholders, want 1", n)
+	}
+	lit, err := json.Marshal(serverURL)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Replace(scriptTemplate, []byte(scriptPlaceholder), lit, 1), nil
+}
+
+// manifest is manifest.json; field order is the file's order.
+type manifest struct {
+	Widget    manifestWidget             `json:"widget"`
+	Locations []string                   `json:"locations"`
+	Settings  map[string]manifestSetting `json:"settings"`
+}
+
+type manifestWidget struct {
+	Name             string           `json:"name"`
+	Description      string           `json:"description"`
+	ShortDescription string           `json:"short_description"`
+	Version          string           `json:"version"`
+	InterfaceVersion int              `json:"interface_version"`
+	InitOnce         bool             `json:"init_once"`
+	Locale           []string         `json:"locale"`
+	Installation     bool             `json:"installation"`
+	Support          *manifestSupport `json:"support,omitempty"`
+}
+
+type manifestSupport struct {
+	Email string `json:"email"`
+}
+
+type manifestSetting struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Required bool   `json:"required"`
+}
+
+func buildManifest(cfg ArchiveConfig) manifest {
+	m := manifest{
+		Widget: manifestWidget{
+			Name:             "widget.name",
+			Description:      "widget.description",
+			ShortDescription: "widget.short_description",
+			Version:          cfg.Version,
+			InterfaceVersion: 2,
+			InitOnce:         false, // the widget is per card: init runs again for every lead
+			Locale:           archiveLocales(),
+			Installation:     true,
+		},
+		Locations: []string{"lcard-1", "settings"},
+		Settings: map[string]manifestSetting{
+			"api_url": {Name: "settings.api_url", Type: "text", Required: true},
+		},
+	}
+	if cfg.SupportEmail != "" {
+		m.Widget.Support = &manifestSupport{Email: cfg.SupportEmail}
+	}
+	return m
+}
+
+// i18nDoc is i18n/<lang>.json. "calc" holds the texts script.js shows (self.i18n('calc')).
+type i18nDoc struct {
+	Widget   i18nWidget   `json:"widget"`
+	Settings i18nSettings `json:"settings"`
+	Calc     i18nCalc     `json:"calc"`
+}
+
+type i18nWidget struct {
+	Name             string `json:"name"`
+	ShortDescription string `json:"short_description"`
+	Description      string `json:"description"`
+}
+
+type i18nSettings struct {
+	APIURL string `json:"api_url"`
+}
+
+type i18nCalc struct {
+	Title    string `json:"title"`
+	Loading  string `json:"loading"`
+	Error    string `json:"error"`
+	Retry    string `json:"retry"`
+	NoServer string `json:"no_server"`
+}
+
+func buildI18n(lang string, custom LocaleText) i18nDoc {
+	var d i18nDoc
+	switch lang {
+	case "ru":
+		d = i18nDoc{
+			Widget: i18nWidget{
+				Name:             "Калькулятор стекла",
+				ShortDescription: "Расчёт стоимости стеклянных изделий в карточке сделки",
+				Description:      "Считает стоимость стеклянных изделий прямо в карточке сделки и записывает расчёт в сделку: бюджет, примечание с расшифровкой и товары.",
+			},
+			Settings: i18nSettings{APIURL: "Адрес сервера калькулятора (https://…)"},
+			Calc: i18nCalc{
+				Loading:  "Открываем калькулятор…",
+				Error:    "Не удалось открыть калькулятор.",
+				Retry:    "Повторить",
+				NoServer: "Укажите адрес сервера калькулятора в настройках виджета.",
+			},
+		}
+	default:
+		d = i18nDoc{
+			Widget: i18nWidget{
+				Name:             "Glass calculator",
+				ShortDescription: "Glass product quotes in the lead card",
+				Description:      "Prices glass products right in the lead card and writes the quote to the lead: its budget, a note with the breakdown and the products.",
+			},
+			Settings: i18nSettings{APIURL: "Calculator server address (https://…)"},
+			Calc: i18nCalc{
+				Loading:  "Opening the calculator…",
+				Error:    "The calculator could not be opened.",
+				Retry:    "Try again",
+				NoServer: "Set the calculator server address in the widget settings.",
+			},
+		}
+	}
+	if custom.Name != "" {
+		d.Widget.Name = custom.Name
+	}
+	if custom.ShortDescription != "" {
+		d.Widget.ShortDescription = custom.ShortDescription
+	}
+	if custom.Description != "" {
+		d.Widget.Description = custom.Description
+	}
+	d.Calc.Title = d.Widget.Name
+	return d
+}
+
+// marshalJSON writes v indented by two spaces, without HTML escaping, ending in a newline.
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("widget: encoding JSON: %w", err)
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,264 @@
+/*
+ * amokit glass calculator: the amoCRM widget part.
+ *
+ * Shows one block in the right column of the lead card with the calculator in an iframe. The
+ * block asks our server for a session with $authorizedAjax (amoCRM adds the user's disposable
+ * token as X-Auth-Token) and loads the short-lived iframe URL the server answers with. The
+ * server address is the api_url setting; the build puts a default below. No secret lives here.
+ *
+ * Only DOM APIs are used, plus the .done/.fail of the deferred that $authorizedAjax returns.
+ */
+define([], function () {
+  'use strict';
+
+  // Replaced by the archive build with the server URL given to it ("" when none was given).
+  var DEFAULT_API_URL = "__AMOKIT_DEFAULT_API_URL__";
+
+  // The message the calculator page posts to ask for a height: {type: RESIZE, height: px}.
+  var RESIZE = 'amokit:calc:resize';
+  var MIN_HEIGHT = 160;
+  var MAX_HEIGHT = 4000;
+
+  var FALLBACK_TEXT = {
+    title: 'Calculator',
+    loading: 'Opening the calculator\u2026',
+    error: 'The calculator could not be opened.',
+    retry: 'Try again',
+    no_server: 'Set the calculator server address in the widget settings.'
+  };
+
+  function escapeHTML(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+
+  return function () {
+    var self = this;
+    var generation = 0; // bumped by every new session request and by destroy
+    var request = null; // the session request in flight
+    var cleanups = []; // undo functions for every listener we add
+    var listening = false;
+
+    function leadId() {
+      var app = window.APP || window.AMOCRM;
+      var card = app && app.data && app.data.current_card;
+      var id = card ? Number(card.id) : 0;
+      return isFinite(id) && id > 0 ? Math.floor(id) : 0;
+    }
+
+    function inLeadCard() {
+      var sys = null;
+      try { sys = self.system(); } catch (e) { return false; }
+      return !!sys && sys.area === 'lcard';
+    }
+
+    function settings() {
+      var s = null;
+      try { s = self.get_settings(); } catch (e) { /* not set yet */ }
+      return s || {};
+    }
+
+    function text(key) {
+      var t = null;
+      try { t = self.i18n('calc'); } catch (e) { /* no language file */ }
+      return (t && typeof t[key] === 'string' && t[key]) || FALLBACK_TEXT[key];
+    }
+
+    function blockId() {
+      return 'amokit-calc-' + String(settings().widget_code || 'widget').replace(/[^A-Za-z0-9_-]/g, '_');
+    }
+
+    function block() {
+      return document.getElementById(blockId());
+    }
+
+    function part(el, name) {
+      return el.querySelector('.amokit-calc__' + name);
+    }
+
+    // apiURL is the server base URL without a trailing slash, or "" when none is usable.
+    function apiURL() {
+      var u = String(settings().api_url || DEFAULT_API_URL || '').replace(/^\s+|\s+$/g, '').replace(/\/+$/, '');
+      try {
+        var p = new URL(u);
+        if ((p.protocol === 'https:' || p.protocol === 'http:') && !p.username && !p.password && !p.search && !p.hash) {
+          return u;
+        }
+      } catch (e) { /* not a URL */ }
+      return '';
+    }
+
+    // frameURL accepts only an http(s) URL on the server's own origin.
+    function frameURL(answer, base) {
+      if (typeof answer === 'string') {
+        try { answer = JSON.parse(answer); } catch (e) { return ''; }
+      }
+      var raw = answer && answer.iframe_url;
+      if (typeof raw !== 'string' || !raw) return '';
+      try {
+        var u = new URL(raw, base);
+        if ((u.protocol === 'https:' || u.protocol === 'http:') && u.origin === new URL(base).origin) {
+          return u.href;
+        }
+      } catch (e) { /* not a URL */ }
+      return '';
+    }
+
+    function serverMessage(xhr) {
+      var body = xhr && xhr.responseJSON;
+      if (!body && xhr && typeof xhr.responseText === 'string') {
+        try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
+      }
+      var msg = body && body.error && body.error.message;
+      return typeof msg === 'string' ? msg.slice(0, 300) : '';
+    }
+
+    // setState shows the part that fits the state. It sets style.display rather than the hidden
+    // attribute, which amoCRM's own button and iframe styles would override.
+    function setState(el, state, detail) {
+      var status = part(el, 'status');
+      var retry = part(el, 'retry');
+      var frame = part(el, 'frame');
+      el.setAttribute('data-state', state);
+      if (status) {
+        status.textContent = state === 'loading' ? text('loading') : state === 'error' ? detail : '';
+        status.style.display = state === 'ready' ? 'none' : 'block';
+      }
+      if (retry) retry.style.display = state === 'error' ? 'inline-block' : 'none';
+      if (frame) frame.style.display = state === 'ready' ? 'block' : 'none';
+    }
+
+    function listen(target, type, fn) {
+      target.addEventListener(type, fn);
+      cleanups.push(function () { target.removeEventListener(type, fn); });
+    }
+
+    function onMessage(ev) {
+      var el = block();
+      var frame = el && part(el, 'frame');
+      if (!frame || !frame.src || ev.source !== frame.contentWindow) return;
+      var origin;
+      try { origin = new URL(frame.src).origin; } catch (e) { return; }
+      if (ev.origin !== origin) return;
+      var d = ev.data;
+      if (!d || d.type !== RESIZE) return;
+      var h = Math.round(Number(d.height));
+      if (!isFinite(h)) return;
+      frame.style.height = Math.max(MIN_HEIGHT, Math.min(MAX_HEIGHT, h)) + 'px';
+    }
+
+    function onClick(ev) {
+      var el = block();
+      var retry = el && part(el, 'retry');
+      if (retry && ev.target === retry) openSession(el);
+    }
+
+    function openSession(el) {
+      var id = leadId();
+      var base = apiURL();
+      var gen = ++generation;
+      el.setAttribute('data-lead', String(id));
+      if (!base) {
+        setState(el, 'error', text('no_server'));
+        return;
+      }
+      setState(el, 'loading');
+      var req;
+      try {
+        req = self.$authorizedAjax({
+          url: base + '/widget/session',
+          method: 'POST',
+          type: 'POST',
+          contentType: 'application/json',
+          dataType: 'json',
+          data: JSON.stringify({ lead_id: id })
+        });
+      } catch (e) {
+        setState(el, 'error', text('error'));
+        return;
+      }
+      request = req;
+      req.done(function (answer) {
+        if (gen !== generation) return;
+        request = null;
+        var url = frameURL(answer, base);
+        var frame = part(el, 'frame');
+        if (!url || !frame) {
+          setState(el, 'error', text('error'));
+          return;
+        }
+        frame.src = url;
+        setState(el, 'ready');
+      });
+      req.fail(function (xhr) {
+        if (gen !== generation) return;
+        request = null;
+        var detail = serverMessage(xhr);
+        setState(el, 'error', text('error') + (detail ? ' ' + detail : ''));
+      });
+    }
+
+    function markup() {
+      return '<div id="' + escapeHTML(blockId()) + '" class="amokit-calc" data-state="loading">' +
+        '<p class="amokit-calc__status" role="status" aria-live="polite" style="margin:8px 0">' +
+        escapeHTML(text('loading')) + '</p>' +
+        '<button type="button" class="amokit-calc__retry" style="display:none">' + escapeHTML(text('retry')) + '</button>' +
+        '<iframe class="amokit-calc__frame" title="' + escapeHTML(text('title')) + '" ' +
+        'style="display:none;width:100%;height:480px;border:0"></iframe>' +
+        '</div>';
+    }
+
+    // safe runs a callback and returns true whatever happens: amoCRM drops a widget whose
+    // render, init or bind_actions does not return true.
+    function safe(fn) {
+      return function () {
+        try {
+          fn.apply(self, arguments);
+        } catch (e) {
+          if (window.console && console.error) console.error('amokit calculator:', e);
+        }
+        return true;
+      };
+    }
+
+    this.callbacks = {
+      render: safe(function () {
+        // render can fire more than once for the same card: draw the block only once.
+        if (!inLeadCard() || !leadId() || block()) return;
+        self.render_template({
+          caption: { class_name: 'amokit-calc-caption' },
+          body: markup(),
+          render: ''
+        });
+      }),
+      init: safe(function () {
+        var el = block();
+        if (!el || !inLeadCard() || !leadId()) return;
+        if (!listening) {
+          listening = true;
+          listen(window, 'message', onMessage);
+          listen(el, 'click', onClick);
+        }
+        var state = el.getAttribute('data-state');
+        if (el.getAttribute('data-lead') === String(leadId()) && (state === 'ready' || request)) return;
+        openSession(el);
+      }),
+      bind_actions: safe(function () {}),
+      settings: safe(function () {}),
+      onSave: safe(function () {}),
+      destroy: safe(function () {
+        generation++;
+        if (request && typeof request.abort === 'function') {
+          try { request.abort(); } catch (e) { /* already finished */ }
+        }
+        request = null;
+        while (cleanups.length) cleanups.pop()();
+        listening = false;
+        var el = block();
+        if (el && el.parentNode) el.parentNode.removeChild(el);
+      })
+    };
+    return this;
+  };
+});

@@ -1,0 +1,52 @@
+// Package widget is the server side of the amoCRM lead-card calculator widget: the archive
+// amoCRM installs, the checks that tell who is calling, and the HTTP handlers of the
+// calculator's backend.
+//
+// # The archive
+//
+// BuildArchive writes widget.zip as amoCRM accepts it: manifest.json at the root with its texts
+// as i18n keys, script.js, i18n/ru.json and i18n/en.json, and the logos, drawn in Go at the
+// exact sizes amoCRM asks for. CheckArchive reports every reason amoCRM would refuse an archive,
+// so CI can check an upload before a person makes it. Upload the file to the private
+// integration, bumping ArchiveConfig.Version every time.
+//
+// script.js renders one block in the lead card's right column. Its init asks our server for a
+// session with amoCRM's $authorizedAjax:
+//
+//	POST <api_url>/widget/session   X-Auth-Token: <disposable JWT>   {"lead_id": 4242}
+//	→ 200 {"iframe_url": "https://calc.example.com/widget/app?ticket=…"}
+//
+// and loads that URL (which must be on the api_url origin) into an iframe. On a failed answer it
+// shows the server's error message and a retry button. The calculator page may post
+// {"type":"amokit:calc:resize","height":<px>} to its parent to set the iframe's height.
+//
+// # Who is calling
+//
+// Three layers, outermost first:
+//
+//   - CORS answers the browser's preflight for the session endpoint, for
+//     https://<account>.amocrm.ru, .amocrm.com and .kommo.com (AllowedOrigin) only.
+//   - RequireDisposableToken checks the X-Auth-Token that $authorizedAjax adds: an HS256 JWT
+//     signed with the client secret of the integration named in its client_uuid claim (found
+//     through a SecretLookup, typically the connection store), with its audience, issuer and
+//     times checked (VerifyDisposableToken). The handler reads the *Caller with CallerFrom.
+//   - The session endpoint signs a Ticket with a TicketSigner: a 15-minute HMAC proof of
+//     account, user and lead that the iframe sends with every call (Authorization: Bearer or
+//     ?ticket=). RequireTicket checks it, and checks the X-Lead-Id and X-Account-Domain headers
+//     against it; the handler reads it with TicketFrom.
+//
+// The iframe pages are wrapped in FrameAncestors, which lets amoCRM account pages frame them.
+//
+//	session := widget.CORS(widget.RequireDisposableToken(verifierConfig, sessionHandler))
+//	api := widget.RequireTicket(signer, apiHandler)
+//	page := widget.FrameAncestors(appPage)
+//
+// # Errors
+//
+// Every error answer has one shape, written by WriteError:
+//
+//	{"error":{"code":"ticket_expired","message":"…","fields":[{"field":"…","message":"…"}]}}
+//
+// The codes are stable (see the Code constants); messages are for people and never carry a
+// token, a ticket or a secret.
+package widget

@@ -1,0 +1,88 @@
+package widget
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// Error codes written by the pieces of this package. Handlers add their own codes; every code is
+// a stable, lower-case snake_case word that the iframe and script.js may switch on.
+const (
+	// CodeTokenMissing: the X-Auth-Token header is absent or empty.
+	CodeTokenMissing = "token_missing"
+	// CodeTokenTooLarge: the token is longer than MaxTokenSize and was not parsed.
+	CodeTokenTooLarge = "token_too_large"
+	// CodeTokenMalformed: the token is not a well-formed JWT with the expected claim types.
+	CodeTokenMalformed = "token_malformed"
+	// CodeTokenAlgorithm: the token is signed with something other than HS256.
+	CodeTokenAlgorithm = "token_algorithm"
+	// CodeTokenSignature: the HS256 signature does not match the integration's client secret.
+	CodeTokenSignature = "token_signature"
+	// CodeTokenExpired: exp has passed (beyond the allowed clock skew).
+	CodeTokenExpired = "token_expired"
+	// CodeTokenNotYetValid: nbf lies in the future (beyond the allowed clock skew).
+	CodeTokenNotYetValid = "token_not_yet_valid"
+	// CodeTokenIssuedInFuture: iat lies in the future (beyond the allowed clock skew).
+	CodeTokenIssuedInFuture = "token_issued_in_future"
+	// CodeTokenAudience: aud is not the scheme and host of our redirect URI.
+	CodeTokenAudience = "token_audience"
+	// CodeTokenUnknownClient: client_uuid names no integration we know.
+	CodeTokenUnknownClient = "token_unknown_client"
+	// CodeTokenIssuer: iss is not an amoCRM or Kommo account URL, or disagrees with subdomain.
+	CodeTokenIssuer = "token_issuer"
+	// CodeTokenClaims: a required claim (account_id, user_id, exp, …) is missing or out of range.
+	CodeTokenClaims = "token_claims"
+
+	// CodeTicketMissing: no session ticket in Authorization: Bearer or ?ticket=.
+	CodeTicketMissing = "ticket_missing"
+	// CodeTicketInvalid: the ticket is malformed or its signature does not match.
+	CodeTicketInvalid = "ticket_invalid"
+	// CodeTicketExpired: the ticket's lifetime is over; the card must ask for a new session.
+	CodeTicketExpired = "ticket_expired"
+	// CodeTicketMismatch: X-Lead-Id or X-Account-Domain disagrees with the ticket.
+	CodeTicketMismatch = "ticket_mismatch"
+
+	// CodeOriginNotAllowed: a CORS preflight from an origin that is not an amoCRM account.
+	CodeOriginNotAllowed = "origin_not_allowed"
+	// CodeInternal: the server failed; the message says no more than that.
+	CodeInternal = "internal_error"
+)
+
+// FieldError names one invalid field of a request.
+type FieldError struct {
+	Field   string `json:"field"`   // JSON path of the field, e.g. "order.items[2].width_mm"
+	Message string `json:"message"` // what is wrong, for people
+}
+
+// ErrorBody is the inside of every error answer of the widget backend.
+type ErrorBody struct {
+	Code    string       `json:"code"`
+	Message string       `json:"message"`
+	Fields  []FieldError `json:"fields,omitempty"`
+}
+
+// ErrorResponse is the JSON shape of every error answer of the widget backend:
+//
+//	{"error":{"code":"token_expired","message":"…","fields":[{"field":"…","message":"…"}]}}
+//
+// fields is left out when there are none. Clients decode it to read the code.
+type ErrorResponse struct {
+	Error ErrorBody `json:"error"`
+}
+
+// WriteError writes an ErrorResponse with the given HTTP status. code is one of the Code
+// constants or a handler's own code; message is for people and must never carry a token, a
+// ticket or a secret. The answer is marked no-store and nosniff.
+func WriteError(w http.ResponseWriter, status int, code, message string, fields ...FieldError) {
+	body, err := json.Marshal(ErrorResponse{Error: ErrorBody{Code: code, Message: message, Fields: fields}})
+	if err != nil { // cannot happen for strings and FieldError, but never write a half answer
+		body = []byte(`{"error":{"code":"internal_error","message":"internal error"}}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Del("Content-Length")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}
