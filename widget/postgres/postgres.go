@@ -1,0 +1,254 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/amokit/amokit/widget"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migrationLock is the advisory lock key that serialises Migrate across processes.
+const migrationLock = 0x616d6f6b69745f77 // "amokit_w"
+
+// Migrate brings the schema of the store up to date: it creates the table
+// widget_schema_migrations and applies, in order and each in its own transaction, the embedded
+// migrations not yet recorded there. Processes may call it at the same time; an advisory lock
+// makes them take turns. It never drops or rewrites data.
+func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	if pool == nil {
+		return errors.New("widget/postgres: Migrate: nil pool")
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	slices.Sort(names)
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
+			return fmt.Errorf("widget/postgres: locking for migration: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS widget_schema_migrations (
+			version    integer     PRIMARY KEY,
+			name       text        NOT NULL,
+			applied_at timestamptz NOT NULL DEFAULT now()
+		)`); err != nil {
+			return fmt.Errorf("widget/postgres: creating widget_schema_migrations: %w", err)
+		}
+		for _, name := range names {
+			base := strings.TrimPrefix(name, "migrations/")
+			num, _, _ := strings.Cut(base, "_")
+			version, err := strconv.Atoi(num)
+			if err != nil {
+				return fmt.Errorf("widget/postgres: migration %s has no version number", base)
+			}
+			var done bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM widget_schema_migrations WHERE version = $1)`, version).Scan(&done); err != nil {
+				return err
+			}
+			if done {
+				continue
+			}
+			sql, err := migrations.ReadFile(name)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, string(sql)); err != nil {
+				return fmt.Errorf("widget/postgres: migration %s: %w", base, err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO widget_schema_migrations (version, name) VALUES ($1, $2)`, version, base); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Store is a widget.CalculationStore in PostgreSQL, in the table widget_calculations (run Migrate
+// first). Its leases hold across every process that shares the database. It uses a pool the
+// caller owns and never closes it. Safe for concurrent use.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ widget.CalculationStore = (*Store)(nil)
+
+// New returns a Store over pool.
+func New(pool *pgxpool.Pool) (*Store, error) {
+	if pool == nil {
+		return nil, errors.New("widget/postgres: New: nil pool")
+	}
+	return &Store{pool: pool}, nil
+}
+
+const columns = `id, account, account_id, lead_id, user_id, idempotency_key, order_json, quote_json, parts, created_at, lease, lease_until`
+
+// row is one row of widget_calculations.
+type row struct {
+	c          widget.Calculation
+	order      []byte
+	quote      []byte
+	parts      []byte
+	lease      *string
+	leaseUntil *time.Time
+}
+
+func scan(r pgx.Row) (row, error) {
+	var x row
+	err := r.Scan(&x.c.ID, &x.c.Account, &x.c.AccountID, &x.c.LeadID, &x.c.UserID, &x.c.IdempotencyKey,
+		&x.order, &x.quote, &x.parts, &x.c.CreatedAt, &x.lease, &x.leaseUntil)
+	return x, err
+}
+
+func (x row) calculation() (widget.Calculation, error) {
+	c := x.c
+	if err := json.Unmarshal(x.parts, &c.Parts); err != nil {
+		return widget.Calculation{}, fmt.Errorf("widget/postgres: calculation %s: parts: %w", c.ID, err)
+	}
+	c.CreatedAt = c.CreatedAt.UTC()
+	return widget.DecodeCalculation(c, x.order, x.quote)
+}
+
+// Claim implements widget.CalculationStore in one transaction: insert the calculation with a
+// lease unless its key exists; otherwise lock the row and decide from its parts and lease.
+func (s *Store) Claim(ctx context.Context, c widget.Calculation, now time.Time, ttl time.Duration) (widget.Calculation, string, error) {
+	switch {
+	case c.Account == "" || c.LeadID <= 0 || c.IdempotencyKey == "" || c.ID == "":
+		return widget.Calculation{}, "", fmt.Errorf("widget/postgres: a calculation needs an ID, an account, a lead and an idempotency key (%s)", c.Key())
+	case ttl <= 0:
+		return widget.Calculation{}, "", fmt.Errorf("widget/postgres: lease ttl %v must be positive", ttl)
+	}
+	order, quote, err := widget.EncodeCalculation(c)
+	if err != nil {
+		return widget.Calculation{}, "", err
+	}
+	parts, err := json.Marshal(c.Parts)
+	if err != nil {
+		return widget.Calculation{}, "", err
+	}
+	lease := widget.NewLease()
+	until := now.Add(ttl)
+	var out widget.Calculation
+	var outLease string
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO widget_calculations
+			(id, account, account_id, lead_id, user_id, idempotency_key, order_json, quote_json, parts, created_at, lease, lease_until)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+			ON CONFLICT (account, lead_id, idempotency_key) DO NOTHING`,
+			c.ID, c.Account, c.AccountID, c.LeadID, c.UserID, c.IdempotencyKey, order, quote, parts, c.CreatedAt, lease, until)
+		if err != nil {
+			return err
+		}
+		x, err := scan(tx.QueryRow(ctx, `SELECT `+columns+` FROM widget_calculations
+			WHERE account = $1 AND lead_id = $2 AND idempotency_key = $3 FOR UPDATE`, c.Account, c.LeadID, c.IdempotencyKey))
+		if err != nil {
+			return err
+		}
+		if out, err = x.calculation(); err != nil {
+			return err
+		}
+		switch {
+		case tag.RowsAffected() == 1:
+			outLease = lease
+			return nil
+		case out.Complete():
+			return nil
+		case x.lease != nil && x.leaseUntil != nil && now.Before(*x.leaseUntil):
+			return fmt.Errorf("%w (%s)", widget.ErrSaveInProgress, c.Key())
+		}
+		if _, err := tx.Exec(ctx, `UPDATE widget_calculations SET lease = $4, lease_until = $5, updated_at = now()
+			WHERE account = $1 AND lead_id = $2 AND idempotency_key = $3`,
+			c.Account, c.LeadID, c.IdempotencyKey, lease, until); err != nil {
+			return err
+		}
+		outLease = lease
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, widget.ErrSaveInProgress) {
+			return widget.Calculation{}, "", err
+		}
+		return widget.Calculation{}, "", fmt.Errorf("widget/postgres: claiming %s: %w", c.Key(), err)
+	}
+	return out, outLease, nil
+}
+
+// SetPart implements widget.CalculationStore with one conditional UPDATE.
+func (s *Store) SetPart(ctx context.Context, key widget.CalculationKey, lease string, part widget.Part, status widget.PartStatus) error {
+	if !slices.Contains(widget.AllParts(), part) {
+		return fmt.Errorf("widget/postgres: unknown part %q", part)
+	}
+	switch status {
+	case widget.PartPending, widget.PartDone, widget.PartFailed:
+	default:
+		return fmt.Errorf("widget/postgres: unknown part status %q", status)
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE widget_calculations
+		SET parts = jsonb_set(parts, ARRAY[$5::text], to_jsonb($6::text)), updated_at = now()
+		WHERE account = $1 AND lead_id = $2 AND idempotency_key = $3 AND lease = $4`,
+		key.Account, key.LeadID, key.IdempotencyKey, lease, string(part), string(status))
+	if err != nil {
+		return fmt.Errorf("widget/postgres: recording %s of %s: %w", part, key, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%w (%s)", widget.ErrLeaseLost, key)
+	}
+	return nil
+}
+
+// Release implements widget.CalculationStore with one conditional UPDATE.
+func (s *Store) Release(ctx context.Context, key widget.CalculationKey, lease string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE widget_calculations SET lease = NULL, lease_until = NULL, updated_at = now()
+		WHERE account = $1 AND lead_id = $2 AND idempotency_key = $3 AND lease = $4`,
+		key.Account, key.LeadID, key.IdempotencyKey, lease)
+	if err != nil {
+		return fmt.Errorf("widget/postgres: releasing %s: %w", key, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%w (%s)", widget.ErrLeaseLost, key)
+	}
+	return nil
+}
+
+// List implements widget.CalculationStore.
+func (s *Store) List(ctx context.Context, account string, leadID int64, limit int) ([]widget.Calculation, error) {
+	var lim *int
+	if limit > 0 {
+		lim = &limit
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM widget_calculations
+		WHERE account = $1 AND lead_id = $2 ORDER BY created_at DESC, seq DESC LIMIT $3`, account, leadID, lim)
+	if err != nil {
+		return nil, fmt.Errorf("widget/postgres: listing calculations: %w", err)
+	}
+	defer rows.Close()
+	var out []widget.Calculation
+	for rows.Next() {
+		x, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("widget/postgres: listing calculations: %w", err)
+		}
+		c, err := x.calculation()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("widget/postgres: listing calculations: %w", err)
+	}
+	return out, nil
+}
