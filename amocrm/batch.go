@@ -47,6 +47,12 @@ type Saved struct {
 // mention: the item may or may not have been saved.
 var ErrNotConfirmed = errors.New("amocrm: the answer did not confirm this item")
 
+// ErrNotSent is the error of a batch item that was never sent: the context ended, or an earlier
+// request of the same batch failed in a way every later one would too (401, 402, 403 or a 429
+// that outlasted the retries), so sending more would only add to amoCRM's count of refused
+// requests. The item's error also wraps that cause.
+var ErrNotSent = errors.New("amocrm: not sent")
+
 // BatchError reports the items of a Create or Update that were not saved, while the results
 // returned next to it cover the ones that were. Every item given is either among the results or
 // in Failed. Read it with errors.As; errors.Is sees through it to the errors of the failed requests
@@ -69,7 +75,8 @@ type BatchItemError struct {
 	// ValidationErrors are the problems amoCRM found with this very item, if it named any.
 	ValidationErrors []ValidationError
 	// Err is why the item was not saved: the *Error of its request (shared by every item of that
-	// request), a transport or context error, an encoding error for this item, or ErrNotConfirmed.
+	// request), a transport or context error, an encoding error for this item, ErrNotConfirmed or
+	// ErrNotSent.
 	Err error
 }
 
@@ -123,6 +130,7 @@ func (e *BatchError) Unwrap() []error {
 // array of them (api.md §8.4).
 type requestIDs []string
 
+// UnmarshalJSON reads a string, a number, an array of them, or null.
 func (r *requestIDs) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '[' {
@@ -213,11 +221,17 @@ func writeBatches[T any](ctx context.Context, c *Client, p batchPlan, items []T)
 		pending = append(pending, i)
 	}
 
-	var saved []writeAnswer
+	var (
+		saved []writeAnswer
+		stop  error // set once no further request should go
+	)
 	for chunk := range slices.Chunk(pending, size) {
-		if err := ctx.Err(); err != nil {
+		if stop == nil && ctx.Err() != nil {
+			stop = fmt.Errorf("%w: %w", ErrNotSent, ctx.Err())
+		}
+		if stop != nil {
 			for _, i := range chunk {
-				failed = append(failed, BatchItemError{Index: i, Err: err})
+				failed = append(failed, BatchItemError{Index: i, Err: stop})
 			}
 			continue
 		}
@@ -228,6 +242,9 @@ func writeBatches[T any](ctx context.Context, c *Client, p batchPlan, items []T)
 		answers, err := sendBatch(ctx, c, p, body)
 		if err != nil {
 			failed = append(failed, chunkFailure(chunk, err)...)
+			if failsEveryRequest(err) {
+				stop = fmt.Errorf("%w after an earlier request failed: %w", ErrNotSent, err)
+			}
 			continue
 		}
 		confirmed := make([]bool, len(chunk))
@@ -256,6 +273,14 @@ func writeBatches[T any](ctx context.Context, c *Client, p batchPlan, items []T)
 	}
 	slices.SortFunc(failed, func(a, b BatchItemError) int { return a.Index - b.Index })
 	return saved, &BatchError{Total: len(items), Failed: failed}
+}
+
+// failsEveryRequest reports whether err would repeat for any request of the account.
+func failsEveryRequest(err error) bool {
+	var te *tokenError
+	return errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrPaymentRequired) || errors.Is(err, ErrBlocked) ||
+		errors.Is(err, ErrRateLimited) || errors.As(err, &te) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // chunkFailure reports every item of a failed request, giving each the validation errors amoCRM

@@ -283,6 +283,37 @@ func TestBatchStopsSendingWhenTheContextEnds(t *testing.T) {
 	require.ErrorAs(t, err, &be)
 	assert.Equal(t, []int{2, 3, 4}, be.Indexes(), "nothing unsent is dropped silently")
 	assert.ErrorIs(t, err, context.Canceled)
+	assert.ErrorIs(t, be.Failed[2].Err, ErrNotSent)
+	assert.ErrorIs(t, be.Failed[2].Err, context.Canceled)
+}
+
+func TestBatchStopsAfterAFailureEveryRequestWouldShare(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			t.Parallel()
+			c, mux := setup(t, WithBatchSize(2), WithRetry(RetryPolicy{Attempts: 1}))
+			requests := 0
+			mux.HandleFunc("PATCH /amo/api/v4/leads", func(w http.ResponseWriter, r *http.Request) {
+				requests++
+				w.WriteHeader(status)
+			})
+			updates := []UpdateLeadRequest{{ID: 1, Name: new("a")}, {ID: 2, Name: new("b")}, {ID: 3, Name: new("c")}, {ID: 4, Name: new("d")}, {ID: 5, Name: new("e")}}
+			saved, err := c.Leads.Update(t.Context(), updates)
+			assert.Empty(t, saved)
+			assert.Equal(t, 1, requests, "no more requests once amoCRM refuses them all")
+			var be *BatchError
+			require.ErrorAs(t, err, &be)
+			assert.Equal(t, []int{0, 1, 2, 3, 4}, be.Indexes())
+			assert.NotErrorIs(t, be.Failed[0].Err, ErrNotSent, "the first request was sent")
+			for _, f := range be.Failed[2:] {
+				assert.ErrorIs(t, f.Err, ErrNotSent)
+				var apiErr *Error
+				require.ErrorAs(t, f.Err, &apiErr, "the cause is kept")
+				assert.Equal(t, status, apiErr.StatusCode)
+			}
+		})
+	}
 }
 
 func TestBatchEmptyInputSendsNothing(t *testing.T) {

@@ -83,6 +83,9 @@ func (l *Lead) UnmarshalJSON(b []byte) error {
 
 // splitDecimal returns the whole part of d (truncated toward zero) and whether d has a fraction.
 func splitDecimal(d Decimal) (int64, bool, error) {
+	if n, err := strconv.ParseInt(string(d), 10, 64); err == nil {
+		return n, false, nil // the usual case, without big numbers
+	}
 	if n, err := d.MinorUnits(0); err == nil {
 		return n, false, nil
 	}
@@ -371,8 +374,8 @@ type CreateLeadRequest struct {
 	// Contacts and CompanyID attach existing entities; only possible at creation (api.md §10.7).
 	Contacts  []LeadContact
 	CompanyID int64
-	// Source marks the lead as coming from a widget source.
-	Source     *LeadSource
+	// Source, when its ExternalID is set, marks the lead as coming from a widget's source.
+	Source     LeadSource
 	VisitorUID string
 }
 
@@ -391,6 +394,7 @@ type leadEmbeddedWire struct {
 	Metadata  json.RawMessage `json:"metadata,omitempty"`
 }
 
+// IsZero lets omitzero leave out an empty _embedded.
 func (e leadEmbeddedWire) IsZero() bool {
 	return e.Tags == nil && e.Contacts == nil && e.Companies == nil && e.Source == nil && e.Metadata == nil
 }
@@ -440,8 +444,8 @@ func (r CreateLeadRequest) wire() (leadWire, error) {
 	if r.CompanyID != 0 {
 		w.Embedded.Companies = mustJSON([]EntityRef{{ID: r.CompanyID}})
 	}
-	if r.Source != nil {
-		src := *r.Source
+	if r.Source.ExternalID != "" {
+		src := r.Source
 		if src.Type == "" {
 			src.Type = "widget"
 		}
@@ -538,8 +542,8 @@ type ComplexLeadRequest struct {
 	// Contact and Company, when not nil, are created with the lead.
 	Contact *CreateContactRequest
 	Company *ComplexCompany
-	// Form, when not nil, records the web form the lead came from.
-	Form *FormMetadata
+	// Form, when not zero, records the web form the lead came from.
+	Form FormMetadata
 }
 
 // ComplexCompany is the company of a ComplexLeadRequest.
@@ -582,11 +586,11 @@ func (r ComplexLeadRequest) MarshalJSON() ([]byte, error) {
 		}
 		w.Embedded.Companies = b
 	}
-	if r.Form != nil {
+	if r.Form != (FormMetadata{}) {
 		b, err := json.Marshal(struct {
 			Category string `json:"category"`
 			FormMetadata
-		}{"forms", *r.Form})
+		}{"forms", r.Form})
 		if err != nil {
 			return nil, err
 		}
