@@ -551,3 +551,21 @@ func TestLeadsProductsAndLinkProducts(t *testing.T) {
 	require.NoError(t, c.Leads.UnlinkProducts(t.Context(), 7593265, []ProductLink{{ElementID: 425911, CatalogID: 4521}}))
 	assert.Error(t, c.Leads.LinkProducts(t.Context(), 7593265, []ProductLink{{ElementID: 1, CatalogID: 2, Quantity: "two"}}))
 }
+
+func BenchmarkDecodeLeadsPage(b *testing.B) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "leads_list_page1.json"))
+	require.NoError(b, err)
+	var env struct {
+		Embedded struct {
+			Leads json.RawMessage `json:"leads"`
+		} `json:"_embedded"`
+	}
+	require.NoError(b, json.Unmarshal(raw, &env))
+	b.SetBytes(int64(len(env.Embedded.Leads)))
+	for b.Loop() {
+		var leads []Lead
+		if err := json.Unmarshal(env.Embedded.Leads, &leads); err != nil || len(leads) != 2 {
+			b.Fatal(err, len(leads))
+		}
+	}
+}

@@ -112,3 +112,12 @@ func TestDecimalJSON(t *testing.T) {
 	_, err = json.Marshal(Decimal("12,50"))
 	assert.Error(t, err)
 }
+
+func BenchmarkDecimalKopecks(b *testing.B) {
+	d := Decimal("1250.50")
+	for b.Loop() {
+		if k, err := d.Kopecks(); err != nil || k != 125050 {
+			b.Fatal(k, err)
+		}
+	}
+}
