@@ -1,0 +1,328 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/amokit/amokit/tokenstore"
+	"github.com/amokit/amokit/widget"
+)
+
+// connectFunc saves an integration's credentials for an account and returns the account host
+// and the consent page URL to send the person to. Its error's message is shown on the page, so
+// it must be Russian and free of secrets (a *connectError).
+type connectFunc func(ctx context.Context, domain, clientID, clientSecret string) (account, authURL string, err error)
+
+// connectError is a refusal of save_connection, worded for the admin page.
+type connectError struct {
+	Message string
+	Fields  map[string]string // form field → problem
+}
+
+func (e *connectError) Error() string { return e.Message }
+
+// demoPrefill fills the connect form in demo mode with the fake integration's credentials.
+// They belong to the in-process fake amoCRM, not to any real account.
+type demoPrefill struct {
+	Domain, ClientID, ClientSecret string
+	CardURL                        string
+}
+
+// admin serves the admin page, the "CRM tab" of the integration guide.
+type admin struct {
+	auth       *adminAuth
+	store      tokenstore.Store
+	connect    connectFunc
+	publicURL  string
+	archive    func() ([]byte, error) // widget.zip for this server
+	demo       *demoPrefill           // nil outside the demo
+	priceList  string                 // the price list's version, for the page
+	logger     *slog.Logger
+	tmpl       *template.Template
+	location   *time.Location
+	storeLabel string // "PostgreSQL" or "память процесса"
+}
+
+// routes mounts the admin pages on mux.
+func (a *admin) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /admin", a.page)
+	mux.HandleFunc("POST /admin/login", a.login)
+	mux.HandleFunc("POST /admin/logout", a.logout)
+	mux.HandleFunc("POST /admin/connect", a.connectAccount)
+	mux.HandleFunc("POST /admin/disconnect", a.disconnect)
+	mux.HandleFunc("GET /admin/widget.zip", a.downloadArchive)
+}
+
+// adminView is the data of web/admin.html.
+type adminView struct {
+	LoggedIn    bool
+	LoginError  string
+	CSRF        string
+	Flash       string
+	FlashError  bool
+	Connections []connectionView
+	Form        connectForm
+	RedirectURI string
+	RevokeURI   string
+	PublicURL   string
+	HTTPS       bool
+	Demo        *demoPrefill
+	PriceList   string
+	Store       string
+}
+
+type connectForm struct {
+	Domain, ClientID, ClientSecret string
+	Error                          string
+	Fields                         map[string]string
+}
+
+// connectionView is a connection as the page shows it: never a secret or a token.
+type connectionView struct {
+	Account        string
+	AccountID      int64
+	ClientID       string
+	Connected      bool // has tokens
+	ExpiresAt      string
+	Expired        bool
+	RefreshedAt    string
+	ReauthRequired bool
+	UpdatedAt      string
+}
+
+// callbackErrors are the Russian texts for the error codes the OAuth callback sends back.
+var callbackErrors = map[string]string{
+	"invalid_state":       "Ссылка подключения устарела или уже использована. Нажмите «Подключить к amoCRM» ещё раз.",
+	"access_denied":       "Доступ не предоставлен: на странице amoCRM нажали «Отказать».",
+	"consent_error":       "amoCRM вернул ошибку при подтверждении доступа.",
+	"invalid_referer":     "amoCRM вернул неверный адрес аккаунта.",
+	"account_mismatch":    "Доступ подтверждён в другом аккаунте amoCRM, чем указан в форме.",
+	"no_code":             "amoCRM не передал код авторизации.",
+	"unknown_integration": "Интеграция для этого аккаунта не настроена: заполните форму и подключите заново.",
+	"exchange_failed":     "amoCRM не принял код авторизации: проверьте Client Secret и Redirect URI интеграции и подключите заново.",
+	"store_unavailable":   "Хранилище подключений недоступно. Попробуйте позже.",
+}
+
+func (a *admin) page(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Has("token") {
+		// A link with the token: trade it for a cookie and drop it from the address bar.
+		if !a.auth.checkToken(q.Get("token")) {
+			a.render(w, r, http.StatusUnauthorized, adminView{LoginError: "Неверный токен администратора."})
+			return
+		}
+		a.auth.setSession(w)
+		http.Redirect(w, r, "/admin", http.StatusSeeOther)
+		return
+	}
+	session := a.auth.session(r)
+	if session == "" {
+		a.render(w, r, http.StatusUnauthorized, adminView{})
+		return
+	}
+	v := a.view(r.Context(), session)
+	switch {
+	case q.Get("connected") != "":
+		v.Flash = "Аккаунт " + q.Get("connected") + " подключён. Откройте любую сделку: калькулятор появится в правой колонке."
+	case q.Get("disconnected") != "":
+		v.Flash = "Аккаунт " + q.Get("disconnected") + " отключён."
+	case q.Get("error") != "":
+		v.FlashError = true
+		v.Flash = callbackErrors[q.Get("error")]
+		if v.Flash == "" {
+			v.Flash = "Подключение не удалось (" + q.Get("error") + ")."
+		}
+	}
+	a.render(w, r, http.StatusOK, v)
+}
+
+// view collects what the logged-in page shows.
+func (a *admin) view(ctx context.Context, session string) adminView {
+	v := adminView{
+		LoggedIn:    true,
+		CSRF:        a.auth.csrfToken(session),
+		RedirectURI: a.publicURL + "/oauth/callback",
+		RevokeURI:   a.publicURL + "/oauth/revoke",
+		PublicURL:   a.publicURL,
+		HTTPS:       strings.HasPrefix(a.publicURL, "https://"),
+		Demo:        a.demo,
+		PriceList:   a.priceList,
+		Store:       a.storeLabel,
+	}
+	if a.demo != nil {
+		v.Form = connectForm{Domain: a.demo.Domain, ClientID: a.demo.ClientID, ClientSecret: a.demo.ClientSecret}
+	}
+	conns, err := a.store.List(ctx)
+	if err != nil {
+		a.logger.ErrorContext(ctx, "admin: listing connections", slog.String("error", err.Error()))
+		v.Flash, v.FlashError = "Хранилище подключений недоступно: список подключений не загружен.", true
+		return v
+	}
+	for _, c := range conns {
+		v.Connections = append(v.Connections, a.connectionView(c))
+	}
+	return v
+}
+
+func (a *admin) connectionView(c tokenstore.Connection) connectionView {
+	cv := connectionView{
+		Account:        c.Account,
+		AccountID:      c.AccountID,
+		ClientID:       c.ClientID,
+		Connected:      c.RefreshToken != "",
+		ReauthRequired: c.ReauthRequired,
+		UpdatedAt:      a.formatTime(c.UpdatedAt),
+	}
+	if !c.Expiry.IsZero() {
+		cv.ExpiresAt = a.formatTime(c.Expiry)
+		cv.Expired = !a.auth.now().Before(c.Expiry)
+	}
+	if !c.RefreshedAt.IsZero() {
+		cv.RefreshedAt = a.formatTime(c.RefreshedAt)
+	}
+	return cv
+}
+
+func (a *admin) formatTime(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(a.location).Format("02.01.2006 15:04:05 MST")
+}
+
+func (a *admin) render(w http.ResponseWriter, r *http.Request, status int, v adminView) {
+	var buf bytes.Buffer
+	if err := a.tmpl.ExecuteTemplate(&buf, "admin.html", v); err != nil {
+		a.logger.ErrorContext(r.Context(), "admin: rendering the page", slog.String("error", err.Error()))
+		http.Error(w, "внутренняя ошибка", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func (a *admin) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if !a.auth.checkToken(r.PostFormValue("token")) {
+		a.logger.WarnContext(r.Context(), "admin: wrong admin token")
+		a.render(w, r, http.StatusUnauthorized, adminView{LoginError: "Неверный токен администратора."})
+		return
+	}
+	a.auth.setSession(w)
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+}
+
+func (a *admin) logout(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if a.auth.checkPost(r) {
+		a.auth.clearSession(w)
+	}
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+}
+
+// forbidden answers a POST without a valid session or CSRF token.
+func (a *admin) forbidden(w http.ResponseWriter, r *http.Request) {
+	a.logger.WarnContext(r.Context(), "admin: refused a form without a valid session or CSRF token", slog.String("path", r.URL.Path))
+	a.render(w, r, http.StatusForbidden, adminView{LoginError: "Сессия истекла или форма устарела. Войдите снова."})
+}
+
+func (a *admin) connectAccount(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if !a.auth.checkPost(r) {
+		a.forbidden(w, r)
+		return
+	}
+	form := connectForm{
+		Domain:   strings.TrimSpace(r.PostFormValue("domain")),
+		ClientID: strings.TrimSpace(r.PostFormValue("client_id")),
+	}
+	secret := strings.TrimSpace(r.PostFormValue("client_secret"))
+	fields := map[string]string{}
+	if form.Domain == "" {
+		fields["domain"] = "Укажите адрес аккаунта, например acme.amocrm.ru."
+	}
+	if form.ClientID == "" {
+		fields["client_id"] = "Укажите ID интеграции из вкладки «Ключи и доступы»."
+	}
+	if secret == "" {
+		fields["client_secret"] = "Укажите секретный ключ из вкладки «Ключи и доступы»."
+	}
+	var account, authURL string
+	var err error
+	if len(fields) == 0 {
+		account, authURL, err = a.connect(r.Context(), form.Domain, form.ClientID, secret)
+	} else {
+		err = &connectError{Message: "Заполните все поля формы.", Fields: fields}
+	}
+	if err != nil {
+		var ce *connectError
+		if !errors.As(err, &ce) {
+			a.logger.ErrorContext(r.Context(), "admin: saving the connection", slog.String("error", err.Error()))
+			ce = &connectError{Message: "Не удалось сохранить подключение. Попробуйте ещё раз."}
+		}
+		v := a.view(r.Context(), a.auth.session(r))
+		form.Error, form.Fields = ce.Message, ce.Fields
+		if a.demo != nil {
+			form.ClientSecret = a.demo.ClientSecret
+		}
+		v.Form = form // the secret a person typed is never sent back
+		a.render(w, r, http.StatusUnprocessableEntity, v)
+		return
+	}
+	a.logger.InfoContext(r.Context(), "admin: connection saved, sending to the consent page", slog.String("account", account))
+	http.Redirect(w, r, authURL, http.StatusSeeOther)
+}
+
+func (a *admin) disconnect(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if !a.auth.checkPost(r) {
+		a.forbidden(w, r)
+		return
+	}
+	account := r.PostFormValue("account")
+	conns, err := a.store.List(r.Context())
+	if err == nil && !slices.ContainsFunc(conns, func(c tokenstore.Connection) bool { return c.Account == account }) {
+		err = tokenstore.ErrNotFound
+	}
+	if err == nil {
+		err = a.store.Delete(r.Context(), account)
+	}
+	if err != nil && !errors.Is(err, tokenstore.ErrNotFound) {
+		a.logger.ErrorContext(r.Context(), "admin: deleting the connection", slog.String("account", account), slog.String("error", err.Error()))
+		http.Redirect(w, r, "/admin?error=store_unavailable", http.StatusSeeOther)
+		return
+	}
+	a.logger.InfoContext(r.Context(), "admin: connection deleted", slog.String("account", account))
+	http.Redirect(w, r, "/admin?disconnected="+url.QueryEscape(account), http.StatusSeeOther)
+}
+
+func (a *admin) downloadArchive(w http.ResponseWriter, r *http.Request) {
+	if a.auth.session(r) == "" {
+		a.render(w, r, http.StatusUnauthorized, adminView{})
+		return
+	}
+	zip, err := a.archive()
+	if err != nil {
+		a.logger.ErrorContext(r.Context(), "admin: building widget.zip", slog.String("error", err.Error()))
+		http.Error(w, "не удалось собрать архив виджета", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/zip")
+	h.Set("Content-Disposition", `attachment; filename="`+widget.ArchiveName+`"`)
+	h.Set("Cache-Control", "no-store")
+	w.Write(zip)
+}

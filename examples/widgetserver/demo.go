@@ -1,0 +1,308 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/amokit/amokit/amocrm/amocrmtest"
+	"github.com/amokit/amokit/widget"
+)
+
+// demoWidgetCode is the widget code the demo card gives the widget (amoCRM assigns one at upload).
+const demoWidgetCode = "amokit_glass_calc"
+
+// demo is the -demo mode's world: an in-process fake amoCRM with the demo account of a glass
+// workshop, the integration registered there, and the demo deal card that imitates amoCRM's
+// lead card around the real script.js.
+type demo struct {
+	fake      *amocrmtest.Server
+	seed      amocrmtest.Demo
+	integ     amocrmtest.Integration
+	publicURL string
+	tmpl      *template.Template
+	script    []byte          // script.js as the archive carries it
+	i18n      json.RawMessage // i18n/ru.json of the archive
+	logger    *slog.Logger
+}
+
+// newDemo starts the fake amoCRM, seeds the demo account and registers the integration whose
+// redirect URI and revoke hook are this server's. Nothing is connected: a person connects the
+// account through the admin page and the fake's consent page, the real OAuth flow.
+func newDemo(publicURL string, archive []byte, tmpl *template.Template, logger *slog.Logger) (*demo, error) {
+	script, i18n, err := archiveScript(archive)
+	if err != nil {
+		return nil, err
+	}
+	fake := amocrmtest.NewServer()
+	seed := fake.SeedDemo()
+	integ := fake.AddIntegration(amocrmtest.Integration{
+		Name:          "Калькулятор стекла",
+		RedirectURI:   publicURL + widget.CallbackPath,
+		RevokeHookURL: publicURL + widget.RevokePath,
+		Owner:         seed.Account.Subdomain,
+	})
+	return &demo{fake: fake, seed: seed, integ: integ, publicURL: publicURL, tmpl: tmpl, script: script, i18n: i18n, logger: logger}, nil
+}
+
+// Close stops the fake amoCRM.
+func (d *demo) Close() { d.fake.Close() }
+
+// archiveScript takes script.js and the Russian texts out of a built widget.zip, so that the
+// demo card runs exactly what amoCRM would.
+func archiveScript(archive []byte) (script []byte, i18n json.RawMessage, err error) {
+	zr, err := zip.NewReader(bytes.NewReader(archive), int64(len(archive)))
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: reading widget.zip: %w", err)
+	}
+	read := func(name string) ([]byte, error) {
+		f, err := zr.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("demo: widget.zip has no %s: %w", name, err)
+		}
+		defer f.Close()
+		return io.ReadAll(f)
+	}
+	if script, err = read("script.js"); err != nil {
+		return nil, nil, err
+	}
+	ru, err := read("i18n/ru.json")
+	if err != nil {
+		return nil, nil, err
+	}
+	if !json.Valid(ru) {
+		return nil, nil, errors.New("demo: i18n/ru.json in widget.zip is not JSON")
+	}
+	return script, ru, nil
+}
+
+// prefill is what the admin page's form shows in demo mode.
+func (d *demo) prefill() *demoPrefill {
+	return &demoPrefill{
+		Domain:       d.seed.Account.Host,
+		ClientID:     d.integ.ClientID,
+		ClientSecret: d.integ.ClientSecret,
+		CardURL:      d.cardURL(d.defaultLead()),
+	}
+}
+
+// defaultLead is the lead the printed card URL opens: the first one without a price (the
+// seeded shower-screen lead is priced already), so saving visibly changes it.
+func (d *demo) defaultLead() int64 {
+	leads := d.fake.Leads(d.seed.Account.Subdomain)
+	for _, l := range leads {
+		if l.Price == 0 {
+			return l.ID
+		}
+	}
+	if len(leads) > 0 {
+		return leads[0].ID
+	}
+	return 0
+}
+
+func (d *demo) cardURL(leadID int64) string {
+	return d.publicURL + "/demo/card?lead=" + strconv.FormatInt(leadID, 10)
+}
+
+// routes mounts the demo pages.
+func (d *demo) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /demo/{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, d.cardURL(d.defaultLead()), http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /demo/card", d.card)
+	mux.HandleFunc("GET /demo/lead", d.leadJSON)
+	mux.HandleFunc("GET /demo/widget/script.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Write(d.script)
+	})
+}
+
+// demoLead is a lead as the demo card shows it.
+type demoLead struct {
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	Price       int64  `json:"price"`
+	PriceText   string `json:"price_text"`
+	Responsible string `json:"responsible"`
+	Created     string `json:"created"`
+	Tags        []string
+	Contacts    []demoContact
+	Company     string
+	Notes       []string `json:"notes"`
+	Products    []demoProduct
+	Current     bool
+}
+
+type demoContact struct {
+	Name, Phone, Email string
+}
+
+type demoProduct struct {
+	Name, Quantity string
+}
+
+// demoCardView is the data of web/democard.html.
+type demoCardView struct {
+	Account string
+	Lead    demoLead
+	Leads   []demoLead
+	Config  template.JS // the shim's settings, JSON
+}
+
+// demoConfig is what web/democard.js reads: everything script.js's surroundings provide in
+// amoCRM, and where the disposable token comes from.
+type demoConfig struct {
+	LeadID     int64           `json:"lead_id"`
+	AccountID  int64           `json:"account_id"`
+	Subdomain  string          `json:"subdomain"`
+	UserID     int64           `json:"user_id"`
+	UserName   string          `json:"user_name"`
+	UserEmail  string          `json:"user_email"`
+	ClientID   string          `json:"client_id"`
+	APIURL     string          `json:"api_url"`
+	TokenURL   string          `json:"token_url"`
+	WidgetCode string          `json:"widget_code"`
+	ScriptURL  string          `json:"script_url"`
+	I18n       json.RawMessage `json:"i18n"`
+}
+
+func (d *demo) lead(id int64) (demoLead, bool) {
+	l, ok := d.fake.Lead(id)
+	if !ok || l.AccountID != d.seed.Account.ID {
+		return demoLead{}, false
+	}
+	v := demoLead{ID: l.ID, Name: l.Name, Price: l.Price, PriceText: formatRoubles(l.Price), Tags: l.Tags,
+		Created: l.CreatedAt.Format("02.01.2006")}
+	if l.ResponsibleUserID == d.seed.Manager.ID {
+		v.Responsible = d.seed.Manager.Name
+	}
+	for _, cid := range l.ContactIDs {
+		if c, ok := d.fake.Contact(cid); ok {
+			dc := demoContact{Name: c.Name}
+			for _, f := range c.CustomFields {
+				if len(f.Values) == 0 {
+					continue
+				}
+				switch f.FieldCode {
+				case "PHONE":
+					dc.Phone = f.Values[0].Value
+				case "EMAIL":
+					dc.Email = f.Values[0].Value
+				}
+			}
+			v.Contacts = append(v.Contacts, dc)
+		}
+	}
+	if l.CompanyID != 0 {
+		if c, ok := d.fake.Company(l.CompanyID); ok {
+			v.Company = c.Name
+		}
+	}
+	for _, n := range d.fake.Notes("leads", l.ID) {
+		if text, ok := n.Params["text"].(string); ok {
+			v.Notes = append(v.Notes, text)
+		}
+	}
+	slices.Reverse(v.Notes) // newest first, as in the card's feed
+	for _, ln := range d.fake.Links("leads", l.ID) {
+		if ln.ToEntityType != "catalog_elements" {
+			continue
+		}
+		p := demoProduct{Name: "#" + strconv.FormatInt(ln.ToEntityID, 10)}
+		if e, ok := d.fake.Element(ln.ToEntityID); ok {
+			p.Name = e.Name
+		}
+		if q, ok := ln.Metadata["quantity"]; ok {
+			p.Quantity = strings.ReplaceAll(fmt.Sprint(q), ".", ",")
+		}
+		v.Products = append(v.Products, p)
+	}
+	return v, true
+}
+
+func (d *demo) leadID(r *http.Request) int64 {
+	id, err := strconv.ParseInt(r.URL.Query().Get("lead"), 10, 64)
+	if err != nil {
+		return d.defaultLead()
+	}
+	return id
+}
+
+// card serves the demo deal card: lead info on the left, the widgets column on the right where
+// script.js puts the calculator, exactly as amoCRM's lead card does.
+func (d *demo) card(w http.ResponseWriter, r *http.Request) {
+	lead, ok := d.lead(d.leadID(r))
+	if !ok {
+		http.Error(w, "нет такой демо-сделки", http.StatusNotFound)
+		return
+	}
+	view := demoCardView{Account: d.seed.Account.Name, Lead: lead}
+	for _, l := range d.fake.Leads(d.seed.Account.Subdomain) {
+		view.Leads = append(view.Leads, demoLead{ID: l.ID, Name: l.Name, PriceText: formatRoubles(l.Price), Current: l.ID == lead.ID})
+	}
+	cfg := demoConfig{
+		LeadID: lead.ID, AccountID: d.seed.Account.ID, Subdomain: d.seed.Account.Subdomain,
+		UserID: d.seed.Manager.ID, UserName: d.seed.Manager.Name, UserEmail: d.seed.Manager.Email,
+		ClientID: d.integ.ClientID, APIURL: d.publicURL, WidgetCode: demoWidgetCode,
+		TokenURL: d.fake.URL + "/ajax/v2/integrations/" + url.PathEscape(d.integ.ClientID) + "/disposable_token?" +
+			url.Values{"account": {d.seed.Account.Subdomain}, "user_id": {strconv.FormatInt(d.seed.Manager.ID, 10)}}.Encode(),
+		ScriptURL: "/demo/widget/script.js",
+		I18n:      d.i18n,
+	}
+	raw, err := json.Marshal(cfg) // escapes <, > and &: safe inside a script element
+	if err != nil {
+		http.Error(w, "внутренняя ошибка", http.StatusInternalServerError)
+		return
+	}
+	view.Config = template.JS(raw)
+	var buf bytes.Buffer
+	if err := d.tmpl.ExecuteTemplate(&buf, "democard.html", view); err != nil {
+		d.logger.ErrorContext(r.Context(), "demo: rendering the card", slog.String("error", err.Error()))
+		http.Error(w, "внутренняя ошибка", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' "+d.fake.URL+"; frame-src 'self'; base-uri 'none'")
+	w.Write(buf.Bytes())
+}
+
+// leadJSON serves the left column's data again, so the card shows the new price after a save.
+func (d *demo) leadJSON(w http.ResponseWriter, r *http.Request) {
+	lead, ok := d.lead(d.leadID(r))
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": "no such lead"})
+		return
+	}
+	writeJSON(w, http.StatusOK, lead)
+}
+
+// formatRoubles writes whole roubles with thin groups: 17204 → "17 204 ₽".
+func formatRoubles(n int64) string {
+	s := strconv.FormatInt(max(n, -n), 10)
+	var b strings.Builder
+	if n < 0 {
+		b.WriteString("−")
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString("\u00a0")
+		}
+		b.WriteRune(c)
+	}
+	b.WriteString("\u00a0₽")
+	return b.String()
+}

@@ -1,0 +1,462 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/amokit/amokit/amocrm"
+	"github.com/amokit/amokit/glass"
+	"github.com/amokit/amokit/oauth"
+	"github.com/amokit/amokit/tokenstore"
+	"github.com/amokit/amokit/widget"
+)
+
+//go:embed web
+var webFiles embed.FS
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "widgetserver:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole server: it reads the configuration from args and getenv, prints the
+// addresses a person needs to stdout, logs JSON lines to stderr, serves until ctx is done, and
+// then shuts down gracefully, letting requests in flight (saves into amoCRM) finish.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(stderr, cfg.LogLevel)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w (choose another address with -addr or %s)", cfg.Addr, err, envAddr)
+	}
+	defer ln.Close()
+	public := cfg.PublicURL
+	if public == "" {
+		public = "http://" + browserAddr(ln.Addr())
+	}
+
+	app, err := build(ctx, cfg, public, logger)
+	if err != nil {
+		return err
+	}
+	defer app.close()
+
+	if cfg.DatabaseURL == "" {
+		logger.Warn("no DATABASE_URL: connections and calculations are kept in memory and are lost on restart; set DATABASE_URL to a PostgreSQL database for production")
+	}
+	if cfg.EncryptionKey == nil && !cfg.Demo {
+		logger.Warn("no AMOKIT_ENCRYPTION_KEY: signing keys are random, so calculator sessions and pending OAuth consents end on restart")
+	}
+	logger.Info("widgetserver starting", slog.Any("config", cfg), slog.String("listen", ln.Addr().String()), slog.String("public_url", public))
+
+	printWelcome(stdout, cfg, public, app)
+
+	var shuttingDown atomic.Bool
+	srv := &http.Server{
+		Handler:           app.handler(func() bool { return shuttingDown.Load() }),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// Requests do not inherit ctx: a SIGTERM must not cancel a save half-way.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	shuttingDown.Store(true)
+	logger.Info("shutting down: waiting for requests in flight", slog.Duration("timeout", shutdownTimeout))
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Error("shutdown did not finish in time", slog.String("error", err.Error()))
+		srv.Close()
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// browserAddr is the listener's address as a browser on this machine reaches it: an
+// unspecified host (":8080", "0.0.0.0") becomes 127.0.0.1.
+func browserAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// printWelcome tells a person where to go. The admin token is printed only when it was
+// generated (nobody else knows it), or in demo mode, where the admin link carries it.
+func printWelcome(w io.Writer, cfg config, public string, a *server) {
+	fmt.Fprintln(w, "amokit widgetserver listening on", public)
+	if cfg.Demo {
+		fmt.Fprintln(w, "Demo mode: a fake amoCRM with the demo account runs in this process; nothing is connected yet.")
+		fmt.Fprintln(w, "  1. Admin page (connect the demo account):", adminURL(public, a.adminToken))
+		fmt.Fprintln(w, "  2. Demo deal card (price an order, save it):", a.demo.cardURL(a.demo.defaultLead()))
+		return
+	}
+	fmt.Fprintln(w, "Admin page:", public+"/admin")
+	if cfg.AdminToken == "" {
+		fmt.Fprintln(w, "Admin token (generated, shown once; set AMOKIT_ADMIN_TOKEN to keep one):", a.adminToken)
+		fmt.Fprintln(w, "Open:", adminURL(public, a.adminToken))
+	}
+}
+
+// server is everything run wires together.
+type server struct {
+	cfg        config
+	public     string
+	logger     *slog.Logger
+	adminToken string
+	store      tokenstore.Store
+	calcs      widget.CalculationStore
+	db         pinger // nil for the memory store
+	widget     http.Handler
+	admin      *admin
+	demo       *demo // nil outside the demo
+	static     fs.FS
+	closers    []func()
+}
+
+func (s *server) close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+}
+
+// build makes the stores, the keys, the fake amoCRM of the demo, the widget backend and the
+// pages.
+func build(ctx context.Context, cfg config, public string, logger *slog.Logger) (_ *server, err error) {
+	s := &server{cfg: cfg, public: public, logger: logger}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+
+	master := cfg.EncryptionKey
+	if master == nil {
+		master = make([]byte, encryptionKeySize)
+		rand.Read(master)
+	}
+	s.adminToken = cfg.AdminToken
+	if s.adminToken == "" {
+		b := make([]byte, 32)
+		rand.Read(b)
+		s.adminToken = hex.EncodeToString(b)
+	}
+
+	if err := s.openStores(ctx, master); err != nil {
+		return nil, err
+	}
+
+	tmpl, err := template.New("").ParseFS(webFiles, "web/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("parsing the pages: %w", err)
+	}
+	s.static, _ = fs.Sub(webFiles, "web")
+	version := "1." + time.Now().UTC().Format("20060102.150405")
+	archive := func() ([]byte, error) {
+		ac := widget.ArchiveConfig{Version: version}
+		if strings.HasPrefix(public, "https://") {
+			ac.ServerURL = public // amoCRM pages only reach https servers
+		}
+		var buf bytes.Buffer
+		if err := widget.BuildArchive(&buf, ac); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	}
+
+	oc := oauth.Config{RedirectURL: public + widget.CallbackPath}
+	var amoOpts []amocrm.Option
+	var frameAncestors []string
+	switch {
+	case cfg.Demo:
+		zip, err := archive()
+		if err != nil {
+			return nil, fmt.Errorf("building widget.zip: %w", err)
+		}
+		s.demo, err = newDemo(public, zip, tmpl, logger)
+		if err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, s.demo.Close)
+		// Every amoCRM host (steklo.amocrm.ru) goes to the fake; the browser reaches its consent
+		// page directly.
+		fakeClient := s.demo.fake.Client()
+		fakeClient.Timeout = 15 * time.Second
+		oc.AuthURL = s.demo.fake.URL + "/oauth"
+		oc.HTTPClient = fakeClient
+		amoOpts = append(amoOpts, amocrm.WithHTTPClient(fakeClient))
+		frameAncestors = append(frameAncestors, public) // the demo card frames the calculator
+	case cfg.AmoCRMBaseURL != "":
+		oc.AuthURL = cfg.AmoCRMBaseURL + "/oauth"
+		oc.BaseURL = cfg.AmoCRMBaseURL
+		amoOpts = append(amoOpts, amocrm.WithBaseURL(cfg.AmoCRMBaseURL+"/"))
+	}
+	amoOpts = append(amoOpts, amocrm.WithLogger(logger))
+
+	states, err := oauth.NewStates(deriveKey(master, "oauth state"), 0, nil)
+	if err != nil {
+		return nil, err
+	}
+	// The token sources live as long as the process, not as long as a request.
+	clients := widget.NewAmoCRMClients(context.WithoutCancel(ctx), oc, s.store, amoOpts...)
+	page, err := calculatorPage(tmpl, cfg.PriceList)
+	if err != nil {
+		return nil, err
+	}
+	s.widget, err = widget.NewHandler(widget.Config{
+		PublicURL:      public,
+		TicketKey:      deriveKey(master, "widget ticket"),
+		OAuth:          oc,
+		States:         states,
+		ConsentMode:    oauth.ModePopup,
+		OAuthReturnURL: public + "/admin",
+		OnConnect: func(ctx context.Context, r oauth.Result) {
+			if r.Account != "" {
+				clients.Forget(r.Account) // new tokens: start with a fresh client
+			}
+		},
+		OnRevoke:       func(ctx context.Context, account string) { clients.Forget(account) },
+		Connections:    s.store,
+		Calculations:   s.calcs,
+		PriceList:      cfg.PriceList,
+		CRMFor:         clients.CRM,
+		AdminToken:     s.adminToken,
+		CalculatorPage: page,
+		FrameAncestors: frameAncestors,
+		Logger:         logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	s.admin = &admin{
+		auth: &adminAuth{
+			token: s.adminToken, key: deriveKey(master, "admin session"), secure: strings.HasPrefix(public, "https://"),
+			origin: public, now: time.Now,
+		},
+		store:      s.store,
+		connect:    widgetConnector(s.widget, s.adminToken),
+		publicURL:  public,
+		archive:    archive,
+		priceList:  cfg.PriceList.Version,
+		logger:     logger,
+		tmpl:       tmpl,
+		location:   time.Local,
+		storeLabel: "память процесса",
+	}
+	if s.db != nil {
+		s.admin.storeLabel = "PostgreSQL"
+	}
+	if s.demo != nil {
+		s.admin.demo = s.demo.prefill()
+	}
+	return s, nil
+}
+
+// openStores opens the connection and calculation stores: PostgreSQL when DATABASE_URL is set,
+// memory otherwise.
+func (s *server) openStores(ctx context.Context, master []byte) error {
+	if s.cfg.DatabaseURL == "" {
+		s.store = tokenstore.NewMemory()
+		s.calcs = widget.NewMemoryCalculations()
+		return nil
+	}
+	return s.openPostgres(ctx, master)
+}
+
+// deriveKey makes an independent key for one purpose from the master key.
+func deriveKey(master []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, master)
+	m.Write([]byte("amokit widgetserver key\x00" + purpose))
+	return m.Sum(nil)
+}
+
+// handler is the server's routing: the widget backend under /widget/ and /oauth/, the admin
+// page, the demo, health checks and the static files of the pages.
+func (s *server) handler(shuttingDown func() bool) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/widget/", s.widget)
+	mux.Handle("/oauth/", s.widget)
+	s.admin.routes(mux)
+	if s.demo != nil {
+		s.demo.routes(mux)
+	}
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", readyz(s.db, shuttingDown, s.logger))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles(s.static)))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/admin", http.StatusSeeOther)
+	})
+	return withRequestID(s.logger, time.Now, securityHeaders(mux))
+}
+
+// staticFiles serves the pages' stylesheets and scripts, and nothing else of web/.
+func staticFiles(fsys fs.FS) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := r.URL.Path
+		ctype := ""
+		switch {
+		case strings.HasSuffix(name, ".css"):
+			ctype = "text/css; charset=utf-8"
+		case strings.HasSuffix(name, ".js"):
+			ctype = "text/javascript; charset=utf-8"
+		}
+		data, err := fs.ReadFile(fsys, name)
+		if ctype == "" || strings.Contains(name, "/") || err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", ctype)
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Write(data)
+	})
+}
+
+// calculatorPage is widget.Config.CalculatorPage: calculator.html with the price list inside.
+func calculatorPage(tmpl *template.Template, pl *glass.PriceList) (http.Handler, error) {
+	raw, err := json.Marshal(pl) // escapes <, > and &: safe inside a script element
+	if err != nil {
+		return nil, fmt.Errorf("encoding the price list: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := tmpl.ExecuteTemplate(&buf, "calculator.html", map[string]any{"PriceList": template.JS(raw)}); err != nil {
+		return nil, fmt.Errorf("rendering the calculator page: %w", err)
+	}
+	page := buf.Bytes()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		// The widget package has set frame-ancestors; this second policy limits everything else.
+		h.Add("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'")
+		w.Write(page)
+	}), nil
+}
+
+// widgetConnector calls the widget backend's save_connection in process, with the admin token
+// as the contract wants it: the admin page authenticates people with its session cookie and
+// never hands the token to the browser.
+func widgetConnector(h http.Handler, adminToken string) connectFunc {
+	return func(ctx context.Context, domain, clientID, clientSecret string) (string, string, error) {
+		body, err := json.Marshal(map[string]any{
+			"action":     "save_connection",
+			"connection": map[string]string{"domain": domain, "client_id": clientID, "client_secret": clientSecret},
+		})
+		if err != nil {
+			return "", "", err
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "/widget/api", bytes.NewReader(body))
+		if err != nil {
+			return "", "", err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		rec := &recorder{header: http.Header{}}
+		h.ServeHTTP(rec, req)
+		var out struct {
+			OK      bool   `json:"ok"`
+			Account string `json:"account"`
+			AuthURL string `json:"auth_url"`
+			Error   *struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+				Fields  []struct {
+					Field   string `json:"field"`
+					Path    string `json:"path"`
+					Message string `json:"message"`
+				} `json:"fields"`
+			} `json:"error"`
+		}
+		if err := json.Unmarshal(rec.body.Bytes(), &out); err != nil {
+			return "", "", fmt.Errorf("save_connection answered %d with a body that is not JSON", rec.status)
+		}
+		if rec.status == http.StatusOK && out.OK && out.AuthURL != "" {
+			return out.Account, out.AuthURL, nil
+		}
+		if out.Error == nil {
+			return "", "", fmt.Errorf("save_connection answered %d without an error", rec.status)
+		}
+		if rec.status >= 500 {
+			return "", "", fmt.Errorf("save_connection answered %d %s", rec.status, out.Error.Code)
+		}
+		ce := &connectError{Message: out.Error.Message, Fields: map[string]string{}}
+		for _, f := range out.Error.Fields {
+			path := f.Field
+			if path == "" {
+				path = f.Path
+			}
+			ce.Fields[strings.TrimPrefix(path, "connection.")] = f.Message
+		}
+		return "", "", ce
+	}
+}
+
+// recorder keeps an in-process answer.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return r.body.Write(p)
+}

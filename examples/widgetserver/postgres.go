@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/amokit/amokit/tokenstore"
+	tspostgres "github.com/amokit/amokit/tokenstore/postgres"
+	wpostgres "github.com/amokit/amokit/widget/postgres"
+)
+
+// dbStartTimeout bounds connecting to PostgreSQL and applying migrations at start.
+const dbStartTimeout = 30 * time.Second
+
+// openPostgres connects to DATABASE_URL, applies both stores' migrations, and keeps the
+// connections sealed with the encryption key. A database that does not answer stops the start.
+func (s *server) openPostgres(ctx context.Context, key []byte) error {
+	pcfg, err := pgxpool.ParseConfig(s.cfg.DatabaseURL)
+	if err != nil {
+		// pgx's message can quote the connection string, password included: say less.
+		return fmt.Errorf("%s cannot be parsed; write postgres://user:password@host:5432/dbname", envDatabaseURL)
+	}
+	if pcfg.MaxConns < 4 {
+		pcfg.MaxConns = 4 // the token store's locks need spare connections
+	}
+	sctx, cancel := context.WithTimeout(ctx, dbStartTimeout)
+	defer cancel()
+	pool, err := pgxpool.NewWithConfig(sctx, pcfg)
+	if err != nil {
+		return fmt.Errorf("connecting to PostgreSQL (%s): %w", envDatabaseURL, err)
+	}
+	s.closers = append(s.closers, pool.Close)
+	if err := pool.Ping(sctx); err != nil {
+		return fmt.Errorf("PostgreSQL at %s:%d does not answer: %w (check %s and that the server runs)", pcfg.ConnConfig.Host, pcfg.ConnConfig.Port, err, envDatabaseURL)
+	}
+	sealer, err := tokenstore.NewSealer(key)
+	if err != nil {
+		return err
+	}
+	store, err := tspostgres.New(sctx, pool, tspostgres.WithSealer(sealer))
+	if err != nil {
+		return fmt.Errorf("preparing the connections table: %w", err)
+	}
+	if err := wpostgres.Migrate(sctx, pool); err != nil {
+		return fmt.Errorf("preparing the calculations table: %w", err)
+	}
+	calcs, err := wpostgres.New(pool)
+	if err != nil {
+		return err
+	}
+	s.store, s.calcs, s.db = store, calcs, store
+	return nil
+}

@@ -1,0 +1,770 @@
+/*
+ * The glass calculator page: the iframe inside the amoCRM lead card.
+ *
+ * It reads its session ticket from its own URL (?ticket=) and sends it as
+ * "Authorization: Bearer" to the widget backend: get_lead for the lead on top,
+ * POST /widget/calculate for a live quote while the user types, save_calculation
+ * to write the quote into the deal, and the lead's earlier calculations. The
+ * price list comes embedded in the page. Plain DOM, no framework, no build step.
+ */
+(function () {
+  'use strict';
+
+  var RESIZE = 'amokit:calc:resize';
+  var SAVED = 'amokit:calc:saved';
+  var QUOTE_DELAY_MS = 300;
+  var NBSP = '\u00a0';
+
+  var PL = JSON.parse(document.getElementById('pricelist').textContent);
+  var ticket = new URLSearchParams(window.location.search).get('ticket') || '';
+
+  var EDGE_NAMES = { none: 'Без обработки', grind: 'Шлифовка', polish: 'Полировка', facet: 'Фацет' };
+  var UNITS = { m2: 'м²', m: 'м', pcs: 'шт' };
+  var PART_NAMES = { price: 'бюджет', note: 'примечание', products: 'товары' };
+
+  var $ = function (id) { return document.getElementById(id); };
+
+  // ---------------------------------------------------------------- state
+
+  var lead = null;
+  var state = emptyState();
+  var lastQuote = null; // the last quote of the current order, or null
+  var orderValid = false;
+  var pendingSave = null; // {key, body} of an attempt that did not finish: a retry reuses its key
+  var saving = false;
+
+  function emptyState() {
+    return { pieces: [newPiece()], hardware: [], installation: false, delivery: false, urgent: false, discount: '0' };
+  }
+
+  function material(code) {
+    for (var i = 0; i < PL.materials.length; i++) if (PL.materials[i].code === code) return PL.materials[i];
+    return null;
+  }
+
+  function thicknesses(code) {
+    var m = material(code);
+    if (!m) return [];
+    return Object.keys(m.prices).map(Number).sort(function (a, b) { return a - b; });
+  }
+
+  function edgesFor(thickness) {
+    var out = ['none'];
+    PL.edges.forEach(function (e) {
+      if (Object.prototype.hasOwnProperty.call(e.prices, String(thickness))) out.push(e.code);
+    });
+    return out;
+  }
+
+  function newPiece() {
+    var m = PL.materials[0];
+    var ts = thicknesses(m.code);
+    var t = ts.indexOf(6) >= 0 ? 6 : ts[0];
+    return {
+      material: m.code, thickness: String(t), width: '', height: '', quantity: '1', edge: 'none',
+      tempered: false, holes: [], cutouts: '0', rounded: '0'
+    };
+  }
+
+  // fitPiece keeps a piece's choices consistent with its material after a change.
+  function fitPiece(p) {
+    var ts = thicknesses(p.material);
+    if (ts.indexOf(Number(p.thickness)) < 0) {
+      // the nearest thickness the new material is sold in
+      var want = Number(p.thickness) || 0;
+      var best = ts[0];
+      ts.forEach(function (t) { if (Math.abs(t - want) < Math.abs(best - want)) best = t; });
+      p.thickness = String(best);
+    }
+    if (edgesFor(p.thickness).indexOf(p.edge) < 0) p.edge = 'none';
+    var m = material(p.material);
+    if (m && m.kind !== 'glass') p.tempered = false;
+  }
+
+  // num turns a field's text into a JSON number; a blank field is left out of the order (the
+  // server names it as missing) and text that is not a number is sent as is (the server names it).
+  function num(v) {
+    var s = String(v == null ? '' : v).trim().replace(',', '.');
+    if (s === '') return undefined;
+    var n = Number(s);
+    return isFinite(n) ? n : s;
+  }
+
+  function buildOrder() {
+    return {
+      pieces: state.pieces.map(function (p) {
+        return {
+          material: p.material,
+          thickness_mm: num(p.thickness),
+          width_mm: num(p.width),
+          height_mm: num(p.height),
+          quantity: num(p.quantity),
+          edge: p.edge,
+          tempered: p.tempered,
+          holes: p.holes.map(function (h) { var n = num(h); return n === undefined ? null : n; }),
+          cutouts: num(p.cutouts),
+          rounded_corners: num(p.rounded)
+        };
+      }),
+      hardware: state.hardware.map(function (h) { return { code: h.code, count: num(h.count) }; }),
+      installation: state.installation,
+      delivery: state.delivery,
+      urgent: state.urgent,
+      discount_percent: num(state.discount)
+    };
+  }
+
+  function stateFromOrder(o) {
+    var s = emptyState();
+    s.pieces = (o.pieces || []).map(function (p) {
+      return {
+        material: p.material, thickness: String(p.thickness_mm), width: String(p.width_mm), height: String(p.height_mm),
+        quantity: String(p.quantity), edge: p.edge || 'none', tempered: !!p.tempered,
+        holes: (p.holes || []).map(String), cutouts: String(p.cutouts || 0), rounded: String(p.rounded_corners || 0)
+      };
+    });
+    if (!s.pieces.length) s.pieces = [newPiece()];
+    s.hardware = (o.hardware || []).map(function (h) { return { code: h.code, count: String(h.count) }; });
+    s.installation = !!o.installation;
+    s.delivery = !!o.delivery;
+    s.urgent = !!o.urgent;
+    s.discount = String(o.discount_percent || 0);
+    return s;
+  }
+
+  // ---------------------------------------------------------------- formatting
+
+  function group(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, NBSP);
+  }
+
+  function kopecks(k) {
+    var neg = k < 0;
+    k = Math.abs(k);
+    var c = k % 100;
+    return (neg ? '−' : '') + group(Math.floor(k / 100)) + ',' + (c < 10 ? '0' : '') + c + NBSP + '₽';
+  }
+
+  function roubles(r) {
+    return (r < 0 ? '−' : '') + group(Math.abs(r)) + NBSP + '₽';
+  }
+
+  function quantity(q, unit) {
+    return String(q).replace('.', ',') + NBSP + (UNITS[unit] || unit);
+  }
+
+  function dateTime(s) {
+    var d = new Date(s);
+    if (isNaN(d.getTime())) return '';
+    var p = function (n) { return (n < 10 ? '0' : '') + n; };
+    return p(d.getDate()) + '.' + p(d.getMonth() + 1) + '.' + d.getFullYear() + ' ' + p(d.getHours()) + ':' + p(d.getMinutes());
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  function option(value, label, selected) {
+    var o = el('option', null, label);
+    o.value = value;
+    if (selected) o.selected = true;
+    return o;
+  }
+
+  // ---------------------------------------------------------------- rendering the form
+
+  function renderPieces() {
+    var box = $('pieces');
+    box.textContent = '';
+    var tpl = $('piece-template');
+    state.pieces.forEach(function (p, i) {
+      var node = tpl.content.firstElementChild.cloneNode(true);
+      node.setAttribute('data-index', String(i));
+      node.setAttribute('data-path', 'pieces[' + i + ']');
+      node.querySelector('.piece-title').textContent = 'Изделие ' + (i + 1);
+      node.querySelector('[data-action="remove-piece"]').hidden = state.pieces.length === 1;
+      var mat = node.querySelector('[data-key="material"]');
+      PL.materials.forEach(function (m) { mat.appendChild(option(m.code, m.name, m.code === p.material)); });
+      fillPieceOptions(node, p);
+      node.querySelector('[data-key="width_mm"]').value = p.width;
+      node.querySelector('[data-key="height_mm"]').value = p.height;
+      node.querySelector('[data-key="quantity"]').value = p.quantity;
+      node.querySelector('[data-key="cutouts"]').value = p.cutouts;
+      node.querySelector('[data-key="rounded_corners"]').value = p.rounded;
+      node.querySelectorAll('.field[data-field]').forEach(function (f) {
+        f.setAttribute('data-path', 'pieces[' + i + '].' + f.getAttribute('data-field'));
+      });
+      renderHoles(node, p);
+      box.appendChild(node);
+    });
+  }
+
+  // fillPieceOptions sets the choices that depend on the material and thickness.
+  function fillPieceOptions(node, p) {
+    var th = node.querySelector('[data-key="thickness_mm"]');
+    th.textContent = '';
+    thicknesses(p.material).forEach(function (t) { th.appendChild(option(String(t), t + ' мм', String(t) === p.thickness)); });
+    var edge = node.querySelector('[data-key="edge"]');
+    edge.textContent = '';
+    edgesFor(p.thickness).forEach(function (code) {
+      var e = null;
+      PL.edges.forEach(function (x) { if (x.code === code) e = x; });
+      edge.appendChild(option(code, EDGE_NAMES[code] || (e && e.name) || code, code === p.edge));
+    });
+    var temp = node.querySelector('[data-key="tempered"]');
+    var m = material(p.material);
+    temp.disabled = !!m && m.kind !== 'glass';
+    temp.checked = p.tempered;
+    temp.parentNode.title = temp.disabled ? 'Зеркало и триплекс не закаливают' : '';
+  }
+
+  function renderHoles(node, p) {
+    var box = node.querySelector('.holes');
+    box.textContent = '';
+    p.holes.forEach(function (h, j) {
+      var chip = el('span', 'hole');
+      chip.setAttribute('data-path', node.getAttribute('data-path') + '.holes[' + j + ']');
+      var input = el('input');
+      input.type = 'number';
+      input.min = '4';
+      input.max = '100';
+      input.step = '1';
+      input.inputMode = 'numeric';
+      input.value = h;
+      input.setAttribute('data-key', 'hole');
+      input.setAttribute('data-hole', String(j));
+      input.setAttribute('aria-label', 'Диаметр отверстия ' + (j + 1) + ', мм');
+      var rm = el('button', 'remove', '×');
+      rm.type = 'button';
+      rm.setAttribute('data-action', 'remove-hole');
+      rm.setAttribute('data-hole', String(j));
+      rm.setAttribute('aria-label', 'Удалить отверстие ' + (j + 1));
+      chip.appendChild(input);
+      chip.appendChild(rm);
+      box.appendChild(chip);
+    });
+  }
+
+  function renderHardware() {
+    var box = $('hardware');
+    box.textContent = '';
+    state.hardware.forEach(function (h, i) {
+      var row = el('div', 'hw field');
+      row.setAttribute('data-index', String(i));
+      row.setAttribute('data-path', 'hardware[' + i + ']');
+      var sel = el('select');
+      sel.setAttribute('data-key', 'code');
+      sel.setAttribute('aria-label', 'Фурнитура ' + (i + 1));
+      (PL.hardware || []).forEach(function (x) {
+        sel.appendChild(option(x.code, x.name + ' — ' + roubles(x.price) + '/' + (UNITS[x.unit] || x.unit), x.code === h.code));
+      });
+      var count = el('input');
+      count.type = 'number';
+      count.min = '1';
+      count.max = '100';
+      count.step = '1';
+      count.inputMode = 'numeric';
+      count.value = h.count;
+      count.setAttribute('data-key', 'count');
+      count.setAttribute('aria-label', 'Количество');
+      var rm = el('button', 'remove', '×');
+      rm.type = 'button';
+      rm.setAttribute('data-action', 'remove-hardware');
+      rm.setAttribute('aria-label', 'Удалить фурнитуру');
+      var line = el('div', 'hw-line');
+      line.appendChild(sel);
+      line.appendChild(count);
+      line.appendChild(rm);
+      row.appendChild(line);
+      row.appendChild(el('div', 'err'));
+      box.appendChild(row);
+    });
+    $('add-hardware').hidden = !(PL.hardware && PL.hardware.length);
+  }
+
+  function renderServices() {
+    $('installation').checked = state.installation;
+    $('delivery').checked = state.delivery;
+    $('urgent').checked = state.urgent;
+    $('discount').value = state.discount;
+  }
+
+  function renderAll() {
+    renderPieces();
+    renderHardware();
+    renderServices();
+  }
+
+  // ---------------------------------------------------------------- form events
+
+  function pieceIndex(target) {
+    var f = target.closest('fieldset.piece');
+    return f ? Number(f.getAttribute('data-index')) : -1;
+  }
+
+  function onInput(ev) {
+    var t = ev.target;
+    var key = t.getAttribute('data-key');
+    var i = pieceIndex(t);
+    if (i >= 0 && key) {
+      var p = state.pieces[i];
+      var node = t.closest('fieldset.piece');
+      switch (key) {
+        case 'material': p.material = t.value; fitPiece(p); fillPieceOptions(node, p); break;
+        case 'thickness_mm': p.thickness = t.value; fitPiece(p); fillPieceOptions(node, p); break;
+        case 'width_mm': p.width = t.value; break;
+        case 'height_mm': p.height = t.value; break;
+        case 'quantity': p.quantity = t.value; break;
+        case 'edge': p.edge = t.value; break;
+        case 'tempered': p.tempered = t.checked; break;
+        case 'hole': p.holes[Number(t.getAttribute('data-hole'))] = t.value; break;
+        case 'cutouts': p.cutouts = t.value; break;
+        case 'rounded_corners': p.rounded = t.value; break;
+      }
+    } else if (t.closest('.hw')) {
+      var h = state.hardware[Number(t.closest('.hw').getAttribute('data-index'))];
+      if (key === 'code') h.code = t.value;
+      if (key === 'count') h.count = t.value;
+    } else {
+      switch (t.id) {
+        case 'installation': state.installation = t.checked; break;
+        case 'delivery': state.delivery = t.checked; break;
+        case 'urgent': state.urgent = t.checked; break;
+        case 'discount': state.discount = t.value; break;
+        default: return;
+      }
+    }
+    orderChanged();
+  }
+
+  function onClick(ev) {
+    var b = ev.target.closest('button');
+    if (!b) return;
+    var action = b.getAttribute('data-action') || b.id;
+    var i = pieceIndex(b);
+    switch (action) {
+      case 'add-piece':
+        var last = state.pieces[state.pieces.length - 1];
+        var p = newPiece();
+        if (last) { p.material = last.material; p.thickness = last.thickness; p.edge = last.edge; p.tempered = last.tempered; }
+        state.pieces.push(p);
+        renderPieces();
+        var nodes = $('pieces').querySelectorAll('fieldset.piece');
+        nodes[nodes.length - 1].querySelector('[data-key="width_mm"]').focus();
+        break;
+      case 'remove-piece':
+        if (state.pieces.length > 1) state.pieces.splice(i, 1);
+        renderPieces();
+        break;
+      case 'add-hole':
+        state.pieces[i].holes.push('12');
+        renderPieces();
+        break;
+      case 'remove-hole':
+        state.pieces[i].holes.splice(Number(b.getAttribute('data-hole')), 1);
+        renderPieces();
+        break;
+      case 'add-hardware':
+        state.hardware.push({ code: PL.hardware[0].code, count: '1' });
+        renderHardware();
+        break;
+      case 'remove-hardware':
+        state.hardware.splice(Number(b.closest('.hw').getAttribute('data-index')), 1);
+        renderHardware();
+        break;
+      default:
+        return;
+    }
+    orderChanged();
+  }
+
+  // ---------------------------------------------------------------- talking to the server
+
+  // api calls the widget backend with the ticket and resolves to {status, body}; a network
+  // failure rejects.
+  function api(method, path, payload, signal) {
+    var opts = { method: method, headers: { Authorization: 'Bearer ' + ticket, Accept: 'application/json' }, signal: signal, credentials: 'omit' };
+    if (payload !== undefined) {
+      opts.headers['Content-Type'] = 'application/json';
+      opts.body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+    }
+    return fetch(path, opts).then(function (res) {
+      return res.text().then(function (text) {
+        var body = null;
+        try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
+        return { status: res.status, body: body };
+      });
+    });
+  }
+
+  function errorMessage(res, fallback) {
+    var e = res && res.body && res.body.error;
+    return (e && typeof e.message === 'string' && e.message) || fallback;
+  }
+
+  function sessionOver(res) {
+    if (res.status !== 401) return false;
+    fatal('Сессия калькулятора истекла. Обновите страницу сделки, чтобы открыть его снова.');
+    return true;
+  }
+
+  function fatal(msg) {
+    var f = $('fatal');
+    f.textContent = msg;
+    f.hidden = false;
+    $('calc').setAttribute('data-state', 'error');
+    $('save').disabled = true;
+    resized();
+  }
+
+  // ---------------------------------------------------------------- the live quote
+
+  var quoteTimer = null;
+  var quoteSeq = 0;
+  var quoteCtl = null;
+
+  function orderChanged() {
+    lastQuote = null;
+    orderValid = false;
+    if (!saving) setSaveState('idle', '');
+    updateSaveButton();
+    clearTimeout(quoteTimer);
+    quoteTimer = setTimeout(runQuote, QUOTE_DELAY_MS);
+    setQuoteState('pending', 'Считаем…');
+  }
+
+  function missingSizes() {
+    for (var i = 0; i < state.pieces.length; i++) {
+      var p = state.pieces[i];
+      if (String(p.width).trim() === '' || String(p.height).trim() === '') return i;
+    }
+    return -1;
+  }
+
+  function runQuote() {
+    if (quoteCtl) quoteCtl.abort();
+    var seq = ++quoteSeq;
+    var gap = missingSizes();
+    if (gap >= 0) {
+      quoteCtl = null;
+      clearErrors();
+      showLines(null);
+      setQuoteState('empty', state.pieces.length > 1 ? 'Заполните размеры изделия ' + (gap + 1) + '.' : 'Заполните размеры изделия.');
+      return;
+    }
+    quoteCtl = typeof AbortController === 'function' ? new AbortController() : null;
+    api('POST', '/widget/calculate', buildOrder(), quoteCtl && quoteCtl.signal).then(function (res) {
+      if (seq !== quoteSeq) return;
+      if (sessionOver(res)) return;
+      if (res.status === 200 && res.body) {
+        clearErrors();
+        lastQuote = res.body.quote || res.body;
+        orderValid = true;
+        showQuote(lastQuote);
+      } else if (res.status === 422) {
+        showLines(null);
+        showFieldErrors(res.body && res.body.error && res.body.error.fields);
+        setQuoteState('invalid', errorMessage(res, 'В заказе есть ошибки') + ': исправьте отмеченные поля.');
+      } else {
+        showLines(null);
+        setQuoteState('error', 'Не удалось посчитать: ' + errorMessage(res, 'сервер ответил ' + res.status) + '.');
+      }
+      updateSaveButton();
+    }, function (err) {
+      if (seq !== quoteSeq || (err && err.name === 'AbortError')) return;
+      showLines(null);
+      setQuoteState('error', 'Нет связи с сервером калькулятора. Расчёт повторится при следующем изменении.');
+      updateSaveButton();
+    });
+  }
+
+  function setQuoteState(s, text) {
+    $('quote').setAttribute('data-state', s);
+    $('quote-status').textContent = text || '';
+    $('quote-status').hidden = !text;
+    resized();
+  }
+
+  function showLines(q) {
+    var body = $('lines').tBodies[0];
+    body.textContent = '';
+    $('lines').hidden = !q;
+    $('total-row').hidden = !q;
+    $('lead-total-row').hidden = !q;
+    if (!q) { resized(); return; }
+    q.lines.forEach(function (l) {
+      var tr = el('tr');
+      if (l.amount < 0) tr.className = 'minus';
+      var name = el('td', 'n');
+      var prefix = state.pieces.length > 1 && l.piece != null ? 'Изд. ' + (l.piece + 1) + ': ' : '';
+      name.appendChild(document.createTextNode(prefix + l.name));
+      name.appendChild(el('div', 'q', quantity(l.quantity, l.unit) + ' × ' + kopecks(l.unit_price)));
+      tr.appendChild(name);
+      tr.appendChild(el('td', 'a', kopecks(l.amount)));
+      tr.setAttribute('data-code', l.code);
+      body.appendChild(tr);
+    });
+    $('total').textContent = kopecks(q.total);
+    $('lead-total').textContent = roubles(q.lead_price);
+    resized();
+  }
+
+  function showQuote(q) {
+    showLines(q);
+    setQuoteState('ready', '');
+  }
+
+  // ---------------------------------------------------------------- errors next to their fields
+
+  function clearErrors() {
+    document.querySelectorAll('.err').forEach(function (e) { e.textContent = ''; });
+    document.querySelectorAll('.invalid').forEach(function (e) { e.classList.remove('invalid'); });
+    document.querySelectorAll('[aria-invalid]').forEach(function (e) { e.removeAttribute('aria-invalid'); });
+    var other = $('other-errors');
+    other.textContent = '';
+    other.hidden = true;
+  }
+
+  function addError(box, msg) {
+    if (!box) return false;
+    box.textContent = box.textContent ? box.textContent + ' ' + msg : msg;
+    return true;
+  }
+
+  // errorTarget finds where a message about a JSON path goes: the field's own error box, or the
+  // nearest enclosing one (a hole → its piece's holes, a piece → the piece).
+  function placeError(path, msg) {
+    path = String(path || '').replace(/^order\.?/, '');
+    var m = /^pieces\[(\d+)\](?:\.([a-z_]+))?(?:\[(\d+)\])?/.exec(path);
+    if (m) {
+      var piece = $('pieces').querySelectorAll('fieldset.piece')[Number(m[1])];
+      if (!piece) return false;
+      if (!m[2]) return addError(piece.querySelector('[data-role="piece-err"]'), msg);
+      if (m[2] === 'tempered') {
+        piece.querySelector('[data-field="tempered"]').classList.add('invalid');
+        return addError(piece.querySelector('[data-err-field="tempered"]'), msg);
+      }
+      var field = piece.querySelector('.field[data-field="' + m[2] + '"]');
+      if (!field) return addError(piece.querySelector('[data-role="piece-err"]'), msg);
+      field.classList.add('invalid');
+      if (m[2] === 'holes' && m[3] != null) {
+        var chip = field.querySelectorAll('.hole')[Number(m[3])];
+        if (chip) {
+          chip.classList.add('invalid');
+          chip.querySelector('input').setAttribute('aria-invalid', 'true');
+        }
+        return addError(field.querySelector('.err'), 'Отверстие ' + (Number(m[3]) + 1) + ': ' + msg);
+      }
+      var input = field.querySelector('input, select');
+      if (input) input.setAttribute('aria-invalid', 'true');
+      return addError(field.querySelector('.err'), msg);
+    }
+    var h = /^hardware\[(\d+)\]/.exec(path);
+    if (h) {
+      var row = $('hardware').querySelectorAll('.hw')[Number(h[1])];
+      if (!row) return addError(document.querySelector('[data-err="hardware"]'), msg);
+      row.classList.add('invalid');
+      return addError(row.querySelector('.err'), msg);
+    }
+    var top = /^([a-z_]+)/.exec(path);
+    if (top) {
+      var box = document.querySelector('[data-err="' + top[1] + '"]');
+      if (box) {
+        var f = box.closest('.field');
+        if (f) f.classList.add('invalid');
+        return addError(box, msg);
+      }
+    }
+    return false;
+  }
+
+  function showFieldErrors(fields) {
+    clearErrors();
+    var other = $('other-errors');
+    (fields || []).forEach(function (f) {
+      var path = f.path != null ? f.path : f.field;
+      if (!placeError(path, f.message)) {
+        other.appendChild(el('li', null, f.message));
+        other.hidden = false;
+      }
+    });
+    resized();
+  }
+
+  // ---------------------------------------------------------------- saving into the deal
+
+  function uuid4() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x < 16 ? '0' : '') + x.toString(16); }).join('');
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+  }
+
+  function updateSaveButton() {
+    var b = $('save');
+    b.disabled = saving || !orderValid || !lead || $('calc').getAttribute('data-state') === 'error';
+    b.textContent = saving ? 'Сохраняем…' : pendingSave ? 'Повторить сохранение' : 'Сохранить в сделку';
+  }
+
+  function setSaveState(s, text) {
+    var box = $('save-status');
+    box.setAttribute('data-state', s);
+    box.textContent = text;
+    resized();
+  }
+
+  function partsText(parts) {
+    if (!parts) return '';
+    return Object.keys(PART_NAMES).filter(function (k) { return parts[k]; }).map(function (k) {
+      return PART_NAMES[k] + ' — ' + (parts[k] === 'done' ? 'записано' : 'не записано');
+    }).join(', ');
+  }
+
+  function save() {
+    if (saving || !orderValid) return;
+    var body = JSON.stringify(buildOrder());
+    // One key per attempt at saving this order: a retry after a failure reuses it, so the server
+    // redoes only what failed and never writes a second note or a second set of products.
+    if (!pendingSave || pendingSave.body !== body) pendingSave = { key: uuid4(), body: body };
+    var attempt = pendingSave;
+    saving = true;
+    updateSaveButton();
+    setSaveState('saving', 'Сохраняем расчёт в сделку…');
+    api('POST', '/widget/api', '{"action":"save_calculation","idempotency_key":' + JSON.stringify(attempt.key) + ',"order":' + attempt.body + '}')
+      .then(function (res) {
+        saving = false;
+        if (sessionOver(res)) return;
+        var calc = res.body && res.body.calculation;
+        if (res.status === 200 && calc && calc.complete !== false) {
+          pendingSave = null;
+          var price = calc.quote ? calc.quote.lead_price : lastQuote && lastQuote.lead_price;
+          setSaveState('saved', 'Сохранено в сделку: бюджет ' + roubles(price) + ', примечание с расшифровкой и товары.');
+          notifyParent({ type: SAVED, lead_id: lead && lead.id, lead_price: price });
+          loadLead();
+          loadHistory();
+        } else if (calc) {
+          setSaveState('partial', 'Сохранено не полностью (' + partsText(calc.parts) + '). ' +
+            errorMessage(res, '') + ' Нажмите «Повторить сохранение»: записанное не задвоится.');
+          loadHistory();
+        } else if (res.status === 422) {
+          pendingSave = null;
+          showFieldErrors(res.body && res.body.error && res.body.error.fields);
+          setSaveState('failed', 'Не сохранено: ' + errorMessage(res, 'в заказе есть ошибки') + '.');
+        } else {
+          setSaveState('failed', 'Не сохранено: ' + errorMessage(res, 'сервер ответил ' + res.status) + '. Можно повторить.');
+        }
+        updateSaveButton();
+      }, function () {
+        saving = false;
+        setSaveState('failed', 'Не сохранено: нет связи с сервером. Нажмите «Повторить сохранение» — расчёт не задвоится.');
+        updateSaveButton();
+      });
+  }
+
+  // ---------------------------------------------------------------- the lead and its history
+
+  function loadLead() {
+    return api('GET', '/widget/api?action=get_lead').then(function (res) {
+      if (sessionOver(res)) return;
+      if (res.status !== 200 || !res.body || !res.body.lead) {
+        $('lead-name').textContent = 'Сделка не загружена';
+        fatal('Не удалось загрузить сделку: ' + errorMessage(res, 'сервер ответил ' + res.status) + '.');
+        return;
+      }
+      lead = res.body.lead;
+      $('lead-name').textContent = lead.name ? lead.name : 'Сделка №' + lead.id;
+      $('lead-name').title = 'Сделка №' + lead.id;
+      var c = lead.contact;
+      var contact = c ? [c.name, c.phone, c.email].filter(Boolean).join(' · ') : '';
+      $('lead-contact').textContent = contact || 'Контакт не указан';
+      $('lead-price').textContent = roubles(lead.price || 0);
+      $('calc').setAttribute('data-state', 'ready');
+      updateSaveButton();
+      resized();
+    }, function () {
+      fatal('Нет связи с сервером калькулятора. Обновите страницу сделки.');
+    });
+  }
+
+  function loadHistory() {
+    if (!lead) return;
+    api('GET', '/widget/leads/' + encodeURIComponent(lead.id) + '/calculations').then(function (res) {
+      if (res.status !== 200 || !res.body) return;
+      var list = $('history');
+      list.textContent = '';
+      var calcs = res.body.calculations || [];
+      $('history-empty').hidden = calcs.length > 0;
+      calcs.forEach(function (c) {
+        var li = el('li', c.complete === false ? 'partial' : '');
+        var head = el('div', 'h-head');
+        head.appendChild(el('span', 'h-date', dateTime(c.created_at)));
+        head.appendChild(el('b', 'h-total', c.quote ? kopecks(c.quote.total) : '—'));
+        li.appendChild(head);
+        var n = c.order && c.order.pieces ? c.order.pieces.length : 0;
+        var desc = n + ' ' + (n % 10 === 1 && n % 100 !== 11 ? 'изделие' : (n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 10 || n % 100 >= 20)) ? 'изделия' : 'изделий');
+        if (c.complete === false) desc += ' · сохранён не полностью';
+        li.appendChild(el('div', 'h-desc', desc));
+        if (c.order) {
+          var load = el('button', 'link', 'Открыть в форме');
+          load.type = 'button';
+          load.addEventListener('click', function () {
+            state = stateFromOrder(c.order);
+            state.pieces.forEach(fitPiece);
+            pendingSave = null;
+            renderAll();
+            orderChanged();
+          });
+          li.appendChild(load);
+        }
+        list.appendChild(li);
+      });
+      resized();
+    }, function () { /* the history is a convenience: no error box for it */ });
+  }
+
+  // ---------------------------------------------------------------- the frame around us
+
+  function notifyParent(msg) {
+    if (window.parent && window.parent !== window) {
+      // Only sizes and the saved price go out, nothing secret: any origin may read them.
+      window.parent.postMessage(msg, '*');
+    }
+  }
+
+  var lastHeight = 0;
+  function resized() {
+    var h = Math.ceil($('calc').getBoundingClientRect().height) + 24;
+    if (h !== lastHeight) {
+      lastHeight = h;
+      notifyParent({ type: RESIZE, height: h });
+    }
+  }
+
+  // ---------------------------------------------------------------- start
+
+  function start() {
+    var form = $('order');
+    form.addEventListener('input', onInput);
+    form.addEventListener('change', onInput);
+    form.addEventListener('click', onClick);
+    form.addEventListener('submit', function (ev) { ev.preventDefault(); });
+    $('save').addEventListener('click', save);
+    if (typeof ResizeObserver === 'function') new ResizeObserver(resized).observe($('calc'));
+    window.addEventListener('resize', resized);
+    renderAll();
+    setQuoteState('empty', 'Заполните размеры изделия.');
+    if (!ticket) {
+      fatal('Калькулятор открыт без сессии. Откройте его из карточки сделки amoCRM.');
+      return;
+    }
+    loadLead().then(loadHistory);
+  }
+
+  start();
+})();
