@@ -56,8 +56,26 @@
 //
 // Error strings and logs never carry tokens or secrets; URLs in them are masked.
 //
+// # Batches
+//
+// Create and Update take any number of items. They are sent in requests of at most 50 (see
+// WithBatchSize; amoCRM takes up to 250), in order, each item's request_id set to its index in
+// its request, and every answer is mapped back to the caller's item. What failed comes back as a
+// *BatchError naming each failed input index with its validation errors, next to the results of
+// everything that succeeded: nothing is dropped silently.
+//
+//	saved, err := c.Leads.Create(ctx, leads)
+//	var be *amocrm.BatchError
+//	if errors.As(err, &be) {
+//		for _, f := range be.Failed {
+//			log.Printf("lead %d: %v", f.Index, f)
+//		}
+//	}
+//
 // # Custom fields
 //
-// Custom field values are read and written with one type that accepts every field_type amoCRM
-// returns, including numbers sent as strings and the explicit null that clears a field.
+// Custom field values are read with one type, CustomFieldValue, that accepts every field_type
+// amoCRM returns, including numbers sent as strings and enum next to enum_code, and written with
+// CustomFieldInput by field_id or field_code, including the explicit null that clears a field
+// (ClearFieldByCode).
 package amocrm
