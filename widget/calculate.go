@@ -1,0 +1,58 @@
+package widget
+
+import (
+	"net/http"
+	"strconv"
+)
+
+// maxListed is how many calculations GET /widget/leads/{id}/calculations returns at most.
+const maxListed = 100
+
+// calculate serves POST /widget/calculate behind RequireTicket: the body is a glass order, the
+// answer its quote in the glass wire format. Nothing is saved or sent to amoCRM.
+func (h *handler) calculate(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	_, q, ok := h.quote(w, body)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, q)
+}
+
+// calculationsResponse is the answer of GET /widget/leads/{id}/calculations.
+type calculationsResponse struct {
+	Calculations []calculationView `json:"calculations"`
+}
+
+// listCalculations serves GET /widget/leads/{id}/calculations behind RequireTicket: the saved
+// calculations of the ticket's lead, newest first. A path naming another lead is refused with
+// 403 ticket_mismatch.
+func (h *handler) listCalculations(w http.ResponseWriter, r *http.Request) {
+	t, ok := TicketFrom(r.Context())
+	if !ok {
+		WriteError(w, http.StatusUnauthorized, CodeTicketMissing, "Нет сессии калькулятора")
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		WriteError(w, http.StatusNotFound, CodeNotFound, "Такой сделки нет")
+		return
+	}
+	if id != t.LeadID {
+		WriteError(w, http.StatusForbidden, CodeTicketMismatch, "Сессия открыта для другой сделки")
+		return
+	}
+	calcs, err := h.calcs.List(r.Context(), t.Account, id, maxListed)
+	if err != nil {
+		h.storeError(w, r, "list calculations", err)
+		return
+	}
+	out := calculationsResponse{Calculations: make([]calculationView, len(calcs))}
+	for i, c := range calcs {
+		out.Calculations[i] = viewOf(c)
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,83 @@
+package widget_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/amokit/amokit/glass"
+	"github.com/amokit/amokit/widget"
+)
+
+func TestCalculate(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.fake.ResetRequests()
+	a := f.do(http.MethodPost, "/widget/calculate", fxOrder, "Authorization", "Bearer "+f.ticket(f.demo.Leads[0].ID))
+	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+	var q glass.Quote
+	a.decode(t, &q)
+	want := quoteOf(t, fxOrder)
+	assert.Equal(t, want.Lines, q.Lines)
+	assert.Equal(t, int64(1720400), q.Total)
+	assert.Equal(t, int64(17204), q.LeadPrice)
+	assert.Equal(t, want.PriceListVersion, q.PriceListVersion)
+	assert.Empty(t, f.fake.Requests(), "a quote is not saved anywhere")
+
+	a = f.do(http.MethodPost, "/widget/calculate", fxOrder)
+	assert.Equal(t, http.StatusUnauthorized, a.status)
+	assert.Equal(t, widget.CodeTicketMissing, a.errorCode(t))
+}
+
+type fieldsAnswer struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Fields  []struct {
+			Path    string `json:"path"`
+			Message string `json:"message"`
+		} `json:"fields"`
+	} `json:"error"`
+}
+
+func TestCalculateValidationErrorsHavePaths(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	auth := "Bearer " + f.ticket(f.demo.Leads[0].ID)
+	for name, tc := range map[string]struct {
+		order string
+		paths []string
+	}{
+		"rules": {
+			`{"pieces":[{"material":"float","thickness_mm":8,"width_mm":900,"height_mm":2000,"quantity":1,"holes":[12,500]},
+			{"material":"unobtainium","thickness_mm":8,"width_mm":900,"height_mm":2000,"quantity":1}],"discount_percent":90}`,
+			[]string{"pieces[0].holes[1]", "pieces[1].material", "discount_percent"},
+		},
+		"form": {
+			`{"pieces":[{"material":"float","thickness_mm":8.5,"width_mm":900,"height_mm":2000,"quantity":1,"colour":"red"}]}`,
+			[]string{"pieces[0].thickness_mm", "pieces[0].colour"},
+		},
+		"missing pieces": {`{}`, []string{"pieces"}},
+	} {
+		a := f.do(http.MethodPost, "/widget/calculate", tc.order, "Authorization", auth)
+		require.Equal(t, http.StatusUnprocessableEntity, a.status, "%s: %s", name, a.body)
+		var e fieldsAnswer
+		a.decode(t, &e)
+		assert.Equal(t, widget.CodeInvalidOrder, e.Error.Code, name)
+		assert.NotEmpty(t, e.Error.Message, name)
+		var paths []string
+		for _, fe := range e.Error.Fields {
+			paths = append(paths, fe.Path)
+			assert.NotEmpty(t, fe.Message, name)
+		}
+		assert.ElementsMatch(t, tc.paths, paths, name)
+	}
+
+	a := f.do(http.MethodPost, "/widget/calculate", `{"pieces":[`, "Authorization", auth)
+	assert.Equal(t, http.StatusUnprocessableEntity, a.status)
+	assert.Equal(t, widget.CodeInvalidOrder, a.errorCode(t))
+	a = f.do(http.MethodPost, "/widget/calculate", ``, "Authorization", auth)
+	assert.Equal(t, http.StatusUnprocessableEntity, a.status)
+}

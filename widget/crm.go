@@ -1,0 +1,70 @@
+package widget
+
+import (
+	"context"
+	"errors"
+
+	"github.com/amokit/amokit/glass"
+)
+
+// CRM is everything the endpoints need from one amoCRM account. AmoCRM adapts an
+// *amocrm.Client to it; tests may use their own. Implementations are safe for concurrent use.
+//
+// No method returns or logs a token. Errors from amoCRM are passed on (wrapped) and only logged
+// by the handler, never shown to the browser.
+type CRM interface {
+	// Lead returns the card of lead id: name, price, main contact and attached products. For a
+	// lead that does not exist (or is deleted) the error matches ErrLeadNotFound.
+	Lead(ctx context.Context, id int64) (LeadCard, error)
+	// SetLeadPrice sets the lead's price, in whole units of the account's currency.
+	SetLeadPrice(ctx context.Context, leadID, price int64) error
+	// AddNote adds one common (text) note to the lead.
+	AddNote(ctx context.Context, leadID int64, text string) error
+	// AttachProducts links each product to the lead with its quantity. Each product is the
+	// element of the account's products catalog whose SKU is the product's SKU; an element is
+	// created (with name, SKU and price) when none has it. Linking a product that is linked
+	// already sets its quantity. Other linked elements are left alone.
+	AttachProducts(ctx context.Context, leadID int64, products []glass.Product) error
+}
+
+// CRMSource returns the CRM of an account host ("acme.amocrm.ru"). When the account has no
+// usable connection (never connected, or amoCRM refused its refresh token) the error matches
+// ErrNotConnected. AmoCRMClients.CRM is one.
+type CRMSource func(ctx context.Context, account string) (CRM, error)
+
+// Errors of a CRM and a CRMSource, matched with errors.Is.
+var (
+	// ErrNotConnected: the account has no usable OAuth connection; an administrator must connect
+	// it (save_connection, then the consent page).
+	ErrNotConnected = errors.New("widget: the account is not connected")
+	// ErrLeadNotFound: the lead does not exist in the account.
+	ErrLeadNotFound = errors.New("widget: lead not found")
+)
+
+// LeadCard is what the calculator shows of a lead. Its JSON form is the "lead" object of
+// get_lead; it never holds a token.
+type LeadCard struct {
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Price int64  `json:"price"` // whole units of the account's currency
+	// Contact is the lead's main contact (or its first one); nil when it has none.
+	Contact  *ContactCard  `json:"contact"`
+	Products []LeadProduct `json:"products"`
+}
+
+// ContactCard is the part of a contact the calculator shows: its name and first phone number and
+// e-mail address ("" when it has none).
+type ContactCard struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+	Email string `json:"email"`
+}
+
+// LeadProduct is a catalog element linked to a lead.
+type LeadProduct struct {
+	ID       int64  `json:"id"` // the catalog element
+	Name     string `json:"name"`
+	SKU      string `json:"sku"`
+	Quantity string `json:"quantity"` // exact decimal, e.g. "1.8"
+	PriceID  int64  `json:"price_id"` // the catalog's price field used, 0 for none
+}

@@ -1,0 +1,33 @@
+package widget
+
+import (
+	"net/http"
+)
+
+// leadResponse is the answer of get_lead.
+type leadResponse struct {
+	Lead LeadCard `json:"lead"`
+}
+
+// getLead serves GET /widget/api?action=get_lead: the card of the ticket's lead.
+func (h *handler) getLead(w http.ResponseWriter, r *http.Request) {
+	t, ok := TicketFrom(r.Context())
+	if !ok {
+		WriteError(w, http.StatusUnauthorized, CodeTicketMissing, "Нет сессии калькулятора")
+		return
+	}
+	crm, err := h.crm(r.Context(), t.Account)
+	if err != nil {
+		h.crmError(w, r, t.Account, err)
+		return
+	}
+	card, err := crm.Lead(r.Context(), t.LeadID)
+	if err != nil {
+		h.crmError(w, r, t.Account, err)
+		return
+	}
+	if card.Products == nil {
+		card.Products = []LeadProduct{}
+	}
+	writeJSON(w, http.StatusOK, leadResponse{Lead: card})
+}

@@ -1,0 +1,318 @@
+package widget
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/amokit/amokit/glass"
+)
+
+// storeTimeout bounds the store calls that record a save's outcome; they run detached from the
+// request, so that a browser going away cannot leave the outcome unrecorded.
+const storeTimeout = 10 * time.Second
+
+// leaseMargin is how much longer a save's lease lasts than its writes may take.
+const leaseMargin = 30 * time.Second
+
+// calculationView is a saved calculation as the browser sees it.
+type calculationView struct {
+	ID        string       `json:"id"`
+	LeadID    int64        `json:"lead_id"`
+	UserID    int64        `json:"user_id"`
+	CreatedAt string       `json:"created_at"` // RFC 3339, UTC
+	Order     glass.Order  `json:"order"`
+	Quote     *glass.Quote `json:"quote"`
+	Parts     Parts        `json:"parts"`
+	Complete  bool         `json:"complete"`
+}
+
+func viewOf(c Calculation) calculationView {
+	q := c.Quote
+	return calculationView{
+		ID: c.ID, LeadID: c.LeadID, UserID: c.UserID, CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339),
+		Order: c.Order, Quote: &q, Parts: c.Parts, Complete: c.Complete(),
+	}
+}
+
+// saveResponse is the answer of save_calculation: 200 with the calculation when every part is
+// done, 502 with error partial_save and the calculation when some part failed.
+type saveResponse struct {
+	Error       *ErrorBody      `json:"error,omitempty"`
+	Calculation calculationView `json:"calculation"`
+}
+
+// saveCalculation serves POST /widget/api {"action":"save_calculation"} behind RequireTicket.
+//
+// The order is quoted here; a price computed by the browser is never read. The calculation is
+// identified by (account, lead, idempotency key). In this process one mutex per key makes a
+// second request with the same key wait for the first and then answer its result. Across
+// processes sharing the store, CalculationStore.Claim hands out a lease: a request arriving while
+// another process writes the same calculation gets 409 save_in_progress and may retry; a lease
+// left behind by a crashed process expires after SaveTimeout plus a margin, and a retry then
+// writes the parts that were never recorded as done.
+func (h *handler) saveCalculation(w http.ResponseWriter, r *http.Request, req apiRequest) {
+	ctx := r.Context()
+	t, ok := TicketFrom(ctx)
+	if !ok {
+		WriteError(w, http.StatusUnauthorized, CodeTicketMissing, "Нет сессии калькулятора")
+		return
+	}
+	key, ok := idempotencyKey(req.IdempotencyKey)
+	if !ok {
+		writeFieldErrors(w, http.StatusUnprocessableEntity, CodeInvalidRequest, "Нужен ключ идемпотентности",
+			FieldError{Field: "idempotency_key", Message: "должен быть UUID, например 0b6e4f1a-3c2d-4e5f-8a9b-0c1d2e3f4a5b"})
+		return
+	}
+	order, quote, ok := h.quote(w, req.Order)
+	if !ok {
+		return
+	}
+	crm, err := h.crm(ctx, t.Account)
+	if err != nil {
+		h.crmError(w, r, t.Account, err)
+		return
+	}
+
+	ckey := CalculationKey{Account: t.Account, LeadID: t.LeadID, IdempotencyKey: key}
+	unlock, err := h.saves.lock(ctx, ckey.String())
+	if err != nil {
+		WriteError(w, http.StatusServiceUnavailable, CodeSaveInProgress, "Запрос отменён, пока ждал предыдущего сохранения")
+		return
+	}
+	defer unlock()
+
+	now := h.now()
+	calc := Calculation{
+		ID: newCalculationID(), Account: t.Account, AccountID: t.AccountID, LeadID: t.LeadID, UserID: t.UserID,
+		IdempotencyKey: key, Order: order, Quote: *quote, Parts: PendingParts(), CreatedAt: now,
+	}
+	stored, lease, err := h.calcs.Claim(ctx, calc, now, h.saveTimeout+leaseMargin)
+	switch {
+	case errors.Is(err, ErrSaveInProgress):
+		WriteError(w, http.StatusConflict, CodeSaveInProgress, "Этот расчёт сейчас сохраняется; повторите через несколько секунд")
+		return
+	case err != nil:
+		h.storeError(w, r, "claim calculation", err)
+		return
+	}
+	if !sameOrder(stored.Order, order) {
+		if lease != "" {
+			h.release(ctx, ckey, lease)
+		}
+		WriteError(w, http.StatusConflict, CodeIdempotencyReused, "Ключ идемпотентности уже использован для другого заказа")
+		return
+	}
+	if lease != "" {
+		stored.Parts = h.writeParts(ctx, crm, stored, lease)
+	}
+	if stored.Complete() {
+		writeJSON(w, http.StatusOK, saveResponse{Calculation: viewOf(stored)})
+		return
+	}
+	writeJSON(w, http.StatusBadGateway, saveResponse{
+		Error:       &ErrorBody{Code: CodePartialSave, Message: partialMessage(stored.Parts)},
+		Calculation: viewOf(stored),
+	})
+}
+
+// quote decodes and prices an order, answering 422 invalid_order (or 500) itself on failure.
+func (h *handler) quote(w http.ResponseWriter, raw []byte) (glass.Order, *glass.Quote, bool) {
+	if len(bytes.TrimSpace(raw)) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		writeFieldErrors(w, http.StatusUnprocessableEntity, CodeInvalidOrder, "Нет заказа", FieldError{Field: "order", Message: "обязательное поле"})
+		return glass.Order{}, nil, false
+	}
+	order, err := glass.DecodeOrder(raw)
+	var q *glass.Quote
+	if err == nil {
+		q, err = h.prices.Quote(order)
+	}
+	var verr *glass.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		fields := make([]FieldError, len(verr.Errors))
+		for i, fe := range verr.Errors {
+			fields[i] = FieldError{Field: fe.Path, Message: fe.Message}
+		}
+		writeFieldErrors(w, http.StatusUnprocessableEntity, CodeInvalidOrder, "Заказ заполнен с ошибками", fields...)
+		return glass.Order{}, nil, false
+	case err != nil:
+		h.log.Error("widget: quoting failed", slog.String("error", err.Error()))
+		WriteError(w, http.StatusInternalServerError, CodeInternal, "Не удалось рассчитать заказ: ошибка прайс-листа")
+		return glass.Order{}, nil, false
+	}
+	return order, q, true
+}
+
+// writeParts writes every part of c that is not done, at the same time, and records each
+// outcome under lease. It runs detached from the request (bounded by SaveTimeout), so that a
+// browser going away cannot cut a write off between amoCRM and the store. It returns the parts
+// as they now stand.
+func (h *handler) writeParts(ctx context.Context, crm CRM, c Calculation, lease string) Parts {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.saveTimeout)
+	defer cancel()
+	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), h.saveTimeout+storeTimeout)
+	defer scancel()
+	key := c.Key()
+	parts := c.Parts
+	var todo []Part
+	for _, p := range AllParts() {
+		if parts.Get(p) != PartDone {
+			todo = append(todo, p)
+		}
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, p := range todo {
+		wg.Go(func() {
+			status := PartDone
+			if err := writePart(wctx, crm, c, p); err != nil {
+				status = PartFailed
+				h.log.LogAttrs(ctx, slog.LevelWarn, "widget: writing a calculation to amoCRM failed",
+					slog.String("account", c.Account), slog.Int64("lead_id", c.LeadID), slog.String("calculation", c.ID),
+					slog.String("part", string(p)), slog.String("error", err.Error()))
+			}
+			if err := h.calcs.SetPart(sctx, key, lease, p, status); err != nil {
+				h.log.LogAttrs(ctx, slog.LevelError, "widget: recording a part of a calculation failed",
+					slog.String("calculation", c.ID), slog.String("part", string(p)), slog.String("status", string(status)),
+					slog.String("error", err.Error()))
+			}
+			mu.Lock()
+			parts.Set(p, status)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	h.release(sctx, key, lease)
+	return parts
+}
+
+// writePart makes one write of a calculation.
+func writePart(ctx context.Context, crm CRM, c Calculation, p Part) error {
+	switch p {
+	case PartPrice:
+		return crm.SetLeadPrice(ctx, c.LeadID, c.Quote.LeadPrice)
+	case PartNote:
+		return crm.AddNote(ctx, c.LeadID, c.Quote.NoteText())
+	case PartProducts:
+		products := c.Quote.Products()
+		if len(products) == 0 {
+			return nil
+		}
+		return crm.AttachProducts(ctx, c.LeadID, products)
+	}
+	return fmt.Errorf("widget: unknown part %q", p)
+}
+
+// release gives a lease back, detached from the request; failing only delays a retry until the
+// lease expires, so it is logged.
+func (h *handler) release(ctx context.Context, key CalculationKey, lease string) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	if err := h.calcs.Release(rctx, key, lease); err != nil {
+		h.log.LogAttrs(ctx, slog.LevelWarn, "widget: releasing a calculation's lease failed", slog.String("error", err.Error()))
+	}
+}
+
+// partialMessage tells people which writes failed.
+func partialMessage(p Parts) string {
+	names := map[Part]string{PartPrice: "цену сделки", PartNote: "примечание", PartProducts: "товары"}
+	var failed []string
+	for _, part := range AllParts() {
+		if p.Get(part) != PartDone {
+			failed = append(failed, names[part])
+		}
+	}
+	return "Расчёт сохранён не полностью: не удалось записать " + strings.Join(failed, ", ") +
+		". Повторите сохранение: будет дописано только недостающее."
+}
+
+// sameOrder reports whether two orders are the same, field by field.
+func sameOrder(a, b glass.Order) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
+}
+
+// idempotencyKey checks that s is a UUID in its textual form (as crypto.randomUUID makes) and
+// returns it in lower case.
+func idempotencyKey(s string) (string, bool) {
+	if len(s) != 36 {
+		return "", false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return "", false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return "", false
+			}
+		}
+	}
+	return strings.ToLower(s), true
+}
+
+// newCalculationID returns a random UUID (version 4).
+func newCalculationID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// keyLocks is one mutex per key whose lock gives up when its context ends. The zero value is
+// ready to use.
+type keyLocks struct {
+	mu    sync.Mutex
+	locks map[string]*keyLock
+}
+
+type keyLock struct {
+	sem  chan struct{} // full while held
+	refs int           // holders and waiters
+}
+
+// lock waits until key is free or ctx is done, and returns the function that frees it.
+func (k *keyLocks) lock(ctx context.Context, key string) (func(), error) {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = make(map[string]*keyLock)
+	}
+	l := k.locks[key]
+	if l == nil {
+		l = &keyLock{sem: make(chan struct{}, 1)}
+		k.locks[key] = l
+	}
+	l.refs++
+	k.mu.Unlock()
+
+	drop := func() {
+		k.mu.Lock()
+		l.refs--
+		if l.refs == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
+	select {
+	case l.sem <- struct{}{}:
+		var once sync.Once
+		return func() { once.Do(func() { <-l.sem; drop() }) }, nil
+	case <-ctx.Done():
+		drop()
+		return nil, ctx.Err()
+	}
+}

@@ -1,0 +1,90 @@
+package widget
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/amokit/amokit/tokenstore"
+)
+
+// sessionRequest is the body of POST /widget/session.
+type sessionRequest struct {
+	LeadID int64 `json:"lead_id"`
+}
+
+// sessionResponse is the answer of POST /widget/session.
+type sessionResponse struct {
+	Ticket    string `json:"ticket"`
+	IframeURL string `json:"iframe_url"`
+	ExpiresAt string `json:"expires_at"` // RFC 3339
+}
+
+// session serves POST /widget/session behind RequireDisposableToken: it issues a ticket for the
+// caller's account, user and lead, once the account is known to be connected.
+func (h *handler) session(w http.ResponseWriter, r *http.Request) {
+	caller, ok := CallerFrom(r.Context())
+	if !ok {
+		WriteError(w, http.StatusUnauthorized, CodeTokenMissing, "Нет проверенного токена amoCRM")
+		return
+	}
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	var req sessionRequest
+	if !decodeJSON(w, body, &req) {
+		return
+	}
+	if req.LeadID <= 0 {
+		writeFieldErrors(w, http.StatusUnprocessableEntity, CodeInvalidRequest, "Нужен id сохранённой сделки",
+			FieldError{Field: "lead_id", Message: "должен быть положительным числом"})
+		return
+	}
+	conn, err := h.conns.Load(r.Context(), caller.Account)
+	switch {
+	case errors.Is(err, tokenstore.ErrNotFound):
+		h.crmError(w, r, caller.Account, fmt.Errorf("%w: no connection", ErrNotConnected))
+		return
+	case err != nil:
+		h.storeError(w, r, "load connection", err)
+		return
+	case conn.ReauthRequired || conn.RefreshToken == "":
+		h.crmError(w, r, caller.Account, fmt.Errorf("%w: the connection has no usable tokens", ErrNotConnected))
+		return
+	}
+	ticket := h.signer.Sign(Ticket{Account: caller.Account, AccountID: caller.AccountID, UserID: caller.UserID, LeadID: req.LeadID})
+	t, err := h.signer.Verify(ticket)
+	if err != nil { // cannot happen: the ticket was signed a moment ago
+		h.log.LogAttrs(r.Context(), slog.LevelError, "widget: a fresh ticket does not verify", slog.String("error", err.Error()))
+		WriteError(w, http.StatusInternalServerError, CodeInternal, "Внутренняя ошибка сервера")
+		return
+	}
+	writeJSON(w, http.StatusOK, sessionResponse{
+		Ticket:    ticket,
+		IframeURL: h.public + "/widget/calculator?ticket=" + url.QueryEscape(ticket),
+		ExpiresAt: t.Expires.UTC().Format(time.RFC3339),
+	})
+}
+
+// clientSecret is the SecretLookup of the disposable-token check: the default integration's
+// secret, or that of a stored connection made with the integration clientID.
+func (h *handler) clientSecret(ctx context.Context, clientID string) (string, error) {
+	if h.oauth.ClientID != "" && clientID == h.oauth.ClientID {
+		return h.oauth.ClientSecret, nil
+	}
+	conns, err := h.conns.List(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range conns {
+		if c.ClientID == clientID && c.ClientSecret != "" {
+			return c.ClientSecret, nil
+		}
+	}
+	return "", ErrUnknownClient
+}

@@ -1,0 +1,143 @@
+package widget_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/amokit/amokit/amocrm/amocrmtest"
+	"github.com/amokit/amokit/tokenstore"
+	"github.com/amokit/amokit/widget"
+)
+
+type sessionAnswer struct {
+	Ticket    string `json:"ticket"`
+	IframeURL string `json:"iframe_url"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+const fxOrigin = "https://" + amocrmtest.DemoSubdomain + ".amocrm.ru"
+
+func (f *fixture) session(token string, lead int64) answer {
+	f.t.Helper()
+	return f.do(http.MethodPost, "/widget/session", `{"lead_id":`+strconv.FormatInt(lead, 10)+`}`,
+		"X-Auth-Token", token, "Origin", fxOrigin)
+}
+
+func TestSessionIssuesTicket(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	lead := f.demo.Leads[0].ID
+	token, err := f.fake.DisposableToken(f.integ.ClientID, amocrmtest.DemoSubdomain, f.demo.Manager.ID, "")
+	require.NoError(t, err)
+
+	before := time.Now()
+	a := f.session(token, lead)
+	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+	assert.Equal(t, fxOrigin, a.header.Get("Access-Control-Allow-Origin"))
+	assert.NotContains(t, string(a.body), token, "the disposable token is not echoed")
+	var s sessionAnswer
+	a.decode(t, &s)
+
+	tk, err := f.signer.Verify(s.Ticket)
+	require.NoError(t, err)
+	assert.Equal(t, widget.Ticket{Account: f.account, AccountID: f.demo.Account.ID, UserID: f.demo.Manager.ID, LeadID: lead, Expires: tk.Expires}, tk)
+	assert.Equal(t, f.srv.URL+"/widget/calculator?ticket="+url.QueryEscape(s.Ticket), s.IframeURL)
+	exp, err := time.Parse(time.RFC3339, s.ExpiresAt)
+	require.NoError(t, err)
+	assert.True(t, exp.Equal(tk.Expires))
+	assert.WithinDuration(t, before.Add(widget.DefaultTicketTTL), exp, 5*time.Second)
+
+	// The iframe loads its page and reads the lead with that ticket.
+	page := f.do(http.MethodGet, s.IframeURL[len(f.srv.URL):], "")
+	assert.Equal(t, http.StatusOK, page.status)
+	a = f.do(http.MethodGet, "/widget/api?action=get_lead", "", "Authorization", "Bearer "+s.Ticket)
+	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+	var l leadAnswer
+	a.decode(t, &l)
+	assert.Equal(t, lead, l.Lead.ID)
+}
+
+func TestSessionPreflight(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	a := f.do(http.MethodOptions, "/widget/session", "", "Origin", fxOrigin, "Access-Control-Request-Method", "POST",
+		"Access-Control-Request-Headers", "x-auth-token, content-type")
+	assert.Equal(t, http.StatusNoContent, a.status)
+	assert.Equal(t, fxOrigin, a.header.Get("Access-Control-Allow-Origin"))
+	assert.Contains(t, a.header.Get("Access-Control-Allow-Headers"), "X-Auth-Token")
+
+	a = f.do(http.MethodOptions, "/widget/session", "", "Origin", "https://evil.example", "Access-Control-Request-Method", "POST")
+	assert.Equal(t, http.StatusForbidden, a.status)
+	assert.Empty(t, a.header.Get("Access-Control-Allow-Origin"))
+}
+
+func TestSessionRefusals(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	lead := f.demo.Leads[0].ID
+	good, err := f.fake.DisposableToken(f.integ.ClientID, amocrmtest.DemoSubdomain, 0, "")
+	require.NoError(t, err)
+	stranger := f.fake.AddIntegration(amocrmtest.Integration{RedirectURI: f.integ.RedirectURI})
+	unknown, err := f.fake.DisposableToken(stranger.ClientID, amocrmtest.DemoSubdomain, 0, "")
+	require.NoError(t, err)
+	otherAud, err := f.fake.DisposableToken(f.integ.ClientID, amocrmtest.DemoSubdomain, 0, "https://elsewhere.example")
+	require.NoError(t, err)
+
+	for name, tc := range map[string]struct {
+		token  string
+		lead   int64
+		status int
+		code   string
+	}{
+		"no token":          {"", lead, http.StatusUnauthorized, widget.CodeTokenMissing},
+		"other integration": {unknown, lead, http.StatusUnauthorized, widget.CodeTokenUnknownClient},
+		"other audience":    {otherAud, lead, http.StatusUnauthorized, widget.CodeTokenAudience},
+		"tampered":          {good[:len(good)-2] + "AA", lead, http.StatusUnauthorized, widget.CodeTokenSignature},
+		"no lead":           {good, 0, http.StatusUnprocessableEntity, widget.CodeInvalidRequest},
+	} {
+		var a answer
+		if tc.token == "" {
+			a = f.do(http.MethodPost, "/widget/session", `{"lead_id":1}`, "Origin", fxOrigin)
+		} else {
+			a = f.session(tc.token, tc.lead)
+		}
+		assert.Equal(t, tc.status, a.status, name)
+		assert.Equal(t, tc.code, a.errorCode(t), name)
+		assert.NotContains(t, string(a.body), "ticket\"", name)
+	}
+}
+
+func TestSessionNotConnected(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{disconnected: true})
+	token, err := f.fake.DisposableToken(f.integ.ClientID, amocrmtest.DemoSubdomain, 0, "")
+	require.NoError(t, err)
+	a := f.session(token, f.demo.Leads[0].ID)
+	assert.Equal(t, http.StatusConflict, a.status)
+	assert.Equal(t, widget.CodeNotConnected, a.errorCode(t))
+}
+
+func TestSessionIntegrationFromTheStore(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	// The account is connected through an integration of its own, not the default one: its
+	// secret is found in the connection store.
+	own := f.fake.AddIntegration(amocrmtest.Integration{RedirectURI: f.integ.RedirectURI})
+	f.scan.secret(own.ClientSecret)
+	tok, err := f.fake.IssueToken(own.ClientID, amocrmtest.DemoSubdomain)
+	require.NoError(t, err)
+	require.NoError(t, f.conns.Save(t.Context(), &tokenstore.Connection{
+		Account: f.account, ClientID: own.ClientID, ClientSecret: own.ClientSecret,
+		AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.ExpiresAt,
+	}))
+	token, err := f.fake.DisposableToken(own.ClientID, amocrmtest.DemoSubdomain, 0, "")
+	require.NoError(t, err)
+	a := f.session(token, f.demo.Leads[1].ID)
+	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+}
