@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -108,7 +110,8 @@ func newFixture(t *testing.T, opts ...fixtureOptions) *fixture {
 	f.cfg = widget.Config{
 		PublicURL: f.srv.URL, TicketKey: fxTicketKey, OAuth: f.oauth, States: states,
 		Connections: f.conns, Calculations: f.calcs, PriceList: glass.DefaultPriceList(), CRMFor: source,
-		AdminToken: fxAdminToken, CalculatorPage: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		AdminToken: fxAdminToken, Logger: slog.New(slog.NewTextHandler(f.scan.logs(), &slog.HandlerOptions{Level: slog.LevelDebug})),
+		CalculatorPage: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			io.WriteString(w, fxPage)
 		}),
@@ -251,6 +254,27 @@ type scanner struct {
 	paths   []string
 }
 
+// logs returns a writer whose output is scanned like an answer.
+func (s *scanner) logs() io.Writer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.answers = append(s.answers, answer{header: http.Header{}})
+	s.paths = append(s.paths, "the handler's log")
+	return &logWriter{s: s, i: len(s.answers) - 1}
+}
+
+type logWriter struct {
+	s *scanner
+	i int
+}
+
+func (w *logWriter) Write(p []byte) (int, error) {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	w.s.answers[w.i].body = append(w.s.answers[w.i].body, p...)
+	return len(p), nil
+}
+
 func (s *scanner) secret(v string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -326,6 +350,8 @@ func TestScannerFindsALeak(t *testing.T) {
 	}
 	assert.Len(t, s.leaks(nil), 2)
 	assert.Len(t, s.leaks([]string{`{"token"`}), 3, "extra secrets are scanned too")
+	fmt.Fprintf(s.logs(), "level=INFO token=%s\n", "super-secret-refresh-token")
+	assert.Len(t, s.leaks(nil), 3, "logs are scanned too")
 }
 
 func TestNewHandlerValidatesConfig(t *testing.T) {
