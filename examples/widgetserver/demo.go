@@ -131,26 +131,32 @@ func (d *demo) routes(mux *http.ServeMux) {
 
 // demoLead is a lead as the demo card shows it.
 type demoLead struct {
-	ID          int64  `json:"id"`
-	Name        string `json:"name"`
-	Price       int64  `json:"price"`
-	PriceText   string `json:"price_text"`
-	Responsible string `json:"responsible"`
-	Created     string `json:"created"`
-	Tags        []string
-	Contacts    []demoContact
-	Company     string
-	Notes       []string `json:"notes"`
-	Products    []demoProduct
-	Current     bool
+	ID          int64         `json:"id"`
+	Name        string        `json:"name"`
+	Price       int64         `json:"price"`
+	PriceText   string        `json:"price_text"`
+	Responsible string        `json:"responsible"`
+	Created     string        `json:"created"`
+	Tags        []string      `json:"tags"`
+	Contacts    []demoContact `json:"contacts"`
+	Company     string        `json:"company"`
+	Notes       []string      `json:"notes"` // the text of common notes, newest first
+	Products    []demoProduct `json:"products"`
+	Current     bool          `json:"-"`
 }
 
 type demoContact struct {
-	Name, Phone, Email string
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+	Email string `json:"email"`
 }
 
+// demoProduct is a catalog element linked to the lead, with the link's quantity.
 type demoProduct struct {
-	Name, Quantity string
+	Name     string `json:"name"`
+	SKU      string `json:"sku"`
+	Quantity string `json:"quantity"` // as stored: "1.8"
+	Display  string `json:"display"`  // for people: "1,8"
 }
 
 // demoCardView is the data of web/democard.html.
@@ -223,10 +229,20 @@ func (d *demo) lead(id int64) (demoLead, bool) {
 		p := demoProduct{Name: "#" + strconv.FormatInt(ln.ToEntityID, 10)}
 		if e, ok := d.fake.Element(ln.ToEntityID); ok {
 			p.Name = e.Name
+			for _, f := range e.CustomFields {
+				if f.FieldCode == "SKU" && len(f.Values) > 0 {
+					p.SKU = f.Values[0].Value
+				}
+			}
 		}
-		if q, ok := ln.Metadata["quantity"]; ok {
-			p.Quantity = strings.ReplaceAll(fmt.Sprint(q), ".", ",")
+		switch q := ln.Metadata["quantity"].(type) {
+		case float64:
+			p.Quantity = strconv.FormatFloat(q, 'f', -1, 64)
+		case nil:
+		default:
+			p.Quantity = fmt.Sprint(q)
 		}
+		p.Display = strings.ReplaceAll(p.Quantity, ".", ",")
 		v.Products = append(v.Products, p)
 	}
 	return v, true
@@ -276,7 +292,8 @@ func (d *demo) card(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' "+d.fake.URL+"; frame-src 'self'; base-uri 'none'")
+	// Inline styles are allowed, as on amoCRM's pages: script.js styles its block with them.
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' "+d.fake.URL+"; frame-src 'self'; base-uri 'none'")
 	w.Write(buf.Bytes())
 }
 

@@ -21,7 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"syscall"
 	"time"
 
@@ -83,18 +83,52 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	printWelcome(stdout, cfg, public, app)
 
-	var shuttingDown atomic.Bool
-	srv := &http.Server{
-		Handler:           app.handler(func() bool { return shuttingDown.Load() }),
+	stopping := newShutdownSignal()
+	srv := newHTTPServer(ctx, app.handler(stopping.begun), logger)
+	return serve(ctx, srv, ln, stopping, logger)
+}
+
+// shutdownSignal says that shutdown has begun, to /readyz (begun) and to whoever waits (C).
+type shutdownSignal struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+func newShutdownSignal() *shutdownSignal { return &shutdownSignal{ch: make(chan struct{})} }
+
+func (s *shutdownSignal) begin() { s.once.Do(func() { close(s.ch) }) }
+
+// C is closed when shutdown begins.
+func (s *shutdownSignal) C() <-chan struct{} { return s.ch }
+
+func (s *shutdownSignal) begun() bool {
+	select {
+	case <-s.ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// newHTTPServer sets the timeouts and the error log. Requests do not inherit ctx: a SIGTERM
+// must not cancel a save half-way; serve lets them finish instead.
+func newHTTPServer(ctx context.Context, h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		// Requests do not inherit ctx: a SIGTERM must not cancel a save half-way.
-		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+}
+
+// serve serves ln until ctx is done, then shuts down gracefully: /readyz turns 503 at once
+// (stopping), the listener closes, and requests in flight get up to shutdownTimeout to
+// finish.
+func serve(ctx context.Context, srv *http.Server, ln net.Listener, stopping *shutdownSignal, logger *slog.Logger) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
@@ -103,7 +137,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
-	shuttingDown.Store(true)
+	stopping.begin()
 	logger.Info("shutting down: waiting for requests in flight", slog.Duration("timeout", shutdownTimeout))
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()

@@ -138,12 +138,12 @@
         var price = document.getElementById('lead-price');
         price.textContent = l.price_text;
         price.setAttribute('data-price', String(l.price));
-        fill('lead-products', l.Products || [], 'Нет товаров', function (p, li) {
+        fill('lead-products', l.products || [], 'Нет товаров', function (p, li) {
           var a = document.createElement('span');
-          a.textContent = p.Name;
+          a.textContent = p.name;
           var b = document.createElement('span');
           b.className = 'muted';
-          b.textContent = p.Quantity;
+          b.textContent = p.display;
           li.appendChild(a);
           li.appendChild(b);
         });

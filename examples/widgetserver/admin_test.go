@@ -1,0 +1,426 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/amokit/amokit/glass"
+	"github.com/amokit/amokit/tokenstore"
+)
+
+const testPublic = "https://calc.example.com"
+
+// testServer is a real-mode server (memory store) built as run builds it, served in process.
+type testServer struct {
+	*server
+	h    http.Handler
+	logs *syncBuffer
+}
+
+func newTestServer(t *testing.T) *testServer {
+	t.Helper()
+	cfg := config{Addr: "127.0.0.1:0", PublicURL: testPublic, AdminToken: testAdminTok, EncryptionKey: testKey(),
+		PriceList: glass.DefaultPriceList(), LogLevel: slog.LevelDebug}
+	logs := &syncBuffer{}
+	s, err := build(t.Context(), cfg, testPublic, newLogger(logs, slog.LevelDebug))
+	require.NoError(t, err)
+	t.Cleanup(s.close)
+	return &testServer{server: s, h: s.handler(func() bool { return false }), logs: logs}
+}
+
+// do serves one request; cookie may be nil.
+func (ts *testServer) do(t *testing.T, method, target string, form url.Values, cookie *http.Cookie) *http.Response {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req := httptest.NewRequestWithContext(t.Context(), method, testPublic+target, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if cookie != nil {
+		req.AddCookie(cookie)
+	}
+	rec := httptest.NewRecorder()
+	ts.h.ServeHTTP(rec, req)
+	return rec.Result()
+}
+
+func readBody(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return string(b)
+}
+
+func sessionCookie(t *testing.T, resp *http.Response) *http.Cookie {
+	t.Helper()
+	for _, c := range resp.Cookies() {
+		if c.Name == adminCookie && c.Value != "" {
+			return c
+		}
+	}
+	return nil
+}
+
+// login trades the admin token for a session and returns its cookie and the page's CSRF token.
+func (ts *testServer) login(t *testing.T) (*http.Cookie, string) {
+	t.Helper()
+	resp := ts.do(t, http.MethodGet, "/admin?token="+testAdminTok, nil, nil)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	c := sessionCookie(t, resp)
+	require.NotNil(t, c)
+	page := readBody(t, ts.do(t, http.MethodGet, "/admin", nil, c))
+	i := strings.Index(page, `name="csrf" value="`)
+	require.Positive(t, i, "the page has a CSRF field")
+	rest := page[i+len(`name="csrf" value="`):]
+	return c, rest[:strings.IndexByte(rest, '"')]
+}
+
+func TestAdminAuth(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)
+	a := &adminAuth{token: testAdminTok, key: bytes.Repeat([]byte{1}, 32), origin: testPublic, now: func() time.Time { return now }}
+
+	t.Run("token", func(t *testing.T) {
+		assert.True(t, a.checkToken(testAdminTok))
+		assert.False(t, a.checkToken(""))
+		assert.False(t, a.checkToken(testAdminTok[:len(testAdminTok)-1]), "a prefix")
+		assert.False(t, a.checkToken(testAdminTok+"x"), "longer")
+		assert.False(t, a.checkToken(strings.ToUpper(testAdminTok)))
+		empty := &adminAuth{}
+		assert.False(t, empty.checkToken(""), "an empty token never matches")
+	})
+
+	t.Run("session", func(t *testing.T) {
+		s := a.newSession()
+		assert.True(t, a.validSession(s))
+		exp, sig, ok := strings.Cut(s, ".")
+		require.True(t, ok)
+		assert.False(t, a.validSession(exp+"0."+sig), "a longer expiry is not signed")
+		assert.False(t, a.validSession(exp+"."+strings.Repeat("A", len(sig))), "a forged MAC")
+		assert.False(t, a.validSession(""))
+		assert.False(t, a.validSession("garbage"))
+
+		other := *a
+		other.token = testAdminTok + "2"
+		assert.False(t, other.validSession(s), "a new admin token ends old sessions")
+		otherKey := *a
+		otherKey.key = bytes.Repeat([]byte{2}, 32)
+		assert.False(t, otherKey.validSession(s), "another key")
+
+		later := *a
+		later.now = func() time.Time { return now.Add(adminSessionTTL) }
+		assert.False(t, later.validSession(s), "expired")
+		before := *a
+		before.now = func() time.Time { return now.Add(adminSessionTTL - time.Second) }
+		assert.True(t, before.validSession(s))
+	})
+
+	t.Run("csrf", func(t *testing.T) {
+		s := a.newSession()
+		post := func(csrf, origin string, cookie bool) bool {
+			req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, testPublic+"/admin/connect", strings.NewReader(url.Values{"csrf": {csrf}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if origin != "" {
+				req.Header.Set("Origin", origin)
+			}
+			if cookie {
+				req.AddCookie(&http.Cookie{Name: adminCookie, Value: s})
+			}
+			return a.checkPost(req)
+		}
+		good := a.csrfToken(s)
+		assert.True(t, post(good, "", true))
+		assert.True(t, post(good, testPublic, true))
+		assert.False(t, post(good, "https://evil.example", true), "another origin")
+		assert.False(t, post(good, "", false), "no session")
+		assert.False(t, post("", "", true), "no CSRF token")
+		assert.False(t, post(a.csrfToken(a.newSession()+"x"), "", true), "another session's token")
+	})
+}
+
+func TestAdminLogin(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+
+	resp := ts.do(t, http.MethodGet, "/admin", nil, nil)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	page := readBody(t, resp)
+	assert.Contains(t, page, `action="/admin/login"`)
+	assert.NotContains(t, page, `action="/admin/connect"`, "nothing of the admin page without a session")
+
+	resp = ts.do(t, http.MethodGet, "/admin?token=wrong-token-wrong-token-wrong-token", nil, nil)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.Nil(t, sessionCookie(t, resp))
+	assert.Contains(t, readBody(t, resp), "Неверный токен")
+
+	resp = ts.do(t, http.MethodGet, "/admin?token="+testAdminTok, nil, nil)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, "/admin", resp.Header.Get("Location"), "the token leaves the address bar")
+	c := sessionCookie(t, resp)
+	require.NotNil(t, c)
+	assert.True(t, c.HttpOnly)
+	assert.True(t, c.Secure, "https public URL")
+	assert.Equal(t, http.SameSiteLaxMode, c.SameSite, "Lax: the return from amoCRM's consent page keeps the session")
+	assert.Equal(t, "/admin", c.Path)
+	assert.NotContains(t, c.Value, testAdminTok)
+
+	resp = ts.do(t, http.MethodGet, "/admin", nil, c)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	page = readBody(t, resp)
+	assert.Contains(t, page, "Подключить к amoCRM")
+	assert.Contains(t, page, testPublic+"/oauth/callback")
+	assert.Contains(t, page, testPublic+"/oauth/revoke")
+	assert.Contains(t, page, "Ни один аккаунт amoCRM ещё не подключён")
+	assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'")
+	assert.Equal(t, "DENY", resp.Header.Get("X-Frame-Options"))
+	assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+
+	resp = ts.do(t, http.MethodPost, "/admin/login", url.Values{"token": {"nope"}}, nil)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.Nil(t, sessionCookie(t, resp))
+	resp = ts.do(t, http.MethodPost, "/admin/login", url.Values{"token": {testAdminTok}}, nil)
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.NotNil(t, sessionCookie(t, resp))
+
+	assert.NotContains(t, ts.logs.String(), testAdminTok, "the token never reaches the log")
+}
+
+func TestAdminConnect(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c, csrf := ts.login(t)
+	const secret = "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t"
+	const clientID = "0b0c5d4e-1a2b-4c3d-8e9f-0a1b2c3d4e5f"
+	form := url.Values{"domain": {"acme.amocrm.ru"}, "client_id": {clientID}, "client_secret": {secret}}
+
+	resp := ts.do(t, http.MethodPost, "/admin/connect", form, c)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "no CSRF token")
+	conns, err := ts.store.List(t.Context())
+	require.NoError(t, err)
+	assert.Empty(t, conns)
+
+	form.Set("csrf", csrf)
+	resp = ts.do(t, http.MethodPost, "/admin/connect", form, nil)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "no session")
+
+	resp = ts.do(t, http.MethodPost, "/admin/connect", form, c)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode, readBody(t, resp))
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	require.NoError(t, err)
+	assert.Equal(t, "https://www.amocrm.ru/oauth", loc.Scheme+"://"+loc.Host+loc.Path, "amoCRM's consent page")
+	assert.Equal(t, clientID, loc.Query().Get("client_id"))
+	assert.Equal(t, "popup", loc.Query().Get("mode"))
+	assert.NotEmpty(t, loc.Query().Get("state"))
+	assert.NotContains(t, loc.String(), secret)
+	conn, err := ts.store.Load(t.Context(), "acme.amocrm.ru")
+	require.NoError(t, err)
+	assert.Equal(t, clientID, conn.ClientID)
+	assert.Equal(t, secret, conn.ClientSecret)
+	assert.Empty(t, conn.RefreshToken, "tokens come with the consent")
+
+	page := readBody(t, ts.do(t, http.MethodGet, "/admin", nil, c))
+	assert.Contains(t, page, "acme.amocrm.ru")
+	assert.Contains(t, page, "доступ не подтверждён")
+	assert.NotContains(t, page, secret, "the secret is never rendered back")
+
+	bad := url.Values{"csrf": {csrf}, "domain": {"acme.example.com"}, "client_id": {clientID}, "client_secret": {secret}}
+	resp = ts.do(t, http.MethodPost, "/admin/connect", bad, c)
+	assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	page = readBody(t, resp)
+	assert.Contains(t, page, "company.amocrm.ru", "the widget's field message, next to the field")
+	assert.Contains(t, page, `value="acme.example.com"`, "what was typed stays")
+	assert.NotContains(t, page, secret, "a typed secret is not sent back")
+
+	empty := url.Values{"csrf": {csrf}}
+	page = readBody(t, ts.do(t, http.MethodPost, "/admin/connect", empty, c))
+	assert.Contains(t, page, "Заполните все поля формы")
+	assert.Contains(t, page, "Укажите ID интеграции")
+
+	assert.NotContains(t, ts.logs.String(), secret, "the secret never reaches the log")
+}
+
+func TestAdminShowsHealthWithoutSecrets(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := t.Context()
+	expiry := time.Now().Add(20 * time.Hour)
+	require.NoError(t, ts.store.Save(ctx, &tokenstore.Connection{
+		Account: "acme.amocrm.ru", AccountID: 31, ClientID: "0b0c5d4e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+		ClientSecret: "secret-value-1", AccessToken: "access-value-2", RefreshToken: "refresh-value-3",
+		Expiry: expiry, RefreshedAt: time.Now().Add(-4 * time.Hour),
+	}))
+	require.NoError(t, ts.store.Save(ctx, &tokenstore.Connection{
+		Account: "beta.kommo.com", AccountID: 32, ClientID: "1b0c5d4e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+		ClientSecret: "secret-value-4", AccessToken: "access-value-5", RefreshToken: "refresh-value-6",
+		Expiry: time.Now().Add(-time.Hour), ReauthRequired: true,
+	}))
+	c, _ := ts.login(t)
+	page := readBody(t, ts.do(t, http.MethodGet, "/admin", nil, c))
+	for _, s := range []string{"secret-value-1", "access-value-2", "refresh-value-3", "secret-value-4", "access-value-5", "refresh-value-6"} {
+		assert.NotContains(t, page, s)
+	}
+	acme := page[strings.Index(page, `data-account="acme.amocrm.ru"`):strings.Index(page, `data-account="beta.kommo.com"`)]
+	assert.Contains(t, acme, ">подключён<")
+	assert.Contains(t, acme, expiry.In(time.Local).Format("02.01.2006 15:04:05"))
+	assert.Contains(t, acme, "не требуется")
+	beta := page[strings.Index(page, `data-account="beta.kommo.com"`):]
+	assert.Contains(t, beta, "нужно подключить заново")
+	assert.Contains(t, beta, "требуется: amoCRM отозвал токен")
+}
+
+func TestAdminDisconnect(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := t.Context()
+	require.NoError(t, ts.store.Save(ctx, &tokenstore.Connection{Account: "acme.amocrm.ru", ClientID: "x", ClientSecret: "y", RefreshToken: "z"}))
+	c, csrf := ts.login(t)
+
+	resp := ts.do(t, http.MethodPost, "/admin/disconnect", url.Values{"account": {"acme.amocrm.ru"}}, c)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	_, err := ts.store.Load(ctx, "acme.amocrm.ru")
+	require.NoError(t, err, "kept without a CSRF token")
+
+	resp = ts.do(t, http.MethodPost, "/admin/disconnect", url.Values{"account": {"acme.amocrm.ru"}, "csrf": {csrf}}, c)
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, "/admin?disconnected=acme.amocrm.ru", resp.Header.Get("Location"))
+	_, err = ts.store.Load(ctx, "acme.amocrm.ru")
+	assert.ErrorIs(t, err, tokenstore.ErrNotFound)
+
+	resp = ts.do(t, http.MethodPost, "/admin/disconnect", url.Values{"account": {"other.amocrm.ru"}, "csrf": {csrf}}, c)
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode, "an unknown account is already gone")
+}
+
+func TestAdminWidgetArchive(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	resp := ts.do(t, http.MethodGet, "/admin/widget.zip", nil, nil)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+
+	c, _ := ts.login(t)
+	resp = ts.do(t, http.MethodGet, "/admin/widget.zip", nil, c)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "application/zip", resp.Header.Get("Content-Type"))
+	assert.Contains(t, resp.Header.Get("Content-Disposition"), `filename="widget.zip"`)
+	data := []byte(readBody(t, resp))
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	require.NoError(t, err)
+	f, err := zr.Open("script.js")
+	require.NoError(t, err)
+	script, err := io.ReadAll(f)
+	require.NoError(t, err)
+	assert.Contains(t, string(script), `"`+testPublic+`"`, "built for this server's URL")
+	_, err = zr.Open("manifest.json")
+	assert.NoError(t, err)
+}
+
+func TestCalculatorPageAndStatic(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+
+	resp := ts.do(t, http.MethodGet, "/widget/calculator?ticket=abc", nil, nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	csp := resp.Header.Values("Content-Security-Policy")
+	require.Len(t, csp, 2, "the widget's frame-ancestors and the page's own policy")
+	assert.Contains(t, strings.Join(csp, "\n"), "frame-ancestors https://*.amocrm.ru")
+	assert.Contains(t, strings.Join(csp, "\n"), "script-src 'self'")
+	assert.Empty(t, resp.Header.Get("X-Frame-Options"))
+	page := readBody(t, resp)
+	start := strings.Index(page, `<script id="pricelist" type="application/json">`)
+	require.Positive(t, start)
+	raw := page[start+len(`<script id="pricelist" type="application/json">`):]
+	raw = raw[:strings.Index(raw, "</script>")]
+	pl, err := glass.LoadPriceList(strings.NewReader(raw))
+	require.NoError(t, err, "the embedded price list reads back")
+	assert.Equal(t, glass.DefaultPriceList(), pl)
+
+	for _, name := range []string{"calculator.js", "calculator.css", "admin.js", "admin.css", "democard.js", "democard.css"} {
+		resp := ts.do(t, http.MethodGet, "/static/"+name, nil, nil)
+		assert.Equal(t, http.StatusOK, resp.StatusCode, name)
+	}
+	assert.Equal(t, "text/javascript; charset=utf-8", ts.do(t, http.MethodGet, "/static/calculator.js", nil, nil).Header.Get("Content-Type"))
+	for _, name := range []string{"admin.html", "calculator.html", "web/calculator.js", "nope.js"} {
+		assert.Equal(t, http.StatusNotFound, ts.do(t, http.MethodGet, "/static/"+name, nil, nil).StatusCode, name)
+	}
+	assert.NotEqual(t, http.StatusOK, ts.do(t, http.MethodGet, "/static/../main.go", nil, nil).StatusCode)
+	assert.Equal(t, http.StatusNotFound, ts.do(t, http.MethodGet, "/demo/card", nil, nil).StatusCode, "no demo outside -demo")
+}
+
+type fakeDB struct{ err error }
+
+func (f fakeDB) Ping(context.Context) error { return f.err }
+
+func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	resp := ts.do(t, http.MethodGet, "/healthz", nil, nil)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	resp = ts.do(t, http.MethodGet, "/readyz", nil, nil)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, readBody(t, resp), `"database":"memory"`)
+
+	logger := slog.New(slog.DiscardHandler)
+	for _, tc := range []struct {
+		name     string
+		db       pinger
+		shutting bool
+		status   int
+		body     string
+	}{
+		{"database up", fakeDB{}, false, http.StatusOK, `"database":"up"`},
+		{"database down", fakeDB{err: io.ErrUnexpectedEOF}, false, http.StatusServiceUnavailable, `"database":"down"`},
+		{"shutting down", fakeDB{}, true, http.StatusServiceUnavailable, `"shutting_down"`},
+	} {
+		rec := httptest.NewRecorder()
+		readyz(tc.db, func() bool { return tc.shutting }, logger)(rec, httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/readyz", nil))
+		assert.Equal(t, tc.status, rec.Code, tc.name)
+		assert.Contains(t, rec.Body.String(), tc.body, tc.name)
+	}
+}
+
+func TestRequestIDs(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+
+	resp := ts.do(t, http.MethodGet, "/admin?token=query-secret-query-secret-query-secret", nil, nil)
+	id := resp.Header.Get(requestIDHeader)
+	assert.Len(t, id, 16)
+	logs := ts.logs.String()
+	assert.Contains(t, logs, `"request_id":"`+id+`"`, "the access log line carries the id")
+	assert.Contains(t, logs, `"path":"/admin"`)
+	assert.NotContains(t, logs, "query-secret", "queries are never logged")
+
+	other := ts.do(t, http.MethodGet, "/healthz", nil, nil).Header.Get(requestIDHeader)
+	assert.NotEqual(t, id, other, "one id per request")
+
+	for _, tc := range []struct{ in, want string }{
+		{"proxy-7f3a.12:x", "proxy-7f3a.12:x"},
+		{"bad id\n{\"level\":\"ERROR\"}", ""},
+		{strings.Repeat("a", 65), ""},
+	} {
+		req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, testPublic+"/healthz", nil)
+		req.Header.Set(requestIDHeader, tc.in)
+		rec := httptest.NewRecorder()
+		ts.h.ServeHTTP(rec, req)
+		got := rec.Header().Get(requestIDHeader)
+		if tc.want != "" {
+			assert.Equal(t, tc.want, got)
+		} else {
+			assert.Len(t, got, 16, "replaced: %q", tc.in)
+		}
+	}
+}

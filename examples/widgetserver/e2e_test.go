@@ -1,0 +1,351 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/amokit/amokit/glass"
+	"github.com/amokit/amokit/internal/browsertest"
+)
+
+// workedExample is the order of the worked example in the glass domain description: one shower
+// screen, float 8 mm 900 × 2000, polished, tempered, two 12 mm holes, one cut-out, two
+// wall-to-glass hinges, installation. It costs 17 204 ₽.
+const workedExample = `{"pieces":[{"material":"float","thickness_mm":8,"width_mm":900,"height_mm":2000,"quantity":1,
+ "edge":"polish","tempered":true,"holes":[12,12],"cutouts":1,"rounded_corners":0}],
+ "hardware":[{"code":"hinge_wall_glass","count":2}],
+ "installation":true,"delivery":false,"urgent":false,"discount_percent":0}`
+
+// TestDemoEndToEnd runs the server as `widgetserver -demo` does and walks a person's path in
+// Chromium: connect the demo account on the admin page through the fake amoCRM's consent page,
+// open the demo deal card, enter the worked example into the calculator inside the card, see
+// 17 204 ₽, save, and then check what the fake amoCRM holds.
+func TestDemoEndToEnd(t *testing.T) {
+	t.Parallel()
+	browser := browsertest.Context(t)
+
+	srv := startDemo(t)
+
+	ctx, cancel := context.WithTimeout(browser, 2*time.Minute)
+	defer cancel()
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+
+	// The admin page: the printed link trades the token for a session cookie.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(srv.adminURL),
+		chromedp.WaitVisible(css("#connect-button")),
+	), "opening the admin page")
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	require.NoError(t, err)
+	assert.Equal(t, srv.base+"/admin", loc, "the token is dropped from the address")
+	domain, err := chromedp.Run(ctx, chromedp.Value(css("#domain")))
+	require.NoError(t, err)
+	assert.Equal(t, "steklo.amocrm.ru", domain, "the demo prefills the account")
+	browsertest.Screenshot(t, ctx, "admin")
+
+	// «Подключить к amoCRM» → the fake's consent page → «Разрешить» → back on the admin page.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(css("#connect-button")),
+		chromedp.WaitVisible(css(`button[value="allow"]`)),
+	), "reaching the consent page")
+	consentTitle, err := chromedp.Run(ctx, chromedp.Text(css("h1")))
+	require.NoError(t, err)
+	assert.Contains(t, consentTitle, "Калькулятор стекла")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(css(`button[value="allow"]`)),
+		chromedp.WaitVisible(css("#flash")),
+	), "coming back from the consent page")
+	flash, err := chromedp.Run(ctx, chromedp.Text(css("#flash")))
+	require.NoError(t, err)
+	assert.Contains(t, normalizeSpaces(flash), "steklo.amocrm.ru подключён")
+	badge, err := chromedp.Run(ctx, chromedp.Text(css(`.conn[data-account="steklo.amocrm.ru"] .badge`)))
+	require.NoError(t, err)
+	assert.Equal(t, "подключён", badge)
+	browsertest.Screenshot(t, ctx, "admin-connected")
+
+	// The demo deal card: script.js asks for a session with the disposable token and loads the
+	// calculator into the right column.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(srv.cardURL),
+		chromedp.WaitVisible(css("#widgets iframe.amokit-calc__frame")),
+	), "opening the demo card")
+	frames, err := chromedp.Run(ctx, chromedp.Nodes(css("#widgets iframe.amokit-calc__frame")))
+	require.NoError(t, err)
+	require.Len(t, frames, 1)
+	frame := frames[0]
+	in := chromedp.FromNode(frame)
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(css(`#calc[data-state="ready"]`), in)), "the calculator loads its lead")
+	leadName, err := chromedp.Run(ctx, chromedp.Text(css("#lead-name"), in))
+	require.NoError(t, err)
+	assert.Equal(t, srv.leadName, leadName, "the lead on top is the card's lead")
+
+	// Enter the worked example as a person would.
+	piece := "fieldset.piece "
+	require.NoError(t, chromedp.Do(ctx,
+		choose(piece+`[data-key="material"]`, "float"),
+		choose(piece+`[data-key="thickness_mm"]`, "8"),
+		chromedp.SendKeys(css(piece+`[data-key="width_mm"]`), "900", in),
+		chromedp.SendKeys(css(piece+`[data-key="height_mm"]`), "2000", in),
+		choose(piece+`[data-key="edge"]`, "polish"),
+		chromedp.Click(css(piece+`[data-key="tempered"]`), in),
+		chromedp.Click(css(piece+`[data-action="add-hole"]`), in),
+		chromedp.Click(css(piece+`[data-action="add-hole"]`), in),
+		retype(piece+`[data-key="cutouts"]`, "1", in),
+		chromedp.Click(css("#add-hardware"), in),
+		choose(`.hw [data-key="code"]`, "hinge_wall_glass"),
+		retype(`.hw [data-key="count"]`, "2", in),
+		chromedp.Click(css("#installation"), in),
+	), "entering the order")
+
+	total := waitText(t, ctx, "#total", "17 204", frame)
+	assert.Equal(t, "17 204,00 ₽", total)
+	leadTotal := waitText(t, ctx, "#lead-total", "₽", frame)
+	assert.Equal(t, "17 204 ₽", leadTotal)
+	assert.Equal(t, 2, countInFrame(t, ctx, piece+".hole"), "two holes")
+
+	// Save into the deal.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(css("#save"), in)), "saving")
+	status := waitText(t, ctx, `#save-status[data-state="saved"]`, "Сохранено в сделку", frame)
+	assert.Contains(t, status, "17 204 ₽")
+	waitText(t, ctx, "#lead-price", "17 204", frame) // the lead on top reloads with its new price
+	waitText(t, ctx, "#lead-price", "17 204", nil)   // and so does the card around it
+	waitText(t, ctx, "#history li", "17 204,00 ₽", frame)
+	assert.Equal(t, 1, countInFrame(t, ctx, "#history li"), "the saved calculation is listed")
+	browsertest.Screenshot(t, ctx, "card-saved")
+
+	// What the fake amoCRM now holds for the lead.
+	want, err := glass.DefaultPriceList().Quote(mustOrder(t, workedExample))
+	require.NoError(t, err)
+	require.Equal(t, int64(17204), want.LeadPrice)
+	lead := srv.lead(t)
+	assert.Equal(t, int64(17204), lead.Price, "the lead's price")
+	breakdown := 0
+	for _, n := range lead.Notes {
+		if n == want.NoteText() {
+			breakdown++
+		}
+	}
+	assert.Equal(t, 1, breakdown, "exactly one note holds the breakdown; notes: %q", lead.Notes)
+	got := map[string]string{}
+	for _, p := range lead.Products {
+		got[p.SKU] = p.Quantity
+	}
+	wantProducts := map[string]string{}
+	for _, p := range want.Products() {
+		wantProducts[p.SKU] = p.Quantity.String()
+	}
+	assert.Equal(t, wantProducts, got, "the products linked to the lead, with their quantities")
+	assert.Equal(t, "1.8", got["float-8"])
+	assert.Equal(t, "2", got["hw-hinge_wall_glass"])
+
+	keepScreenshot(t, "card-saved")
+}
+
+// demoServer is a running `widgetserver -demo`.
+type demoServer struct {
+	base, adminURL, cardURL string
+	leadID                  string
+	leadName                string
+}
+
+// startDemo runs the server through run, as main does, on a free port, and waits for the two
+// URLs it prints. The server stops when the test ends.
+func startDemo(t *testing.T) *demoServer {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
+	out := newLineWriter()
+	var logs syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-demo", "-addr", "127.0.0.1:0"}, func(string) string { return "" }, out, &logs)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			assert.NoError(t, err, "run after cancel")
+		case <-time.After(shutdownTimeout + 5*time.Second):
+			t.Error("the server did not stop")
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+
+	s := &demoServer{}
+	timeout := time.After(30 * time.Second)
+	for s.adminURL == "" || s.cardURL == "" {
+		select {
+		case line := <-out.lines:
+			switch {
+			case strings.HasPrefix(line, "amokit widgetserver listening on "):
+				s.base = strings.TrimPrefix(line, "amokit widgetserver listening on ")
+			case strings.Contains(line, "Admin page"):
+				s.adminURL = line[strings.LastIndex(line, " ")+1:]
+			case strings.Contains(line, "Demo deal card"):
+				s.cardURL = line[strings.LastIndex(line, " ")+1:]
+			}
+		case err := <-done:
+			t.Fatalf("run returned before serving: %v\n%s", err, logs.String())
+		case <-timeout:
+			t.Fatalf("no URLs printed in time; log:\n%s", logs.String())
+		}
+	}
+	require.True(t, strings.HasPrefix(s.adminURL, s.base+"/admin?token="), s.adminURL)
+	require.True(t, strings.HasPrefix(s.cardURL, s.base+"/demo/card?lead="), s.cardURL)
+	s.leadID = s.cardURL[strings.Index(s.cardURL, "lead=")+len("lead="):]
+	lead := s.lead(t)
+	require.Zero(t, lead.Price, "the demo card opens a lead without a price, so the save shows")
+	require.Empty(t, lead.Products)
+	s.leadName = lead.Name
+	return s
+}
+
+// lead reads the card's lead as the fake amoCRM stores it (the demo's /demo/lead reads the
+// fake's state directly, not through the widget backend).
+func (s *demoServer) lead(t *testing.T) demoLead {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.base+"/demo/lead?lead="+s.leadID, nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var l demoLead
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&l))
+	return l
+}
+
+func mustOrder(t *testing.T, s string) glass.Order {
+	t.Helper()
+	o, err := glass.DecodeOrder([]byte(s))
+	require.NoError(t, err)
+	return o
+}
+
+// frameDoc is the calculator frame's document, as seen from the card (same origin in the demo).
+const frameDoc = `document.querySelector('#widgets iframe.amokit-calc__frame').contentDocument`
+
+// choose picks an option of a select inside the calculator frame and fires the events a
+// person's choice fires. Selects are not typed into, so the test's script does it.
+func choose(sel, value string) chromedp.Action[chromedp.Void] {
+	js := fmt.Sprintf(`(function (d) {
+		var e = d.querySelector(%[2]q);
+		if (!e) throw new Error('no element ' + %[2]q);
+		if (![].some.call(e.options, function (o) { return o.value === %[3]q; })) throw new Error('no option ' + %[3]q + ' in ' + %[2]q);
+		e.value = %[3]q;
+		e.dispatchEvent(new Event('input', {bubbles: true}));
+		e.dispatchEvent(new Event('change', {bubbles: true}));
+	})(%[1]s)`, frameDoc, sel, value)
+	return chromedp.Evaluate[chromedp.Void](js)
+}
+
+// retype replaces the text of an input by typing.
+func retype(sel, text string, opts ...chromedp.QueryOption) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.SetValue(chromedp.CSS(sel), "", opts...),
+		chromedp.SendKeys(chromedp.CSS(sel), text, opts...),
+	)
+}
+
+// waitText waits until the element's text contains want, with every kind of space read as one
+// space, and returns the text so normalised. frame nil means the card itself.
+func waitText(t *testing.T, ctx context.Context, sel, want string, frame *chromedp.Node) string {
+	t.Helper()
+	js := fmt.Sprintf(`(function () {
+		var e = document.querySelector(%q);
+		if (!e) return false;
+		var t = e.textContent.replace(/[\s\u00a0\u202f]+/g, ' ').trim();
+		return t.indexOf(%q) >= 0 ? t : false;
+	})()`, sel, want)
+	opts := []chromedp.PollOption{chromedp.WithPollingTimeout(20 * time.Second)}
+	if frame != nil {
+		opts = append(opts, chromedp.WithPollingInFrame(frame))
+	}
+	text, err := chromedp.Run(ctx, chromedp.Poll[string](js, opts...))
+	require.NoError(t, err, "%s: waiting for %q", sel, want)
+	return text
+}
+
+// countInFrame counts the calculator frame's elements that match sel.
+func countInFrame(t *testing.T, ctx context.Context, sel string) int {
+	t.Helper()
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf(`%s.querySelectorAll(%q).length`, frameDoc, sel)))
+	require.NoError(t, err)
+	return n
+}
+
+func normalizeSpaces(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\u00a0' || r == '\u202f' || r == '\n' || r == '\t' }), " ")
+}
+
+// keepScreenshot copies a screenshot of this test to docs/screenshot.png, the README's
+// picture, when AMOKIT_UPDATE_SCREENSHOT=1.
+func keepScreenshot(t *testing.T, name string) {
+	t.Helper()
+	if os.Getenv("AMOKIT_UPDATE_SCREENSHOT") != "1" {
+		return
+	}
+	src := filepath.Join("testdata", "artifacts", t.Name()+"-"+name+".png")
+	data, err := os.ReadFile(src)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join("docs", "screenshot.png"), data, 0o644))
+}
+
+// lineWriter hands what run prints to the test line by line.
+type lineWriter struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	lines chan string
+}
+
+func newLineWriter() *lineWriter { return &lineWriter{lines: make(chan string, 64)} }
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	for {
+		line, err := w.buf.ReadString('\n')
+		if err == io.EOF {
+			w.buf.WriteString(line) // keep the partial line
+			return len(p), nil
+		}
+		select {
+		case w.lines <- strings.TrimRight(line, "\r\n"):
+		default: // nobody reads any more
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
