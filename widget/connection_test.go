@@ -19,6 +19,14 @@ func connectionBody(domain, clientID, secret string) string {
 	return `{"action":"save_connection","connection":{"domain":"` + domain + `","client_id":"` + clientID + `","client_secret":"` + secret + `"}}`
 }
 
+// consent posts the consent form to the fake and follows its redirect to the callback.
+func consent(t *testing.T, consentURL string, form url.Values) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, consentURL, strings.NewReader(form.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return http.DefaultClient.Do(req)
+}
+
 type connectionAnswer struct {
 	OK      bool   `json:"ok"`
 	Account string `json:"account"`
@@ -128,7 +136,7 @@ func TestSaveConnectionThenConsent(t *testing.T) {
 
 	// The administrator consents at amoCRM, which redirects to our callback with a code.
 	form := url.Values{"client_id": {f.integ.ClientID}, "account": {amocrmtest.DemoSubdomain}, "decision": {"allow"}, "state": {q.Get("state")}}
-	resp, err := http.PostForm(f.fake.URL+"/oauth", form)
+	resp, err := consent(t, f.fake.URL+"/oauth", form)
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
@@ -142,7 +150,7 @@ func TestSaveConnectionThenConsent(t *testing.T) {
 	assert.Equal(t, 1, f.fake.Counters().CodeExchanges)
 
 	// The state is single use.
-	resp, err = http.PostForm(f.fake.URL+"/oauth", form)
+	resp, err = consent(t, f.fake.URL+"/oauth", form)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)

@@ -126,22 +126,21 @@ type Config struct {
 
 // handler is the http.Handler NewHandler returns.
 type handler struct {
-	mux          *http.ServeMux
-	public       string // PublicURL without a trailing slash
-	signer       *TicketSigner
-	oauth        oauth.Config
-	states       *oauth.States
-	consentMode  oauth.Mode
-	conns        tokenstore.Store
-	calcs        CalculationStore
-	prices       *glass.PriceList
-	crm          CRMSource
-	adminToken   string
-	saveTimeout  time.Duration
-	log          *slog.Logger
-	now          func() time.Time
-	saves        keyLocks
-	verifierConf VerifierConfig
+	mux         *http.ServeMux
+	public      string // PublicURL without a trailing slash
+	signer      *TicketSigner
+	oauth       oauth.Config
+	states      *oauth.States
+	consentMode oauth.Mode
+	conns       tokenstore.Store
+	calcs       CalculationStore
+	prices      *glass.PriceList
+	crm         CRMSource
+	adminToken  string
+	saveTimeout time.Duration
+	log         *slog.Logger
+	now         func() time.Time
+	saves       keyLocks
 }
 
 // NewHandler returns the widget backend: the endpoints of the HTTP contract, routed with Go 1.22
@@ -257,12 +256,12 @@ func newHandler(cfg Config) (*handler, error) {
 		log:         logger,
 		now:         now,
 	}
-	h.verifierConf = VerifierConfig{RedirectURI: cfg.OAuth.RedirectURL, Secrets: h.clientSecret, Now: now}
-	if err := h.verifierConf.Validate(); err != nil {
+	verifier := VerifierConfig{RedirectURI: cfg.OAuth.RedirectURL, Secrets: h.clientSecret, Now: now}
+	if err := verifier.Validate(); err != nil {
 		return nil, fmt.Errorf("widget: invalid Config: %w", err)
 	}
 
-	session := CORS(RequireDisposableToken(h.verifierConf, http.HandlerFunc(h.session)))
+	session := CORS(RequireDisposableToken(verifier, http.HandlerFunc(h.session)))
 	h.mux.Handle("OPTIONS /widget/session", session)
 	h.mux.Handle("POST /widget/session", session)
 	h.mux.Handle("GET /widget/calculator", FrameAncestors(pageHeaders(cfg.CalculatorPage), cfg.FrameAncestors...))
