@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,8 +21,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/amokit/amokit/amocrm/amocrmtest"
 	"github.com/amokit/amokit/glass"
 	"github.com/amokit/amokit/internal/browsertest"
+	"github.com/amokit/amokit/tokenstore"
 )
 
 // workedExample is the order of the worked example in the glass domain description: one shower
@@ -348,4 +353,153 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestCalculatorErrorsAndRetry checks the calculator's other states in the narrow card column:
+// an error shown next to the field it concerns, a save that amoCRM fails half-way and its retry
+// with the same idempotency key (which writes only what failed), and the page in a wide frame.
+func TestCalculatorErrorsAndRetry(t *testing.T) {
+	t.Parallel()
+	browser := browsertest.Context(t)
+	s, base := startInProcessDemo(t)
+	fake := s.demo.fake
+	acct := s.demo.seed.Account
+
+	// Connected without the consent page (TestDemoEndToEnd walks it).
+	tok, err := fake.IssueToken(s.demo.integ.ClientID, acct.Subdomain)
+	require.NoError(t, err)
+	require.NoError(t, s.store.Save(t.Context(), &tokenstore.Connection{
+		Account: acct.Host, AccountID: acct.ID, ClientID: s.demo.integ.ClientID, ClientSecret: s.demo.integ.ClientSecret,
+		AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.ExpiresAt,
+	}))
+	leadID := s.demo.seed.Leads[1].ID // the mirror for the hallway
+
+	ctx, cancel := context.WithTimeout(browser, 2*time.Minute)
+	defer cancel()
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(fmt.Sprintf("%s/demo/card?lead=%d", base, leadID)),
+		chromedp.WaitVisible(css("#widgets iframe.amokit-calc__frame")),
+	))
+	frames, err := chromedp.Run(ctx, chromedp.Nodes(css("#widgets iframe.amokit-calc__frame")))
+	require.NoError(t, err)
+	frame := frames[0]
+	in := chromedp.FromNode(frame)
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(css(`#calc[data-state="ready"]`), in)))
+
+	piece := "fieldset.piece "
+	require.NoError(t, chromedp.Do(ctx,
+		choose(piece+`[data-key="material"]`, "mirror"),
+		choose(piece+`[data-key="thickness_mm"]`, "4"),
+		chromedp.SendKeys(css(piece+`[data-key="width_mm"]`), "5000", in),
+		chromedp.SendKeys(css(piece+`[data-key="height_mm"]`), "1600", in),
+	))
+	// The width is over the stock sheet: the message sits under the width field.
+	widthErr := waitText(t, ctx, piece+`.field[data-field="width_mm"] .err`, "", frame)
+	assert.NotEmpty(t, widthErr)
+	waitText(t, ctx, `#quote[data-state="invalid"] #quote-status`, "исправьте", frame)
+	assert.Empty(t, textInFrame(t, ctx, piece+`.field[data-field="height_mm"] .err`), "only the field concerned")
+	disabled, err := chromedp.Run(ctx, chromedp.Evaluate[bool](frameDoc+`.querySelector('fieldset.piece [data-key="tempered"]').disabled`))
+	require.NoError(t, err)
+	assert.True(t, disabled, "mirror is not tempered")
+
+	// A hole smaller than the glass is thick: the message names the hole, under the holes.
+	require.NoError(t, chromedp.Do(ctx,
+		retype(piece+`[data-key="width_mm"]`, "600", in),
+		chromedp.Click(css(piece+`[data-action="add-hole"]`), in),
+		retype(piece+`.hole input`, "2", in),
+	))
+	holeErr := waitText(t, ctx, piece+`.field[data-field="holes"] .err`, "Отверстие 1:", frame)
+	assert.NotEmpty(t, strings.TrimPrefix(holeErr, "Отверстие 1:"))
+	assert.Empty(t, textInFrame(t, ctx, piece+`.field[data-field="width_mm"] .err`), "the fixed width has no error any more")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(css(piece+`.hole [data-action="remove-hole"]`), in)))
+
+	want, err := glass.DefaultPriceList().Quote(mustOrder(t, `{"pieces":[{"material":"mirror","thickness_mm":4,"width_mm":600,"height_mm":1600,"quantity":1,"edge":"none"}]}`))
+	require.NoError(t, err)
+	waitText(t, ctx, "#lead-total", normalizeSpaces(formatRoubles(want.LeadPrice)), frame)
+	assert.Empty(t, textInFrame(t, ctx, piece+`.field[data-field="holes"] .err`))
+
+	// amoCRM fails the note once: the save is partial and says what is missing.
+	fake.ResetRequests()
+	fake.FailNext(1, http.MethodPost, "/api/v4/leads/notes", amocrmtest.Fault{Status: http.StatusInternalServerError})
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(css("#save"), in)))
+	partial := waitText(t, ctx, `#save-status[data-state="partial"]`, "примечание — не записано", frame)
+	assert.Contains(t, partial, "бюджет — записано")
+	assert.Contains(t, partial, "товары — записано")
+	assert.Equal(t, "Повторить сохранение", waitText(t, ctx, "#save", "Повторить", frame))
+	waitText(t, ctx, "#lead-price", normalizeSpaces(formatRoubles(want.LeadPrice)), nil) // the card shows the price written
+	browsertest.Screenshot(t, ctx, "card-partial")
+
+	// The retry reuses the key: only the note is written, and there is one calculation.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(css("#save"), in)))
+	waitText(t, ctx, `#save-status[data-state="saved"]`, "Сохранено в сделку", frame)
+	waitText(t, ctx, "#history li", normalizeSpaces(glass.FormatKopecks(want.Total)), frame)
+	assert.Equal(t, 1, countInFrame(t, ctx, "#history li"), "one calculation: the retry continued the first attempt")
+	calls := map[string]int{}
+	for _, r := range fake.Requests() {
+		if r.Method != http.MethodGet {
+			calls[r.Method+" "+r.Path]++
+		}
+	}
+	assert.Equal(t, 2, calls["POST /api/v4/leads/notes"], "the failed note and its retry")
+	assert.Equal(t, 1, calls["PATCH /api/v4/leads/"+strconv.FormatInt(leadID, 10)]+calls["PATCH /api/v4/leads"], "the price once: %v", calls)
+	notes := 0
+	for _, n := range fake.Notes("leads", leadID) {
+		if n.Params["text"] == want.NoteText() {
+			notes++
+		}
+	}
+	assert.Equal(t, 1, notes, "one breakdown note")
+	lead, ok := fake.Lead(leadID)
+	require.True(t, ok)
+	assert.Equal(t, want.LeadPrice, lead.Price)
+
+	// The same page in a wide frame (a modal): the quote moves beside the form.
+	src, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#widgets iframe.amokit-calc__frame').src`))
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(src),
+		chromedp.WaitVisible(css(`#calc[data-state="ready"]`)),
+	))
+	waitText(t, ctx, "#history li", normalizeSpaces(glass.FormatKopecks(want.Total)), nil)
+	side, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function () {
+		var f = document.querySelector('.order').getBoundingClientRect();
+		var r = document.querySelector('.result').getBoundingClientRect();
+		return r.left >= f.right && r.top < f.bottom;
+	})()`))
+	require.NoError(t, err)
+	assert.True(t, side, "two columns when wide")
+	browsertest.Screenshot(t, ctx, "calculator-wide")
+}
+
+// startInProcessDemo builds the demo server as run does, but keeps hold of it, so a test can
+// reach the fake amoCRM and the stores.
+func startInProcessDemo(t *testing.T) (*server, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	public := "http://" + ln.Addr().String()
+	logs := &syncBuffer{}
+	logger := newLogger(logs, slog.LevelDebug)
+	cfg := config{Demo: true, Addr: ln.Addr().String(), AdminToken: testAdminTok, PriceList: glass.DefaultPriceList()}
+	s, err := build(t.Context(), cfg, public, logger)
+	require.NoError(t, err)
+	t.Cleanup(s.close)
+	srv := newHTTPServer(context.WithoutCancel(t.Context()), s.handler(func() bool { return false }), logger)
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		srv.Close()
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	return s, public
+}
+
+// textInFrame is the calculator frame's text of the first element matching sel.
+func textInFrame(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(function (e) { return e ? e.textContent : ''; })(%s.querySelector(%q))`, frameDoc, sel)))
+	require.NoError(t, err)
+	return strings.TrimSpace(text)
 }

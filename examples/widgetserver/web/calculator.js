@@ -645,12 +645,14 @@
           pendingSave = null;
           var price = calc.quote ? calc.quote.lead_price : lastQuote && lastQuote.lead_price;
           setSaveState('saved', 'Сохранено в сделку: бюджет ' + roubles(price) + ', примечание с расшифровкой и товары.');
-          notifyParent({ type: SAVED, lead_id: lead && lead.id, lead_price: price });
+          notifyParent({ type: SAVED, lead_id: lead && lead.id, lead_price: price, complete: true });
           loadLead();
           loadHistory();
         } else if (calc) {
           setSaveState('partial', 'Сохранено не полностью (' + partsText(calc.parts) + '). ' +
-            errorMessage(res, '') + ' Нажмите «Повторить сохранение»: записанное не задвоится.');
+            errorMessage(res, 'Нажмите «Повторить сохранение»: будет дописано только недостающее.'));
+          notifyParent({ type: SAVED, lead_id: lead && lead.id, complete: false });
+          loadLead();
           loadHistory();
         } else if (res.status === 422) {
           pendingSave = null;
