@@ -47,13 +47,13 @@ func (h *handler) saveConnection(w http.ResponseWriter, r *http.Request, req api
 	secret := strings.TrimSpace(in.ClientSecret)
 	var fields []FieldError
 	if _, err := amocrm.ParseDomain(domain); err != nil {
-		fields = append(fields, FieldError{Field: "connection.domain", Message: "нужен адрес аккаунта вида company.amocrm.ru или company.kommo.com"})
+		fields = append(fields, FieldError{Path: "connection.domain", Message: "нужен адрес аккаунта вида company.amocrm.ru или company.kommo.com"})
 	}
 	if !validClientID(clientID) {
-		fields = append(fields, FieldError{Field: "connection.client_id", Message: "нужен ID интеграции (UUID из настроек интеграции)"})
+		fields = append(fields, FieldError{Path: "connection.client_id", Message: "нужен ID интеграции (UUID из настроек интеграции)"})
 	}
 	if secret == "" || len(secret) > maxSecretLength || !printableASCII(secret) {
-		fields = append(fields, FieldError{Field: "connection.client_secret", Message: "нужен секретный ключ интеграции"})
+		fields = append(fields, FieldError{Path: "connection.client_secret", Message: "нужен секретный ключ интеграции"})
 	}
 	if len(fields) > 0 {
 		writeFieldErrors(w, http.StatusUnprocessableEntity, CodeInvalidConnection, "Данные подключения заполнены с ошибками", fields...)

@@ -14,7 +14,7 @@
 // session with amoCRM's $authorizedAjax:
 //
 //	POST <api_url>/widget/session   X-Auth-Token: <disposable JWT>   {"lead_id": 4242}
-//	→ 200 {"iframe_url": "https://calc.example.com/widget/app?ticket=…"}
+//	→ 200 {"iframe_url": "https://calc.example.com/widget/calculator?ticket=…"}
 //
 // and loads that URL (which must be on the api_url origin) into an iframe. On a failed answer it
 // shows the server's error message and a retry button. The calculator page may post
@@ -45,7 +45,7 @@
 //
 // Every error answer has one shape, written by WriteError:
 //
-//	{"error":{"code":"ticket_expired","message":"…","fields":[{"field":"…","message":"…"}]}}
+//	{"error":{"code":"ticket_expired","message":"…","fields":[{"path":"…","message":"…"}]}}
 //
 // The codes are stable (see the Code constants); messages are for people and never carry a
 // token, a ticket or a secret.

@@ -50,7 +50,7 @@ const (
 
 // FieldError names one invalid field of a request.
 type FieldError struct {
-	Field   string `json:"field"`   // JSON path of the field, e.g. "order.items[2].width_mm"
+	Path    string `json:"path"`    // JSON path of the field, e.g. "order.items[2].width_mm"
 	Message string `json:"message"` // what is wrong, for people
 }
 
@@ -63,7 +63,7 @@ type ErrorBody struct {
 
 // ErrorResponse is the JSON shape of every error answer of the widget backend:
 //
-//	{"error":{"code":"token_expired","message":"…","fields":[{"field":"…","message":"…"}]}}
+//	{"error":{"code":"token_expired","message":"…","fields":[{"path":"…","message":"…"}]}}
 //
 // fields is left out when there are none. Clients decode it to read the code.
 type ErrorResponse struct {

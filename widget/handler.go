@@ -378,29 +378,10 @@ func decodeJSON(w http.ResponseWriter, body []byte, v any) bool {
 	return true
 }
 
-// fieldProblem is one entry of "fields" as the HTTP contract spells it: {"path","message"}.
-type fieldProblem struct {
-	Path    string `json:"path"`
-	Message string `json:"message"`
-}
-
-// writeFieldErrors writes an error answer with field errors in the contract's shape,
-// {"error":{"code","message","fields":[{"path","message"}]}}, which names the field "path" where
-// FieldError's JSON says "field".
+// writeFieldErrors writes an error answer with field errors:
+// {"error":{"code","message","fields":[{"path","message"}]}}.
 func writeFieldErrors(w http.ResponseWriter, status int, code, message string, fields ...FieldError) {
-	problems := make([]fieldProblem, len(fields))
-	for i, f := range fields {
-		problems[i] = fieldProblem{Path: f.Field, Message: f.Message}
-	}
-	var body struct {
-		Error struct {
-			Code    string         `json:"code"`
-			Message string         `json:"message"`
-			Fields  []fieldProblem `json:"fields,omitempty"`
-		} `json:"error"`
-	}
-	body.Error.Code, body.Error.Message, body.Error.Fields = code, message, problems
-	writeJSON(w, status, body)
+	WriteError(w, status, code, message, fields...)
 }
 
 // writeJSON writes v with status, marked no-store and nosniff.

@@ -136,8 +136,8 @@ func ExampleFrameAncestors() {
 func ExampleWriteError() {
 	w := httptest.NewRecorder()
 	widget.WriteError(w, http.StatusUnprocessableEntity, "invalid_order", "the order has problems",
-		widget.FieldError{Field: "items[0].width_mm", Message: "must be between 100 and 3000"})
+		widget.FieldError{Path: "items[0].width_mm", Message: "must be between 100 and 3000"})
 	fmt.Println(w.Code, w.Body.String())
 	// Output:
-	// 422 {"error":{"code":"invalid_order","message":"the order has problems","fields":[{"field":"items[0].width_mm","message":"must be between 100 and 3000"}]}}
+	// 422 {"error":{"code":"invalid_order","message":"the order has problems","fields":[{"path":"items[0].width_mm","message":"must be between 100 and 3000"}]}}
 }

@@ -69,7 +69,7 @@ func (h *handler) saveCalculation(w http.ResponseWriter, r *http.Request, req ap
 	key, ok := idempotencyKey(req.IdempotencyKey)
 	if !ok {
 		writeFieldErrors(w, http.StatusUnprocessableEntity, CodeInvalidRequest, "Нужен ключ идемпотентности",
-			FieldError{Field: "idempotency_key", Message: "должен быть UUID, например 0b6e4f1a-3c2d-4e5f-8a9b-0c1d2e3f4a5b"})
+			FieldError{Path: "idempotency_key", Message: "должен быть UUID, например 0b6e4f1a-3c2d-4e5f-8a9b-0c1d2e3f4a5b"})
 		return
 	}
 	order, quote, ok := h.quote(w, req.Order)
@@ -127,7 +127,7 @@ func (h *handler) saveCalculation(w http.ResponseWriter, r *http.Request, req ap
 // quote decodes and prices an order, answering 422 invalid_order (or 500) itself on failure.
 func (h *handler) quote(w http.ResponseWriter, raw []byte) (glass.Order, *glass.Quote, bool) {
 	if len(bytes.TrimSpace(raw)) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
-		writeFieldErrors(w, http.StatusUnprocessableEntity, CodeInvalidOrder, "Нет заказа", FieldError{Field: "order", Message: "обязательное поле"})
+		writeFieldErrors(w, http.StatusUnprocessableEntity, CodeInvalidOrder, "Нет заказа", FieldError{Path: "order", Message: "обязательное поле"})
 		return glass.Order{}, nil, false
 	}
 	order, err := glass.DecodeOrder(raw)
@@ -140,7 +140,7 @@ func (h *handler) quote(w http.ResponseWriter, raw []byte) (glass.Order, *glass.
 	case errors.As(err, &verr):
 		fields := make([]FieldError, len(verr.Errors))
 		for i, fe := range verr.Errors {
-			fields[i] = FieldError{Field: fe.Path, Message: fe.Message}
+			fields[i] = FieldError{Path: fe.Path, Message: fe.Message}
 		}
 		writeFieldErrors(w, http.StatusUnprocessableEntity, CodeInvalidOrder, "Заказ заполнен с ошибками", fields...)
 		return glass.Order{}, nil, false

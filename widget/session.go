@@ -42,7 +42,7 @@ func (h *handler) session(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.LeadID <= 0 {
 		writeFieldErrors(w, http.StatusUnprocessableEntity, CodeInvalidRequest, "Нужен id сохранённой сделки",
-			FieldError{Field: "lead_id", Message: "должен быть положительным числом"})
+			FieldError{Path: "lead_id", Message: "должен быть положительным числом"})
 		return
 	}
 	conn, err := h.conns.Load(r.Context(), caller.Account)
