@@ -81,7 +81,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger.Info("widgetserver starting", slog.Any("config", cfg), slog.String("listen", ln.Addr().String()), slog.String("public_url", public))
 
-	printWelcome(stdout, cfg, public, app)
+	printWelcome(stdout, cfg, public, ln.Addr(), app)
 
 	stopping := newShutdownSignal()
 	srv := newHTTPServer(ctx, app.handler(stopping.begun), logger)
@@ -168,8 +168,12 @@ func browserAddr(a net.Addr) string {
 
 // printWelcome tells a person where to go. The admin token is printed only when it was
 // generated (nobody else knows it), or in demo mode, where the admin link carries it.
-func printWelcome(w io.Writer, cfg config, public string, a *server) {
-	fmt.Fprintln(w, "amokit widgetserver listening on", public)
+func printWelcome(w io.Writer, cfg config, public string, addr net.Addr, a *server) {
+	if local := "http://" + browserAddr(addr); local == public {
+		fmt.Fprintln(w, "amokit widgetserver listening on", public)
+	} else {
+		fmt.Fprintf(w, "amokit widgetserver listening on %s, public URL %s\n", local, public)
+	}
 	if cfg.Demo {
 		fmt.Fprintln(w, "Demo mode: a fake amoCRM with the demo account runs in this process; nothing is connected yet.")
 		fmt.Fprintln(w, "  1. Admin page (connect the demo account):", adminURL(public, a.adminToken))

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/amokit/amokit/internal/pgtest"
+)
+
+// TestRunWithPostgres runs the server as in production, on PostgreSQL: it answers /readyz with
+// the database up, keeps a connection saved on the admin page sealed in the table, and still
+// has it after a restart.
+func TestRunWithPostgres(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DSN(t)
+	env := envOf(map[string]string{envDatabaseURL: dsn, envEncryptionKey: testKeyB64(), envAdminToken: testAdminTok})
+	args := []string{"-addr", "127.0.0.1:0", "-public-url", testPublic}
+	const secret = "pg-secret-pg-secret-pg-secret-pg-secret"
+	const clientID = "0b0c5d4e-1a2b-4c3d-8e9f-0a1b2c3d4e5f"
+
+	base, stop := startReal(t, args, env)
+	resp := get(t, base+"/readyz", nil)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, readBody(t, resp), `"database":"up"`)
+
+	cookie, csrf := loginOver(t, base)
+	form := url.Values{"csrf": {csrf}, "domain": {"acme.amocrm.ru"}, "client_id": {clientID}, "client_secret": {secret}}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, base+"/admin/connect", strings.NewReader(form.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(cookie)
+	resp, err = noRedirects().Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.True(t, strings.HasPrefix(resp.Header.Get("Location"), "https://www.amocrm.ru/oauth?"))
+
+	pool, err := pgxpool.New(t.Context(), dsn)
+	require.NoError(t, err)
+	defer pool.Close()
+	var storedID, storedSecret string
+	require.NoError(t, pool.QueryRow(t.Context(), `SELECT client_id, client_secret FROM amokit_connections WHERE account = 'acme.amocrm.ru'`).Scan(&storedID, &storedSecret))
+	assert.Equal(t, clientID, storedID)
+	assert.True(t, strings.HasPrefix(storedSecret, "amokit:v1:"), "sealed with the encryption key")
+	assert.NotContains(t, storedSecret, secret)
+	var calcTables int
+	require.NoError(t, pool.QueryRow(t.Context(), `SELECT count(*) FROM information_schema.tables WHERE table_name = 'widget_calculations'`).Scan(&calcTables))
+	assert.Equal(t, 1, calcTables, "the calculations table is migrated too")
+
+	stop()
+	base, _ = startReal(t, args, env)
+	cookie, _ = loginOver(t, base)
+	page := readBody(t, get(t, base+"/admin", cookie))
+	assert.Contains(t, page, `data-account="acme.amocrm.ru"`, "the connection survives a restart")
+	assert.NotContains(t, page, secret)
+}
+
+// startReal runs the server in real mode and returns its local base URL and a stop function
+// (also called when the test ends).
+func startReal(t *testing.T, args []string, env func(string) string) (string, func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
+	out := newLineWriter()
+	logs := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, env, out, logs) }()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		assert.NoError(t, <-done)
+	}
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	for {
+		select {
+		case line := <-out.lines:
+			if rest, ok := strings.CutPrefix(line, "amokit widgetserver listening on "); ok {
+				local, _, _ := strings.Cut(rest, ",")
+				return local, stop
+			}
+		case err := <-done:
+			stopped = true
+			t.Fatalf("run returned: %v\n%s", err, logs.String())
+		}
+	}
+}
+
+func noRedirects() *http.Client {
+	return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func get(t *testing.T, u string, cookie *http.Cookie) *http.Response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
+	require.NoError(t, err)
+	if cookie != nil {
+		req.AddCookie(cookie)
+	}
+	resp, err := noRedirects().Do(req)
+	require.NoError(t, err)
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// loginOver logs in over the network. The session cookie is marked Secure (the public URL is
+// https), so it is sent by hand to the plain-http listener.
+func loginOver(t *testing.T, base string) (*http.Cookie, string) {
+	t.Helper()
+	resp := get(t, base+"/admin?token="+testAdminTok, nil)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	c := sessionCookie(t, resp)
+	require.NotNil(t, c)
+	body, err := io.ReadAll(get(t, base+"/admin", &http.Cookie{Name: c.Name, Value: c.Value}).Body)
+	require.NoError(t, err)
+	page := string(body)
+	i := strings.Index(page, `name="csrf" value="`)
+	require.Positive(t, i)
+	rest := page[i+len(`name="csrf" value="`):]
+	return &http.Cookie{Name: c.Name, Value: c.Value}, rest[:strings.IndexByte(rest, '"')]
+}
