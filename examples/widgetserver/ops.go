@@ -137,7 +137,7 @@ func withRequestID(logger *slog.Logger, now func() time.Time, next http.Handler)
 				slog.String("path", r.URL.Path),
 				slog.Int("status", status),
 				slog.Int64("bytes", sw.size),
-				slog.Duration("duration", now().Sub(start)),
+				slog.Float64("duration_ms", float64(now().Sub(start).Microseconds())/1000),
 			)
 		}()
 		next.ServeHTTP(sw, r.WithContext(ctx))
