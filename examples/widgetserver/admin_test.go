@@ -96,6 +96,7 @@ func TestAdminAuth(t *testing.T) {
 	a := &adminAuth{token: testAdminTok, key: bytes.Repeat([]byte{1}, 32), origin: testPublic, now: func() time.Time { return now }}
 
 	t.Run("token", func(t *testing.T) {
+		t.Parallel()
 		assert.True(t, a.checkToken(testAdminTok))
 		assert.False(t, a.checkToken(""))
 		assert.False(t, a.checkToken(testAdminTok[:len(testAdminTok)-1]), "a prefix")
@@ -106,6 +107,7 @@ func TestAdminAuth(t *testing.T) {
 	})
 
 	t.Run("session", func(t *testing.T) {
+		t.Parallel()
 		s := a.newSession()
 		assert.True(t, a.validSession(s))
 		exp, sig, ok := strings.Cut(s, ".")
@@ -131,6 +133,7 @@ func TestAdminAuth(t *testing.T) {
 	})
 
 	t.Run("csrf", func(t *testing.T) {
+		t.Parallel()
 		s := a.newSession()
 		post := func(csrf, origin string, cookie bool) bool {
 			req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, testPublic+"/admin/connect", strings.NewReader(url.Values{"csrf": {csrf}}.Encode()))
