@@ -27,6 +27,7 @@ func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) 
 // concurrent use.
 type FakeClock struct {
 	mu      sync.Mutex
+	cond    *sync.Cond
 	now     time.Time
 	waiters []fakeWaiter
 }
@@ -38,7 +39,9 @@ type fakeWaiter struct {
 
 // NewFakeClock returns a FakeClock that reads start until it is advanced.
 func NewFakeClock(start time.Time) *FakeClock {
-	return &FakeClock{now: start}
+	c := &FakeClock{now: start}
+	c.cond = sync.NewCond(&c.mu)
+	return c
 }
 
 // Now returns the clock's current time.
@@ -59,7 +62,19 @@ func (c *FakeClock) After(d time.Duration) <-chan time.Time {
 		return ch
 	}
 	c.waiters = append(c.waiters, fakeWaiter{at: c.now.Add(d), ch: ch})
+	c.cond.Broadcast()
 	return ch
+}
+
+// BlockUntil blocks until at least n calls of After are waiting for the
+// clock to move: a test calls it to know the server has reached a delay
+// before it calls Advance.
+func (c *FakeClock) BlockUntil(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for len(c.waiters) < n {
+		c.cond.Wait()
+	}
 }
 
 // Advance moves the clock forward by d and fires every After that is due.

@@ -34,8 +34,10 @@ func (s *Server) limit(accountID int64, now time.Time) (time.Duration, bool) {
 		b.tokens = math.Min(float64(s.cfg.burst), b.tokens+now.Sub(b.last).Seconds()*s.cfg.rps)
 		b.last = now
 	}
-	if b.tokens >= 1 {
-		b.tokens--
+	// The tolerance forgives the nanosecond rounding of a client that
+	// paces itself at exactly the limit.
+	if b.tokens >= 1-1e-6 {
+		b.tokens = max(b.tokens-1, 0)
 		s.st.streak[accountID] = 0
 		return 0, false
 	}

@@ -188,6 +188,16 @@ func WithHookClient(c *http.Client) Option {
 // NewServer starts a fake amoCRM on a local port. Call Close when done.
 // It starts with no accounts: add them with AddAccount or SeedDemo.
 func NewServer(opts ...Option) *Server {
+	s := NewUnstartedServer(opts...)
+	s.Start()
+	return s
+}
+
+// NewUnstartedServer returns a fake amoCRM that does not serve on its port
+// until Start is called. Until then URL is empty, but Handler works: this
+// is the constructor to use inside a testing/synctest bubble, where a
+// listening goroutine would keep the bubble's clock from moving.
+func NewUnstartedServer(opts ...Option) *Server {
 	cfg := defaultConfig()
 	for _, o := range opts {
 		o(&cfg)
@@ -198,9 +208,14 @@ func NewServer(opts ...Option) *Server {
 	s := &Server{cfg: cfg, st: newState(), jwtKey: []byte(randHex(32)), consent: newConsentTemplate()}
 	s.routes = s.newRouter()
 	s.handler = http.HandlerFunc(s.serve)
-	s.ts = httptest.NewServer(s.handler)
-	s.URL = s.ts.URL
+	s.ts = httptest.NewUnstartedServer(s.handler)
 	return s
+}
+
+// Start starts serving on the server's port and sets URL.
+func (s *Server) Start() {
+	s.ts.Start()
+	s.URL = s.ts.URL
 }
 
 // Close shuts the listener down and blocks until all requests have finished.
@@ -217,6 +232,9 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // so code under test can use real-looking https URLs. Requests for other hosts
 // go out unchanged.
 func (s *Server) Transport() http.RoundTripper {
+	if s.URL == "" {
+		return &hostRewriter{s: s, base: http.DefaultTransport}
+	}
 	return &hostRewriter{s: s, base: s.ts.Client().Transport}
 }
 
@@ -233,7 +251,7 @@ type hostRewriter struct {
 func (h *hostRewriter) RoundTrip(req *http.Request) (*http.Response, error) {
 	host := strings.ToLower(req.URL.Hostname())
 	d := h.s.cfg.baseDomain
-	if host != d && !strings.HasSuffix(host, "."+d) {
+	if h.s.URL == "" || host != d && !strings.HasSuffix(host, "."+d) {
 		return h.base.RoundTrip(req)
 	}
 	target, err := url.Parse(h.s.URL)
