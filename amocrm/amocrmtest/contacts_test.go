@@ -47,7 +47,7 @@ func TestContactsCreateAndSearch(t *testing.T) {
 	assert.NotZero(t, phone.Values[0].EnumID)
 	assert.Equal(t, "WORK", phone.Values[1].EnumCode, "a phone without an enum gets the first one")
 
-	for _, q := range []string{"79161234567", "916%20123", "петров", "example.ru"} {
+	for _, q := range []string{"79161234567", "916%20123", "%2B7%20(916)%20123-45-67", "петров", "example.ru"} {
 		p := decode[page[contactJSON]](t, e.do(http.MethodGet, "/api/v4/contacts?query="+q, nil))
 		assert.Equal(t, []int64{res[0].ID}, ids(p.Embedded["contacts"], func(c contactJSON) int64 { return c.ID }), q)
 	}

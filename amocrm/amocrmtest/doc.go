@@ -11,7 +11,8 @@
 // # Starting
 //
 // NewServer starts a listener on 127.0.0.1; Server.URL is its base URL and
-// Close stops it. Handler returns the same server as an http.Handler to mount
+// Close stops it. NewUnstartedServer and Start split the two steps, as in
+// httptest. Handler returns the same server as an http.Handler to mount
 // elsewhere. Every account has its own host in production
 // ("acme.amocrm.ru"); here all accounts share one listener and the access
 // token says which account a call is for. Transport and Client route
@@ -38,8 +39,9 @@
 // 20 minutes, redirect_uri must match byte for byte, and every refresh
 // rotates the refresh token. By default (RefreshStrict) a used refresh token
 // answers 401 "Token has been revoked" and the replaced access token stops
-// working; WithRefreshReuse(RefreshKommoGrace) keeps the old pair alive
-// until the new access token is first used. Access tokens are JWTs with the
+// working (WithRevokeOnRefresh(false) keeps it until it expires);
+// WithRefreshReuse(RefreshKommoGrace) keeps the old pair alive until the new
+// access token is first used. Access tokens are JWTs with the
 // claims amoCRM puts in them (account_id, base_domain, api_domain, exp, …).
 // For tests that skip the dance, IssueToken and AuthorizationCode hand out
 // tokens and codes directly. InstallWidget and RevokeIntegration make the
@@ -82,6 +84,8 @@
 //
 // The server reads time only from its Clock (WithClock; FakeClock is a
 // manual one) and never sleeps except for a configured latency or fault
-// delay, which it waits on that clock. With the default clock inside a
-// testing/synctest bubble the delays cost no real time either.
+// delay, which it waits on that clock; FakeClock.BlockUntil tells a test
+// that a request has reached such a wait. With the default clock inside a
+// testing/synctest bubble (and a server from NewUnstartedServer, driven
+// through Handler) the delays cost no real time either.
 package amocrmtest

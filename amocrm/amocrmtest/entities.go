@@ -490,7 +490,7 @@ func matchesQuery(id int64, names []string, cf []cfValue, q string) bool {
 	}
 	lq := strings.ToLower(q)
 	dq := digitsOf(q)
-	phoneLike := len(dq) >= 5 && len(dq) >= len(strings.TrimSpace(q))-4
+	phoneLike := len(dq) >= 5 && strings.Trim(q, "0123456789 +-().") == ""
 	for _, s := range append(names, cfText(cf)...) {
 		if lowerContains(s, lq) {
 			return true
@@ -509,12 +509,25 @@ func orderFields(kind string) []string {
 	return []string{"updated_at", "id"}
 }
 
+// entityKey is the value of a numeric field, for filters and ordering.
 func entityKey(e *entity, field string) int64 {
 	switch field {
 	case "created_at":
 		return e.createdAt
 	case "updated_at":
 		return e.updatedAt
+	case "closed_at":
+		return e.closedAt
+	case "price":
+		return e.price
+	case "responsible_user_id":
+		return e.responsibleUserID
+	case "created_by":
+		return e.createdBy
+	case "updated_by":
+		return e.updatedBy
+	case "pipeline_id":
+		return e.pipelineID
 	}
 	return e.id
 }
@@ -548,17 +561,12 @@ func (c *call) findEntities(kind string, lq listQuery) ([]*entity, *reply) {
 		if e.accountID != c.acct.id {
 			continue
 		}
-		vals := map[string]int64{
-			"id": e.id, "responsible_user_id": e.responsibleUserID, "created_by": e.createdBy,
-			"updated_by": e.updatedBy, "pipeline_id": e.pipelineID, "created_at": e.createdAt,
-			"updated_at": e.updatedAt, "closed_at": e.closedAt, "price": e.price,
-		}
 		ok := true
 		for key, ids := range lists {
-			ok = ok && slices.Contains(ids, vals[key])
+			ok = ok && slices.Contains(ids, entityKey(e, key))
 		}
 		for key, r := range ranges {
-			ok = ok && r.contains(vals[key])
+			ok = ok && r.contains(entityKey(e, key))
 		}
 		if hasNames {
 			ok = ok && slices.Contains(names, e.name)

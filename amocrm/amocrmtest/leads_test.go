@@ -3,6 +3,7 @@ package amocrmtest_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -327,4 +328,26 @@ func TestUnauthorized(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, e.do(http.MethodGet, "/api/v4/leads", nil).StatusCode)
 	e.clock.Advance(time.Second)
 	assert.Equal(t, http.StatusUnauthorized, e.do(http.MethodGet, "/api/v4/leads", nil).StatusCode, "expired after 24 h")
+}
+
+func BenchmarkListLeads(b *testing.B) {
+	srv := amocrmtest.NewUnstartedServer(amocrmtest.WithRateLimit(0, 1))
+	defer srv.Close()
+	acct := srv.AddAccount("acme")
+	for i := range 1000 {
+		acct.AddLead(amocrmtest.Lead{Name: fmt.Sprintf("Сделка %d", i), Price: int64(i)})
+	}
+	app := srv.AddIntegration(amocrmtest.Integration{RedirectURI: redirectURI})
+	tok, err := srv.IssueToken(app.ClientID, "acme")
+	require.NoError(b, err)
+	h := srv.Handler()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodGet, "/api/v4/leads?limit=250&page=2&order[created_at]=desc", nil)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
 }

@@ -110,6 +110,9 @@ type tokenPair struct {
 	accessExp  time.Time
 	refreshExp time.Time
 	used       bool
+	// retired marks a replaced pair whose access token still works until it
+	// expires (WithRevokeOnRefresh(false)); its refresh token is dead.
+	retired bool
 }
 
 type pairRef struct {
@@ -254,7 +257,7 @@ func (s *Server) authenticate(tok, host string, now time.Time) (*account, int64,
 		return nil, 0, false
 	}
 	g, p := ref.g, ref.p
-	if g.revoked || (p != g.cur && p != g.prev) || !now.Before(p.accessExp) {
+	if g.revoked || (p != g.cur && p != g.prev && !p.retired) || !now.Before(p.accessExp) {
 		return nil, 0, false
 	}
 	if ha := s.hostAccount(host); ha != nil && ha != g.acct {
@@ -373,8 +376,11 @@ func (s *Server) token(p map[string]string, host string) reply {
 		np := s.issuePair(g)
 		if ref.p == g.cur {
 			g.prev = nil
-			if s.cfg.refreshReuse == RefreshKommoGrace {
+			switch {
+			case s.cfg.refreshReuse == RefreshKommoGrace:
 				g.prev = g.cur
+			case !s.cfg.revokeOnRefresh:
+				g.cur.retired = true
 			}
 		}
 		// A retry with the previous token (grace mode) replaces the pair

@@ -247,6 +247,17 @@ func TestRefreshKommoGrace(t *testing.T) {
 	assert.Equal(t, http.StatusOK, e.refresh(third.RefreshToken).StatusCode)
 }
 
+func TestRefreshKeepingTheOldAccessToken(t *testing.T) {
+	t.Parallel()
+	e := setup(t, amocrmtest.WithRevokeOnRefresh(false))
+	next := decode[tokenJSON](t, e.refresh(e.tok.RefreshToken))
+	assert.Equal(t, http.StatusOK, e.do(http.MethodGet, "/api/v4/account", nil).StatusCode, "the old access token lives on")
+	assert.Equal(t, http.StatusUnauthorized, e.refresh(e.tok.RefreshToken).StatusCode, "its refresh token does not")
+	assert.Equal(t, http.StatusOK, e.doToken(next.AccessToken, http.MethodGet, "/api/v4/account", nil).StatusCode)
+	e.clock.Advance(24 * time.Hour)
+	assert.Equal(t, http.StatusUnauthorized, e.do(http.MethodGet, "/api/v4/account", nil).StatusCode, "until it expires")
+}
+
 func TestRefreshRedirectURIOptional(t *testing.T) {
 	t.Parallel()
 	e := setup(t, amocrmtest.WithRefreshRedirectURI(false))

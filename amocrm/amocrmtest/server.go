@@ -38,9 +38,10 @@ type RefreshReuse int
 
 const (
 	// RefreshStrict is amoCRM's reading (api.md §1.4, "globally single-use"):
-	// a refresh token works once. Reusing it answers 401 "Token has been
-	// revoked", and the access token of the pair it replaced stops working at
-	// once, as in the League OAuth server amoCRM runs on. This is the default.
+	// a refresh token works once; reusing it answers 401 "Token has been
+	// revoked". This is the default. Whether the access token issued with it
+	// survives the refresh is not documented; by default it does not (see
+	// WithRevokeOnRefresh).
 	RefreshStrict RefreshReuse = iota
 	// RefreshKommoGrace is Kommo's reading: after a refresh the old refresh
 	// token (and the old access token) keep working until the new access token
@@ -72,6 +73,7 @@ type config struct {
 	style429         ErrorStyle
 	retryAfterHeader bool
 	refreshReuse     RefreshReuse
+	revokeOnRefresh  bool
 	latency          time.Duration
 	baseDomain       string
 	refreshRedirect  bool
@@ -88,6 +90,7 @@ func defaultConfig() config {
 		blockAfter:      10,
 		style429:        StyleHTML,
 		refreshReuse:    RefreshStrict,
+		revokeOnRefresh: true,
 		baseDomain:      "amocrm.ru",
 		refreshRedirect: true,
 	}
@@ -141,6 +144,16 @@ func With429Style(style ErrorStyle, retryAfterHeader bool) Option {
 // WithRefreshReuse chooses how refresh tokens rotate (default RefreshStrict).
 func WithRefreshReuse(r RefreshReuse) Option {
 	return func(cfg *config) { cfg.refreshReuse = r }
+}
+
+// WithRevokeOnRefresh sets whether, under RefreshStrict, a refresh also
+// ends the access token it replaces. The default (true) is the stricter
+// reading, and what the League OAuth server (whose error shape amoCRM's
+// token endpoint answers with) does; false keeps the old access token
+// working until it expires. Under RefreshKommoGrace the old pair lives until
+// the new access token is used, whatever this says.
+func WithRevokeOnRefresh(revoke bool) Option {
+	return func(cfg *config) { cfg.revokeOnRefresh = revoke }
 }
 
 // WithLatency delays every request by d, measured on the server's Clock.
