@@ -75,6 +75,11 @@ func NewSealer(keys ...[]byte) (*Sealer, error) {
 	return s, nil
 }
 
+// IsSealed reports whether v is in the format Seal produces, whatever its version or key. A
+// store without a Sealer uses it to refuse sealed values rather than hand out ciphertext as a
+// token.
+func IsSealed(v string) bool { return strings.HasPrefix(v, "amokit:v") }
+
 // keyID names a key by the first 4 bytes of a domain-separated SHA-256 of it.
 func keyID(key []byte) string {
 	h := sha256.New()

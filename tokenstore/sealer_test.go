@@ -48,6 +48,17 @@ func TestSealerRoundTrip(t *testing.T) {
 	}
 }
 
+func TestIsSealed(t *testing.T) {
+	t.Parallel()
+	s := newSealer(t, newKey(t))
+	assert.True(t, tokenstore.IsSealed(s.Seal("acme.amocrm.ru", secret)))
+	assert.True(t, tokenstore.IsSealed(s.Seal("acme.amocrm.ru", "")))
+	assert.True(t, tokenstore.IsSealed("amokit:v2:future"))
+	for _, v := range []string{"", secret, "eyJ0eXAiOiJKV1Qi.x.y", "amokit", "Amokit:v1:x"} {
+		assert.False(t, tokenstore.IsSealed(v), v)
+	}
+}
+
 func TestSealerWrongKey(t *testing.T) {
 	t.Parallel()
 	sealed := newSealer(t, newKey(t)).Seal("acme.amocrm.ru", secret)

@@ -1,0 +1,285 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/amokit/amokit/tokenstore"
+	"github.com/amokit/amokit/tokenstore/internal/keylock"
+)
+
+// Store is a tokenstore.Store and tokenstore.Locker backed by PostgreSQL. It is safe for
+// concurrent use. Create it with New.
+type Store struct {
+	pool   *pgxpool.Pool
+	sealer *tokenstore.Sealer
+
+	// waiting lets one goroutine per account at a time wait for the database lock, so waiters
+	// in one process do not each hold a connection.
+	waiting keylock.Map
+	// lockConns has a slot per connection a lock may hold: one fewer than the pool's maximum,
+	// so the work inside WithLock always finds a connection.
+	lockConns chan struct{}
+}
+
+var (
+	_ tokenstore.Store  = (*Store)(nil)
+	_ tokenstore.Locker = (*Store)(nil)
+)
+
+// Option configures New.
+type Option func(*options) error
+
+type options struct {
+	sealer *tokenstore.Sealer
+}
+
+// WithSealer encrypts client_secret and both tokens with s before they reach the database,
+// and decrypts them on the way back. Without it they are stored as given, and values that are
+// sealed are refused rather than returned as tokens.
+func WithSealer(s *tokenstore.Sealer) Option {
+	return func(o *options) error {
+		if s == nil {
+			return errors.New("WithSealer: nil Sealer")
+		}
+		o.sealer = s
+		return nil
+	}
+}
+
+// releaseTimeout bounds ending a lock transaction after its context was cancelled.
+const releaseTimeout = 15 * time.Second
+
+// New returns a Store using pool, which it neither configures nor closes. It first applies
+// the embedded migrations the database lacks; replicas may call it at the same time. WithLock
+// holds a connection while it runs, and the work inside needs another, so the pool must allow
+// at least two.
+func New(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store, error) {
+	if pool == nil {
+		return nil, errors.New("tokenstore/postgres: New: nil pool")
+	}
+	var o options
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, fmt.Errorf("tokenstore/postgres: %w", err)
+		}
+	}
+	maxConns := pool.Config().MaxConns
+	if maxConns < 2 {
+		return nil, fmt.Errorf("tokenstore/postgres: the pool allows %d connection(s); WithLock needs at least 2", maxConns)
+	}
+	if err := migrate(ctx, pool); err != nil {
+		return nil, fmt.Errorf("tokenstore/postgres: migrate: %w", err)
+	}
+	return &Store{
+		pool:      pool,
+		sealer:    o.sealer,
+		lockConns: make(chan struct{}, maxConns-1),
+	}, nil
+}
+
+// Ping reports whether the database answers and the connections table is readable: a
+// readiness check.
+func (s *Store) Ping(ctx context.Context) error {
+	if _, err := s.pool.Exec(ctx, "SELECT 1 FROM amokit_connections LIMIT 0"); err != nil {
+		return fmt.Errorf("tokenstore/postgres: ping: %w", err)
+	}
+	return nil
+}
+
+const columns = `account, account_id, client_id, client_secret, access_token, refresh_token,
+	expiry, refreshed_at, reauth_required, created_at, updated_at`
+
+// Load implements tokenstore.Store.
+func (s *Store) Load(ctx context.Context, account string) (*tokenstore.Connection, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+columns+" FROM amokit_connections WHERE account = $1", account)
+	if err != nil {
+		return nil, fmt.Errorf("tokenstore/postgres: load %s: %w", account, err)
+	}
+	c, err := pgx.CollectExactlyOneRow(rows, s.scan)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("tokenstore/postgres: load %s: %w", account, tokenstore.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tokenstore/postgres: load %s: %w", account, err)
+	}
+	return &c, nil
+}
+
+// List implements tokenstore.Store.
+func (s *Store) List(ctx context.Context) ([]tokenstore.Connection, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+columns+" FROM amokit_connections ORDER BY account")
+	if err != nil {
+		return nil, fmt.Errorf("tokenstore/postgres: list: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, s.scan)
+	if err != nil {
+		return nil, fmt.Errorf("tokenstore/postgres: list: %w", err)
+	}
+	return list, nil
+}
+
+func (s *Store) scan(row pgx.CollectableRow) (tokenstore.Connection, error) {
+	var (
+		c                   tokenstore.Connection
+		expiry, refreshedAt *time.Time
+	)
+	err := row.Scan(&c.Account, &c.AccountID, &c.ClientID, &c.ClientSecret, &c.AccessToken, &c.RefreshToken,
+		&expiry, &refreshedAt, &c.ReauthRequired, &c.CreatedAt, &c.UpdatedAt)
+	if err != nil {
+		return c, err
+	}
+	if expiry != nil {
+		c.Expiry = expiry.UTC()
+	}
+	if refreshedAt != nil {
+		c.RefreshedAt = refreshedAt.UTC()
+	}
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	for _, f := range [...]struct {
+		column string
+		v      *string
+	}{
+		{"client_secret", &c.ClientSecret},
+		{"access_token", &c.AccessToken},
+		{"refresh_token", &c.RefreshToken},
+	} {
+		if err := s.open(c.Account, f.column, f.v); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// open replaces *v, as read from column, with its plaintext.
+func (s *Store) open(account, column string, v *string) error {
+	if s.sealer == nil {
+		if tokenstore.IsSealed(*v) {
+			return fmt.Errorf("%s of %s is sealed, and the store has no Sealer (WithSealer)", column, account)
+		}
+		return nil
+	}
+	plain, err := s.sealer.Open(account, *v)
+	if err != nil {
+		return fmt.Errorf("%s: %w", column, err)
+	}
+	*v = plain
+	return nil
+}
+
+func (s *Store) seal(account, v string) string {
+	if s.sealer == nil {
+		return v
+	}
+	return s.sealer.Seal(account, v)
+}
+
+// nullTime stores the zero time as NULL.
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// Save implements tokenstore.Store. UpdatedAt is the database's now(), or a microsecond after
+// the previous UpdatedAt if that is later.
+func (s *Store) Save(ctx context.Context, c *tokenstore.Connection) error {
+	if c == nil || c.Account == "" {
+		return errors.New("tokenstore/postgres: save: connection has no account")
+	}
+	const upsert = `INSERT INTO amokit_connections AS c (account, account_id, client_id, client_secret,
+	access_token, refresh_token, expiry, refreshed_at, reauth_required)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (account) DO UPDATE SET
+	account_id = excluded.account_id,
+	client_id = excluded.client_id,
+	client_secret = excluded.client_secret,
+	access_token = excluded.access_token,
+	refresh_token = excluded.refresh_token,
+	expiry = excluded.expiry,
+	refreshed_at = excluded.refreshed_at,
+	reauth_required = excluded.reauth_required,
+	updated_at = greatest(now(), c.updated_at + interval '1 microsecond')
+RETURNING created_at, updated_at`
+	var createdAt, updatedAt time.Time
+	err := s.pool.QueryRow(ctx, upsert,
+		c.Account, c.AccountID, c.ClientID,
+		s.seal(c.Account, c.ClientSecret), s.seal(c.Account, c.AccessToken), s.seal(c.Account, c.RefreshToken),
+		nullTime(c.Expiry), nullTime(c.RefreshedAt), c.ReauthRequired,
+	).Scan(&createdAt, &updatedAt)
+	if err != nil {
+		return fmt.Errorf("tokenstore/postgres: save %s: %w", c.Account, err)
+	}
+	c.CreatedAt, c.UpdatedAt = createdAt.UTC(), updatedAt.UTC()
+	return nil
+}
+
+// Delete implements tokenstore.Store.
+func (s *Store) Delete(ctx context.Context, account string) error {
+	tag, err := s.pool.Exec(ctx, "DELETE FROM amokit_connections WHERE account = $1", account)
+	if err != nil {
+		return fmt.Errorf("tokenstore/postgres: delete %s: %w", account, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("tokenstore/postgres: delete %s: %w", account, tokenstore.ErrNotFound)
+	}
+	return nil
+}
+
+// WithLock implements tokenstore.Locker across every process that uses the database: fn runs
+// inside a transaction that holds pg_advisory_xact_lock on a key derived from the account. The
+// transaction does nothing else; Load and Save inside fn use other connections of the pool, so
+// a Save is committed when it returns, not when fn does. If the process dies, PostgreSQL ends
+// the transaction and the lock with it.
+func (s *Store) WithLock(ctx context.Context, account string, fn func(ctx context.Context) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("tokenstore/postgres: lock %s: %w", account, err)
+	}
+	unlock, err := s.waiting.Lock(ctx, account)
+	if err != nil {
+		return fmt.Errorf("tokenstore/postgres: lock %s: %w", account, err)
+	}
+	defer unlock()
+
+	select {
+	case s.lockConns <- struct{}{}:
+		defer func() { <-s.lockConns }()
+	case <-ctx.Done():
+		return fmt.Errorf("tokenstore/postgres: lock %s: %w", account, ctx.Err())
+	}
+
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("tokenstore/postgres: lock %s: %w", account, ctxErr(ctx, err))
+	}
+	// Rolling back ends the transaction and releases the lock; it runs on return and on panic.
+	// It must not depend on ctx: a cancelled ctx would neither release the lock promptly nor
+	// make fn's result any less true. If it fails, pgx closes the connection, and PostgreSQL
+	// releases the lock when the session ends.
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		defer cancel()
+		_ = tx.Rollback(rctx)
+	}()
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey(account)); err != nil {
+		return fmt.Errorf("tokenstore/postgres: lock %s: %w", account, ctxErr(ctx, err))
+	}
+	return fn(ctx)
+}
+
+// ctxErr prefers ctx's error, so callers can match context.Canceled with errors.Is.
+func ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// lockKey is the advisory lock key for an account's connection.
+func lockKey(account string) int64 { return advisoryKey("connection " + account) }
