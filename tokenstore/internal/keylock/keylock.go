@@ -1,4 +1,3 @@
-// Package keylock provides a mutex per string key whose Lock gives up when its context ends.
 package keylock
 
 import (
