@@ -50,7 +50,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 
 	// The admin page: the printed link trades the token for a session cookie.
-	require.NoError(t, chromedp.Do(ctx,
+	require.NoError(t, doWithin(ctx,
 		chromedp.Navigate(srv.adminURL),
 		chromedp.WaitVisible(css("#connect-button")),
 	), "opening the admin page")
@@ -63,14 +63,14 @@ func TestDemoEndToEnd(t *testing.T) {
 	browsertest.Screenshot(t, ctx, "admin")
 
 	// «Подключить к amoCRM» → the fake's consent page → «Разрешить» → back on the admin page.
-	require.NoError(t, chromedp.Do(ctx,
+	require.NoError(t, doWithin(ctx,
 		chromedp.Click(css("#connect-button")),
 		chromedp.WaitVisible(css(`button[value="allow"]`)),
 	), "reaching the consent page")
 	consentTitle, err := chromedp.Run(ctx, chromedp.Text(css("h1")))
 	require.NoError(t, err)
 	assert.Contains(t, consentTitle, "Калькулятор стекла")
-	require.NoError(t, chromedp.Do(ctx,
+	require.NoError(t, doWithin(ctx,
 		chromedp.Click(css(`button[value="allow"]`)),
 		chromedp.WaitVisible(css("#flash")),
 	), "coming back from the consent page")
@@ -84,35 +84,28 @@ func TestDemoEndToEnd(t *testing.T) {
 
 	// The demo deal card: script.js asks for a session with the disposable token and loads the
 	// calculator into the right column.
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Navigate(srv.cardURL),
-		chromedp.WaitVisible(css("#widgets iframe.amokit-calc__frame")),
-	), "opening the demo card")
-	frames, err := chromedp.Run(ctx, chromedp.Nodes(css("#widgets iframe.amokit-calc__frame")))
-	require.NoError(t, err)
-	require.Len(t, frames, 1)
-	frame := frames[0]
+	require.NoError(t, doWithin(ctx, chromedp.Navigate(srv.cardURL)), "opening the demo card")
+	frame := calculatorFrame(t, ctx)
 	in := chromedp.FromNode(frame)
-	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(css(`#calc[data-state="ready"]`), in)), "the calculator loads its lead")
 	leadName, err := chromedp.Run(ctx, chromedp.Text(css("#lead-name"), in))
 	require.NoError(t, err)
 	assert.Equal(t, srv.leadName, leadName, "the lead on top is the card's lead")
 
 	// Enter the worked example as a person would.
 	piece := "fieldset.piece "
-	require.NoError(t, chromedp.Do(ctx,
+	require.NoError(t, doWithin(ctx,
 		choose(piece+`[data-key="material"]`, "float"),
 		choose(piece+`[data-key="thickness_mm"]`, "8"),
-		chromedp.SendKeys(css(piece+`[data-key="width_mm"]`), "900", in),
-		chromedp.SendKeys(css(piece+`[data-key="height_mm"]`), "2000", in),
+		typeIn(piece+`[data-key="width_mm"]`, "900"),
+		typeIn(piece+`[data-key="height_mm"]`, "2000"),
 		choose(piece+`[data-key="edge"]`, "polish"),
 		chromedp.Click(css(piece+`[data-key="tempered"]`), in),
 		chromedp.Click(css(piece+`[data-action="add-hole"]`), in),
 		chromedp.Click(css(piece+`[data-action="add-hole"]`), in),
-		retype(piece+`[data-key="cutouts"]`, "1", in),
+		typeIn(piece+`[data-key="cutouts"]`, "1"),
 		chromedp.Click(css("#add-hardware"), in),
 		choose(`.hw [data-key="code"]`, "hinge_wall_glass"),
-		retype(`.hw [data-key="count"]`, "2", in),
+		typeIn(`.hw [data-key="count"]`, "2"),
 		chromedp.Click(css("#installation"), in),
 	), "entering the order")
 
@@ -123,7 +116,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	assert.Equal(t, 2, countInFrame(t, ctx, piece+".hole"), "two holes")
 
 	// Save into the deal.
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click(css("#save"), in)), "saving")
+	require.NoError(t, doWithin(ctx, chromedp.Click(css("#save"), in)), "saving")
 	status := waitText(t, ctx, `#save-status[data-state="saved"]`, "Сохранено в сделку", frame)
 	assert.Contains(t, status, "17 204 ₽")
 	waitText(t, ctx, "#lead-price", "17 204", frame) // the lead on top reloads with its new price
@@ -259,12 +252,19 @@ func choose(sel, value string) chromedp.Action[chromedp.Void] {
 	return chromedp.Evaluate[chromedp.Void](js)
 }
 
-// retype replaces the text of an input by typing.
-func retype(sel, text string, opts ...chromedp.QueryOption) chromedp.Action[chromedp.Void] {
-	return chromedp.Steps(
-		chromedp.SetValue(chromedp.CSS(sel), "", opts...),
-		chromedp.SendKeys(chromedp.CSS(sel), text, opts...),
-	)
+// typeIn empties a field of the calculator frame, focuses it, and types text with real key
+// events, as a person would. (chromedp.SendKeys reads the node's attributes without its lock,
+// which the race detector catches when the page changes them meanwhile, as it does with
+// aria-invalid.)
+func typeIn(sel, text string) chromedp.Action[chromedp.Void] {
+	focus := fmt.Sprintf(`(function (d) {
+		var e = d.querySelector(%[2]q);
+		if (!e) throw new Error('no element ' + %[2]q);
+		e.value = '';
+		e.focus();
+		if (d.activeElement !== e) throw new Error('cannot focus ' + %[2]q);
+	})(%[1]s)`, frameDoc, sel)
+	return chromedp.Steps(chromedp.Evaluate[chromedp.Void](focus), chromedp.KeyEvent(text))
 }
 
 // waitText waits until the element's text contains want, with every kind of space read as one
@@ -377,22 +377,16 @@ func TestCalculatorErrorsAndRetry(t *testing.T) {
 	ctx, cancel := context.WithTimeout(browser, 2*time.Minute)
 	defer cancel()
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Navigate(fmt.Sprintf("%s/demo/card?lead=%d", base, leadID)),
-		chromedp.WaitVisible(css("#widgets iframe.amokit-calc__frame")),
-	))
-	frames, err := chromedp.Run(ctx, chromedp.Nodes(css("#widgets iframe.amokit-calc__frame")))
-	require.NoError(t, err)
-	frame := frames[0]
+	require.NoError(t, doWithin(ctx, chromedp.Navigate(fmt.Sprintf("%s/demo/card?lead=%d", base, leadID))))
+	frame := calculatorFrame(t, ctx)
 	in := chromedp.FromNode(frame)
-	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(css(`#calc[data-state="ready"]`), in)))
 
 	piece := "fieldset.piece "
-	require.NoError(t, chromedp.Do(ctx,
+	require.NoError(t, doWithin(ctx,
 		choose(piece+`[data-key="material"]`, "mirror"),
 		choose(piece+`[data-key="thickness_mm"]`, "4"),
-		chromedp.SendKeys(css(piece+`[data-key="width_mm"]`), "5000", in),
-		chromedp.SendKeys(css(piece+`[data-key="height_mm"]`), "1600", in),
+		typeIn(piece+`[data-key="width_mm"]`, "5000"),
+		typeIn(piece+`[data-key="height_mm"]`, "1600"),
 	))
 	// The width is over the stock sheet: the message sits under the width field.
 	widthErr := waitText(t, ctx, piece+`.field[data-field="width_mm"] .err`, "", frame)
@@ -404,15 +398,15 @@ func TestCalculatorErrorsAndRetry(t *testing.T) {
 	assert.True(t, disabled, "mirror is not tempered")
 
 	// A hole smaller than the glass is thick: the message names the hole, under the holes.
-	require.NoError(t, chromedp.Do(ctx,
-		retype(piece+`[data-key="width_mm"]`, "600", in),
+	require.NoError(t, doWithin(ctx,
+		typeIn(piece+`[data-key="width_mm"]`, "600"),
 		chromedp.Click(css(piece+`[data-action="add-hole"]`), in),
-		retype(piece+`.hole input`, "2", in),
+		typeIn(piece+`.hole input`, "2"),
 	))
 	holeErr := waitText(t, ctx, piece+`.field[data-field="holes"] .err`, "Отверстие 1:", frame)
 	assert.NotEmpty(t, strings.TrimPrefix(holeErr, "Отверстие 1:"))
 	assert.Empty(t, textInFrame(t, ctx, piece+`.field[data-field="width_mm"] .err`), "the fixed width has no error any more")
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click(css(piece+`.hole [data-action="remove-hole"]`), in)))
+	require.NoError(t, doWithin(ctx, chromedp.Click(css(piece+`.hole [data-action="remove-hole"]`), in)))
 
 	want, err := glass.DefaultPriceList().Quote(mustOrder(t, `{"pieces":[{"material":"mirror","thickness_mm":4,"width_mm":600,"height_mm":1600,"quantity":1,"edge":"none"}]}`))
 	require.NoError(t, err)
@@ -422,7 +416,7 @@ func TestCalculatorErrorsAndRetry(t *testing.T) {
 	// amoCRM fails the note once: the save is partial and says what is missing.
 	fake.ResetRequests()
 	fake.FailNext(1, http.MethodPost, "/api/v4/leads/notes", amocrmtest.Fault{Status: http.StatusInternalServerError})
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click(css("#save"), in)))
+	require.NoError(t, doWithin(ctx, chromedp.Click(css("#save"), in)))
 	partial := waitText(t, ctx, `#save-status[data-state="partial"]`, "примечание — не записано", frame)
 	assert.Contains(t, partial, "бюджет — записано")
 	assert.Contains(t, partial, "товары — записано")
@@ -431,7 +425,7 @@ func TestCalculatorErrorsAndRetry(t *testing.T) {
 	browsertest.Screenshot(t, ctx, "card-partial")
 
 	// The retry reuses the key: only the note is written, and there is one calculation.
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click(css("#save"), in)))
+	require.NoError(t, doWithin(ctx, chromedp.Click(css("#save"), in)))
 	waitText(t, ctx, `#save-status[data-state="saved"]`, "Сохранено в сделку", frame)
 	waitText(t, ctx, "#history li", normalizeSpaces(glass.FormatKopecks(want.Total)), frame)
 	assert.Equal(t, 1, countInFrame(t, ctx, "#history li"), "one calculation: the retry continued the first attempt")
@@ -457,7 +451,7 @@ func TestCalculatorErrorsAndRetry(t *testing.T) {
 	// The same page in a wide frame (a modal): the quote moves beside the form.
 	src, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#widgets iframe.amokit-calc__frame').src`))
 	require.NoError(t, err)
-	require.NoError(t, chromedp.Do(ctx,
+	require.NoError(t, doWithin(ctx,
 		chromedp.Navigate(src),
 		chromedp.WaitVisible(css(`#calc[data-state="ready"]`)),
 	))
@@ -496,10 +490,38 @@ func startInProcessDemo(t *testing.T) (*server, string) {
 	return s, public
 }
 
+// calculatorFrame waits until script.js has opened the session and the calculator inside the
+// frame has loaded its lead, and returns the frame's node. The node is taken only then: taken
+// while the frame still shows its first, empty document, queries from it would search that one.
+func calculatorFrame(t *testing.T, ctx context.Context) *chromedp.Node {
+	t.Helper()
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`(function (f) {
+		var d = f && !f.hidden && f.contentDocument;
+		return !!(d && d.querySelector('#calc[data-state="ready"]'));
+	})(document.querySelector('#widgets iframe.amokit-calc__frame'))`, chromedp.WithPollingTimeout(30*time.Second)))
+	require.NoError(t, err, "the calculator opens in the card and loads its lead")
+	frames, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS("#widgets iframe.amokit-calc__frame")))
+	require.NoError(t, err)
+	require.Len(t, frames, 1)
+	// The node's document is the calculator's now.
+	short, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	require.NoError(t, chromedp.Do(short, chromedp.WaitVisible(chromedp.CSS(`#calc[data-state="ready"]`), chromedp.FromNode(frames[0]))))
+	return frames[0]
+}
+
 // textInFrame is the calculator frame's text of the first element matching sel.
 func textInFrame(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
 	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(function (e) { return e ? e.textContent : ''; })(%s.querySelector(%q))`, frameDoc, sel)))
 	require.NoError(t, err)
 	return strings.TrimSpace(text)
+}
+
+// doWithin runs browser steps with a bound of their own, so a step that cannot happen fails
+// the test with its message soon instead of at the test's deadline.
+func doWithin(ctx context.Context, steps ...chromedp.Action[chromedp.Void]) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return chromedp.Do(ctx, steps...)
 }
