@@ -1,0 +1,161 @@
+// Command bulkwrite measures bulk writes at amoCRM's rate limit: it creates 10,000 leads through
+// amocrm.Client (Leads.Create, batches of 50, the client's default 7 requests/second limiter)
+// against an in-process amocrmtest server that enforces 7 requests/second per account with 429s,
+// and prints the requests sent, the 429s received, the achieved rate as a ratio of the limit and
+// the wall time against the ideal.
+//
+//	go run ./bench/bulkwrite                 # 10,000 leads, one caller
+//	go run ./bench/bulkwrite -workers 4      # the same leads split between 4 goroutines sharing the client
+//
+// Everything runs on loopback; the run takes about 29 s (200 requests at 7 a second).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/amokit/amokit/amocrm"
+	"github.com/amokit/amokit/amocrm/amocrmtest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "bulkwrite:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+// limit is amoCRM's documented rate: 7 requests a second per account.
+const limit = 7
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("bulkwrite", flag.ContinueOnError)
+	n := fs.Int("leads", 10000, "leads to create")
+	workers := fs.Int("workers", 1, "goroutines sharing one client, each creating its share of the leads")
+	batch := fs.Int("batch", amocrm.DefaultBatchSize, "leads per request (amocrm.WithBatchSize)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *n < 1 || *workers < 1 || *workers > *n {
+		return fmt.Errorf("need 1 ≤ -workers ≤ -leads, got %d and %d", *workers, *n)
+	}
+
+	// The fake as amoCRM behaves by default: 7 requests a second per account (burst 7), 429 as an
+	// nginx HTML page without Retry-After, a block after 10 refusals in a row.
+	fake := amocrmtest.NewServer()
+	defer fake.Close()
+	acct := fake.AddAccount("bulk")
+	integ := fake.AddIntegration(amocrmtest.Integration{Name: "bulkwrite", RedirectURI: "https://bench.example/oauth/callback"})
+	tok, err := fake.IssueToken(integ.ClientID, acct.Subdomain)
+	if err != nil {
+		return err
+	}
+	client, err := amocrm.New(acct.Host, amocrm.WithHTTPClient(fake.Client()), amocrm.WithAccessToken(tok.AccessToken),
+		amocrm.WithBatchSize(*batch))
+	if err != nil {
+		return err
+	}
+
+	leads := make([]amocrm.CreateLeadRequest, *n)
+	for i := range leads {
+		leads[i] = amocrm.CreateLeadRequest{
+			Name:  "Заказ №" + strconv.Itoa(i+1),
+			Price: int64(1000 + i%50*100),
+			Tags:  []amocrm.TagRef{amocrm.TagNamed("импорт")},
+		}
+	}
+	fake.ResetRequests()
+
+	fmt.Fprintf(out, "bulkwrite: %d leads, batches of %d, %d caller(s) sharing one amocrm.Client (default limiter: %d req/s, burst %d)\n",
+		*n, *batch, *workers, amocrm.DefaultRate, amocrm.DefaultBurst)
+	fmt.Fprintf(out, "           against amocrmtest enforcing %d req/s per account (burst 7, 429 as HTML, block after 10 refusals)\n", limit)
+
+	var (
+		mu      sync.Mutex
+		created int
+		errs    []error
+		wg      sync.WaitGroup
+	)
+	start := time.Now()
+	for part := range slices.Chunk(leads, (len(leads)+*workers-1) / *workers) {
+		wg.Go(func() {
+			saved, err := client.Leads.Create(ctx, part)
+			mu.Lock()
+			defer mu.Unlock()
+			created += len(saved)
+			if err != nil {
+				errs = append(errs, err)
+			}
+		})
+	}
+	wg.Wait()
+	wall := time.Since(start)
+
+	var sent []time.Time
+	for _, r := range fake.Requests() {
+		if r.Method == http.MethodPost && r.Path == "/api/v4/leads" {
+			sent = append(sent, r.Time)
+		}
+	}
+	c := fake.Counters()
+	requests := len(sent)
+	ideal := (*n + *batch - 1) / *batch
+	idealWall := time.Duration(float64(ideal) / limit * float64(time.Second))
+	rate := float64(requests) / wall.Seconds()
+	atFake := len(fake.Leads(acct.Subdomain))
+
+	fmt.Fprintf(out, "requests sent        %d (ideal %d)\n", requests, ideal)
+	fmt.Fprintf(out, "429s received        %d (target 0)\n", c.TooManyRequests)
+	fmt.Fprintf(out, "other errors         %d answers ≥ 400 besides 429, %d failed calls\n", errorAnswers(c.ByStatus), len(errs))
+	fmt.Fprintf(out, "leads                %d confirmed by the SDK, %d stored at the fake (want %d each)\n", created, atFake, *n)
+	fmt.Fprintf(out, "wall time            %.2f s, ideal %.2f s at %d req/s: ratio %.3f\n", wall.Seconds(), idealWall.Seconds(), limit, wall.Seconds()/idealWall.Seconds())
+	fmt.Fprintf(out, "achieved rate        %.3f req/s = %.3f × limit (target ≥ 0.95)\n", rate, rate/limit)
+	fmt.Fprintf(out, "busiest 1 s window   %d requests at the fake (the client's burst of %d on top of %d a second)\n", busiest(sent, time.Second), amocrm.DefaultBurst, limit)
+	for _, err := range errs {
+		fmt.Fprintln(out, "error:", err)
+	}
+
+	met := c.TooManyRequests == 0 && rate/limit >= 0.95 && len(errs) == 0 && created == *n && atFake == *n
+	fmt.Fprintf(out, "RESULT 429s=%d rate_ratio=%.3f wall_ratio=%.3f targets_met=%t\n", c.TooManyRequests, rate/limit, wall.Seconds()/idealWall.Seconds(), met)
+	if !met {
+		return errors.New("a target was missed")
+	}
+	return nil
+}
+
+// errorAnswers counts the answers of 400 or more other than 429.
+func errorAnswers(byStatus map[int]int) int {
+	n := 0
+	for status, k := range byStatus {
+		if status >= 400 && status != http.StatusTooManyRequests {
+			n += k
+		}
+	}
+	return n
+}
+
+// busiest returns the most times that fall in any window of length w (times are sorted).
+func busiest(times []time.Time, w time.Duration) int {
+	best, j := 0, 0
+	for i := range times {
+		for times[i].Sub(times[j]) >= w {
+			j++
+		}
+		best = max(best, i-j+1)
+	}
+	return best
+}
