@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -60,7 +61,7 @@ func (h *RevokeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			reply(http.StatusForbidden, "bad_signature")
 			return
 		}
-		if err := h.Store.Delete(r.Context(), c.Account); err != nil {
+		if err := h.delete(r.Context(), c.Account); err != nil && !errors.Is(err, tokenstore.ErrNotFound) {
 			reply(http.StatusServiceUnavailable, "store_unavailable")
 			return
 		}
@@ -72,6 +73,15 @@ func (h *RevokeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply(http.StatusNotFound, "unknown_connection")
+}
+
+// delete removes the connection under the account's lock when the store has one, so that a
+// refresh in flight cannot save the connection back after it was deleted.
+func (h *RevokeHandler) delete(ctx context.Context, account string) error {
+	if l, ok := h.Store.(tokenstore.Locker); ok {
+		return l.WithLock(ctx, account, func(ctx context.Context) error { return h.Store.Delete(ctx, account) })
+	}
+	return h.Store.Delete(ctx, account)
 }
 
 func validSignature(secret, clientID, accountID, sig string) bool {
