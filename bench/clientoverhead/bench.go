@@ -15,6 +15,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/amokit/amokit/amocrm"
+	"github.com/amokit/amokit/bench/internal/machine"
 )
 
 // The transports and clients the benchmarks combine.
@@ -130,13 +131,13 @@ func (e *env) bench(b *testing.B, tr, cl string) {
 		b.Fatalf("%s over %s: %d leads, %v", cl, tr, n, err)
 	}
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := machine.CPUTime()
 	for b.Loop() {
 		if n, err := call(); err != nil || n != pageSize {
 			b.Fatalf("%s over %s: %d leads, %v", cl, tr, n, err)
 		}
 	}
-	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), cpuMetric)
+	b.ReportMetric(float64(machine.CPUTime()-cpu0)/float64(b.N), cpuMetric)
 }
 
 // baselinePage is the HAL page as a plain client decodes it, into the SDK's own Lead.

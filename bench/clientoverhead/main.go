@@ -20,6 +20,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/amokit/amokit/bench/internal/machine"
 )
 
 func main() {
@@ -53,7 +55,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	defer env.close()
 	fmt.Fprintf(out, "clientoverhead: Leads.List of %d leads (%d-byte body) against net/http + encoding/json into []amocrm.Lead\n",
 		pageSize, len(env.body))
-	fmt.Fprintf(out, "%d rounds of %v each, interleaved; medians; GOMAXPROCS=%d\n\n", *rounds, *benchtime, gomaxprocs())
+	fmt.Fprintf(out, "%d rounds of %v each, interleaved; medians; GOMAXPROCS=%d; load average %s\n\n", *rounds, *benchtime, gomaxprocs(), machine.LoadAvg())
 
 	type key struct{ transport, client string }
 	results := map[key][]measure{}
@@ -88,6 +90,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "RESULT transport=%s ns_ratio=%.3f cpu_ratio=%.3f bytes_ratio=%.3f allocs_ratio=%.3f twopass_cpu_ratio=%.3f targets_met=%t\n\n",
 			tr, ratios.ns, ratios.cpu, ratios.bytes, ratios.allocs, tp.cpu, met)
 	}
+	fmt.Fprintf(out, "load average at the end: %s\n", machine.LoadAvg())
 	if !allMet {
 		return errors.New("a target was missed")
 	}
