@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -78,10 +79,18 @@ type issued struct {
 	expiry  time.Time // the access token's exp claim: when the token source considers it expired
 }
 
-// tokenWatch sits in front of the fake and records every pair its token endpoint issues. Its hooks
-// run when a token request arrives and after a pair was issued, before the answer leaves.
+// grant is one request to the fake's token endpoint.
+type grant struct {
+	presented string // fingerprint of the refresh token the request presented, "" for a code
+	status    int
+	issued    issued // when status is 200
+}
+
+// tokenWatch sits in front of the fake and records every token request and every pair issued. Its
+// hooks run when a token request arrives and after a pair was issued, before the answer leaves.
 type tokenWatch struct {
 	mu     sync.Mutex
+	grants []grant
 	log    []issued
 	events chan issued
 
@@ -96,30 +105,48 @@ func (w *tokenWatch) wrap(h http.Handler) http.Handler {
 			return
 		}
 		at := time.Now()
+		raw, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(rw, err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(raw))
+		var asked struct {
+			RefreshToken string `json:"refresh_token"`
+		}
+		_ = json.Unmarshal(raw, &asked)
+		g := grant{}
+		if asked.RefreshToken != "" {
+			g.presented = amocrmtest.Fingerprint(asked.RefreshToken)
+		}
 		if hook := w.beforeGrant.Swap(nil); hook != nil {
 			(*hook)()
 		}
 		cw := &captureWriter{ResponseWriter: rw}
 		h.ServeHTTP(cw, r)
-		if cw.status != http.StatusOK {
-			return
-		}
+		g.status = cw.status
 		var body struct {
 			AccessToken  string `json:"access_token"`
 			RefreshToken string `json:"refresh_token"`
 		}
-		if json.Unmarshal(cw.body.Bytes(), &body) != nil {
-			return
-		}
-		ev := issued{at: at, access: amocrmtest.Fingerprint(body.AccessToken), refresh: amocrmtest.Fingerprint(body.RefreshToken)}
-		if c, err := oauth.ParseClaims(body.AccessToken); err == nil {
-			ev.expiry = c.Expiry
+		ok := cw.status == http.StatusOK && json.Unmarshal(cw.body.Bytes(), &body) == nil
+		if ok {
+			g.issued = issued{at: at, access: amocrmtest.Fingerprint(body.AccessToken), refresh: amocrmtest.Fingerprint(body.RefreshToken)}
+			if c, err := oauth.ParseClaims(body.AccessToken); err == nil {
+				g.issued.expiry = c.Expiry
+			}
 		}
 		w.mu.Lock()
-		w.log = append(w.log, ev)
+		w.grants = append(w.grants, g)
+		if ok {
+			w.log = append(w.log, g.issued)
+		}
 		w.mu.Unlock()
+		if !ok {
+			return
+		}
 		select {
-		case w.events <- ev:
+		case w.events <- g.issued:
 		default:
 		}
 		if hook := w.afterGrant.Swap(nil); hook != nil {
@@ -133,6 +160,51 @@ func (w *tokenWatch) issuedSoFar() []issued {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return slices.Clone(w.log)
+}
+
+// grantsSoFar returns a copy of the token requests so far.
+func (w *tokenWatch) grantsSoFar() []grant {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.grants)
+}
+
+// connTracker counts the open connections of a server.
+type connTracker struct {
+	mu      sync.Mutex
+	open    int
+	waiters []chan struct{}
+}
+
+func (c *connTracker) state(_ net.Conn, s http.ConnState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch s {
+	case http.StateNew:
+		c.open++
+	case http.StateClosed, http.StateHijacked:
+		c.open--
+		if c.open == 0 {
+			for _, w := range c.waiters {
+				close(w)
+			}
+			c.waiters = nil
+		}
+	}
+}
+
+// closed returns a channel closed once no connection is open. A connection closes only after the
+// server has read and answered everything sent on it.
+func (c *connTracker) closed() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan struct{})
+	if c.open == 0 {
+		close(ch)
+	} else {
+		c.waiters = append(c.waiters, ch)
+	}
+	return ch
 }
 
 // once arms hook to run once at the next token request (before) or issued pair (after).
@@ -167,6 +239,7 @@ func (w *captureWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // fixture is a fake amoCRM (rate limit off, so that only the token source is under test) with one
 // account and one integration, behind a tokenWatch.
 type fixture struct {
+	conns   *connTracker // of the watched fake
 	fake    *amocrmtest.Server
 	acct    *amocrmtest.Account
 	integ   amocrmtest.Integration
@@ -187,7 +260,10 @@ func newFixture(t *testing.T, opts ...amocrmtest.Option) *fixture {
 		watch:   &tokenWatch{events: make(chan issued, 1024)},
 		account: accountHost,
 	}
-	srv := httptest.NewServer(f.watch.wrap(fake.Handler()))
+	f.conns = &connTracker{}
+	srv := httptest.NewUnstartedServer(f.watch.wrap(fake.Handler()))
+	srv.Config.ConnState = f.conns.state
+	srv.Start()
 	t.Cleanup(srv.Close)
 	f.url = srv.URL
 	f.cfg = oauth.Config{RedirectURL: redirectURI, BaseURL: srv.URL}
@@ -213,13 +289,14 @@ func (f *fixture) connect(t *testing.T, store tokenstore.Store, expiry time.Time
 // client is an amoCRM client for the fixture's account through ts, as an application builds it.
 func (f *fixture) client(t *testing.T, ts oauth2.TokenSource) *amocrm.Client {
 	t.Helper()
-	c, err := newAPIClient(f.url, f.account, ts, 0, 4)
+	c, err := newAPIClient(f.url, f.account, ts, 0, &http.Transport{MaxIdleConnsPerHost: 4})
 	require.NoError(t, err)
 	return c
 }
 
-// newAPIClient builds a client for account at base through ts. perSecond 0 means no pacing.
-func newAPIClient(base, account string, ts oauth2.TokenSource, perSecond float64, conns int) (*amocrm.Client, error) {
+// newAPIClient builds a client for account at base through ts and tr. perSecond 0 means no
+// pacing.
+func newAPIClient(base, account string, ts oauth2.TokenSource, perSecond float64, tr *http.Transport) (*amocrm.Client, error) {
 	limit := rate.Inf
 	if perSecond > 0 {
 		limit = rate.Limit(perSecond)
@@ -227,9 +304,8 @@ func newAPIClient(base, account string, ts oauth2.TokenSource, perSecond float64
 	return amocrm.New(account,
 		amocrm.WithBaseURL(base),
 		amocrm.WithTokenSource(ts),
-		amocrm.WithLimiter(rate.NewLimiter(limit, conns)),
-		// Keep connections for every goroutine: churning them would run out of local ports.
-		amocrm.WithHTTPClient(&http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns}}),
+		amocrm.WithLimiter(rate.NewLimiter(limit, max(tr.MaxIdleConnsPerHost, 1))),
+		amocrm.WithHTTPClient(&http.Client{Transport: tr}),
 	)
 }
 
@@ -396,7 +472,8 @@ func openChild(t *testing.T, h helperConfig) (*watchedSource, *amocrm.Client) {
 	ts, err := oauth.Config{RedirectURL: redirectURI, BaseURL: h.fake}.TokenSource(t.Context(), store, h.account, oauth.WithExpirySkew(h.skew))
 	require.NoError(t, err)
 	ws := &watchedSource{TokenSource: ts, seen: map[string]bool{}}
-	client, err := newAPIClient(h.fake, h.account, ws, h.perSecond, max(h.goroutines, 2))
+	// A kept connection per goroutine: churning them would run out of local ports.
+	client, err := newAPIClient(h.fake, h.account, ws, h.perSecond, &http.Transport{MaxIdleConnsPerHost: max(h.goroutines, 2)})
 	require.NoError(t, err)
 	return ws, client
 }

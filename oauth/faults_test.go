@@ -49,7 +49,7 @@ func killChild(t *testing.T, h helperConfig) {
 type killRound struct {
 	afterDone bool // the child had finished its refresh and its call
 	rotated   bool // amoCRM issued a new pair to the child
-	saved     bool // the store holds that pair
+	saved     bool // the store kept that pair: the restarted process refreshed with it
 	locked    bool // a fresh token source could not refresh: the account needs a person
 }
 
@@ -147,11 +147,26 @@ func sigkillRounds(t *testing.T, reuse amocrmtest.RefreshReuse, seed uint64) {
 	took := tooks[len(tooks)/2]
 	span := took * 5 / 4
 
+	// The restarted process of each round has a transport of its own, closed at the end of the
+	// round, so that the fake's open connections are only ever the killed child's.
+	recoveryTransport := &http.Transport{}
+	recovery := f.cfg
+	recovery.HTTPClient = &http.Client{Transport: recoveryTransport, Timeout: 15 * time.Second}
+	quiet := func(round int) {
+		t.Helper()
+		select {
+		case <-f.conns.closed():
+		case <-time.After(30 * time.Second):
+			t.Fatalf("round %d: the fake still has open connections", round)
+		}
+	}
+
 	rng := rand.New(rand.NewPCG(seed, 0))
 	results := make([]killRound, 0, rounds)
 	for round := range rounds {
 		c := next()
-		before := len(f.watch.issuedSoFar())
+		quiet(round)
+		before := len(f.watch.grantsSoFar())
 		f.fake.FailNext(1, http.MethodPost, tokenPath, amocrmtest.Fault{Delay: latency})
 		offset := time.Duration(rng.Int64N(int64(span)))
 		_, err := io.WriteString(c.stdin, "go\n")
@@ -163,25 +178,37 @@ func sigkillRounds(t *testing.T, reuse amocrmtest.RefreshReuse, seed uint64) {
 		for _, line := range c.killAndDrain() {
 			r.afterDone = r.afterDone || strings.HasPrefix(line, lineDone)
 		}
+		// Once the killed child's connections are closed, the fake has answered everything it
+		// sent: a request that reached amoCRM before the kill is served like any other.
+		quiet(round)
 		f.fake.ResetFaults()
-
-		got := f.watch.issuedSoFar()[before:]
+		var rotatedTo issued
+		for _, g := range f.watch.grantsSoFar()[before:] {
+			if g.status == http.StatusOK {
+				require.False(t, r.rotated, "round %d: one refresh by the killed process", round)
+				r.rotated, rotatedTo = true, g.issued
+			}
+		}
 		conn, err := store.Load(ctx, f.account)
 		require.NoError(t, err)
 		require.False(t, conn.ReauthRequired, "round %d: the killed process marked the connection", round)
-		if r.rotated = len(got) > 0; r.rotated {
-			require.Len(t, got, 1, "round %d: one refresh by the killed process", round)
-			r.saved = amocrmtest.Fingerprint(conn.AccessToken) == got[0].access
-		}
 
 		// A restarted process: a fresh source refreshes (the skew makes it) and calls the API.
-		ts, err := f.cfg.TokenSource(ctx, store, f.account, oauth.WithExpirySkew(forced))
+		mark := len(f.watch.grantsSoFar())
+		ts, err := recovery.TokenSource(ctx, store, f.account, oauth.WithExpirySkew(forced))
 		require.NoError(t, err)
-		_, err = f.client(t, ts).Account.Get(ctx)
+		client, err := newAPIClient(f.url, f.account, ts, 0, recoveryTransport)
+		require.NoError(t, err)
+		_, err = client.Account.Get(ctx)
+		recoveryTransport.CloseIdleConnections()
 		r.locked = errors.Is(err, oauth.ErrReauthorizationRequired)
 		if !r.locked {
 			require.NoError(t, err, "round %d", round)
 		}
+		asked := f.watch.grantsSoFar()[mark:]
+		require.NotEmpty(t, asked, "round %d: the restarted process refreshed", round)
+		// The store gave the restarted process the pair the killed one was issued: it was saved.
+		r.saved = r.rotated && asked[0].presented == rotatedTo.refresh
 		if reuse == amocrmtest.RefreshKommoGrace {
 			assert.False(t, r.locked, "round %d (%+v): locked out under Kommo's grace", round, r)
 		} else {
