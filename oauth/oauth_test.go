@@ -407,3 +407,52 @@ func TestRevokeHandlerChecksTheSignature(t *testing.T) {
 	assert.ErrorIs(t, err, tokenstore.ErrNotFound)
 	assert.Equal(t, []string{"acme.amocrm.ru"}, revoked)
 }
+
+func TestHeldTokensYieldToANewerPairSavedElsewhere(t *testing.T) {
+	t.Parallel()
+	ts := newTokenServer(t)
+	ts.refresh["refresh-0"] = true
+	store := &flakyStore{Memory: storeWith(t, "old-access", "refresh-0", time.Now().Add(-time.Minute))}
+	src, err := ts.config().TokenSource(t.Context(), store, "acme.amocrm.ru")
+	require.NoError(t, err)
+	src.wait = func(context.Context, time.Duration) error { return nil }
+	store.failing.Store(true)
+	_, err = src.Token()
+	require.Error(t, err)
+
+	// Meanwhile another process, whose store worked, saved a newer pair.
+	require.NoError(t, store.Memory.Save(t.Context(), &tokenstore.Connection{Account: "acme.amocrm.ru", ClientID: "client-1", ClientSecret: "secret-1",
+		AccessToken: "other-access", RefreshToken: "refresh-other", Expiry: time.Now().Add(time.Hour)}))
+	store.failing.Store(false)
+	tok, err := src.Token()
+	require.NoError(t, err)
+	assert.Equal(t, "other-access", tok.AccessToken, "the held pair does not overwrite a newer one")
+	conn, _ := store.Load(t.Context(), "acme.amocrm.ru")
+	assert.Equal(t, "refresh-other", conn.RefreshToken)
+}
+
+func TestARefusedRefreshDoesNotMarkAPairSavedMeanwhile(t *testing.T) {
+	t.Parallel()
+	ts := newTokenServer(t)
+	mem := storeWith(t, "old-access", "refresh-dead", time.Now().Add(-time.Minute))
+	// A store without a lock: the other process's save lands between our load and our refresh.
+	store := struct{ tokenstore.Store }{mem}
+	src, err := ts.config().TokenSource(t.Context(), store, "acme.amocrm.ru")
+	require.NoError(t, err)
+	// While the refresh request is in flight, another process saves a good pair.
+	src.cfg.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		require.NoError(t, mem.Save(context.Background(), &tokenstore.Connection{Account: "acme.amocrm.ru", ClientID: "client-1", ClientSecret: "secret-1",
+			AccessToken: "good-access", RefreshToken: "refresh-good", Expiry: time.Now().Add(time.Hour)}))
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	_, err = src.Token()
+	require.ErrorIs(t, err, ErrReauthorizationRequired)
+	conn, err := mem.Load(t.Context(), "acme.amocrm.ru")
+	require.NoError(t, err)
+	assert.False(t, conn.ReauthRequired, "the good pair saved meanwhile is not marked")
+	assert.Equal(t, "refresh-good", conn.RefreshToken)
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

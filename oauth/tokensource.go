@@ -48,6 +48,9 @@ type TokenSource struct {
 	mu      sync.Mutex
 	cached  *oauth2.Token
 	pending *tokenstore.Connection // refreshed, not yet saved: never handed out
+	// pendingPrev is the refresh token the pending pair replaced: the pending pair is saved only
+	// over a connection that still holds it.
+	pendingPrev string
 }
 
 var _ amocrm.Refresher = (*TokenSource)(nil)
@@ -105,11 +108,9 @@ func (s *TokenSource) token(ctx context.Context, refused *oauth2.Token) (*oauth2
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.pending != nil {
-		if err := s.save(ctx, s.pending); err != nil {
+		if err := s.savePending(ctx); err != nil {
 			return nil, fmt.Errorf("oauth: %s: the refreshed tokens are still not saved: %w", s.account, err)
 		}
-		s.cached = tokenOf(s.pending)
-		s.pending = nil
 	}
 	if s.usable(s.cached, refused) {
 		return copyToken(s.cached), nil
@@ -149,8 +150,14 @@ func (s *TokenSource) refreshLocked(ctx context.Context, refused *oauth2.Token) 
 			out = t // another process refreshed while we waited for the lock
 			return nil
 		}
+		refused := conn.RefreshToken
 		fresh, err := s.refreshWithRetry(ctx, conn)
 		if errors.Is(err, ErrReauthorizationRequired) {
+			// Mark the connection only if it still holds the refused token: without a lock,
+			// another process may have saved a good pair meanwhile.
+			if cur, lerr := s.store.Load(ctx, s.account); lerr != nil || cur.RefreshToken != refused {
+				return err
+			}
 			conn.ReauthRequired = true
 			if serr := s.save(ctx, conn); serr != nil {
 				s.log(ctx, slog.LevelError, "oauth: could not mark the connection as needing authorisation", slog.String("error", serr.Error()))
@@ -165,7 +172,7 @@ func (s *TokenSource) refreshLocked(ctx context.Context, refused *oauth2.Token) 
 		conn.RefreshedAt = s.now()
 		conn.ReauthRequired = false
 		if err := s.save(ctx, conn); err != nil {
-			s.pending = conn
+			s.pending, s.pendingPrev = conn, refused
 			s.log(ctx, slog.LevelError, "oauth: refreshed, but saving the new tokens failed; they are held back and saved on the next call", slog.String("error", err.Error()))
 			return fmt.Errorf("oauth: %s: refreshed, but saving the new tokens failed (they are kept and saved on the next call): %w", s.account, err)
 		}
@@ -185,6 +192,35 @@ func (s *TokenSource) refreshLocked(ctx context.Context, refused *oauth2.Token) 
 		return nil, err
 	}
 	return out, nil
+}
+
+// savePending saves the pair a failed save held back, under the account's lock and only over the
+// connection it replaced: if another process has saved a newer pair meanwhile, that one wins and
+// the held pair is dropped.
+func (s *TokenSource) savePending(ctx context.Context) error {
+	run := func(ctx context.Context) error {
+		cur, err := s.store.Load(ctx, s.account)
+		if err != nil {
+			return err
+		}
+		if cur.RefreshToken != s.pendingPrev && !cur.ReauthRequired {
+			s.log(ctx, slog.LevelWarn, "oauth: another process saved newer tokens; dropping the held ones")
+			s.pending, s.pendingPrev = nil, ""
+			return nil
+		}
+		if err := s.save(ctx, s.pending); err != nil {
+			return err
+		}
+		s.cached = tokenOf(s.pending)
+		s.pending, s.pendingPrev = nil, ""
+		return nil
+	}
+	critical, cancel := context.WithTimeout(context.WithoutCancel(ctx), criticalTimeout)
+	defer cancel()
+	if l, ok := s.store.(tokenstore.Locker); ok {
+		return l.WithLock(critical, s.account, run)
+	}
+	return run(critical)
 }
 
 // refreshWithRetry asks amoCRM for a new pair, retrying network failures and 5xx answers.
