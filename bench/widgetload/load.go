@@ -193,14 +193,28 @@ func closedLoop(ctx context.Context, s *site, hc *http.Client, kind string, c in
 // requests were already waiting.
 var errOverload = errors.New("not sent: too many requests in flight")
 
+// timed is the latency of a request that was due at offset at of the run.
+type timed struct{ at, took time.Duration }
+
+// since returns the latencies of the requests due at from or later.
+func since(ts []timed, from time.Duration) []time.Duration {
+	var out []time.Duration
+	for _, t := range ts {
+		if t.at >= from {
+			out = append(out, t.took)
+		}
+	}
+	return out
+}
+
 // openLoop sends requests at rate a second for d whatever the answers, kind by kind as pick
 // says, at most maxInFlight at a time, and measures each latency from the moment it was due, so
 // that a slow server cannot hide its slowness by slowing the sender down. It returns the
 // latencies and errors by kind.
-func openLoop(ctx context.Context, s *site, hc *http.Client, rate float64, d time.Duration, maxInFlight int, pick func(i int) string) (map[string][]time.Duration, map[string][]error) {
+func openLoop(ctx context.Context, s *site, hc *http.Client, rate float64, d time.Duration, maxInFlight int, pick func(i int) string) (map[string][]timed, map[string][]error) {
 	var (
 		mu   sync.Mutex
-		lat  = map[string][]time.Duration{}
+		lat  = map[string][]timed{}
 		errs = map[string][]error{}
 		wg   sync.WaitGroup
 	)
@@ -240,7 +254,7 @@ func openLoop(ctx context.Context, s *site, hc *http.Client, rate float64, d tim
 				errs[kind] = append(errs[kind], err)
 				return
 			}
-			lat[kind] = append(lat[kind], took)
+			lat[kind] = append(lat[kind], timed{at: due.Sub(start), took: took})
 		})
 	}
 	wg.Wait()

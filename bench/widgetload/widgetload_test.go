@@ -25,6 +25,14 @@ func TestPercentile(t *testing.T) {
 	assert.Equal(t, stats{n: 4, errors: 1, p50: 2, p99: 3, max: 3, firstErr: context.Canceled}, st)
 }
 
+func TestSince(t *testing.T) {
+	t.Parallel()
+	ts := []timed{{at: 0, took: 5}, {at: 10 * time.Second, took: 7}, {at: 20 * time.Second, took: 9}}
+	assert.Equal(t, []time.Duration{7, 9}, since(ts, 10*time.Second))
+	assert.Len(t, since(ts, 0), 3)
+	assert.Empty(t, since(ts, time.Minute))
+}
+
 func TestParseOptions(t *testing.T) {
 	t.Parallel()
 	o, err := parseOptions([]string{"-mixed", "-duration", "60s", "-rate", "200"})
