@@ -315,16 +315,8 @@ func runMixed(ctx context.Context, o options, out io.Writer) error {
 		}
 	}
 
+	pick := mixer(o.mix)
 	cycle := o.mix[0] + o.mix[1] + o.mix[2]
-	pick := func(i int) string {
-		switch p := i % cycle; {
-		case p < o.mix[1]:
-			return kindGetLead
-		case p < o.mix[1]+o.mix[2]:
-			return kindSave
-		}
-		return kindCalculate
-	}
 	fmt.Fprintf(out, "widgetload -mixed: %v at %.0f req/s against %s at %s\n", o.duration, o.rate, o.server, s.base)
 	fmt.Fprintf(out, "mix calculate:get_lead:save = %d:%d:%d (%.1f get_lead/s and %.1f save/s: about 3 amoCRM requests each, under the account's 7 a second)\n",
 		o.mix[0], o.mix[1], o.mix[2], o.rate*float64(o.mix[1])/float64(cycle), o.rate*float64(o.mix[2])/float64(cycle))
@@ -390,12 +382,37 @@ func runMixed(ctx context.Context, o options, out io.Writer) error {
 	fmt.Fprintln(out)
 	mem := printMemory(out, what, samples)
 	fmt.Fprintf(out, "load average at the end: %s\n", machine.LoadAvg())
-	fmt.Fprintf(out, "RESULT mixed server=%s duration=%v rate=%.0f sent=%d errors=%d heap_end_over_start=%.2f rss_end_over_start=%.2f memory_flat=%t\n",
-		o.server, o.duration, o.rate, sent, failed, mem.heapRatio, mem.rssRatio, mem.flat)
+	fmt.Fprintf(out, "RESULT mixed server=%s duration=%v rate=%.0f sent=%d errors=%d heap_end_over_start=%s rss_end_over_start=%s memory_flat=%t\n",
+		o.server, o.duration, o.rate, sent, failed, ratioText(mem.heapRatio), ratioText(mem.rssRatio), mem.flat)
 	if failed > 0 || !mem.flat {
 		return errors.New("a target was missed")
 	}
 	return nil
+}
+
+// mixer returns which kind request i is, for proportions calculate:get_lead:save. Within each
+// cycle the get_leads are spread evenly and the saves evenly between them, so that the amoCRM
+// requests of a get_lead and of a save do not arrive together at the account's rate limiter.
+func mixer(mix [3]int) func(i int) string {
+	n := mix[0] + mix[1] + mix[2]
+	slots := make([]string, n)
+	place := func(kind string, count int, offset float64) {
+		for k := range count {
+			p := int((float64(k)+offset)*float64(n)/float64(count)) % n
+			for slots[p] != "" {
+				p = (p + 1) % n
+			}
+			slots[p] = kind
+		}
+	}
+	place(kindGetLead, mix[1], 0)
+	place(kindSave, mix[2], 0.5)
+	for p := range slots {
+		if slots[p] == "" {
+			slots[p] = kindCalculate
+		}
+	}
+	return func(i int) string { return slots[i%n] }
 }
 
 func total(m map[string]int) int {

@@ -62,6 +62,14 @@ func mb(b uint64) string {
 	return strconv.FormatFloat(float64(b)/(1<<20), 'f', 1, 64)
 }
 
+// ratioText formats a ratio, 0 meaning unknown.
+func ratioText(r float64) string {
+	if r == 0 {
+		return "n/a"
+	}
+	return strconv.FormatFloat(r, 'f', 2, 64)
+}
+
 // heapMB formats a sample's heap.
 func (s memSample) heapMB() string {
 	if !s.coarse {
@@ -110,8 +118,11 @@ func printMemory(out io.Writer, what string, samples []memSample) memReport {
 		return float64(a) / float64(b)
 	}
 	r := memReport{heapRatio: ratio(end.heap, start.heap), rssRatio: ratio(end.rss, start.rss), flat: true}
-	fmt.Fprintf(out, "  heap MB: idle %s, start %s, end %s, max %s; end/start %.2f\n", idle.heapMB(), start.heapMB(), end.heapMB(), top.heapMB(), r.heapRatio)
-	fmt.Fprintf(out, "  RSS MB:  idle %s, start %s, end %s, max %s; end/start %.2f\n", mb(idle.rss), mb(start.rss), mb(end.rss), mb(top.rss), r.rssRatio)
+	if start.coarse {
+		r.heapRatio = 0 // whole MB cannot give a ratio
+	}
+	fmt.Fprintf(out, "  heap MB: idle %s, start %s, end %s, max %s; end/start %s\n", idle.heapMB(), start.heapMB(), end.heapMB(), top.heapMB(), ratioText(r.heapRatio))
+	fmt.Fprintf(out, "  RSS MB:  idle %s, start %s, end %s, max %s; end/start %s\n", mb(idle.rss), mb(start.rss), mb(end.rss), mb(top.rss), ratioText(r.rssRatio))
 	if start.rss > 0 {
 		r.flat = r.flat && flat(start.rss, end.rss)
 	}

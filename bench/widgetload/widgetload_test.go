@@ -33,6 +33,25 @@ func TestSince(t *testing.T) {
 	assert.Empty(t, since(ts, time.Minute))
 }
 
+func TestMixer(t *testing.T) {
+	t.Parallel()
+	pick := mixer([3]int{198, 1, 1})
+	where := map[string][]int{}
+	for i := range 400 {
+		where[pick(i)] = append(where[pick(i)], i)
+	}
+	assert.Len(t, where[kindCalculate], 396)
+	assert.Equal(t, []int{0, 200}, where[kindGetLead])
+	assert.Equal(t, []int{100, 300}, where[kindSave], "saves half a cycle away from get_leads")
+
+	pick = mixer([3]int{0, 2, 2})
+	var got []string
+	for i := range 4 {
+		got = append(got, pick(i))
+	}
+	assert.Equal(t, []string{kindGetLead, kindSave, kindGetLead, kindSave}, got)
+}
+
 func TestParseOptions(t *testing.T) {
 	t.Parallel()
 	o, err := parseOptions([]string{"-mixed", "-duration", "60s", "-rate", "200"})
