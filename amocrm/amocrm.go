@@ -159,34 +159,11 @@ func (c *Client) newRequestURL(ctx context.Context, method string, u *url.URL, b
 // whether amoCRM answered 204 No Content, which is success with no body. Any status of 300 or more
 // is an *Error.
 func (c *Client) do(req *http.Request, out any) (noContent bool, err error) {
-	start := time.Now()
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		if ctxErr := req.Context().Err(); ctxErr != nil {
-			return false, ctxErr
-		}
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // url.Error would repeat the URL unmasked
-		}
-		c.log(req, slog.LevelWarn, "amocrm: request failed", slog.String("error", err.Error()))
-		return false, fmt.Errorf("amocrm: %s %s: %w", req.Method, sanitizeURL(req.URL), err)
+	resp, err := c.roundTrip(req)
+	if err != nil || resp == nil {
+		return resp == nil && err == nil, err
 	}
-	defer func() {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
-		resp.Body.Close()
-	}()
-	c.log(req, slog.LevelDebug, "amocrm: request", slog.Int("status", resp.StatusCode), slog.Duration("took", time.Since(start)))
-	switch {
-	case resp.StatusCode == http.StatusNoContent:
-		return true, nil
-	case resp.StatusCode >= 300:
-		e := newError(resp, req.Method, req.URL)
-		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusForbidden {
-			c.log(req, slog.LevelWarn, "amocrm: error answer", slog.Int("status", resp.StatusCode), slog.String("request_id", e.RequestID))
-		}
-		return false, e
-	}
+	defer drainClose(resp)
 	if out == nil {
 		return false, nil
 	}
@@ -196,9 +173,72 @@ func (c *Client) do(req *http.Request, out any) (noContent bool, err error) {
 		if errors.Is(err, io.EOF) {
 			return false, nil // an empty 200 body
 		}
-		return false, fmt.Errorf("amocrm: %s %s: decoding the answer: %w", req.Method, sanitizeURL(req.URL), err)
+		return false, decodeError(req, err)
 	}
 	return false, nil
+}
+
+// maxBody bounds a successful answer read whole: a page of 250 entities is well under 1 MiB.
+const maxBody = 64 << 20
+
+// doRaw sends req and returns the body of a successful answer; nil with noContent for a 204.
+func (c *Client) doRaw(req *http.Request) (body []byte, noContent bool, err error) {
+	resp, err := c.roundTrip(req)
+	if err != nil || resp == nil {
+		return nil, resp == nil && err == nil, err
+	}
+	defer drainClose(resp)
+	body, err = io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		return nil, false, fmt.Errorf("amocrm: %s %s: reading the answer: %w", req.Method, sanitizeURL(req.URL), err)
+	}
+	if len(body) > maxBody {
+		return nil, false, fmt.Errorf("amocrm: %s %s: the answer is larger than %d bytes", req.Method, sanitizeURL(req.URL), maxBody)
+	}
+	return body, false, nil
+}
+
+// roundTrip sends req. It returns the response of a 2xx answer with its body open for the caller
+// to read and close, nil and no error for a 204, and an *Error for any status of 300 or more.
+func (c *Client) roundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		if ctxErr := req.Context().Err(); ctxErr != nil {
+			return nil, ctxErr
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error would repeat the URL unmasked
+		}
+		c.log(req, slog.LevelWarn, "amocrm: request failed", slog.String("error", err.Error()))
+		return nil, fmt.Errorf("amocrm: %s %s: %w", req.Method, sanitizeURL(req.URL), err)
+	}
+	c.log(req, slog.LevelDebug, "amocrm: request", slog.Int("status", resp.StatusCode), slog.Duration("took", time.Since(start)))
+	switch {
+	case resp.StatusCode == http.StatusNoContent:
+		drainClose(resp)
+		return nil, nil
+	case resp.StatusCode >= 300:
+		defer drainClose(resp)
+		e := newError(resp, req.Method, req.URL)
+		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusForbidden {
+			c.log(req, slog.LevelWarn, "amocrm: error answer", slog.Int("status", resp.StatusCode), slog.String("request_id", e.RequestID))
+		}
+		return nil, e
+	}
+	return resp, nil
+}
+
+// drainClose reads what is left of a body (up to a limit) and closes it, so the connection is
+// reused.
+func drainClose(resp *http.Response) {
+	io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+	resp.Body.Close()
+}
+
+func decodeError(req *http.Request, err error) error {
+	return fmt.Errorf("amocrm: %s %s: decoding the answer: %w", req.Method, sanitizeURL(req.URL), err)
 }
 
 func (c *Client) log(req *http.Request, level slog.Level, msg string, attrs ...slog.Attr) {

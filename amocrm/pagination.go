@@ -1,6 +1,7 @@
 package amocrm
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,14 +23,26 @@ type Page[T any] struct {
 // HasNext reports whether another page follows.
 func (p *Page[T]) HasNext() bool { return p.Next != "" }
 
-// halList is the HAL envelope of every list (api.md §3.4).
+// halLinks are the links of a HAL list (api.md §3.4).
+type halLinks struct {
+	Next *struct {
+		Href string `json:"href"`
+	} `json:"next"`
+}
+
+// halPage is the HAL envelope of a list whose _embedded holds items of type T. Decoding it is one
+// pass over the body: no intermediate copy of the items.
+type halPage[T any] struct {
+	Page     int            `json:"_page"`
+	Links    halLinks       `json:"_links"`
+	Embedded map[string][]T `json:"_embedded"`
+}
+
+// halList is the same envelope with _embedded left raw, for the rare page whose _embedded holds
+// something other than the list (see fetchPage).
 type halList struct {
-	Page  int `json:"_page"`
-	Links struct {
-		Next *struct {
-			Href string `json:"href"`
-		} `json:"next"`
-	} `json:"_links"`
+	Page     int                        `json:"_page"`
+	Links    halLinks                   `json:"_links"`
 	Embedded map[string]json.RawMessage `json:"_embedded"`
 }
 
@@ -43,24 +56,37 @@ func listPage[T any](ctx context.Context, c *Client, path string, q url.Values, 
 }
 
 func fetchPage[T any](c *Client, req *http.Request, key string) (*Page[T], error) {
-	var env halList
-	noContent, err := c.do(req, &env)
+	body, noContent, err := c.doRaw(req)
 	if err != nil {
 		return nil, err
 	}
-	page := &Page[T]{Number: env.Page}
-	if noContent {
-		return page, nil
+	if noContent || len(bytes.TrimSpace(body)) == 0 {
+		return &Page[T]{}, nil
 	}
-	if raw, ok := env.Embedded[key]; ok && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &page.Items); err != nil {
+	var env halPage[T]
+	if err := json.Unmarshal(body, &env); err == nil {
+		return &Page[T]{Items: env.Embedded[key], Number: env.Page, Next: nextHref(env.Links)}, nil
+	}
+	// Something under _embedded did not fit T. Decode the list alone, so that another key amoCRM
+	// may add there does not break the page, and an error names the list.
+	var raw halList
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, decodeError(req, err)
+	}
+	page := &Page[T]{Number: raw.Page, Next: nextHref(raw.Links)}
+	if items, ok := raw.Embedded[key]; ok && string(items) != "null" {
+		if err := json.Unmarshal(items, &page.Items); err != nil {
 			return nil, fmt.Errorf("amocrm: GET %s: decoding _embedded.%s: %w", sanitizeURL(req.URL), key, err)
 		}
 	}
-	if env.Links.Next != nil {
-		page.Next = env.Links.Next.Href
-	}
 	return page, nil
+}
+
+func nextHref(l halLinks) string {
+	if l.Next == nil {
+		return ""
+	}
+	return l.Next.Href
 }
 
 // listAll pages through path lazily: nothing is fetched until the caller ranges. It follows

@@ -110,3 +110,21 @@ func TestListPage(t *testing.T) {
 	assert.Empty(t, p.Items)
 	assert.False(t, p.HasNext())
 }
+
+func TestPageToleratesOtherKeysUnderEmbedded(t *testing.T) {
+	t.Parallel()
+	c, mux := setup(t)
+	mux.HandleFunc("GET /amo/api/v4/items", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"_page":1,"_embedded":{"meta":{"total":2},"items":[{"id":1},{"id":2}]}}`))
+	})
+	mux.HandleFunc("GET /amo/api/v4/broken", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"_page":1,"_embedded":{"items":[{"id":"one"}]}}`))
+	})
+	p, err := listPage[item](t.Context(), c, "api/v4/items", nil, "items")
+	require.NoError(t, err)
+	assert.Equal(t, []item{{ID: 1}, {ID: 2}}, p.Items)
+
+	_, err = listPage[item](t.Context(), c, "api/v4/broken", nil, "items")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "_embedded.items")
+}
