@@ -24,7 +24,7 @@ const (
 	transportMemory   = "memory"
 	clientSDK         = "sdk"
 	clientBaseline    = "baseline"
-	// clientTwoPass is the baseline decoding the way amocrm's fetchPage does: the envelope with
+	// clientTwoPass is the baseline decoding the way amocrm's fetchPage did before it decoded pages in one pass: the envelope with
 	// _embedded as map[string]json.RawMessage first, then the items from the raw bytes. It is
 	// not a target; it shows how much of the SDK's cost is that second pass.
 	clientTwoPass = "twopass"
@@ -153,7 +153,7 @@ type baselinePage struct {
 	} `json:"_embedded"`
 }
 
-// twoPassPage is the envelope as amocrm's fetchPage decodes it first.
+// twoPassPage is the envelope as amocrm's fetchPage decoded it before pages were decoded in one pass.
 type twoPassPage struct {
 	Page  int `json:"_page"`
 	Links struct {
@@ -165,7 +165,7 @@ type twoPassPage struct {
 }
 
 // baselineList is what a hand-written client does: one GET, one streaming decode. With twoPass it
-// decodes in two passes instead, as amocrm's fetchPage does.
+// decodes in two passes instead, as amocrm's fetchPage did.
 func baselineList(ctx context.Context, hc *http.Client, url string, twoPass bool) ([]amocrm.Lead, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {

@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 
 	fmt.Fprintf(out, "sdk: amocrm.Client Leads.List; baseline: one GET and one json.Decoder pass into []amocrm.Lead;\n")
-	fmt.Fprintf(out, "twopass: the baseline decoding as amocrm's fetchPage does (envelope with json.RawMessage, then Unmarshal)\n\n")
+	fmt.Fprintf(out, "twopass: the baseline decoding in two passes, as amocrm's fetchPage did (envelope with json.RawMessage, then Unmarshal)\n\n")
 	fmt.Fprintf(out, "%-9s %-9s %12s %12s %12s %10s\n", "transport", "client", "ns/op", "cpu-ns/op", "B/op", "allocs/op")
 	allMet := true
 	for _, tr := range transports {
