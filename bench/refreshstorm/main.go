@@ -22,10 +22,12 @@ import (
 	"os"
 	"os/signal"
 	"time"
+
+	"github.com/amokit/amokit/internal/refreshtest"
 )
 
 func main() {
-	if os.Getenv(envChild) != "" {
+	if os.Getenv(refreshtest.EnvMode) != "" {
 		os.Exit(child(os.Stdin, os.Stdout, os.Stderr))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -66,4 +68,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return errors.New("a target was missed")
 	}
 	return nil
+}
+
+// child is one process of the storm, as one replica of a service: its own pool, store, token
+// source and client (see refreshtest.RunChild). It returns the exit status.
+func child(stdin io.Reader, stdout, stderr io.Writer) int {
+	cfg, err := refreshtest.ConfigFromEnv(os.Getenv)
+	if err == nil {
+		err = refreshtest.RunChild(context.Background(), cfg, stdin, stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "refreshstorm child:", err)
+		return 1
+	}
+	return 0
 }

@@ -11,11 +11,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amokit/amokit/internal/pgtest"
+	"github.com/amokit/amokit/internal/refreshtest"
 )
 
 // TestMain lets the test binary stand in for the program as a child process.
 func TestMain(m *testing.M) {
-	if os.Getenv(envChild) != "" {
+	if os.Getenv(refreshtest.EnvMode) != "" {
 		os.Exit(child(os.Stdin, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
