@@ -4,11 +4,8 @@ package oauth_test
 // refresh, and the database going down during a refresh and coming back.
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -24,26 +21,9 @@ import (
 
 	"github.com/amokit/amokit/amocrm/amocrmtest"
 	"github.com/amokit/amokit/internal/pgtest"
+	"github.com/amokit/amokit/internal/refreshtest"
 	"github.com/amokit/amokit/oauth"
 )
-
-// killChild waits for "go" on stdin, refreshes (its skew makes every token due) and makes one API
-// call, prints DONE, and waits to be killed or released.
-func killChild(t *testing.T, h helperConfig) {
-	_, client := openChild(t, h)
-	in := bufio.NewScanner(os.Stdin)
-	fmt.Println(lineReady)
-	if !in.Scan() {
-		return // released before it started
-	}
-	if _, err := client.Account.Get(t.Context()); err != nil {
-		fmt.Println(lineDone, err)
-	} else {
-		fmt.Println(lineDone, "ok")
-	}
-	for in.Scan() {
-	}
-}
 
 // killRound is what one SIGKILL round found.
 type killRound struct {
@@ -91,11 +71,14 @@ func sigkillRounds(t *testing.T, reuse amocrmtest.RefreshReuse, seed uint64) {
 	f := newFixture(t, amocrmtest.WithRefreshReuse(reuse))
 	store := openStore(t, dsn)
 	f.connect(t, store, time.Time{})
-	h := helperConfig{fake: f.url, dsn: dsn, account: f.account, goroutines: 1, skew: forced, max: time.Minute}
+	h := refreshtest.Config{
+		Mode: refreshtest.ModeKill, Fake: f.URL, RedirectURI: redirectURI, Account: f.account, DSN: dsn,
+		Goroutines: 1, Skew: forced, Max: time.Minute,
+	}
 
 	// Children start two rounds ahead, so their start-up does not count against the rounds.
 	type spawned struct {
-		c   *child
+		c   *refreshtest.Child
 		err error
 	}
 	ctx := t.Context()
@@ -104,24 +87,24 @@ func sigkillRounds(t *testing.T, reuse amocrmtest.RefreshReuse, seed uint64) {
 	t.Cleanup(spawner.Wait)
 	spawner.Go(func() {
 		for range calibration + rounds {
-			c, err := startChild(ctx, "kill", h.env())
+			c, err := refreshtest.Start(ctx, helperProcess(), h)
 			if err == nil {
-				if _, err = c.await(lineReady, time.Minute); err != nil {
-					c.kill()
+				if _, err = c.Await(refreshtest.LineReady, time.Minute); err != nil {
+					c.Kill()
 				}
 			}
 			select {
 			case ready <- spawned{c, err}:
 			case <-ctx.Done():
 				if c != nil {
-					c.kill()
+					c.Kill()
 				}
 				return
 			}
 		}
 	})
 
-	next := func() *child {
+	next := func() *refreshtest.Child {
 		s := <-ready
 		require.NoError(t, s.err)
 		return s.c
@@ -133,15 +116,14 @@ func sigkillRounds(t *testing.T, reuse amocrmtest.RefreshReuse, seed uint64) {
 	var tooks []time.Duration
 	for range calibration {
 		c := next()
-		f.fake.FailNext(1, http.MethodPost, tokenPath, amocrmtest.Fault{Delay: latency})
+		f.Server.FailNext(1, http.MethodPost, refreshtest.TokenPath, amocrmtest.Fault{Delay: latency})
 		start := time.Now()
-		_, err := io.WriteString(c.stdin, "go\n")
-		require.NoError(t, err)
-		done, err := c.await(lineDone, time.Minute)
+		require.NoError(t, c.Go())
+		done, err := c.Await(refreshtest.LineDone, time.Minute)
 		require.NoError(t, err)
 		require.Equal(t, "ok", done)
 		tooks = append(tooks, time.Since(start))
-		c.kill()
+		c.Kill()
 	}
 	slices.Sort(tooks)
 	took := tooks[len(tooks)/2]
@@ -155,7 +137,7 @@ func sigkillRounds(t *testing.T, reuse amocrmtest.RefreshReuse, seed uint64) {
 	quiet := func(round int) {
 		t.Helper()
 		select {
-		case <-f.conns.closed():
+		case <-f.Quiet():
 		case <-time.After(30 * time.Second):
 			t.Fatalf("round %d: the fake still has open connections", round)
 		}
@@ -166,27 +148,26 @@ func sigkillRounds(t *testing.T, reuse amocrmtest.RefreshReuse, seed uint64) {
 	for round := range rounds {
 		c := next()
 		quiet(round)
-		before := len(f.watch.grantsSoFar())
-		f.fake.FailNext(1, http.MethodPost, tokenPath, amocrmtest.Fault{Delay: latency})
+		before := len(f.Grants())
+		f.Server.FailNext(1, http.MethodPost, refreshtest.TokenPath, amocrmtest.Fault{Delay: latency})
 		offset := time.Duration(rng.Int64N(int64(span)))
-		_, err := io.WriteString(c.stdin, "go\n")
-		require.NoError(t, err)
+		require.NoError(t, c.Go())
 		// The child is another process: only real time can place the kill inside its refresh.
 		timer := time.NewTimer(offset)
 		<-timer.C
 		var r killRound
-		for _, line := range c.killAndDrain() {
-			r.afterDone = r.afterDone || strings.HasPrefix(line, lineDone)
+		for _, line := range c.KillAndDrain() {
+			r.afterDone = r.afterDone || strings.HasPrefix(line, refreshtest.LineDone)
 		}
 		// Once the killed child's connections are closed, the fake has answered everything it
 		// sent: a request that reached amoCRM before the kill is served like any other.
 		quiet(round)
-		f.fake.ResetFaults()
-		var rotatedTo issued
-		for _, g := range f.watch.grantsSoFar()[before:] {
-			if g.status == http.StatusOK {
+		f.Server.ResetFaults()
+		var rotatedTo refreshtest.Issued
+		for _, g := range f.Grants()[before:] {
+			if g.Status == http.StatusOK {
 				require.False(t, r.rotated, "round %d: one refresh by the killed process", round)
-				r.rotated, rotatedTo = true, g.issued
+				r.rotated, rotatedTo = true, g.Issued
 			}
 		}
 		conn, err := store.Load(ctx, f.account)
@@ -194,10 +175,10 @@ func sigkillRounds(t *testing.T, reuse amocrmtest.RefreshReuse, seed uint64) {
 		require.False(t, conn.ReauthRequired, "round %d: the killed process marked the connection", round)
 
 		// A restarted process: a fresh source refreshes (the skew makes it) and calls the API.
-		mark := len(f.watch.grantsSoFar())
+		mark := len(f.Grants())
 		ts, err := recovery.TokenSource(ctx, store, f.account, oauth.WithExpirySkew(forced))
 		require.NoError(t, err)
-		client, err := newAPIClient(f.url, f.account, ts, 0, recoveryTransport)
+		client, err := refreshtest.NewClient(f.URL, f.account, ts, 0, recoveryTransport)
 		require.NoError(t, err)
 		_, err = client.Account.Get(ctx)
 		recoveryTransport.CloseIdleConnections()
@@ -205,10 +186,10 @@ func sigkillRounds(t *testing.T, reuse amocrmtest.RefreshReuse, seed uint64) {
 		if !r.locked {
 			require.NoError(t, err, "round %d", round)
 		}
-		asked := f.watch.grantsSoFar()[mark:]
+		asked := f.Grants()[mark:]
 		require.NotEmpty(t, asked, "round %d: the restarted process refreshed", round)
 		// The store gave the restarted process the pair the killed one was issued: it was saved.
-		r.saved = r.rotated && asked[0].presented == rotatedTo.refresh
+		r.saved = r.rotated && asked[0].Presented == rotatedTo.Refresh
 		if reuse == amocrmtest.RefreshKommoGrace {
 			assert.False(t, r.locked, "round %d (%+v): locked out under Kommo's grace", round, r)
 		} else {
@@ -303,7 +284,7 @@ func TestRefreshWhileTheDatabaseIsDown(t *testing.T) {
 	client := f.client(t, ts)
 	noSecrets := func(err error) {
 		t.Helper()
-		for _, secret := range []string{first.AccessToken, first.RefreshToken, f.integ.ClientSecret} {
+		for _, secret := range []string{first.AccessToken, first.RefreshToken, f.Integration.ClientSecret} {
 			assert.NotContains(t, err.Error(), secret)
 		}
 	}
@@ -315,27 +296,27 @@ func TestRefreshWhileTheDatabaseIsDown(t *testing.T) {
 	assert.ErrorContains(t, err, "loading the connection")
 	assert.NotErrorIs(t, err, oauth.ErrReauthorizationRequired)
 	noSecrets(err)
-	assert.Empty(t, tokenRequests(f.fake))
+	assert.Empty(t, f.TokenRequests())
 	require.NoError(t, outage.set(t.Context(), false))
 
 	// Down during the refresh: the database goes away while the token request is at amoCRM.
 	var downErr error
-	once(&f.watch.beforeGrant, func() { downErr = outage.set(context.Background(), true) })
+	f.BeforeNextGrant(func() { downErr = outage.set(context.Background(), true) })
 	_, err = client.Account.Get(t.Context())
 	require.NoError(t, downErr)
 	require.Error(t, err)
 	assert.ErrorContains(t, err, "refreshed, but saving the new tokens failed")
 	assert.NotErrorIs(t, err, oauth.ErrReauthorizationRequired)
 	noSecrets(err)
-	rotated := f.watch.issuedSoFar()
+	rotated := f.Issued()
 	require.Len(t, rotated, 1)
 
 	_, err = client.Account.Get(t.Context())
 	require.Error(t, err, "the database is still down")
 	assert.ErrorContains(t, err, "still not saved")
 	noSecrets(err)
-	assert.Empty(t, apiRequests(f.fake), "no API call while the new pair is unsaved")
-	assert.Equal(t, 1, f.fake.Counters().Refreshes)
+	assert.Empty(t, f.APIRequests(), "no API call while the new pair is unsaved")
+	assert.Equal(t, 1, f.Server.Counters().Refreshes)
 
 	// Back: the held pair is saved and used; nothing was lost, nobody has to authorise again.
 	require.NoError(t, outage.set(t.Context(), false))
@@ -343,8 +324,8 @@ func TestRefreshWhileTheDatabaseIsDown(t *testing.T) {
 	require.NoError(t, err)
 	conn, err := store.Load(t.Context(), f.account)
 	require.NoError(t, err)
-	assert.Equal(t, rotated[0].access, amocrmtest.Fingerprint(conn.AccessToken))
-	assert.Equal(t, rotated[0].refresh, amocrmtest.Fingerprint(conn.RefreshToken))
+	assert.Equal(t, rotated[0].Access, amocrmtest.Fingerprint(conn.AccessToken))
+	assert.Equal(t, rotated[0].Refresh, amocrmtest.Fingerprint(conn.RefreshToken))
 	assert.False(t, conn.ReauthRequired)
 
 	// Another process, with a pool of its own, uses the saved pair without refreshing.
@@ -352,12 +333,12 @@ func TestRefreshWhileTheDatabaseIsDown(t *testing.T) {
 	require.NoError(t, err)
 	_, err = f.client(t, other).Account.Get(t.Context())
 	require.NoError(t, err)
-	assert.Equal(t, 1, f.fake.Counters().Refreshes)
-	for _, rr := range apiRequests(f.fake) {
-		assert.Equal(t, rotated[0].access, rr.Token)
+	assert.Equal(t, 1, f.Server.Counters().Refreshes)
+	for _, rr := range f.APIRequests() {
+		assert.Equal(t, rotated[0].Access, rr.Token)
 		assert.Equal(t, http.StatusOK, rr.Status)
 	}
-	for _, rr := range tokenRequests(f.fake) {
+	for _, rr := range f.TokenRequests() {
 		assert.Equal(t, http.StatusOK, rr.Status, "no refresh token was refused")
 	}
 }
