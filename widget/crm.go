@@ -27,6 +27,32 @@ type CRM interface {
 	AttachProducts(ctx context.Context, leadID int64, products []glass.Product) error
 }
 
+// SaveChecker is a CRM that can also tell whether the writes of a save are already in amoCRM.
+// amoCRM takes no idempotency key, so when it makes a write but its answer is lost (the body cut
+// short, the connection dropped after the request went out, a timeout after amoCRM took it) the
+// part is reported failed although it was written. Before a retry of a save writes such a part
+// again, the handler asks a SaveChecker, at the cost of one read per part and only on retries:
+// a part found complete is not written, and of the products only those not linked as the quote
+// has them are linked. A CRM that is no SaveChecker has such parts written again, which adds the
+// note twice. AmoCRM's CRM is one.
+//
+// The interface is separate from CRM, so that a CRM written for tests or another backend keeps
+// compiling; the handler finds it with a type assertion.
+type SaveChecker interface {
+	// LeadPrice returns the lead's price, in whole units of the account's currency. For a lead
+	// that does not exist (or is deleted) the error matches ErrLeadNotFound.
+	LeadPrice(ctx context.Context, leadID int64) (int64, error)
+	// HasNote reports whether one of the lead's newest common notes (a small page of them) has a
+	// line equal to marker, surrounding spaces aside. The handler passes
+	// Calculation.NoteMarker, the last line of the note a save writes.
+	HasNote(ctx context.Context, leadID int64, marker string) (bool, error)
+	// MissingProducts returns those of products that are not linked to the lead with their
+	// quantity: not linked at all, linked with another quantity, or with no element of their SKU
+	// in the products catalog yet. Products not returned are linked as AttachProducts would
+	// link them.
+	MissingProducts(ctx context.Context, leadID int64, products []glass.Product) ([]glass.Product, error)
+}
+
 // CRMSource returns the CRM of an account host ("acme.amocrm.ru"). When the account has no
 // usable connection (never connected, or amoCRM refused its refresh token) the error matches
 // ErrNotConnected. AmoCRMClients.CRM is one.

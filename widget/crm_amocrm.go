@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -134,6 +135,99 @@ func (a *amoCRM) SetLeadPrice(ctx context.Context, leadID, price int64) error {
 func (a *amoCRM) AddNote(ctx context.Context, leadID int64, text string) error {
 	_, err := a.c.Notes.Create(ctx, amocrm.EntityLeads, []amocrm.CreateNoteRequest{{EntityID: leadID, Params: amocrm.CommonNote{Text: text}}})
 	return notFound(err, "lead", leadID)
+}
+
+// recentNotes is how many of a lead's newest common notes HasNote reads: one small page. A retry
+// usually follows the lost answer within minutes, so the calculation's note is among them unless
+// people added that many notes to the lead in between.
+const recentNotes = 25
+
+var _ SaveChecker = (*amoCRM)(nil)
+
+// LeadPrice implements SaveChecker: GET /api/v4/leads/{id}.
+func (a *amoCRM) LeadPrice(ctx context.Context, leadID int64) (int64, error) {
+	lead, err := a.c.Leads.Get(ctx, leadID)
+	if err != nil {
+		return 0, notFound(err, "lead", leadID)
+	}
+	if lead.IsDeleted {
+		return 0, fmt.Errorf("%w: lead %d is deleted", ErrLeadNotFound, leadID)
+	}
+	return lead.Price, nil
+}
+
+// HasNote implements SaveChecker: GET /api/v4/leads/notes for the lead's common notes, newest
+// (highest id) first, one page of recentNotes.
+func (a *amoCRM) HasNote(ctx context.Context, leadID int64, marker string) (bool, error) {
+	marker = strings.TrimSpace(marker)
+	if marker == "" {
+		return false, errors.New("widget: an empty note marker matches nothing")
+	}
+	page, err := a.c.Notes.List(ctx, amocrm.EntityLeads, &amocrm.NoteListOptions{
+		EntityIDs: []int64{leadID}, Types: []amocrm.NoteType{amocrm.NoteCommon},
+		Order: amocrm.Sort{By: amocrm.SortByID, Dir: amocrm.Desc}, Limit: recentNotes,
+	})
+	if err != nil {
+		return false, fmt.Errorf("widget: reading the notes of lead %d: %w", leadID, notFound(err, "lead", leadID))
+	}
+	for _, n := range page.Items {
+		text, ok := n.Params.(amocrm.CommonNote)
+		if !ok || n.EntityID != leadID {
+			continue
+		}
+		for line := range strings.Lines(text.Text) {
+			if strings.TrimSpace(line) == marker {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// MissingProducts implements SaveChecker: GET /api/v4/leads/{id}/links for the linked catalog
+// elements, then each product's element by SKU (known already when this client found or created
+// it, otherwise one search per SKU), compared by element and quantity.
+func (a *amoCRM) MissingProducts(ctx context.Context, leadID int64, products []glass.Product) ([]glass.Product, error) {
+	if len(products) == 0 {
+		return nil, nil
+	}
+	catalogID, err := a.productsCatalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	links, err := a.c.Leads.Products(ctx, leadID)
+	if err != nil {
+		return nil, fmt.Errorf("widget: reading the products of lead %d: %w", leadID, notFound(err, "lead", leadID))
+	}
+	linked := map[int64]amocrm.Decimal{} // element → quantity
+	for _, l := range links {
+		if l.CatalogID == catalogID {
+			linked[l.ElementID] = l.Quantity
+		}
+	}
+	if len(linked) == 0 {
+		return products, nil
+	}
+	var missing []glass.Product
+	for _, p := range products {
+		id, err := a.findBySKU(ctx, catalogID, p.SKU)
+		if err != nil {
+			return nil, err
+		}
+		q, ok := linked[id]
+		if id == 0 || !ok || !sameQuantity(q, p.Quantity) {
+			missing = append(missing, p)
+		}
+	}
+	return missing, nil
+}
+
+// sameQuantity reports whether amoCRM's quantity of a link is q exactly, compared in millionths
+// (the glass package's precision); a quantity that cannot be read is not the same.
+func sameQuantity(linked amocrm.Decimal, q glass.Decimal) bool {
+	a, err1 := linked.MinorUnits(6)
+	b, err2 := amocrm.Decimal(q.String()).MinorUnits(6)
+	return err1 == nil && err2 == nil && a == b
 }
 
 // AttachProducts implements CRM: it finds each product's element in the products catalog by

@@ -112,7 +112,9 @@ func (h *handler) saveCalculation(w http.ResponseWriter, r *http.Request, req ap
 		return
 	}
 	if lease != "" {
-		stored.Parts = h.writeParts(ctx, crm, stored, lease)
+		// A calculation stored before this request is a retry: an earlier attempt may have made
+		// a write whose answer it never got.
+		stored.Parts = h.writeParts(ctx, crm, stored, lease, stored.ID != calc.ID)
 	}
 	if stored.Complete() {
 		writeJSON(w, http.StatusOK, saveResponse{Calculation: viewOf(stored)})
@@ -154,9 +156,10 @@ func (h *handler) quote(w http.ResponseWriter, raw []byte) (glass.Order, *glass.
 
 // writeParts writes every part of c that is not done, at the same time, and records each
 // outcome under lease. It runs detached from the request (bounded by SaveTimeout), so that a
-// browser going away cannot cut a write off between amoCRM and the store. It returns the parts
-// as they now stand.
-func (h *handler) writeParts(ctx context.Context, crm CRM, c Calculation, lease string) Parts {
+// browser going away cannot cut a write off between amoCRM and the store. On a retry (an earlier
+// request stored c) it first looks at amoCRM for each part, when crm is a SaveChecker. It returns
+// the parts as they now stand.
+func (h *handler) writeParts(ctx context.Context, crm CRM, c Calculation, lease string, retry bool) Parts {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.saveTimeout)
 	defer cancel()
 	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), h.saveTimeout+storeTimeout)
@@ -174,11 +177,17 @@ func (h *handler) writeParts(ctx context.Context, crm CRM, c Calculation, lease 
 	for _, p := range todo {
 		wg.Go(func() {
 			status := PartDone
-			if err := writePart(wctx, crm, c, p); err != nil {
+			found, err := writePart(wctx, crm, c, p, retry)
+			switch {
+			case err != nil:
 				status = PartFailed
 				h.log.LogAttrs(ctx, slog.LevelWarn, "widget: writing a calculation to amoCRM failed",
 					slog.String("account", c.Account), slog.Int64("lead_id", c.LeadID), slog.String("calculation", c.ID),
 					slog.String("part", string(p)), slog.String("error", err.Error()))
+			case found:
+				h.log.LogAttrs(ctx, slog.LevelInfo, "widget: a part of a calculation was already in amoCRM; not written again",
+					slog.String("account", c.Account), slog.Int64("lead_id", c.LeadID), slog.String("calculation", c.ID),
+					slog.String("part", string(p)))
 			}
 			if err := h.calcs.SetPart(sctx, key, lease, p, status); err != nil {
 				h.log.LogAttrs(ctx, slog.LevelError, "widget: recording a part of a calculation failed",
@@ -195,21 +204,78 @@ func (h *handler) writeParts(ctx context.Context, crm CRM, c Calculation, lease 
 	return parts
 }
 
-// writePart makes one write of a calculation.
-func writePart(ctx context.Context, crm CRM, c Calculation, p Part) error {
+// writePart makes one write of a calculation. With check set and crm a SaveChecker, it first
+// reads what amoCRM holds and writes only what is missing; found reports that the whole part was
+// there and nothing was written. A check that fails fails the part without writing: writing
+// blindly could add the note twice, and the next retry checks again.
+func writePart(ctx context.Context, crm CRM, c Calculation, p Part, check bool) (found bool, err error) {
+	var checker SaveChecker
+	if check {
+		checker, _ = crm.(SaveChecker)
+	}
 	switch p {
 	case PartPrice:
-		return crm.SetLeadPrice(ctx, c.LeadID, c.Quote.LeadPrice)
+		if checker != nil {
+			price, err := checker.LeadPrice(ctx, c.LeadID)
+			if err != nil {
+				return false, fmt.Errorf("widget: checking the lead's price: %w", err)
+			}
+			if price == c.Quote.LeadPrice {
+				return true, nil
+			}
+		}
+		return false, crm.SetLeadPrice(ctx, c.LeadID, c.Quote.LeadPrice)
 	case PartNote:
-		return crm.AddNote(ctx, c.LeadID, c.Quote.NoteText())
+		if checker != nil {
+			has, err := checker.HasNote(ctx, c.LeadID, c.NoteMarker())
+			if err != nil {
+				return false, fmt.Errorf("widget: looking for the calculation's note: %w", err)
+			}
+			if has {
+				return true, nil
+			}
+		}
+		return false, crm.AddNote(ctx, c.LeadID, c.NoteText())
 	case PartProducts:
 		products := c.Quote.Products()
 		if len(products) == 0 {
-			return nil
+			return false, nil
 		}
-		return crm.AttachProducts(ctx, c.LeadID, products)
+		if checker != nil {
+			missing, err := checker.MissingProducts(ctx, c.LeadID, products)
+			if err != nil {
+				return false, fmt.Errorf("widget: checking the lead's products: %w", err)
+			}
+			if len(missing) == 0 {
+				return true, nil
+			}
+			products = missing
+		}
+		return false, crm.AttachProducts(ctx, c.LeadID, products)
 	}
-	return fmt.Errorf("widget: unknown part %q", p)
+	return false, fmt.Errorf("widget: unknown part %q", p)
+}
+
+// noteMarkerWord begins the marker line of a calculation's note.
+const noteMarkerWord = "Расчёт"
+
+// NoteMarker returns the line that ends the note a save of c adds to the lead: «Расчёт» and the
+// first 8 characters of c.ID, e.g. "Расчёт 0b6e4f1a". It marks the note as this calculation's,
+// because amoCRM takes no idempotency key: when it adds the note but its answer is lost, a retry
+// finds the marker among the lead's newest notes (SaveChecker.HasNote) instead of adding the
+// note a second time. People can also tell by it which saved calculation a note belongs to.
+func (c Calculation) NoteMarker() string {
+	short := c.ID
+	if len(short) > 8 {
+		short = short[:8]
+	}
+	return noteMarkerWord + " " + short
+}
+
+// NoteText returns the text of the note a save of c adds to the lead: the breakdown
+// (glass.Quote.NoteText), an empty line and NoteMarker as the last line.
+func (c Calculation) NoteText() string {
+	return c.Quote.NoteText() + "\n" + c.NoteMarker()
 }
 
 // release gives a lease back, detached from the request; failing only delays a retry until the

@@ -83,7 +83,10 @@ func TestSaveWritesPriceNoteAndProducts(t *testing.T) {
 	notes := f.fake.Notes("leads", lead.ID)
 	require.Len(t, notes, notesBefore+1)
 	assert.Equal(t, "common", notes[len(notes)-1].NoteType)
-	assert.Equal(t, q.NoteText(), notes[len(notes)-1].Params["text"])
+	assert.Equal(t, widget.Calculation{ID: c.ID, Quote: *q}.NoteText(), notes[len(notes)-1].Params["text"])
+	text, _ := notes[len(notes)-1].Params["text"].(string)
+	assert.True(t, strings.HasPrefix(text, q.NoteText()), "the breakdown first")
+	assert.True(t, strings.HasSuffix(text, "\n\nРасчёт "+c.ID[:8]), "the calculation's marker last: %q", text)
 
 	priceField, ok := f.demo.Products.Field("PRICE")
 	require.True(t, ok)
@@ -122,6 +125,12 @@ func TestSaveWritesPriceNoteAndProducts(t *testing.T) {
 		"POST /api/v4/leads/" + strconv.FormatInt(lead.ID, 10) + "/link":     1,
 		fmt.Sprintf("POST /api/v4/catalogs/%d/elements", f.demo.Products.ID): 1,
 	}, writes(f.fake.Requests()))
+	id := strconv.FormatInt(lead.ID, 10)
+	for _, r := range f.fake.Requests() {
+		read := r.Method + " " + r.Path
+		assert.NotContains(t, []string{"GET /api/v4/leads/" + id, "GET /api/v4/leads/notes", "GET /api/v4/leads/" + id + "/links"}, read,
+			"a first save checks nothing at amoCRM before writing")
+	}
 
 	list, err := f.calcs.List(t.Context(), f.account, lead.ID, 0)
 	require.NoError(t, err)
@@ -182,12 +191,52 @@ func TestSavePartialFailureThenRetryCompletes(t *testing.T) {
 	assert.Equal(t, map[string]int{"POST /api/v4/leads/notes": 1}, writes(f.fake.Requests()),
 		"the retry writes the note only: the price is not written twice, the products not linked again")
 	require.Len(t, f.fake.Notes("leads", lead.ID), notes+1)
-	assert.Equal(t, quoteOf(t, fxOrder).NoteText(), f.fake.Notes("leads", lead.ID)[notes].Params["text"])
+	assert.Equal(t, widget.Calculation{ID: s.Calculation.ID, Quote: *quoteOf(t, fxOrder)}.NoteText(), f.fake.Notes("leads", lead.ID)[notes].Params["text"])
 
 	f.fake.ResetRequests()
 	a, _ = f.save(lead.ID, fxKey1, fxOrder)
 	assert.Equal(t, http.StatusOK, a.status)
 	assert.Empty(t, f.fake.Requests())
+}
+
+func TestSaveRetryWhoseCheckFailsWritesNothing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	lead := f.demo.Leads[3]
+	notes := len(f.fake.Notes("leads", lead.ID))
+	f.fake.FailNext(1, http.MethodPost, "/api/v4/leads/notes", amocrmtest.Fault{Status: http.StatusInternalServerError})
+	a, first := f.save(lead.ID, fxKey1, fxOrder)
+	require.Equal(t, http.StatusBadGateway, a.status, "%s", a.body)
+	require.Equal(t, widget.PartFailed, first.Calculation.Parts.Note)
+
+	// The retry cannot read the lead's notes, so it cannot know whether amoCRM has the note: it
+	// writes nothing and reports the note failed again.
+	f.fake.FailNext(1, http.MethodGet, "/api/v4/leads/notes", amocrmtest.Fault{Status: http.StatusServiceUnavailable})
+	f.fake.ResetRequests()
+	a, retry := f.save(lead.ID, fxKey1, fxOrder)
+	require.Equal(t, http.StatusBadGateway, a.status, "%s", a.body)
+	assert.Equal(t, widget.Parts{Price: widget.PartDone, Note: widget.PartFailed, Products: widget.PartDone}, retry.Calculation.Parts)
+	require.NotNil(t, retry.Error)
+	assert.Contains(t, retry.Error.Message, "примечание")
+	assert.Empty(t, writes(f.fake.Requests()), "no write without knowing")
+	assert.Len(t, f.fake.Notes("leads", lead.ID), notes)
+
+	// The next retry reads the notes, finds none of the calculation, and adds it once.
+	f.fake.ResetRequests()
+	a, done := f.save(lead.ID, fxKey1, fxOrder)
+	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+	assert.True(t, done.Calculation.Complete)
+	assert.Equal(t, map[string]int{"POST /api/v4/leads/notes": 1}, writes(f.fake.Requests()))
+	reads := 0
+	for _, r := range f.fake.Requests() {
+		if r.Method == http.MethodGet && r.Path == "/api/v4/leads/notes" {
+			reads++
+		}
+	}
+	assert.Equal(t, 1, reads, "one read of the notes before writing the note")
+	require.Len(t, f.fake.Notes("leads", lead.ID), notes+1)
+	assert.Equal(t, widget.Calculation{ID: first.Calculation.ID, Quote: *quoteOf(t, fxOrder)}.NoteText(),
+		f.fake.Notes("leads", lead.ID)[notes].Params["text"])
 }
 
 func TestSaveEveryPartFailing(t *testing.T) {

@@ -1,0 +1,173 @@
+package widget_test
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+
+	"github.com/amokit/amokit/amocrm"
+	"github.com/amokit/amokit/amocrm/amocrmtest"
+	"github.com/amokit/amokit/glass"
+	"github.com/amokit/amokit/widget"
+)
+
+// amoRig is AmoCRM's CRM over the demo account of a fake, without the handler.
+type amoRig struct {
+	fake *amocrmtest.Server
+	demo amocrmtest.Demo
+	sdk  *amocrm.Client
+	crm  widget.CRM
+}
+
+func newAmoRig(t *testing.T) *amoRig {
+	t.Helper()
+	r := &amoRig{fake: amocrmtest.NewServer(amocrmtest.WithRateLimit(0, 1))}
+	t.Cleanup(r.fake.Close)
+	r.demo = r.fake.SeedDemo()
+	integ := r.fake.AddIntegration(amocrmtest.Integration{Name: "Калькулятор стекла", RedirectURI: "https://calc.example.com/oauth/callback"})
+	tok, err := r.fake.IssueToken(integ.ClientID, r.demo.Account.Subdomain)
+	require.NoError(t, err)
+	r.sdk, err = amocrm.New(r.demo.Account.Host, amocrm.WithHTTPClient(r.fake.Client()),
+		amocrm.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok.AccessToken})),
+		amocrm.WithRateLimit(1000, 100), amocrm.WithRetry(amocrm.RetryPolicy{Attempts: 1}))
+	require.NoError(t, err)
+	r.crm = widget.AmoCRM(r.sdk)
+	return r
+}
+
+// checker returns the CRM as a SaveChecker, which AmoCRM's is.
+func (r *amoRig) checker(t *testing.T) widget.SaveChecker {
+	t.Helper()
+	c, ok := r.crm.(widget.SaveChecker)
+	require.True(t, ok, "AmoCRM's CRM checks before a retry writes again")
+	return c
+}
+
+// requests returns the requests the fake has seen since the last call, as "METHOD path".
+func (r *amoRig) requests() []string {
+	var out []string
+	for _, q := range r.fake.Requests() {
+		out = append(out, q.Method+" "+q.Path)
+	}
+	r.fake.ResetRequests()
+	return out
+}
+
+func TestAmoCRMLeadPrice(t *testing.T) {
+	t.Parallel()
+	r := newAmoRig(t)
+	chk := r.checker(t)
+	lead := r.demo.Leads[1] // 5 600 ₽
+	r.fake.ResetRequests()
+
+	price, err := chk.LeadPrice(t.Context(), lead.ID)
+	require.NoError(t, err)
+	assert.Equal(t, int64(5600), price)
+	assert.Equal(t, []string{"GET /api/v4/leads/" + strconv.FormatInt(lead.ID, 10)}, r.requests(), "one read")
+
+	require.NoError(t, r.crm.SetLeadPrice(t.Context(), lead.ID, 17204))
+	price, err = chk.LeadPrice(t.Context(), lead.ID)
+	require.NoError(t, err)
+	assert.Equal(t, int64(17204), price)
+
+	_, err = chk.LeadPrice(t.Context(), lead.ID+1000)
+	assert.ErrorIs(t, err, widget.ErrLeadNotFound)
+}
+
+func TestAmoCRMHasNote(t *testing.T) {
+	t.Parallel()
+	r := newAmoRig(t)
+	chk := r.checker(t)
+	lead, other := r.demo.Leads[3].ID, r.demo.Leads[2].ID
+	const mine, theirs = "Расчёт 0b6e4f1a", "Расчёт 9f8e7d6c"
+
+	has, err := chk.HasNote(t.Context(), lead, mine)
+	require.NoError(t, err)
+	assert.False(t, has, "a lead without notes")
+
+	require.NoError(t, r.crm.AddNote(t.Context(), other, "Расчёт заказа\n\n"+theirs))
+	require.NoError(t, r.crm.AddNote(t.Context(), lead, "См. "+theirs+" в соседней сделке"))
+	require.NoError(t, r.crm.AddNote(t.Context(), lead, "Расчёт заказа по прайс-листу\nИтого: 17 204,00 ₽\n\n"+mine+"\r\n"))
+	r.fake.ResetRequests()
+
+	has, err = chk.HasNote(t.Context(), lead, mine)
+	require.NoError(t, err)
+	assert.True(t, has, "the marker is a line of the lead's note")
+	assert.Equal(t, []string{"GET /api/v4/leads/notes"}, r.requests(), "one read")
+
+	has, err = chk.HasNote(t.Context(), lead, theirs)
+	require.NoError(t, err)
+	assert.False(t, has, "another lead's note, and the marker inside a line, do not count")
+
+	// People go on writing notes; the calculation's note, being among the newest, is still found.
+	for i := range 30 {
+		require.NoError(t, r.crm.AddNote(t.Context(), other, "Звонок "+strconv.Itoa(i)))
+		require.NoError(t, r.crm.AddNote(t.Context(), lead, "Звонок "+strconv.Itoa(i)))
+	}
+	require.NoError(t, r.crm.AddNote(t.Context(), lead, "Расчёт заказа\n\nРасчёт 5a5a5a5a"))
+	has, err = chk.HasNote(t.Context(), lead, "Расчёт 5a5a5a5a")
+	require.NoError(t, err)
+	assert.True(t, has, "the newest notes are read first")
+
+	_, err = chk.HasNote(t.Context(), lead, "  ")
+	assert.Error(t, err, "an empty marker would match any blank line")
+}
+
+func TestAmoCRMMissingProducts(t *testing.T) {
+	t.Parallel()
+	r := newAmoRig(t)
+	chk := r.checker(t)
+	lead := r.demo.Leads[3].ID // no products
+	products := quoteOf(t, fxOrder).Products()
+	require.Greater(t, len(products), 1)
+	skus := func(ps []glass.Product) []string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.SKU)
+		}
+		return out
+	}
+
+	missing, err := chk.MissingProducts(t.Context(), lead, products)
+	require.NoError(t, err)
+	assert.Equal(t, skus(products), skus(missing), "nothing linked yet")
+
+	require.NoError(t, r.crm.AttachProducts(t.Context(), lead, products))
+	r.fake.ResetRequests()
+	missing, err = chk.MissingProducts(t.Context(), lead, products)
+	require.NoError(t, err)
+	assert.Empty(t, missing, "every product linked with its quantity")
+	assert.Equal(t, []string{"GET /api/v4/leads/" + strconv.FormatInt(lead, 10) + "/links"}, r.requests(),
+		"one read: the elements are known from linking them")
+
+	// Someone changes one quantity in the card; a fresh client finds the elements by SKU.
+	p := products[0]
+	var elementID int64
+	for _, l := range r.fake.Links("leads", lead) {
+		if e, ok := r.fake.Element(l.ToEntityID); ok && fieldOf(e, "SKU") == p.SKU {
+			elementID = e.ID
+		}
+	}
+	require.NotZero(t, elementID)
+	require.NoError(t, r.sdk.Leads.LinkProducts(t.Context(), lead, []amocrm.ProductLink{
+		{ElementID: elementID, CatalogID: r.demo.Products.ID, Quantity: "7"}}))
+	fresh, ok := widget.AmoCRM(r.sdk).(widget.SaveChecker)
+	require.True(t, ok)
+	r.fake.ResetRequests()
+	missing, err = fresh.MissingProducts(t.Context(), lead, products)
+	require.NoError(t, err)
+	assert.Equal(t, []string{p.SKU}, skus(missing), "only the product with another quantity")
+	for _, q := range r.requests() {
+		assert.True(t, strings.HasPrefix(q, http.MethodGet+" "), "a check only reads: %s", q)
+	}
+
+	// Another lead's links are not this lead's.
+	missing, err = chk.MissingProducts(t.Context(), r.demo.Leads[2].ID, products)
+	require.NoError(t, err)
+	assert.Len(t, missing, len(products))
+}
