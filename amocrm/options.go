@@ -17,7 +17,10 @@ import (
 const (
 	// DefaultRate is amoCRM's documented limit: 7 requests a second (api.md §3.1).
 	DefaultRate = 7
-	// DefaultBurst lets a few requests go at once after a quiet spell while staying under the limit.
+	// DefaultBurst lets a few requests go at once after a quiet spell. The average stays at
+	// DefaultRate, but one second can then see up to DefaultRate+DefaultBurst-1 requests. amoCRM
+	// does not document how it counts (api.md §3.1); if it turns out to count per calendar second,
+	// WithRateLimit(DefaultRate, 1) never exceeds 7 in a second at the same average pace.
 	DefaultBurst = 3
 	// DefaultTimeout bounds one call, all of its attempts and waits included.
 	DefaultTimeout = 60 * time.Second
