@@ -80,9 +80,12 @@ type adminView struct {
 }
 
 type connectForm struct {
-	Domain, ClientID, ClientSecret string
-	Error                          string
-	Fields                         map[string]string
+	Domain, ClientID string
+	// DemoSecret: in demo mode the secret field may stay empty and the server uses the fake
+	// integration's secret, so that no secret is ever written into the page.
+	DemoSecret bool
+	Error      string
+	Fields     map[string]string
 }
 
 // connectionView is a connection as the page shows it: never a secret or a token.
@@ -158,7 +161,7 @@ func (a *admin) view(ctx context.Context, session string) adminView {
 		Store:       a.storeLabel,
 	}
 	if a.demo != nil {
-		v.Form = connectForm{Domain: a.demo.Domain, ClientID: a.demo.ClientID, ClientSecret: a.demo.ClientSecret}
+		v.Form = connectForm{Domain: a.demo.Domain, ClientID: a.demo.ClientID, DemoSecret: true}
 	}
 	conns, err := a.store.List(ctx)
 	if err != nil {
@@ -250,6 +253,9 @@ func (a *admin) connectAccount(w http.ResponseWriter, r *http.Request) {
 		ClientID: strings.TrimSpace(r.PostFormValue("client_id")),
 	}
 	secret := strings.TrimSpace(r.PostFormValue("client_secret"))
+	if secret == "" && a.demo != nil && form.ClientID == a.demo.ClientID {
+		secret = a.demo.ClientSecret // the demo's own integration: the page never held its secret
+	}
 	fields := map[string]string{}
 	if form.Domain == "" {
 		fields["domain"] = "Укажите адрес аккаунта, например acme.amocrm.ru."
@@ -275,9 +281,7 @@ func (a *admin) connectAccount(w http.ResponseWriter, r *http.Request) {
 		}
 		v := a.view(r.Context(), a.auth.session(r))
 		form.Error, form.Fields = ce.Message, ce.Fields
-		if a.demo != nil {
-			form.ClientSecret = a.demo.ClientSecret
-		}
+		form.DemoSecret = a.demo != nil
 		v.Form = form // the secret a person typed is never sent back
 		a.render(w, r, http.StatusUnprocessableEntity, v)
 		return

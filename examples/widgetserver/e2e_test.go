@@ -60,6 +60,9 @@ func TestDemoEndToEnd(t *testing.T) {
 	domain, err := chromedp.Run(ctx, chromedp.Value(css("#domain")))
 	require.NoError(t, err)
 	assert.Equal(t, "steklo.amocrm.ru", domain, "the demo prefills the account")
+	secret, err := chromedp.Run(ctx, chromedp.Value(css("#client_secret")))
+	require.NoError(t, err)
+	assert.Empty(t, secret, "no secret is written into the page, not even the demo's")
 	browsertest.Screenshot(t, ctx, "admin")
 
 	// «Подключить к amoCRM» → the fake's consent page → «Разрешить» → back on the admin page.
