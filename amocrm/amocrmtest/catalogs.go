@@ -229,20 +229,12 @@ func writeElements(mode int) func(c *call) reply {
 		if cat == nil {
 			return notFound()
 		}
-		items, rep := parseBatch(c.body, maxBatch, "Limit 250 per page")
+		writes, rep := parseWrites(c.body, maxBatch, detailLimit250, func(raw json.RawMessage, ch *checker) (elementWrite, string) {
+			w := c.parseElement(cat, raw, mode, ch)
+			return w, w.label
+		})
 		if rep != nil {
 			return *rep
-		}
-		var errs batchErrors
-		writes := make([]elementWrite, 0, len(items))
-		for i, raw := range items {
-			var ch checker
-			w := c.parseElement(cat, raw, mode, &ch)
-			errs.add(i, w.label, &ch)
-			writes = append(writes, w)
-		}
-		if len(errs) > 0 {
-			return validationReply(errs)
 		}
 		out := make([]obj, 0, len(writes))
 		for i, w := range writes {
@@ -257,7 +249,7 @@ func writeElements(mode int) func(c *call) reply {
 			o["request_id"] = echoRequestID(w.requestID, i)
 			out = append(out, o)
 		}
-		return okReply(obj{"_links": obj{"self": obj{"href": c.base + c.r.URL.Path}}, "_embedded": obj{"elements": out}})
+		return c.embeddedReply("elements", out)
 	}
 }
 

@@ -607,48 +607,34 @@ func getEntity(kind string) func(c *call) reply {
 	}
 }
 
-// parseItems parses every element of a batch write; errs is non-empty when
-// any element is invalid, and then nothing may be written.
-func (c *call) parseItems(kind string, items []json.RawMessage, mode int) ([]entityWrite, batchErrors) {
-	var errs batchErrors
-	writes := make([]entityWrite, 0, len(items))
-	for i, raw := range items {
-		var ch checker
-		w := c.parseEntity(kind, raw, "", mode, &ch)
-		errs.add(i, w.label, &ch)
-		writes = append(writes, w)
-	}
-	return writes, errs
+// parseEntities parses the items of a batch write of kind; see parseWrites.
+func (c *call) parseEntities(kind string, mode int, max int, detail string) ([]entityWrite, *reply) {
+	return parseWrites(c.body, max, detail, func(raw json.RawMessage, ch *checker) (entityWrite, string) {
+		w := c.parseEntity(kind, raw, "", mode, ch)
+		return w, w.label
+	})
 }
 
 func createEntities(kind string) func(c *call) reply {
 	return func(c *call) reply {
-		items, rep := parseBatch(c.body, maxBatch, "Limit 250 per page")
+		writes, rep := c.parseEntities(kind, modeCreate, maxBatch, detailLimit250)
 		if rep != nil {
 			return *rep
-		}
-		writes, errs := c.parseItems(kind, items, modeCreate)
-		if len(errs) > 0 {
-			return validationReply(errs)
 		}
 		out := make([]obj, 0, len(writes))
 		for i, w := range writes {
 			e := c.create(kind, w)
 			out = append(out, obj{"id": e.id, "request_id": echoRequestID(w.requestID, i), "_links": obj{"self": c.selfHref(kind, e.id)}})
 		}
-		return okReply(obj{"_links": obj{"self": obj{"href": c.base + "/api/v4/" + kind}}, "_embedded": obj{kind: out}})
+		return c.embeddedReply(kind, out)
 	}
 }
 
 func updateEntities(kind string) func(c *call) reply {
 	return func(c *call) reply {
-		items, rep := parseBatch(c.body, maxBatch, "Limit 250 per page")
+		writes, rep := c.parseEntities(kind, modeUpdate, maxBatch, detailLimit250)
 		if rep != nil {
 			return *rep
-		}
-		writes, errs := c.parseItems(kind, items, modeUpdate)
-		if len(errs) > 0 {
-			return validationReply(errs)
 		}
 		out := make([]obj, 0, len(writes))
 		for i, w := range writes {
@@ -656,7 +642,7 @@ func updateEntities(kind string) func(c *call) reply {
 			c.applyEntity(e, w)
 			out = append(out, obj{"id": e.id, "updated_at": e.updatedAt, "request_id": echoRequestID(w.requestID, i), "_links": obj{"self": c.selfHref(kind, e.id)}})
 		}
-		return okReply(obj{"_links": obj{"self": obj{"href": c.base + "/api/v4/" + kind}}, "_embedded": obj{kind: out}})
+		return c.embeddedReply(kind, out)
 	}
 }
 

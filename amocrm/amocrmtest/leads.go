@@ -37,13 +37,9 @@ type Lead struct {
 }
 
 func complexCreate(c *call) reply {
-	items, rep := parseBatch(c.body, maxComplexBatch, "Limit 50 per request")
+	writes, rep := c.parseEntities("leads", modeComplex, maxComplexBatch, "Limit 50 per request")
 	if rep != nil {
 		return *rep
-	}
-	writes, errs := c.parseItems("leads", items, modeComplex)
-	if len(errs) > 0 {
-		return validationReply(errs)
 	}
 	out := make([]obj, 0, len(writes))
 	st := c.st()

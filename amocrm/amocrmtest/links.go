@@ -239,20 +239,11 @@ func renderLink(l linkView) obj {
 }
 
 func (c *call) doLinks(kind string, fromID int64, mass, unlink bool) reply {
-	items, rep := parseBatch(c.body, maxBatch, "Limit 250 per page")
+	writes, rep := parseWrites(c.body, maxBatch, detailLimit250, func(raw json.RawMessage, ch *checker) (linkWrite, string) {
+		return c.parseLink(kind, fromID, raw, mass, unlink, ch), ""
+	})
 	if rep != nil {
 		return *rep
-	}
-	var errs batchErrors
-	writes := make([]linkWrite, 0, len(items))
-	for i, raw := range items {
-		var ch checker
-		w := c.parseLink(kind, fromID, raw, mass, unlink, &ch)
-		errs.add(i, "", &ch)
-		writes = append(writes, w)
-	}
-	if len(errs) > 0 {
-		return validationReply(errs)
 	}
 	out := make([]obj, 0, len(writes))
 	for _, w := range writes {
@@ -263,8 +254,7 @@ func (c *call) doLinks(kind string, fromID int64, mass, unlink bool) reply {
 	if unlink {
 		return noContent()
 	}
-	self := c.base + c.r.URL.Path
-	return okReply(obj{"_links": obj{"self": obj{"href": self}}, "_embedded": obj{"links": out}})
+	return c.embeddedReply("links", out)
 }
 
 func linkOne(kind string, unlink bool) func(c *call) reply {

@@ -50,7 +50,7 @@ func (s *Server) parseList(q url.Values, orderFields ...string) (listQuery, *rep
 		}
 		if n > maxPageLimit {
 			if !s.cfg.limitFallback {
-				rep := problem(http.StatusUnprocessableEntity, "Limit 250 per page")
+				rep := problem(http.StatusUnprocessableEntity, detailLimit250)
 				return lq, &rep
 			}
 			n = defaultLimit

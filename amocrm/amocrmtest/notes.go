@@ -258,7 +258,9 @@ func getNote(kind string, byEntity bool) func(c *call) reply {
 	}
 }
 
-func createNotes(kind string, byEntity bool) func(c *call) reply {
+// writeNotes serves POST (update false) and PATCH (update true) of notes of kind, all of them
+// or, with byEntity, those of the entity in the path.
+func writeNotes(kind string, byEntity, update bool) func(c *call) reply {
 	return func(c *call) reply {
 		var entityID int64
 		if byEntity {
@@ -267,28 +269,29 @@ func createNotes(kind string, byEntity bool) func(c *call) reply {
 				return notFound()
 			}
 		}
-		items, rep := parseBatch(c.body, maxBatch, "Limit 250 per page")
+		writes, rep := parseWrites(c.body, maxBatch, detailLimit250, func(raw json.RawMessage, ch *checker) (noteWrite, string) {
+			w := c.parseNote(kind, entityID, raw, update, ch)
+			return w, w.label
+		})
 		if rep != nil {
 			return *rep
 		}
-		var errs batchErrors
-		writes := make([]noteWrite, 0, len(items))
-		for i, raw := range items {
-			var ch checker
-			w := c.parseNote(kind, entityID, raw, false, &ch)
-			errs.add(i, w.label, &ch)
-			writes = append(writes, w)
-		}
-		if len(errs) > 0 {
-			return validationReply(errs)
-		}
 		out := make([]obj, 0, len(writes))
 		for i, w := range writes {
-			n := c.st().newNote(c.acct.id, kind, w.entityID, c.userID, c.now)
+			var n *note
+			if update {
+				n = c.note(kind, w.id)
+			} else {
+				n = c.st().newNote(c.acct.id, kind, w.entityID, c.userID, c.now)
+			}
 			c.applyNote(n, w)
-			out = append(out, obj{"id": n.id, "entity_id": n.entityID, "request_id": echoRequestID(w.requestID, i), "_links": obj{"self": c.noteHref(n)}})
+			o := obj{"id": n.id, "entity_id": n.entityID, "request_id": echoRequestID(w.requestID, i), "_links": obj{"self": c.noteHref(n)}}
+			if update {
+				o["updated_at"] = n.updatedAt
+			}
+			out = append(out, o)
 		}
-		return okReply(obj{"_links": obj{"self": obj{"href": c.base + c.r.URL.Path}}, "_embedded": obj{"notes": out}})
+		return c.embeddedReply("notes", out)
 	}
 }
 
@@ -300,40 +303,6 @@ func (st *state) newNote(accountID int64, kind string, entityID, userID, now int
 	}
 	st.notes[n.id] = n
 	return n
-}
-
-func updateNotes(kind string, byEntity bool) func(c *call) reply {
-	return func(c *call) reply {
-		var entityID int64
-		if byEntity {
-			entityID = c.pathID("id")
-			if c.entity(kind, entityID) == nil {
-				return notFound()
-			}
-		}
-		items, rep := parseBatch(c.body, maxBatch, "Limit 250 per page")
-		if rep != nil {
-			return *rep
-		}
-		var errs batchErrors
-		writes := make([]noteWrite, 0, len(items))
-		for i, raw := range items {
-			var ch checker
-			w := c.parseNote(kind, entityID, raw, true, &ch)
-			errs.add(i, w.label, &ch)
-			writes = append(writes, w)
-		}
-		if len(errs) > 0 {
-			return validationReply(errs)
-		}
-		out := make([]obj, 0, len(writes))
-		for i, w := range writes {
-			n := c.note(kind, w.id)
-			c.applyNote(n, w)
-			out = append(out, obj{"id": n.id, "entity_id": n.entityID, "updated_at": n.updatedAt, "request_id": echoRequestID(w.requestID, i), "_links": obj{"self": c.noteHref(n)}})
-		}
-		return okReply(obj{"_links": obj{"self": obj{"href": c.base + c.r.URL.Path}}, "_embedded": obj{"notes": out}})
-	}
 }
 
 func updateNote(kind string) func(c *call) reply {

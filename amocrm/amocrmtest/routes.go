@@ -92,14 +92,14 @@ func (s *Server) newRouter() *router {
 		rt.handle("GET "+p+"/custom_fields", s.api(listEntityFields(kind)))
 
 		rt.handle("GET "+p+"/notes", s.api(listNotes(kind, false)))
-		rt.handle("POST "+p+"/notes", s.api(createNotes(kind, false)))
-		rt.handle("PATCH "+p+"/notes", s.api(updateNotes(kind, false)))
+		rt.handle("POST "+p+"/notes", s.api(writeNotes(kind, false, false)))
+		rt.handle("PATCH "+p+"/notes", s.api(writeNotes(kind, false, true)))
 		rt.handle("GET "+p+"/notes/{#note_id}", s.api(getNote(kind, false)))
 		rt.handle("POST "+p+"/notes/{#note_id}/pin", s.api(pinNote(kind, true)))
 		rt.handle("POST "+p+"/notes/{#note_id}/unpin", s.api(pinNote(kind, false)))
 		rt.handle("GET "+p+"/{#id}/notes", s.api(listNotes(kind, true)))
-		rt.handle("POST "+p+"/{#id}/notes", s.api(createNotes(kind, true)))
-		rt.handle("PATCH "+p+"/{#id}/notes", s.api(updateNotes(kind, true)))
+		rt.handle("POST "+p+"/{#id}/notes", s.api(writeNotes(kind, true, false)))
+		rt.handle("PATCH "+p+"/{#id}/notes", s.api(writeNotes(kind, true, true)))
 		rt.handle("GET "+p+"/{#id}/notes/{#note_id}", s.api(getNote(kind, true)))
 		rt.handle("PATCH "+p+"/{#id}/notes/{#note_id}", s.api(updateNote(kind)))
 

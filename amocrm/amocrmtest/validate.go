@@ -24,7 +24,9 @@ const (
 
 // Batch limits (api.md §3.2).
 const (
-	maxBatch        = 250
+	maxBatch = 250
+	// detailLimit250 is amoCRM's 422 text for more than 250 items in a write or a page.
+	detailLimit250  = "Limit 250 per page"
 	maxComplexBatch = 50
 	maxPageLimit    = 250
 	defaultLimit    = 50
@@ -268,6 +270,35 @@ func parseBatch(body []byte, max int, detail string) ([]json.RawMessage, *reply)
 		return nil, &rep
 	}
 	return items, nil
+}
+
+// parseWrites is the first half of every batch write: it splits the body (an array of at most max
+// items; detail is the 422 text) and parses each item with parse, which reports the item's
+// problems on ch and returns its label (its request_id, if any). A problem in any item answers 400
+// with every item's problems and nothing is written: amoCRM's batches are all or nothing.
+func parseWrites[W any](body []byte, max int, detail string, parse func(raw json.RawMessage, ch *checker) (W, string)) ([]W, *reply) {
+	items, rep := parseBatch(body, max, detail)
+	if rep != nil {
+		return nil, rep
+	}
+	var errs batchErrors
+	writes := make([]W, 0, len(items))
+	for i, raw := range items {
+		var ch checker
+		w, label := parse(raw, &ch)
+		errs.add(i, label, &ch)
+		writes = append(writes, w)
+	}
+	if len(errs) > 0 {
+		rep := validationReply(errs)
+		return nil, &rep
+	}
+	return writes, nil
+}
+
+// embeddedReply answers a write with its results under _embedded[key] and a self link.
+func (c *call) embeddedReply(key string, items []obj) reply {
+	return okReply(obj{"_links": obj{"self": obj{"href": c.base + c.r.URL.Path}}, "_embedded": obj{key: items}})
 }
 
 // parseObjectBody checks that a single-object body is JSON.
