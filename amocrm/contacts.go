@@ -176,38 +176,21 @@ func (o *ContactListOptions) values() (url.Values, error) {
 //
 // API docs: GET /api/v4/contacts/{id}, https://www.amocrm.ru/developers/content/crm_platform/contacts-api#contact-detail
 func (s *ContactsService) Get(ctx context.Context, id int64, with ...ContactWith) (*Contact, error) {
-	if id <= 0 {
-		return nil, fmt.Errorf("amocrm: invalid contact id %d", id)
-	}
-	q := query{}
-	q.with(names(with))
-	var c Contact
-	if err := s.client.getOne(ctx, idPath("api/v4/contacts", id), q.values(), &c); err != nil {
-		return nil, err
-	}
-	return &c, nil
+	return getByID[Contact](ctx, s.client, "api/v4/contacts", "contact", id, names(with))
 }
 
 // List returns one page of contacts; an empty result is an empty page.
 //
 // API docs: GET /api/v4/contacts, https://www.amocrm.ru/developers/content/crm_platform/contacts-api#contacts-list
 func (s *ContactsService) List(ctx context.Context, opts *ContactListOptions) (*Page[Contact], error) {
-	q, err := opts.values()
-	if err != nil {
-		return nil, err
-	}
-	return listPage[Contact](ctx, s.client, "api/v4/contacts", q, "contacts")
+	return pageOf[Contact](ctx, s.client, "api/v4/contacts", opts, "contacts")
 }
 
 // All ranges over every contact matching opts, fetching pages lazily.
 //
 // API docs: GET /api/v4/contacts, https://www.amocrm.ru/developers/content/crm_platform/contacts-api#contacts-list
 func (s *ContactsService) All(ctx context.Context, opts *ContactListOptions) iter.Seq2[Contact, error] {
-	q, err := opts.values()
-	if err != nil {
-		return errSeq[Contact](err)
-	}
-	return listAll[Contact](ctx, s.client, "api/v4/contacts", q, "contacts")
+	return allOf[Contact](ctx, s.client, "api/v4/contacts", opts, "contacts")
 }
 
 // CreateContactRequest is a new contact; no field is required.

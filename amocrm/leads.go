@@ -305,42 +305,19 @@ func names[S ~string](ws []S) []string {
 	return out
 }
 
-// errSeq is an iterator that yields err once.
-func errSeq[T any](err error) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		yield(zero, err)
-	}
-}
-
-func idPath(base string, id int64) string { return base + "/" + strconv.FormatInt(id, 10) }
-
 // Get returns the lead id with the extra data named in with. A lead that does not exist is an
 // error matching ErrNotFound.
 //
 // API docs: GET /api/v4/leads/{id}, https://www.amocrm.ru/developers/content/crm_platform/leads-api#lead-detail
 func (s *LeadsService) Get(ctx context.Context, id int64, with ...LeadWith) (*Lead, error) {
-	if id <= 0 {
-		return nil, fmt.Errorf("amocrm: invalid lead id %d", id)
-	}
-	q := query{}
-	q.with(names(with))
-	var l Lead
-	if err := s.client.getOne(ctx, idPath("api/v4/leads", id), q.values(), &l); err != nil {
-		return nil, err
-	}
-	return &l, nil
+	return getByID[Lead](ctx, s.client, "api/v4/leads", "lead", id, names(with))
 }
 
 // List returns one page of leads. An empty result (amoCRM's 204) is an empty page.
 //
 // API docs: GET /api/v4/leads, https://www.amocrm.ru/developers/content/crm_platform/leads-api#leads-list
 func (s *LeadsService) List(ctx context.Context, opts *LeadListOptions) (*Page[Lead], error) {
-	q, err := opts.values()
-	if err != nil {
-		return nil, err
-	}
-	return listPage[Lead](ctx, s.client, "api/v4/leads", q, "leads")
+	return pageOf[Lead](ctx, s.client, "api/v4/leads", opts, "leads")
 }
 
 // All ranges over every lead matching opts, page after page, fetching lazily. It yields an error at
@@ -348,11 +325,7 @@ func (s *LeadsService) List(ctx context.Context, opts *LeadListOptions) (*Page[L
 //
 // API docs: GET /api/v4/leads, https://www.amocrm.ru/developers/content/crm_platform/leads-api#leads-list
 func (s *LeadsService) All(ctx context.Context, opts *LeadListOptions) iter.Seq2[Lead, error] {
-	q, err := opts.values()
-	if err != nil {
-		return errSeq[Lead](err)
-	}
-	return listAll[Lead](ctx, s.client, "api/v4/leads", q, "leads")
+	return allOf[Lead](ctx, s.client, "api/v4/leads", opts, "leads")
 }
 
 // CreateLeadRequest is a new lead. Every field is optional; a lead without a pipeline goes to the

@@ -358,11 +358,7 @@ func (s *NotesService) List(ctx context.Context, entity EntityType, opts *NoteLi
 	if err != nil {
 		return nil, err
 	}
-	q, err := opts.values()
-	if err != nil {
-		return nil, err
-	}
-	return listPage[Note](ctx, s.client, path, q, "notes")
+	return pageOf[Note](ctx, s.client, path, opts, "notes")
 }
 
 // All ranges over every note of an entity type matching opts, fetching pages lazily.
@@ -373,11 +369,7 @@ func (s *NotesService) All(ctx context.Context, entity EntityType, opts *NoteLis
 	if err != nil {
 		return errSeq[Note](err)
 	}
-	q, err := opts.values()
-	if err != nil {
-		return errSeq[Note](err)
-	}
-	return listAll[Note](ctx, s.client, path, q, "notes")
+	return allOf[Note](ctx, s.client, path, opts, "notes")
 }
 
 // Get returns the note id of an entity type.
@@ -388,14 +380,7 @@ func (s *NotesService) Get(ctx context.Context, entity EntityType, id int64) (*N
 	if err != nil {
 		return nil, err
 	}
-	if id <= 0 {
-		return nil, fmt.Errorf("amocrm: invalid note id %d", id)
-	}
-	var n Note
-	if err := s.client.getOne(ctx, idPath(path, id), nil, &n); err != nil {
-		return nil, err
-	}
-	return &n, nil
+	return getByID[Note](ctx, s.client, path, "note", id, nil)
 }
 
 // CreateNoteRequest is a new note on the entity EntityID. Params is required and sets the type.

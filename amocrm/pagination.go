@@ -8,6 +8,7 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"strconv"
 )
 
 // MaxPageSize is the largest page amoCRM returns (api.md §3.3).
@@ -125,6 +126,55 @@ func listAll[T any](ctx context.Context, c *Client, path string, q url.Values, k
 		}
 	}
 }
+
+// lister is a list's options: they build the query string, or say why they cannot. Every method
+// handles a nil receiver.
+type lister interface {
+	values() (url.Values, error)
+}
+
+// pageOf is listPage after building the query from opts: the body of every List method.
+func pageOf[T any](ctx context.Context, c *Client, path string, opts lister, key string) (*Page[T], error) {
+	q, err := opts.values()
+	if err != nil {
+		return nil, err
+	}
+	return listPage[T](ctx, c, path, q, key)
+}
+
+// allOf is listAll after building the query from opts: the body of every All method.
+func allOf[T any](ctx context.Context, c *Client, path string, opts lister, key string) iter.Seq2[T, error] {
+	q, err := opts.values()
+	if err != nil {
+		return errSeq[T](err)
+	}
+	return listAll[T](ctx, c, path, q, key)
+}
+
+// getByID fetches the entity id under path (a collection such as "api/v4/leads") with the extra
+// data named in with; kind names the entity in the error for an invalid id. A 204 is ErrNotFound.
+func getByID[T any](ctx context.Context, c *Client, path, kind string, id int64, with []string) (*T, error) {
+	if id <= 0 {
+		return nil, fmt.Errorf("amocrm: invalid %s id %d", kind, id)
+	}
+	q := query{}
+	q.with(with)
+	var v T
+	if err := c.getOne(ctx, idPath(path, id), q.values(), &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// errSeq is an iterator that yields err once.
+func errSeq[T any](err error) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		yield(zero, err)
+	}
+}
+
+func idPath(base string, id int64) string { return base + "/" + strconv.FormatInt(id, 10) }
 
 // nextRequest builds the request for a _links.next href, which must be on the client's own scheme
 // and host.

@@ -67,36 +67,21 @@ func (o *CatalogListOptions) values() (url.Values, error) {
 //
 // API docs: GET /api/v4/catalogs, https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#lists-list
 func (s *CatalogsService) List(ctx context.Context, opts *CatalogListOptions) (*Page[Catalog], error) {
-	q, err := opts.values()
-	if err != nil {
-		return nil, err
-	}
-	return listPage[Catalog](ctx, s.client, "api/v4/catalogs", q, "catalogs")
+	return pageOf[Catalog](ctx, s.client, "api/v4/catalogs", opts, "catalogs")
 }
 
 // All ranges over every catalog matching opts, fetching pages lazily.
 //
 // API docs: GET /api/v4/catalogs, https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#lists-list
 func (s *CatalogsService) All(ctx context.Context, opts *CatalogListOptions) iter.Seq2[Catalog, error] {
-	q, err := opts.values()
-	if err != nil {
-		return errSeq[Catalog](err)
-	}
-	return listAll[Catalog](ctx, s.client, "api/v4/catalogs", q, "catalogs")
+	return allOf[Catalog](ctx, s.client, "api/v4/catalogs", opts, "catalogs")
 }
 
 // Get returns the catalog id.
 //
 // API docs: GET /api/v4/catalogs/{id}, https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#list-detail
 func (s *CatalogsService) Get(ctx context.Context, id int64) (*Catalog, error) {
-	if id <= 0 {
-		return nil, fmt.Errorf("amocrm: invalid catalog id %d", id)
-	}
-	var c Catalog
-	if err := s.client.getOne(ctx, idPath("api/v4/catalogs", id), nil, &c); err != nil {
-		return nil, err
-	}
-	return &c, nil
+	return getByID[Catalog](ctx, s.client, "api/v4/catalogs", "catalog", id, nil)
 }
 
 // ProductsCatalog returns the account's products catalog (type products). When the account has
@@ -267,11 +252,7 @@ func (s *CatalogsService) ListElements(ctx context.Context, catalogID int64, opt
 	if err != nil {
 		return nil, err
 	}
-	q, err := opts.values()
-	if err != nil {
-		return nil, err
-	}
-	return listPage[CatalogElement](ctx, s.client, path, q, "elements")
+	return pageOf[CatalogElement](ctx, s.client, path, opts, "elements")
 }
 
 // AllElements ranges over every element of catalog catalogID matching opts, fetching pages lazily.
@@ -282,11 +263,7 @@ func (s *CatalogsService) AllElements(ctx context.Context, catalogID int64, opts
 	if err != nil {
 		return errSeq[CatalogElement](err)
 	}
-	q, err := opts.values()
-	if err != nil {
-		return errSeq[CatalogElement](err)
-	}
-	return listAll[CatalogElement](ctx, s.client, path, q, "elements")
+	return allOf[CatalogElement](ctx, s.client, path, opts, "elements")
 }
 
 // GetElement returns the element id of catalog catalogID.
@@ -297,16 +274,7 @@ func (s *CatalogsService) GetElement(ctx context.Context, catalogID, id int64, w
 	if err != nil {
 		return nil, err
 	}
-	if id <= 0 {
-		return nil, fmt.Errorf("amocrm: invalid catalog element id %d", id)
-	}
-	q := query{}
-	q.with(names(with))
-	var e CatalogElement
-	if err := s.client.getOne(ctx, idPath(path, id), q.values(), &e); err != nil {
-		return nil, err
-	}
-	return &e, nil
+	return getByID[CatalogElement](ctx, s.client, path, "catalog element", id, names(with))
 }
 
 // CreateElementRequest is a new catalog element. For a product, put ProductFields{…}.Fields() in
