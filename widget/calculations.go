@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/amokit/amokit/glass"
+	"github.com/amokit/amokit/app/glass"
 )
 
 // Part names one of the writes that saving a calculation makes to the lead.

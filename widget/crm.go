@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/amokit/amokit/glass"
+	"github.com/amokit/amokit/app/glass"
 )
 
 // CRM is everything the endpoints need from one amoCRM account. AmoCRM adapts an

@@ -10,7 +10,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/amokit/amokit/amocrm"
-	"github.com/amokit/amokit/glass"
+	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
 )

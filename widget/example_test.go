@@ -10,7 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/amokit/amokit/glass"
+	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
 	"github.com/amokit/amokit/widget"

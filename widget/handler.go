@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/amokit/amokit/glass"
+	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
 )

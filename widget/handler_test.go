@@ -20,7 +20,7 @@ import (
 
 	"github.com/amokit/amokit/amocrm"
 	"github.com/amokit/amokit/amocrm/amocrmtest"
-	"github.com/amokit/amokit/glass"
+	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
 	"github.com/amokit/amokit/widget"

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/amokit/amokit/glass"
+	"github.com/amokit/amokit/app/glass"
 )
 
 // storeTimeout bounds the store calls that record a save's outcome; they run detached from the

@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amokit/amokit/amocrm/amocrmtest"
-	"github.com/amokit/amokit/glass"
+	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
 	"github.com/amokit/amokit/widget"

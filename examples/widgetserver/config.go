@@ -14,7 +14,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/amokit/amokit/glass"
+	"github.com/amokit/amokit/app/glass"
 )
 
 // Environment variables read by parseConfig. A flag given on the command line wins over its
@@ -118,7 +118,7 @@ func settingSpecs() []flagSpec {
 		{name: "", env: envDatabaseURL, help: "PostgreSQL connection string for connections and calculations; empty keeps them in memory, lost on restart"},
 		{name: "encryption-key", env: envEncryptionKey, help: "base64 of 32 random bytes (openssl rand -base64 32): encrypts secrets in the database and signs tickets; required with " + envDatabaseURL + " (prefer the variable: flags show in ps)"},
 		{name: "admin-token", env: envAdminToken, help: "the admin page's password, at least 32 characters (openssl rand -hex 24); generated and printed once when unset (prefer the variable: flags show in ps)"},
-		{name: "price-list", env: envPriceList, help: "a JSON price list file (format of glass/pricelist_default.json); default: the embedded price list"},
+		{name: "price-list", env: envPriceList, help: "a JSON price list file (format of app/glass/pricelist_default.json); default: the embedded price list"},
 		{name: "log-level", env: envLogLevel, help: "debug, info, warn or error (default info)"},
 		{name: "amocrm-base-url", env: envAmoCRMBaseURL, help: "staging and tests only: send all amoCRM traffic (API, tokens, consent page) to this URL"},
 	}

@@ -31,7 +31,7 @@ func testKeyB64() string { return base64.StdEncoding.EncodeToString(testKey()) }
 func TestParseConfigValid(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	prices, err := os.ReadFile(filepath.Join("..", "..", "glass", "pricelist_default.json"))
+	prices, err := os.ReadFile(filepath.Join("..", "..", "app", "glass", "pricelist_default.json"))
 	require.NoError(t, err)
 	custom := filepath.Join(dir, "prices.json")
 	require.NoError(t, os.WriteFile(custom, bytes.Replace(prices, []byte(`"default-2025.1"`), []byte(`"shop-2026"`), 1), 0o644))

@@ -22,7 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amokit/amokit/amocrm/amocrmtest"
-	"github.com/amokit/amokit/glass"
+	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/internal/browsertest"
 	"github.com/amokit/amokit/tokenstore"
 )

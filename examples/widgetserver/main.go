@@ -26,7 +26,7 @@ import (
 	"time"
 
 	"github.com/amokit/amokit/amocrm"
-	"github.com/amokit/amokit/glass"
+	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
 	"github.com/amokit/amokit/widget"

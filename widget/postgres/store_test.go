@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/amokit/amokit/glass"
+	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/internal/pgtest"
 	"github.com/amokit/amokit/widget"
 	"github.com/amokit/amokit/widget/postgres"

@@ -5,7 +5,7 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/amokit/amokit/glass"
+	"github.com/amokit/amokit/app/glass"
 )
 
 // pathPattern is the shape of every JSON path a field error may carry.

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/amokit/amokit/glass"
+	"github.com/amokit/amokit/app/glass"
 )
 
 // orderGen makes random valid orders from a price list, with a fixed seed

@@ -3,7 +3,7 @@ package glass_test
 import (
 	"testing"
 
-	"github.com/amokit/amokit/glass"
+	"github.com/amokit/amokit/app/glass"
 )
 
 // BenchmarkQuote20Pieces quotes a busy 20-piece order: every piece has an
