@@ -21,16 +21,30 @@ const MaxTokenSize = 8 << 10
 // ClockSkew is how far amoCRM's clock and ours may disagree when exp, nbf and iat are checked.
 const ClockSkew = 30 * time.Second
 
-// ErrUnknownClient is what a SecretLookup returns (possibly wrapped) when no integration has the
-// given client id. The token is then refused with 401 token_unknown_client; any other lookup
-// error gives 500 internal_error.
+// MaxTokenLifetime is the longest life of a disposable token that amoCRM issues (exp − iat is
+// 30 minutes). A token that claims to live longer, beyond ClockSkew, is refused.
+const MaxTokenLifetime = 30 * time.Minute
+
+// ErrUnknownClient is what a SecretLookup returns (possibly wrapped) when the account has no
+// connection made with the given integration. The token is then refused with 401
+// token_unknown_client; any other lookup error gives 500 internal_error.
 var ErrUnknownClient = errors.New("widget: unknown integration")
 
-// SecretLookup returns the client secret of the integration whose id (client_id, which amoCRM
-// calls client_uuid in tokens) is clientID, typically from the connection store. It returns
-// ErrUnknownClient for an id it does not know. An empty secret counts as unknown: a token is
-// never checked against an empty key.
-type SecretLookup func(ctx context.Context, clientID string) (secret string, err error)
+// AccountSecret is what a SecretLookup finds for one account.
+type AccountSecret struct {
+	// Secret is the client secret of the integration the account is connected with.
+	Secret string
+	// AccountID is the amoCRM account id stored for the account, 0 while not known. When set,
+	// a token whose account_id differs is refused.
+	AccountID int64
+}
+
+// SecretLookup returns the secret that verifies disposable tokens of account (the host named by
+// the token's iss, "acme.amocrm.ru") for the integration clientID (client_uuid), typically from
+// the account's own connection in the store. It returns ErrUnknownClient when the account is not
+// connected with that integration: the secret of one account's integration never verifies a
+// token for another account. An empty secret counts as unknown.
+type SecretLookup func(ctx context.Context, account, clientID string) (AccountSecret, error)
 
 // VerifierConfig says how disposable tokens (the X-Auth-Token that script.js's $authorizedAjax
 // sends) are verified.
@@ -99,13 +113,16 @@ func refuse(code, message string, cause error) *TokenError {
 // official SDK and adds our own checks:
 //   - the token is at most MaxTokenSize bytes and a compact JWT;
 //   - alg is HS256 and nothing else (no "none", no HS512, no RS256 key confusion);
-//   - the key is the client secret of the integration named by the (as yet unverified)
-//     client_uuid claim, found with cfg.Secrets; an unknown integration is refused;
-//   - exp is present and not past, nbf and iat are not in the future, each with ClockSkew;
+//   - iss is https://<subdomain>.amocrm.ru, .amocrm.com or .kommo.com;
+//   - the key is the client secret that the account named by iss uses for the integration
+//     named by client_uuid (both as yet unverified), found with cfg.Secrets; an integration
+//     the account is not connected with is refused;
+//   - exp is present and not past, nbf and iat are not in the future, each with ClockSkew, and
+//     the token lives no longer than MaxTokenLifetime;
 //   - aud is the scheme and host of cfg.RedirectURI;
-//   - iss is https://<subdomain>.amocrm.ru, .amocrm.com or .kommo.com and the subdomain claim
-//     names the same account;
-//   - account_id and user_id are positive.
+//   - the subdomain claim names the account of iss;
+//   - account_id and user_id are positive, and account_id is the account id stored for the
+//     account when one is known.
 //
 // Every refusal is a *TokenError.
 func VerifyDisposableToken(ctx context.Context, token string, cfg VerifierConfig) (*Caller, error) {
@@ -220,23 +237,32 @@ func (v *verifier) verify(ctx context.Context, token string) (*Caller, *TokenErr
 
 	var claims disposableClaims
 	var lookupErr error
+	var found AccountSecret
 	keyFunc := func(t *jwt.Token) (any, error) {
 		if t.Method != jwt.SigningMethodHS256 { // already refused by WithValidMethods
 			return nil, errors.New("unexpected signing method")
+		}
+		// The key is chosen by the account the token speaks for, so that a secret of one
+		// account's integration can never vouch for another account.
+		host, ok := issuerHost(claims.Issuer)
+		if !ok {
+			lookupErr = errBadIssuer
+			return nil, lookupErr
 		}
 		if !validClientID(claims.ClientUUID) {
 			lookupErr = ErrUnknownClient
 			return nil, lookupErr
 		}
-		secret, err := v.secrets(ctx, claims.ClientUUID)
-		if err == nil && secret == "" {
+		s, err := v.secrets(ctx, host, claims.ClientUUID)
+		if err == nil && s.Secret == "" {
 			err = ErrUnknownClient
 		}
 		if err != nil {
 			lookupErr = err
 			return nil, err
 		}
-		return []byte(secret), nil
+		found = s
+		return []byte(s.Secret), nil
 	}
 	parser := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -254,17 +280,19 @@ func (v *verifier) verify(ctx context.Context, token string) (*Caller, *TokenErr
 	if !v.audienceOK(claims.Audience) {
 		return nil, refuse(CodeTokenAudience, "the token was issued for another server (aud)", nil)
 	}
-	iss := strings.ToLower(strings.TrimSuffix(claims.Issuer, "/"))
-	host, ok := strings.CutPrefix(iss, "https://")
-	sub, hostOK := accountHost(host)
-	if !ok || !hostOK {
-		return nil, refuse(CodeTokenIssuer, "the token's issuer is not an amoCRM or Kommo account", nil)
-	}
+	host, _ := issuerHost(claims.Issuer) // checked before the key was looked up
+	sub, _ := accountHost(host)
 	if !strings.EqualFold(claims.Subdomain, sub) {
 		return nil, refuse(CodeTokenIssuer, "the token's subdomain does not match its issuer", nil)
 	}
 	if claims.AccountID <= 0 || claims.UserID <= 0 {
 		return nil, refuse(CodeTokenClaims, "the token has no valid account_id or user_id", nil)
+	}
+	if found.AccountID != 0 && int64(claims.AccountID) != found.AccountID {
+		return nil, refuse(CodeTokenAccount, "the token's account_id is not the id of the account it names", nil)
+	}
+	if terr := v.lifetimeOK(claims); terr != nil {
+		return nil, terr
 	}
 	return &Caller{
 		AccountID: int64(claims.AccountID),
@@ -278,6 +306,36 @@ func (v *verifier) verify(ctx context.Context, token string) (*Caller, *TokenErr
 	}, nil
 }
 
+// errBadIssuer marks a token whose iss is not an account host; it is found before the key lookup.
+var errBadIssuer = errors.New("bad issuer")
+
+// issuerHost returns the account host of an iss claim, "https://acme.amocrm.ru" → "acme.amocrm.ru".
+func issuerHost(iss string) (string, bool) {
+	host, ok := strings.CutPrefix(strings.ToLower(strings.TrimSuffix(iss, "/")), "https://")
+	if !ok {
+		return "", false
+	}
+	_, ok = accountHost(host)
+	return host, ok
+}
+
+// lifetimeOK refuses a token that lives longer than amoCRM's tokens do: counted from iat, and
+// from now for a token without iat.
+func (v *verifier) lifetimeOK(c disposableClaims) *TokenError {
+	if c.ExpiresAt == nil {
+		return refuse(CodeTokenClaims, "the token has no expiry (exp)", nil)
+	}
+	limit := MaxTokenLifetime + ClockSkew
+	from := v.now()
+	if c.IssuedAt != nil && c.IssuedAt.Time.Before(from) {
+		from = c.IssuedAt.Time
+	}
+	if c.ExpiresAt.Time.Sub(from) > limit {
+		return refuse(CodeTokenLifetime, fmt.Sprintf("the token lives longer than amoCRM's %v", MaxTokenLifetime), nil)
+	}
+	return nil
+}
+
 // classify turns a parser error into a refusal. The order matters: the algorithm is judged
 // before anything else, and the claims only after the signature has been verified (the parser
 // validates them last).
@@ -288,8 +346,10 @@ func classify(parsed *jwt.Token, lookupErr, err error) *TokenError {
 		}
 	}
 	switch {
+	case errors.Is(lookupErr, errBadIssuer):
+		return refuse(CodeTokenIssuer, "the token's issuer is not an amoCRM or Kommo account", nil)
 	case lookupErr != nil && errors.Is(lookupErr, ErrUnknownClient):
-		return refuse(CodeTokenUnknownClient, "the token names an integration this server does not know (client_uuid)", nil)
+		return refuse(CodeTokenUnknownClient, "the account is not connected to this server with the token's integration (client_uuid)", nil)
 	case lookupErr != nil:
 		return refuse(CodeInternal, "the integration's secret could not be read", lookupErr)
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):

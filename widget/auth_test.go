@@ -30,17 +30,37 @@ var testNow = time.Unix(1_700_000_000, 0)
 
 type lookupCounter struct{ calls atomic.Int32 }
 
-func (l *lookupCounter) lookup(_ context.Context, id string) (string, error) {
+// victimSecret is the secret of the integration another account, victim.amocrm.ru, is connected
+// with; its account id is victimAccountID.
+const (
+	victimClientID  = "9f9f9f9f-1111-2222-3333-444455556666"
+	victimSecret    = "victim-account-integration-secret-0123456789"
+	victimAccountID = 424242
+)
+
+// lookup knows acme's accounts (on every amoCRM and Kommo domain, account id 123456, connected
+// with testClientID) and the victim account; acme's connection is the only one with odd ids.
+func (l *lookupCounter) lookup(_ context.Context, account, id string) (AccountSecret, error) {
 	l.calls.Add(1)
+	switch account {
+	case "victim.amocrm.ru":
+		if id == victimClientID {
+			return AccountSecret{Secret: victimSecret, AccountID: victimAccountID}, nil
+		}
+		return AccountSecret{}, ErrUnknownClient
+	case "acme.amocrm.ru", "acme.amocrm.com", "acme.kommo.com":
+	default:
+		return AccountSecret{}, ErrUnknownClient
+	}
 	switch id {
 	case testClientID:
-		return testSecret, nil
+		return AccountSecret{Secret: testSecret, AccountID: 123456}, nil
 	case "0b0197b6-0000-0000-0000-empty0secret":
-		return "", nil
+		return AccountSecret{}, nil
 	case "0b0197b6-0000-0000-0000-database0down":
-		return "", errors.New("connection refused")
+		return AccountSecret{}, errors.New("connection refused")
 	}
-	return "", ErrUnknownClient
+	return AccountSecret{}, ErrUnknownClient
 }
 
 func testVerifierConfig(l *lookupCounter) VerifierConfig {
@@ -226,14 +246,30 @@ func TestVerifyDisposableTokenRefuses(t *testing.T) {
 		}, CodeTokenIssuer, 1},
 		{"iss on a foreign host", func(t *testing.T) string {
 			return hs256(t, with(goodClaims(), "iss", "https://acme.amocrm.ru.evil.com", "subdomain", "acme"))
-		}, CodeTokenIssuer, 1},
+		}, CodeTokenIssuer, 0},
 		{"iss over http", func(t *testing.T) string {
 			return hs256(t, with(goodClaims(), "iss", "http://acme.amocrm.ru"))
-		}, CodeTokenIssuer, 1},
+		}, CodeTokenIssuer, 0},
 		{"iss with a port", func(t *testing.T) string {
 			return hs256(t, with(goodClaims(), "iss", "https://acme.amocrm.ru:8443"))
-		}, CodeTokenIssuer, 1},
-		{"no iss", func(t *testing.T) string { return hs256(t, with(goodClaims(), "iss", nil)) }, CodeTokenIssuer, 1},
+		}, CodeTokenIssuer, 0},
+		{"no iss", func(t *testing.T) string { return hs256(t, with(goodClaims(), "iss", nil)) }, CodeTokenIssuer, 0},
+		{"acme's valid secret and integration, naming the victim account", func(t *testing.T) string {
+			return hs256(t, with(goodClaims(), "iss", "https://victim.amocrm.ru", "subdomain", "victim", "account_id", victimAccountID))
+		}, CodeTokenUnknownClient, 1},
+		{"acme's valid secret, naming the victim's integration and account", func(t *testing.T) string {
+			return hs256(t, with(goodClaims(), "iss", "https://victim.amocrm.ru", "subdomain", "victim",
+				"account_id", victimAccountID, "client_uuid", victimClientID))
+		}, CodeTokenSignature, 1},
+		{"acme's account signed right, with the victim's account_id", func(t *testing.T) string {
+			return hs256(t, with(goodClaims(), "account_id", victimAccountID))
+		}, CodeTokenAccount, 1},
+		{"lives longer than amoCRM's 30 minutes", func(t *testing.T) string {
+			return hs256(t, with(goodClaims(), "exp", testNow.Add(2*time.Hour).Unix()))
+		}, CodeTokenLifetime, 1},
+		{"no iat and a far exp", func(t *testing.T) string {
+			return hs256(t, with(goodClaims(), "iat", nil, "exp", testNow.Add(31*time.Minute+ClockSkew).Unix()))
+		}, CodeTokenLifetime, 1},
 		{"no account_id", func(t *testing.T) string { return hs256(t, with(goodClaims(), "account_id", nil)) }, CodeTokenClaims, 1},
 		{"negative user_id", func(t *testing.T) string { return hs256(t, with(goodClaims(), "user_id", -5)) }, CodeTokenClaims, 1},
 		{"account_id not a number", func(t *testing.T) string {

@@ -26,8 +26,13 @@ const (
 	CodeTokenIssuedInFuture = "token_issued_in_future"
 	// CodeTokenAudience: aud is not the scheme and host of our redirect URI.
 	CodeTokenAudience = "token_audience"
-	// CodeTokenUnknownClient: client_uuid names no integration we know.
+	// CodeTokenUnknownClient: the account named by iss is not connected with the integration
+	// named by client_uuid.
 	CodeTokenUnknownClient = "token_unknown_client"
+	// CodeTokenAccount: account_id is not the id stored for the account named by iss.
+	CodeTokenAccount = "token_account_mismatch"
+	// CodeTokenLifetime: exp lies further from iat than amoCRM's tokens live (MaxTokenLifetime).
+	CodeTokenLifetime = "token_lifetime"
 	// CodeTokenIssuer: iss is not an amoCRM or Kommo account URL, or disagrees with subdomain.
 	CodeTokenIssuer = "token_issuer"
 	// CodeTokenClaims: a required claim (account_id, user_id, exp, …) is missing or out of range.

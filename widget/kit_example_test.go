@@ -47,11 +47,12 @@ func ExampleRequireDisposableToken() {
 	now := time.Unix(1_700_000_000, 0)
 	cfg := widget.VerifierConfig{
 		RedirectURI: "https://calc.example.com/amocrm/oauth",
-		Secrets: func(ctx context.Context, clientID string) (string, error) {
-			if clientID == "0b0197b6-6bd9-4d5a-8a83-7c2f2f6f1a11" {
-				return "the-integration-client-secret", nil // from the connection store
+		Secrets: func(ctx context.Context, account, clientID string) (widget.AccountSecret, error) {
+			// From the account's own connection in the store.
+			if account == "acme.amocrm.ru" && clientID == "0b0197b6-6bd9-4d5a-8a83-7c2f2f6f1a11" {
+				return widget.AccountSecret{Secret: "the-integration-client-secret", AccountID: 123456}, nil
 			}
-			return "", widget.ErrUnknownClient
+			return widget.AccountSecret{}, widget.ErrUnknownClient
 		},
 		Now: func() time.Time { return now },
 	}

@@ -71,20 +71,29 @@ func (h *handler) session(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// clientSecret is the SecretLookup of the disposable-token check: the default integration's
-// secret, or that of a stored connection made with the integration clientID.
-func (h *handler) clientSecret(ctx context.Context, clientID string) (string, error) {
-	if h.oauth.ClientID != "" && clientID == h.oauth.ClientID {
-		return h.oauth.ClientSecret, nil
-	}
-	conns, err := h.conns.List(ctx)
-	if err != nil {
-		return "", err
-	}
-	for _, c := range conns {
-		if c.ClientID == clientID && c.ClientSecret != "" {
-			return c.ClientSecret, nil
+// clientSecret is the SecretLookup of the disposable-token check. It reads only the connection of
+// the account the token names (one indexed row, so a row that cannot be opened breaks only its
+// own account) and answers its integration's secret when the token names that integration: the
+// connection's own, or the default integration's for a connection that brings none. An account
+// without a connection is known only to the default integration, so that the card can say "not
+// connected" rather than "bad token".
+func (h *handler) clientSecret(ctx context.Context, account, clientID string) (AccountSecret, error) {
+	isDefault := h.oauth.ClientID != "" && clientID == h.oauth.ClientID
+	conn, err := h.conns.Load(ctx, account)
+	switch {
+	case errors.Is(err, tokenstore.ErrNotFound):
+		if isDefault {
+			return AccountSecret{Secret: h.oauth.ClientSecret}, nil
 		}
+		return AccountSecret{}, ErrUnknownClient
+	case err != nil:
+		return AccountSecret{}, err
 	}
-	return "", ErrUnknownClient
+	switch {
+	case conn.ClientID == clientID && conn.ClientSecret != "":
+		return AccountSecret{Secret: conn.ClientSecret, AccountID: conn.AccountID}, nil
+	case conn.ClientID == "" && isDefault:
+		return AccountSecret{Secret: h.oauth.ClientSecret, AccountID: conn.AccountID}, nil
+	}
+	return AccountSecret{}, ErrUnknownClient
 }

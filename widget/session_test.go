@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -140,4 +141,62 @@ func TestSessionIntegrationFromTheStore(t *testing.T) {
 	require.NoError(t, err)
 	a := f.session(token, f.demo.Leads[1].ID)
 	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+}
+
+// TestSessionRefusesAnotherTenantsSecret is the cross-tenant attack: the attacker owns account B
+// with an integration of its own, saved on this server (its consent never finished, which is
+// enough to store the secret), and signs tokens with that valid secret that name the victim's
+// account. None of them may yield a ticket.
+func TestSessionRefusesAnotherTenantsSecret(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	attacker := f.fake.AddAccount("attacker")
+	b := f.fake.AddIntegration(amocrmtest.Integration{RedirectURI: f.integ.RedirectURI})
+	f.scan.secret(b.ClientSecret)
+	require.NoError(t, f.conns.Save(t.Context(), &tokenstore.Connection{
+		Account: attacker.Host, ClientID: b.ClientID, ClientSecret: b.ClientSecret,
+	}))
+	lead := f.demo.Leads[0].ID
+	forge := func(claims jwt.MapClaims) string {
+		now := time.Now()
+		base := jwt.MapClaims{
+			"iss": "https://" + f.account, "aud": f.srv.URL, "jti": "forged",
+			"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(),
+			"account_id": f.demo.Account.ID, "user_id": f.demo.Manager.ID, "subdomain": amocrmtest.DemoSubdomain,
+			"client_uuid": b.ClientID,
+		}
+		for k, v := range claims {
+			base[k] = v
+		}
+		s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, base).SignedString([]byte(b.ClientSecret))
+		require.NoError(t, err)
+		return s
+	}
+	for name, tc := range map[string]struct {
+		token string
+		code  string
+	}{
+		"B's secret and integration, the victim's iss and account_id": {forge(nil), widget.CodeTokenUnknownClient},
+		"B's secret, the victim's integration":                        {forge(jwt.MapClaims{"client_uuid": f.integ.ClientID}), widget.CodeTokenSignature},
+		"B's secret and B's iss, the victim's account_id":             {forge(jwt.MapClaims{"iss": "https://" + attacker.Host, "subdomain": attacker.Subdomain}), widget.CodeTokenAccount},
+	} {
+		if name == "B's secret and B's iss, the victim's account_id" {
+			// Once B's account id is known (the consent finished), a foreign account_id is refused.
+			c, err := f.conns.Load(t.Context(), attacker.Host)
+			require.NoError(t, err)
+			c.AccountID = attacker.ID
+			require.NoError(t, f.conns.Save(t.Context(), c))
+		}
+		a := f.session(tc.token, lead)
+		assert.Equal(t, http.StatusUnauthorized, a.status, name)
+		assert.Equal(t, tc.code, a.errorCode(t), name)
+		assert.NotContains(t, string(a.body), `"ticket"`, name)
+	}
+
+	// B's own valid token opens B's account only, never the victim's lead data.
+	own, err := f.fake.DisposableToken(b.ClientID, attacker.Subdomain, 0, "")
+	require.NoError(t, err)
+	a := f.session(own, lead)
+	assert.NotEqual(t, http.StatusOK, a.status, "B's account has no tokens, so no ticket: %s", a.body)
+	assert.Equal(t, widget.CodeNotConnected, a.errorCode(t))
 }
