@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"slices"
@@ -149,6 +150,10 @@ func TestFakeQuiet(t *testing.T) {
 	}
 	tr := &http.Transport{}
 	resp, err := (&http.Client{Transport: tr}).Get(fake.URL + "/api/v4/account")
+	require.NoError(t, err)
+	// Read the 401's body to its end before closing it: a body closed unread makes the transport
+	// close the connection instead of keeping it, and the fake would rightly be quiet.
+	_, err = io.Copy(io.Discard, resp.Body)
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
 	quiet := fake.Quiet()
