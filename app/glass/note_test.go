@@ -65,3 +65,18 @@ func TestQuote_NoteTextWithoutOrder(t *testing.T) {
 	assert.Contains(t, note, "\nИзделие 1:\n  Стекло прозрачное М1, 8 мм: 1,8 м² × 2 300,00 ₽ = 4 140,00 ₽\n")
 	assert.True(t, strings.HasSuffix(note, "Итого: 17 204,00 ₽\nЦена сделки: 17 204 ₽\n"))
 }
+
+func TestPieceSummaryAndQuantityText(t *testing.T) {
+	t.Parallel()
+	q, err := glass.DefaultPriceList().Quote(worked())
+	require.NoError(t, err)
+	if got, want := q.PieceSummary(0), "Изделие 1: 900 × 2000 мм, 1 шт.; кромка: полировка; закалка; отверстия Ø 12, 12 мм; вырезов: 1"; got != want {
+		t.Errorf("PieceSummary(0) = %q, want %q", got, want)
+	}
+	if got, want := q.Lines[0].QuantityText(), "1,8 м²"; got != want {
+		t.Errorf("QuantityText = %q, want %q", got, want)
+	}
+	if got, want := q.Lines[3].QuantityText(), "2 шт."; got != want {
+		t.Errorf("QuantityText = %q, want %q", got, want)
+	}
+}
