@@ -31,8 +31,43 @@ type Account struct {
 	Version            int    `json:"version"`
 	IsAPIFilterEnabled bool   `json:"is_api_filter_enabled"`
 	DriveURL           string `json:"drive_url"`
+	// EntityNames are the names the account gives its entities (AccountWithEntityNames). amoCRM's
+	// documented sample sends them at the top level and the official PHP SDK reads them under
+	// _embedded; both are read, use Names to look one up.
+	EntityNames      EntityNames       `json:"entity_names"`
+	InvoicesSettings *InvoicesSettings `json:"invoices_settings"` // AccountWithInvoicesSettings
 
 	Embedded AccountEmbedded `json:"_embedded"`
+}
+
+// EntityNames maps an entity type ("leads") and a language ("ru", "en", "es") to the names the
+// account uses for that entity.
+type EntityNames map[string]map[string]EntityName
+
+// EntityName is how an account names one entity in one language: grammatical gender ("m", "f")
+// and the singular and plural forms by case ("default", "genitive", "dative", "accusative",
+// "instrumental", "prepositional"; other languages have only "default").
+type EntityName struct {
+	Gender       string            `json:"gender"`
+	SingularForm map[string]string `json:"singular_form"`
+	PluralForm   map[string]string `json:"plural_form"`
+}
+
+// Names returns the names of entity (such as EntityLeads) in lang, wherever amoCRM put them.
+func (a *Account) Names(entity EntityType, lang string) (EntityName, bool) {
+	for _, m := range []EntityNames{a.EntityNames, a.Embedded.EntityNames} {
+		if n, ok := m[string(entity)][lang]; ok {
+			return n, true
+		}
+	}
+	return EntityName{}, false
+}
+
+// InvoicesSettings are the account's invoice settings: the language of invoices and the id of the
+// invoices catalog.
+type InvoicesSettings struct {
+	Lang              string `json:"lang"`
+	InvoicesCatalogID int64  `json:"invoices_catalog_id"`
 }
 
 // AccountEmbedded holds the parts of an account that come under _embedded.
@@ -44,6 +79,7 @@ type AccountEmbedded struct {
 	UsersGroups      []UsersGroup      `json:"users_groups"`
 	TaskTypes        []TaskType        `json:"task_types"`
 	DatetimeSettings *DatetimeSettings `json:"datetime_settings"`
+	EntityNames      EntityNames       `json:"entity_names"` // see Account.Names
 }
 
 // UsersGroup is a group of the account's users.

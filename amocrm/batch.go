@@ -126,6 +126,75 @@ func (e *BatchError) Unwrap() []error {
 	return errs
 }
 
+// encodingError is an item the client could not encode: it was refused before sending.
+type encodingError struct{ err error }
+
+func (e *encodingError) Error() string { return e.err.Error() }
+func (e *encodingError) Unwrap() error { return e.err }
+
+// Resendable returns, in order, the indexes of the failed items that amoCRM did not refuse: items
+// never sent (ErrNotSent), items whose request was refused only for another item's validation
+// errors, items of a request that met a 429, a 5xx or a transport failure, and items amoCRM's
+// answer left unconfirmed. Items with validation errors of their own, items that could not be
+// encoded and items of a request refused as a whole (401, 402, 403, 404, or 400 without
+// validation errors) are left out: sending them again would fail again.
+//
+// After a 5xx, a transport failure or an unconfirmed answer the item may have been saved after
+// all; check before resending where a duplicate matters.
+func (e *BatchError) Resendable() []int {
+	var out []int
+	for _, f := range e.Failed {
+		if f.resendable() {
+			out = append(out, f.Index)
+		}
+	}
+	return out
+}
+
+func (f BatchItemError) resendable() bool {
+	if len(f.ValidationErrors) > 0 {
+		return false
+	}
+	var enc *encodingError
+	if errors.As(f.Err, &enc) {
+		return false
+	}
+	if errors.Is(f.Err, ErrNotSent) || errors.Is(f.Err, ErrNotConfirmed) {
+		return true
+	}
+	var apiErr *Error
+	if !errors.As(f.Err, &apiErr) {
+		return f.Err != nil // a transport or context failure
+	}
+	switch {
+	case apiErr.StatusCode == http.StatusTooManyRequests, apiErr.StatusCode >= 500:
+		return true
+	case apiErr.StatusCode == http.StatusBadRequest || apiErr.StatusCode == http.StatusUnprocessableEntity:
+		return len(apiErr.ValidationErrors) > 0 // refused for another item's errors
+	}
+	return false
+}
+
+// Resend returns the items of a Create or Update to send again after err, a *BatchError, and
+// their indexes in items (see BatchError.Resendable). For any other err it returns nothing.
+//
+//	saved, err := c.Leads.Create(ctx, leads)
+//	again, idx := amocrm.Resend(err, leads)
+//	more, err := c.Leads.Create(ctx, again) // more[i].Index is an index into again: idx[more[i].Index]
+func Resend[T any](err error, items []T) (again []T, indexes []int) {
+	var be *BatchError
+	if !errors.As(err, &be) {
+		return nil, nil
+	}
+	for _, i := range be.Resendable() {
+		if i >= 0 && i < len(items) {
+			again = append(again, items[i])
+			indexes = append(indexes, i)
+		}
+	}
+	return again, indexes
+}
+
 // requestIDs decodes a request_id echoed by amoCRM: a string, a number, or (complex create) an
 // array of them (api.md §8.4).
 type requestIDs []string
@@ -194,8 +263,9 @@ type batchPlan struct {
 // split, in order, into requests of at most the batch size, and each is given a request_id equal to
 // its index within its request. The requests are sent one after another through the client (and so
 // through its rate limiter); a failed request does not stop the ones after it. Answers are mapped
-// back to the caller's indexes by request_id (string or number), or by position when amoCRM echoes
-// no request_id at all and answers every item. Items that end up neither confirmed nor failed
+// back to the caller's indexes by the id an update sent, else by request_id (string or number, or
+// several of them), else by position when amoCRM echoes no request_id at all and answers every
+// item. Items that end up neither confirmed nor failed
 // cannot exist: anything unconfirmed is reported with ErrNotConfirmed.
 //
 // It returns the answers of the saved items ordered by Index and, when any item failed, a
@@ -214,7 +284,7 @@ func writeBatches[T any](ctx context.Context, c *Client, p batchPlan, items []T)
 	for i, item := range items {
 		b, err := encodeItem(item)
 		if err != nil {
-			failed = append(failed, BatchItemError{Index: i, Err: fmt.Errorf("amocrm: item %d: %w", i, err)})
+			failed = append(failed, BatchItemError{Index: i, Err: &encodingError{fmt.Errorf("amocrm: item %d: %w", i, err)}})
 			continue
 		}
 		encoded[i] = b
@@ -249,17 +319,21 @@ func writeBatches[T any](ctx context.Context, c *Client, p batchPlan, items []T)
 		}
 		confirmed := make([]bool, len(chunk))
 		positional := len(answers) == len(chunk) && !slices.ContainsFunc(answers, func(a writeAnswer) bool { return len(a.RequestID) > 0 })
+		sentIDs := make([]int64, len(chunk))
+		if p.method == http.MethodPatch {
+			for j, i := range chunk {
+				sentIDs[j] = itemID(encoded[i])
+			}
+		}
 		for k, a := range answers {
-			j := k
-			if !positional {
-				j = requestIndex(a.RequestID, len(chunk))
+			for _, j := range answerIndexes(a, k, positional, sentIDs) {
+				if confirmed[j] {
+					continue // a repeat
+				}
+				confirmed[j] = true
+				a.Index = chunk[j]
+				saved = append(saved, a)
 			}
-			if j < 0 || confirmed[j] {
-				continue // an answer for no item of ours, or a repeat
-			}
-			confirmed[j] = true
-			a.Index = chunk[j]
-			saved = append(saved, a)
 		}
 		for j, ok := range confirmed {
 			if !ok {
@@ -307,11 +381,63 @@ func requestIndex(ids requestIDs, n int) int {
 	if len(ids) == 0 {
 		return -1
 	}
-	j, err := strconv.Atoi(strings.TrimSpace(ids[0]))
+	return indexOf(ids[0], n)
+}
+
+func indexOf(id string, n int) int {
+	j, err := strconv.Atoi(strings.TrimSpace(id))
 	if err != nil || j < 0 || j >= n {
 		return -1
 	}
 	return j
+}
+
+// answerIndexes returns the positions, within its request, of the items the k-th answer confirms.
+//
+// An update names its entity: when the answer's id was sent by exactly one item of the request,
+// that item is the one confirmed, whatever request_id came back. Otherwise the request_ids decide,
+// every one of them: a complex create that merged duplicates answers one lead for several items
+// with "request_id": ["0","1"]. With no request_id in any answer and one answer per item, answers
+// go by position.
+func answerIndexes(a writeAnswer, k int, positional bool, sentIDs []int64) []int {
+	if a.ID > 0 {
+		match := -1
+		for j, id := range sentIDs {
+			if id != a.ID {
+				continue
+			}
+			if match >= 0 {
+				match = -1 // the same entity twice in one request: only request_id can tell
+				break
+			}
+			match = j
+		}
+		if match >= 0 {
+			return []int{match}
+		}
+	}
+	if positional {
+		return []int{k}
+	}
+	var out []int
+	for _, id := range a.RequestID {
+		if j := indexOf(id, len(sentIDs)); j >= 0 {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// itemID returns the "id" member of an encoded item: the entity an update changes, 0 for a create.
+func itemID(obj []byte) int64 {
+	var v struct {
+		ID json.Number `json:"id"`
+	}
+	if json.Unmarshal(obj, &v) != nil {
+		return 0
+	}
+	n, _ := v.ID.Int64()
+	return n
 }
 
 // sendBatch sends one request and decodes its answers.

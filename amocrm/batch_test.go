@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -379,4 +380,93 @@ func TestBatchErrorUnwrapsDistinctCauses(t *testing.T) {
 	assert.NotErrorIs(t, be, ErrNotFound)
 	assert.Equal(t, "amocrm: 3 of 4 items not saved; item 0: 429 Too Many Requests", be.Error())
 	assert.True(t, errors.Is(error(be), ErrRateLimited))
+}
+
+func TestComplexCreateMapsEveryMergedRequestID(t *testing.T) {
+	t.Parallel()
+	c, mux := setup(t)
+	mux.HandleFunc("POST /amo/api/v4/leads/complex", func(w http.ResponseWriter, r *http.Request) {
+		serveFixture(t, c, w, http.StatusOK, "leads_complex_merged.json")
+	})
+	contact := func(name string) *CreateContactRequest { return &CreateContactRequest{Name: name} }
+	res, err := c.Leads.CreateComplex(t.Context(), []ComplexLeadRequest{
+		{Lead: CreateLeadRequest{Name: "a"}, Contact: contact("Ann")},
+		{Lead: CreateLeadRequest{Name: "a again"}, Contact: contact("Ann")},
+		{Lead: CreateLeadRequest{Name: "b"}, Contact: contact("Bob")},
+	})
+	require.NoError(t, err, "the item merged into another is saved, not unconfirmed")
+	assert.Equal(t, []ComplexLeadResult{
+		{Index: 0, ID: 3284201, ContactID: 11080921, Merged: true},
+		{Index: 1, ID: 3284201, ContactID: 11080921, Merged: true},
+		{Index: 2, ID: 3284203, ContactID: 11080923},
+	}, res)
+}
+
+func TestUpdateMatchesAnswersByTheIDsSent(t *testing.T) {
+	t.Parallel()
+	c, mux := setup(t)
+	mux.HandleFunc("PATCH /amo/api/v4/leads", func(w http.ResponseWriter, r *http.Request) {
+		serveFixture(t, c, w, http.StatusOK, "leads_update_request_ids_lost.json")
+	})
+	name := "x"
+	saved, err := c.Leads.Update(t.Context(), []UpdateLeadRequest{{ID: 701, Name: &name}, {ID: 702, Name: &name}, {ID: 703, Name: &name}})
+	require.NoError(t, err)
+	assert.Equal(t, []Saved{
+		{Index: 0, ID: 701, UpdatedAt: Unix(1590756877)},
+		{Index: 1, ID: 702, UpdatedAt: Unix(1590756876)},
+		{Index: 2, ID: 703, UpdatedAt: Unix(1590756878)},
+	}, saved)
+}
+
+func TestUpdateOfOneEntityTwiceFallsBackToRequestIDs(t *testing.T) {
+	t.Parallel()
+	c, mux := setup(t)
+	mux.HandleFunc("PATCH /amo/api/v4/leads", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"_embedded":{"leads":[{"id":9,"updated_at":2,"request_id":"1"},{"id":9,"updated_at":1,"request_id":"0"}]}}`))
+	})
+	a, b := "a", "b"
+	saved, err := c.Leads.Update(t.Context(), []UpdateLeadRequest{{ID: 9, Name: &a}, {ID: 9, Name: &b}})
+	require.NoError(t, err)
+	assert.Equal(t, []Saved{{Index: 0, ID: 9, UpdatedAt: Unix(1)}, {Index: 1, ID: 9, UpdatedAt: Unix(2)}}, saved)
+}
+
+func TestResendPicksTheItemsNotRefused(t *testing.T) {
+	t.Parallel()
+	c, mux := setup(t, WithBatchSize(3))
+	var calls atomic.Int32
+	mux.HandleFunc("POST /amo/api/v4/leads", func(w http.ResponseWriter, r *http.Request) {
+		switch calls.Add(1) {
+		case 1: // items 0..2: item 1 is invalid, 0 and 2 go down with it
+			serveFixture(t, c, w, http.StatusBadRequest, "error_validation.json")
+		case 2: // items 3..5: a 500 (POST is not retried on 5xx)
+			w.WriteHeader(http.StatusInternalServerError)
+		default: // items 6..7: 7 is not in the answer
+			w.Write([]byte(`{"_embedded":{"leads":[{"id":106,"request_id":"0"}]}}`))
+		}
+	})
+	leads := make([]CreateLeadRequest, 9)
+	for i := range leads {
+		leads[i] = CreateLeadRequest{Name: strconv.Itoa(i)}
+	}
+	leads[8].Tags = []TagRef{{}} // cannot be encoded: refused before sending
+	saved, err := c.Leads.Create(t.Context(), leads)
+	require.Len(t, saved, 1)
+	var be *BatchError
+	require.ErrorAs(t, err, &be)
+	assert.Equal(t, []int{0, 2, 3, 4, 5, 7}, be.Resendable())
+	again, idx := Resend(err, leads)
+	assert.Equal(t, []int{0, 2, 3, 4, 5, 7}, idx)
+	require.Len(t, again, 6)
+	assert.Equal(t, "7", again[5].Name)
+
+	none, idx := Resend(errors.New("not a batch"), leads)
+	assert.Nil(t, none)
+	assert.Nil(t, idx)
+
+	refused := &BatchError{Total: 3, Failed: []BatchItemError{
+		{Index: 0, Err: &Error{StatusCode: http.StatusUnauthorized}},
+		{Index: 1, Err: &Error{StatusCode: http.StatusBadRequest, Detail: "Request data can not be empty"}},
+		{Index: 2, Err: fmt.Errorf("%w: %w", ErrNotSent, context.Canceled)},
+	}}
+	assert.Equal(t, []int{2}, refused.Resendable())
 }

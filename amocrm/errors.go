@@ -26,6 +26,14 @@ var (
 	ErrBlocked = errors.New("amocrm: blocked")
 	// ErrRateLimited: too many requests (429) after the retries allowed.
 	ErrRateLimited = errors.New("amocrm: rate limited")
+	// ErrValidation: amoCRM refused the request's data (400 or 422); the *Error's
+	// ValidationErrors say which item and field, when amoCRM names them.
+	ErrValidation = errors.New("amocrm: invalid request data")
+	// ErrAdminOnly: the endpoint is open to account administrators only (users, roles, pipeline,
+	// custom field and source writes), and the token's user is not one (403). Such an error also
+	// matches ErrBlocked, since amoCRM uses 403 for both: a 403 on an endpoint that is not
+	// administrator-only is the block.
+	ErrAdminOnly = errors.New("amocrm: only an account administrator may do this")
 )
 
 // maxErrorBody is how much of an error response is read.
@@ -113,8 +121,34 @@ func (e *Error) Is(target error) bool {
 		return e.StatusCode == http.StatusForbidden
 	case ErrRateLimited:
 		return e.StatusCode == http.StatusTooManyRequests
+	case ErrValidation:
+		return e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusUnprocessableEntity
 	}
 	return false
+}
+
+// adminOnlyError is the 403 of an endpoint only administrators may use.
+type adminOnlyError struct{ err *Error }
+
+func (e *adminOnlyError) Error() string {
+	return e.err.Error() + " (this endpoint is for account administrators only: use a token granted by an administrator)"
+}
+func (e *adminOnlyError) Unwrap() error        { return e.err }
+func (e *adminOnlyError) Is(target error) bool { return target == ErrAdminOnly }
+
+// adminOnly marks a 403 from an administrator-only endpoint as ErrAdminOnly; other errors pass.
+// In a *BatchError each failed item's error is marked.
+func adminOnly(err error) error {
+	if be, ok := err.(*BatchError); ok {
+		for i := range be.Failed {
+			be.Failed[i].Err = adminOnly(be.Failed[i].Err)
+		}
+		return be
+	}
+	if e, ok := err.(*Error); ok && e.StatusCode == http.StatusForbidden {
+		return &adminOnlyError{err: e}
+	}
+	return err
 }
 
 // problem is the JSON error shape of the API (application/problem+json, api.md §2) and of the

@@ -56,29 +56,54 @@ type Lead struct {
 	Embedded           LeadEmbedded `json:"_embedded"`
 }
 
-// UnmarshalJSON reads a lead, accepting a fractional or quoted price.
+// UnmarshalJSON reads a lead, accepting a fractional or quoted price. The client's own Get, List
+// and All do not go through it: they decode leadJSON directly, so a page of leads is read in one
+// pass.
 func (l *Lead) UnmarshalJSON(b []byte) error {
-	type plain Lead
-	var w struct {
-		*plain
-		Price Decimal `json:"price"` // shadows plain.Price
-	}
-	w.plain = (*plain)(l)
+	var w leadJSON
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
+	return w.to(l)
+}
+
+// leadJSON is a lead on the wire: every field of Lead (leadFields has no methods, so its fields are
+// decoded in place) with the price read as a Decimal.
+type leadJSON struct {
+	leadFields
+	Price Decimal `json:"price"` // shadows leadFields.Price
+}
+
+type leadFields Lead
+
+// to stores the lead in l: Price is the whole part of the price, and a fractional price is also
+// kept exactly in PriceWithMinorUnits.
+func (w *leadJSON) to(l *Lead) error {
+	*l = Lead(w.leadFields)
 	l.Price = 0
-	if w.Price != "" {
-		whole, frac, err := splitDecimal(w.Price)
-		if err != nil {
-			return fmt.Errorf("amocrm: lead %d: price: %w", l.ID, err)
-		}
-		l.Price = whole
-		if frac && l.PriceWithMinorUnits == "" {
-			l.PriceWithMinorUnits = w.Price
-		}
+	if w.Price == "" {
+		return nil
+	}
+	whole, frac, err := splitDecimal(w.Price)
+	if err != nil {
+		return fmt.Errorf("amocrm: lead %d: price: %w", l.ID, err)
+	}
+	l.Price = whole
+	if frac && l.PriceWithMinorUnits == "" {
+		l.PriceWithMinorUnits = w.Price
 	}
 	return nil
+}
+
+// leadsOf converts decoded leads; a bad price fails the whole page, naming the lead.
+func leadsOf(ws []leadJSON) ([]Lead, error) {
+	out := make([]Lead, len(ws))
+	for i := range ws {
+		if err := ws[i].to(&out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // splitDecimal returns the whole part of d (truncated toward zero) and whether d has a fraction.
@@ -310,14 +335,27 @@ func names[S ~string](ws []S) []string {
 //
 // API docs: GET /api/v4/leads/{id}, https://www.amocrm.ru/developers/content/crm_platform/leads-api#lead-detail
 func (s *LeadsService) Get(ctx context.Context, id int64, with ...LeadWith) (*Lead, error) {
-	return getByID[Lead](ctx, s.client, "api/v4/leads", "lead", id, names(with))
+	w, err := getByID[leadJSON](ctx, s.client, "api/v4/leads", "lead", id, names(with))
+	if err != nil {
+		return nil, err
+	}
+	var l Lead
+	return &l, w.to(&l)
 }
 
 // List returns one page of leads. An empty result (amoCRM's 204) is an empty page.
 //
 // API docs: GET /api/v4/leads, https://www.amocrm.ru/developers/content/crm_platform/leads-api#leads-list
 func (s *LeadsService) List(ctx context.Context, opts *LeadListOptions) (*Page[Lead], error) {
-	return pageOf[Lead](ctx, s.client, "api/v4/leads", opts, "leads")
+	p, err := pageOf[leadJSON](ctx, s.client, "api/v4/leads", opts, "leads")
+	if err != nil {
+		return nil, err
+	}
+	items, err := leadsOf(p.Items)
+	if err != nil {
+		return nil, err
+	}
+	return &Page[Lead]{Items: items, Number: p.Number, Next: p.Next}, nil
 }
 
 // All ranges over every lead matching opts, page after page, fetching lazily. It yields an error at
@@ -325,7 +363,17 @@ func (s *LeadsService) List(ctx context.Context, opts *LeadListOptions) (*Page[L
 //
 // API docs: GET /api/v4/leads, https://www.amocrm.ru/developers/content/crm_platform/leads-api#leads-list
 func (s *LeadsService) All(ctx context.Context, opts *LeadListOptions) iter.Seq2[Lead, error] {
-	return allOf[Lead](ctx, s.client, "api/v4/leads", opts, "leads")
+	return func(yield func(Lead, error) bool) {
+		for w, err := range allOf[leadJSON](ctx, s.client, "api/v4/leads", opts, "leads") {
+			var l Lead
+			if err == nil {
+				err = w.to(&l)
+			}
+			if !yield(l, err) || err != nil {
+				return
+			}
+		}
+	}
 }
 
 // CreateLeadRequest is a new lead. Every field is optional; a lead without a pipeline goes to the

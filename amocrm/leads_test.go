@@ -569,3 +569,31 @@ func BenchmarkDecodeLeadsPage(b *testing.B) {
 		}
 	}
 }
+
+func TestLeadsListReportsABadPrice(t *testing.T) {
+	t.Parallel()
+	c, mux := setup(t)
+	mux.HandleFunc("GET /amo/api/v4/leads", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"_page":1,"_embedded":{"leads":[{"id":1,"price":"7.5"},{"id":2,"price":"lots"}]}}`))
+	})
+	mux.HandleFunc("GET /amo/api/v4/leads/2", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"id":2,"price":"lots"}`))
+	})
+	_, err := c.Leads.List(t.Context(), nil)
+	require.ErrorContains(t, err, "lead 2: price")
+	var got []Lead
+	var errs int
+	for l, err := range c.Leads.All(t.Context(), nil) {
+		if err != nil {
+			errs++
+			continue
+		}
+		got = append(got, l)
+	}
+	assert.Equal(t, 1, errs)
+	require.Len(t, got, 1)
+	assert.Equal(t, int64(7), got[0].Price)
+	assert.Equal(t, Decimal("7.5"), got[0].PriceWithMinorUnits)
+	_, err = c.Leads.Get(t.Context(), 2)
+	assert.ErrorContains(t, err, "lead 2: price")
+}
