@@ -85,6 +85,7 @@ func New(domain string, opts ...Option) (*Client, error) {
 	transport = &sentTransport{base: transport}
 	transport = &limitTransport{base: transport, limiter: o.limiter}
 	transport = &authTransport{base: transport, source: o.tokenSource}
+	transport = &actAsTransport{base: transport}
 	// The innermost client never follows redirects: a redirect could lead the token to another host.
 	inner := &http.Client{Transport: transport, CheckRedirect: noRedirects}
 	outer.Transport = &methodSwitch{

@@ -25,6 +25,7 @@ import (
 //	→ sentTransport   marks failures that happened before anything was written
 //	→ limitTransport  every attempt waits for the rate limiter
 //	→ authTransport   every attempt asks the TokenSource; one forced refresh and replay on 401
+//	→ actAsTransport  X-Context-User-ID from the context (AsUser), on every attempt
 //	→ retry           go-retryablehttp, one client for safe methods and one for writes
 //	→ http.Client     whose Timeout covers all attempts
 //

@@ -1,9 +1,6 @@
 package amocrmtest
 
-import (
-	"fmt"
-	"strconv"
-)
+import "fmt"
 
 // Account is a handle on one amoCRM account of the server: its identity
 // (fixed at creation) and the methods that seed it. It stays valid as long
@@ -27,19 +24,6 @@ type Account struct {
 	s *Server
 }
 
-// User is a user of an account.
-type User struct {
-	ID      int64
-	Name    string
-	Email   string
-	Lang    string
-	IsAdmin bool
-}
-
-func (u *user) export() User {
-	return User{ID: u.id, Name: u.name, Email: u.email, Lang: u.lang, IsAdmin: u.admin}
-}
-
 func (s *Server) accountHandle(a *account) *Account {
 	return &Account{
 		ID: a.id, Subdomain: a.subdomain, Host: s.host(a), Name: a.name,
@@ -58,41 +42,6 @@ func (s *Server) Account(subdomain string) (*Account, bool) {
 		return nil, false
 	}
 	return s.accountHandle(a), true
-}
-
-// AddUser seeds a user. Name is required; Email and Lang default to
-// "<id>@<subdomain>.example" and "ru".
-func (a *Account) AddUser(u User) User {
-	a.s.mu.Lock()
-	defer a.s.mu.Unlock()
-	if u.Name == "" {
-		panic("amocrmtest: AddUser: empty name")
-	}
-	return a.s.st.newUser(a.s.st.accounts[a.ID], u).export()
-}
-
-func (st *state) newUser(a *account, u User) *user {
-	nu := &user{id: st.next("user"), accountID: a.id, name: u.Name, email: u.Email, lang: u.Lang, admin: u.IsAdmin}
-	if nu.email == "" {
-		nu.email = "user" + strconv.FormatInt(nu.id, 10) + "@" + a.subdomain + ".example"
-	}
-	if nu.lang == "" {
-		nu.lang = "ru"
-	}
-	st.users[nu.id] = nu
-	a.userIDs = append(a.userIDs, nu.id)
-	return nu
-}
-
-// Users returns copies of the account's users, the admin first.
-func (a *Account) Users() []User {
-	a.s.mu.Lock()
-	defer a.s.mu.Unlock()
-	var out []User
-	for _, id := range a.s.st.accounts[a.ID].userIDs {
-		out = append(out, a.s.st.users[id].export())
-	}
-	return out
 }
 
 // AddCustomField adds a custom field to the account's "leads", "contacts"
@@ -174,33 +123,4 @@ func getAccount(c *call) reply {
 		o["_embedded"] = emb
 	}
 	return okReply(o)
-}
-
-func (c *call) renderUser(u *user) obj {
-	return obj{
-		"id": u.id, "name": u.name, "email": u.email, "lang": u.lang,
-		"rights": obj{"is_admin": u.admin, "is_free": false, "is_active": true, "group_id": nil, "role_id": nil},
-		"_links": obj{"self": obj{"href": c.base + "/api/v4/users/" + strconv.FormatInt(u.id, 10)}},
-	}
-}
-
-func listUsers(c *call) reply {
-	lq, rep := c.s.parseList(c.r.URL.Query())
-	if rep != nil {
-		return *rep
-	}
-	var out []*user
-	for _, id := range c.acct.userIDs {
-		out = append(out, c.st().users[id])
-	}
-	sortBy(out, lq, func(u *user, _ string) int64 { return u.id })
-	return pageOf(c.r, lq, "users", out, c.renderUser)
-}
-
-func getUser(c *call) reply {
-	u := c.st().users[c.pathID("id")]
-	if u == nil || u.accountID != c.acct.id {
-		return notFound()
-	}
-	return okReply(c.renderUser(u))
 }

@@ -2,6 +2,7 @@ package amocrmtest
 
 import (
 	"encoding/json"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,8 +82,8 @@ func optInt(f *fields, key string) *int64 {
 
 func (c *call) entity(kind string, id int64) *entity {
 	e := c.st().entities[kind][id]
-	if e == nil || e.accountID != c.acct.id {
-		return nil
+	if e == nil || e.accountID != c.acct.id || !c.may(kind, "view", e) {
+		return nil // what the acting user may not see does not exist for it
 	}
 	return e
 }
@@ -571,7 +572,7 @@ func (c *call) findEntities(kind string, lq listQuery) ([]*entity, *reply) {
 		if hasNames {
 			ok = ok && slices.Contains(names, e.name)
 		}
-		if ok && matchesQuery(e.id, []string{e.name, e.firstName, e.lastName}, e.cf, lq.query) {
+		if ok && c.may(kind, "view", e) && matchesQuery(e.id, []string{e.name, e.firstName, e.lastName}, e.cf, lq.query) {
 			out = append(out, e)
 		}
 	}
@@ -617,6 +618,9 @@ func (c *call) parseEntities(kind string, mode int, max int, detail string) ([]e
 
 func createEntities(kind string) func(c *call) reply {
 	return func(c *call) reply {
+		if !c.may(kind, "add", nil) {
+			return problem(http.StatusForbidden, "Access denied")
+		}
 		writes, rep := c.parseEntities(kind, modeCreate, maxBatch, detailLimit250)
 		if rep != nil {
 			return *rep
@@ -636,6 +640,11 @@ func updateEntities(kind string) func(c *call) reply {
 		if rep != nil {
 			return *rep
 		}
+		for _, w := range writes {
+			if rep := c.mayEdit(kind, c.entity(kind, w.id)); rep != nil {
+				return *rep
+			}
+		}
 		out := make([]obj, 0, len(writes))
 		for i, w := range writes {
 			e := c.entity(kind, w.id)
@@ -651,6 +660,9 @@ func updateEntity(kind string) func(c *call) reply {
 		e := c.entity(kind, c.pathID("id"))
 		if e == nil {
 			return notFound()
+		}
+		if rep := c.mayEdit(kind, e); rep != nil {
+			return *rep
 		}
 		if rep := parseObjectBody(c.body); rep != nil {
 			return *rep

@@ -260,8 +260,12 @@ func (c *call) doLinks(kind string, fromID int64, mass, unlink bool) reply {
 func linkOne(kind string, unlink bool) func(c *call) reply {
 	return func(c *call) reply {
 		id := c.pathID("id")
-		if c.entity(kind, id) == nil {
+		e := c.entity(kind, id)
+		if e == nil {
 			return notFound()
+		}
+		if rep := c.mayEdit(kind, e); rep != nil {
+			return *rep
 		}
 		return c.doLinks(kind, id, false, unlink)
 	}

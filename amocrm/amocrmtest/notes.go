@@ -276,6 +276,11 @@ func writeNotes(kind string, byEntity, update bool) func(c *call) reply {
 		if rep != nil {
 			return *rep
 		}
+		for _, w := range writes {
+			if rep := c.mayEdit(kind, c.entity(kind, w.entityID)); rep != nil {
+				return *rep
+			}
+		}
 		out := make([]obj, 0, len(writes))
 		for i, w := range writes {
 			var n *note

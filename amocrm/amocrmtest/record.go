@@ -29,6 +29,8 @@ type RecordedRequest struct {
 	// Status is the response status; 0 if the connection was dropped or the
 	// request is still being handled.
 	Status int
+	// ContextUser is the X-Context-User-ID header, "" without one.
+	ContextUser string
 }
 
 // Counters count what the server did since it started or since
@@ -63,6 +65,7 @@ type recEntry struct {
 func (s *Server) record(r *http.Request, body []byte) *recEntry {
 	e := &recEntry{rr: RecordedRequest{
 		Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: bytes.Clone(body),
+		ContextUser: r.Header.Get("X-Context-User-ID"),
 	}}
 	if strings.HasPrefix(r.URL.Path, "/oauth2/") {
 		e.rr.Body = redactBody(body, r.Header.Get("Content-Type"))

@@ -46,6 +46,12 @@ func (s *Server) api(h func(c *call) reply) http.HandlerFunc {
 			s.write429(w, retry)
 			return
 		}
+		userID, refused := s.actingUser(r, acct, userID)
+		if refused != nil {
+			s.mu.Unlock()
+			s.writeReply(w, *refused)
+			return
+		}
 		rep := h(&call{s: s, r: r, body: body, acct: acct, userID: userID, now: now.Unix(), base: baseURL(r)})
 		s.mu.Unlock()
 		s.writeReply(w, rep)

@@ -125,6 +125,7 @@ type user struct {
 	email     string
 	lang      string
 	admin     bool
+	access    access // rights, group and status: users.go
 }
 
 type fieldDef struct {
