@@ -18,7 +18,7 @@ var knownCodes = map[string]bool{
 	glass.CodeTooSmall: true, glass.CodeTooLarge: true, glass.CodeUnknownMaterial: true,
 	glass.CodeThicknessNotSold: true, glass.CodeUnknownEdge: true, glass.CodeFacetTooThick: true,
 	glass.CodeEdgeNotOffered: true, glass.CodeNotTemperable: true, glass.CodeTooSmallToTemper: true,
-	glass.CodeUnknownHardware: true, glass.CodeDuplicateHardware: true,
+	glass.CodeUnknownHardware: true,
 }
 
 // FuzzDecodeAndQuote feeds arbitrary bytes to DecodeOrder and Quote: they

@@ -6,7 +6,8 @@ package glass
 type Order struct {
 	// Pieces are the glass pieces, MinPieces to MaxPieces of them.
 	Pieces []Piece `json:"pieces" glass:"required"`
-	// Hardware lists resold items, each code at most once.
+	// Hardware lists resold items; a code given on several lines counts
+	// the sum of their counts.
 	Hardware []HardwareItem `json:"hardware,omitempty"`
 	// Installation asks for installation by the shop.
 	Installation bool `json:"installation"`

@@ -477,3 +477,23 @@ func TestValidationError_errorsAs(t *testing.T) {
 	assert.Equal(t, "a 5 mm hole is smaller than the 8 mm glass it goes through", fe.MessageEN)
 	assert.Equal(t, "glass: заказ не прошёл проверку: pieces[0].holes[0]: отверстие 5 мм меньше толщины стекла 8 мм", err.Error())
 }
+
+// A hardware code given on two order lines is priced as one line with the counts summed, exactly
+// as if it had been given once.
+func TestQuote_sameHardwareTwiceIsSummed(t *testing.T) {
+	t.Parallel()
+	twice, err := glass.DecodeOrder([]byte(`{"pieces":[{"material":"float","thickness_mm":8,"width_mm":900,"height_mm":2000,"quantity":1}],
+	 "hardware":[{"code":"hinge_wall_glass","count":2},{"code":"handle_knob","count":1},{"code":"hinge_wall_glass","count":3}]}`))
+	require.NoError(t, err)
+	once, err := glass.DecodeOrder([]byte(`{"pieces":[{"material":"float","thickness_mm":8,"width_mm":900,"height_mm":2000,"quantity":1}],
+	 "hardware":[{"code":"hinge_wall_glass","count":5},{"code":"handle_knob","count":1}]}`))
+	require.NoError(t, err)
+	pl := glass.DefaultPriceList()
+	got, err := pl.Quote(twice)
+	require.NoError(t, err, "the same code on two lines is not an error")
+	want, err := pl.Quote(once)
+	require.NoError(t, err)
+	assert.Equal(t, want.Lines, got.Lines)
+	assert.Equal(t, want.Total, got.Total)
+	assert.Equal(t, want.Products(), got.Products())
+}

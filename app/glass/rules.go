@@ -226,11 +226,22 @@ func (pl *PriceList) price(o Order) *Quote {
 		}
 	}
 
-	// Step 7: hardware, price × count, once per order line.
+	// Step 7: hardware, price × count. A code listed on several order lines
+	// is one line here with the counts summed: counts are per order line,
+	// and nothing in the rules forbids giving the same item twice.
+	counts := make(map[string]int64, len(o.Hardware))
 	for _, h := range o.Hardware {
+		counts[h.Code] += int64(h.Count)
+	}
+	for _, h := range o.Hardware {
+		n, first := counts[h.Code]
+		if !first {
+			continue
+		}
+		delete(counts, h.Code)
 		hw, _ := pl.hardware(h.Code)
 		add(Line{Code: "hw-" + hw.Code, Name: hw.Name,
-			Quantity: DecimalFromInt(int64(h.Count)), Unit: hw.Unit, UnitPrice: int64(hw.Price)})
+			Quantity: DecimalFromInt(n), Unit: hw.Unit, UnitPrice: int64(hw.Price)})
 	}
 
 	// Step 8: urgency, a percentage of lines 2–6; hardware is bought, not

@@ -48,15 +48,14 @@ const (
 	CodeTooLarge   = "too_large"    // a size, diameter or price above its maximum
 
 	// Order against the rules and the price list.
-	CodeUnknownMaterial   = "unknown_material"    // material not in the price list
-	CodeThicknessNotSold  = "thickness_not_sold"  // material not sold in that thickness
-	CodeUnknownEdge       = "unknown_edge"        // edge other than none, grind, polish, facet
-	CodeFacetTooThick     = "facet_too_thick"     // facet on glass thicker than MaxFacetThicknessMM
-	CodeEdgeNotOffered    = "edge_not_offered"    // the price list has no price for that edge and thickness
-	CodeNotTemperable     = "not_temperable"      // tempering asked for mirror or laminated glass
-	CodeTooSmallToTemper  = "too_small_to_temper" // tempering asked for a piece under 250 × 100 mm
-	CodeUnknownHardware   = "unknown_hardware"    // hardware code not in the price list
-	CodeDuplicateHardware = "duplicate_hardware"  // the same hardware code on two lines
+	CodeUnknownMaterial  = "unknown_material"    // material not in the price list
+	CodeThicknessNotSold = "thickness_not_sold"  // material not sold in that thickness
+	CodeUnknownEdge      = "unknown_edge"        // edge other than none, grind, polish, facet
+	CodeFacetTooThick    = "facet_too_thick"     // facet on glass thicker than MaxFacetThicknessMM
+	CodeEdgeNotOffered   = "edge_not_offered"    // the price list has no price for that edge and thickness
+	CodeNotTemperable    = "not_temperable"      // tempering asked for mirror or laminated glass
+	CodeTooSmallToTemper = "too_small_to_temper" // tempering asked for a piece under 250 × 100 mm
+	CodeUnknownHardware  = "unknown_hardware"    // hardware code not in the price list
 
 	// Price list.
 	CodeInvalidCode   = "invalid_code"   // a code with characters other than a-z, 0-9, _
@@ -129,15 +128,6 @@ func (pl *PriceList) ValidateOrder(o Order) error {
 			v.add(path(), ".code", CodeUnknownHardware,
 				"фурнитуры «"+h.Code+"» нет в прайс-листе",
 				"hardware "+strconv.Quote(h.Code)+" is not in the price list")
-		default:
-			for j, prev := range o.Hardware[:i] {
-				if prev.Code == h.Code {
-					v.add(path(), ".code", CodeDuplicateHardware,
-						"фурнитура «"+h.Code+"» уже указана в hardware["+itoa(j)+"]: укажите её одной строкой",
-						"hardware "+strconv.Quote(h.Code)+" is already on hardware["+itoa(j)+"]: give it on one line")
-					break
-				}
-			}
 		}
 		v.between(path(), ".count", h.Count, MinHardwareCount, MaxHardwareCount,
 			"количество фурнитуры должно быть", "the hardware count")

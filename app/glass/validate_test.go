@@ -78,7 +78,7 @@ func TestQuote_validation(t *testing.T) {
 			}},
 			[]string{
 				"hardware[0].code unknown_hardware", "hardware[1].count out_of_range",
-				"hardware[2].code duplicate_hardware", "hardware[2].count out_of_range", "hardware[3].code missing",
+				"hardware[2].count out_of_range", "hardware[3].code missing",
 			},
 		},
 		{"discount over 30 %", glass.Order{Pieces: []glass.Piece{p()}, DiscountPercent: 31}, []string{"discount_percent out_of_range"}},
