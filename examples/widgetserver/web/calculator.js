@@ -81,37 +81,78 @@
     if (m && m.kind !== 'glass') p.tempered = false;
   }
 
-  // num turns a field's text into a JSON number; a blank field is left out of the order (the
-  // server names it as missing) and text that is not a number is sent as is (the server names it).
-  function num(v) {
-    var s = String(v == null ? '' : v).trim().replace(',', '.');
-    if (s === '') return undefined;
-    var n = Number(s);
-    return isFinite(n) ? n : s;
+  // readNumber reads a number as people type it in Russia: a comma or a point before the
+  // fraction, spaces (ordinary, non-breaking, thin) between thousands, a minus of any kind.
+  // It returns {blank: true}, {value, fraction} or {error}: text it cannot read exactly is
+  // refused with a message, never guessed at.
+  function readNumber(text) {
+    var s = String(text == null ? '' : text).replace(/[\s\u00a0\u2007\u2009\u202f]+/g, ' ').trim();
+    if (s === '') return { blank: true };
+    var m = /^([-\u2212\u2013]?) ?(\d{1,3}(?: \d{3})+|\d+)(?:[.,](\d+))?$/.exec(s);
+    if (!m) {
+      if (/^[-\u2212\u2013]? ?[\d ]+(?:[.,]\d+)?$/.test(s)) {
+        return { error: 'Не понятно, какое это число: «' + s + '». Пробелы ставятся только между тысячами, например 1 500.' };
+      }
+      return { error: 'Это не число: «' + s + '». Введите цифры, например 1 500 или 150,5.' };
+    }
+    var digits = m[2].replace(/ /g, '');
+    var frac = m[3] || '';
+    var value = Number((m[1] ? '-' : '') + digits + (frac ? '.' + frac : ''));
+    return { value: value, fraction: /[1-9]/.test(frac), text: s };
   }
 
-  function buildOrder() {
-    return {
-      pieces: state.pieces.map(function (p) {
+  // Whole-number fields: what each holds, said when a fraction is typed.
+  var WHOLE = {
+    mm: function (t, lo, hi) { return 'Размеры — в целых миллиметрах: вместо «' + t + '» введите ' + lo + ' или ' + hi + '.'; },
+    count: function (t, lo, hi) { return 'Нужно целое число: вместо «' + t + '» введите ' + lo + ' или ' + hi + '.'; },
+    percent: function (t, lo, hi) { return 'Скидка — в целых процентах: вместо «' + t + '» введите ' + lo + ' или ' + hi + '.'; }
+  };
+
+  // wholeNumber reads a field that holds a whole number. It returns {value} (undefined for a
+  // blank field) or {error}, the message to show at the field.
+  function wholeNumber(text, kind, blankMessage) {
+    var r = readNumber(text);
+    if (r.blank) return blankMessage ? { error: blankMessage } : { value: undefined };
+    if (r.error) return r;
+    if (r.fraction) return { error: WHOLE[kind](r.text, Math.floor(r.value), Math.ceil(r.value)) };
+    if (!Number.isSafeInteger(r.value)) return { error: 'Слишком большое число: «' + r.text + '».' };
+    return { value: r.value };
+  }
+
+  // readOrder turns the form into an order. It returns {order} or {errors: [{path, message}]}
+  // for the fields that cannot be read, which then go nowhere but next to their fields.
+  function readOrder() {
+    var errors = [];
+    function field(path, text, kind, blankMessage) {
+      var r = wholeNumber(text, kind, blankMessage);
+      if (r.error) errors.push({ path: path, message: r.error });
+      return r.value;
+    }
+    var order = {
+      pieces: state.pieces.map(function (p, i) {
+        var at = 'pieces[' + i + '].';
         return {
           material: p.material,
-          thickness_mm: num(p.thickness),
-          width_mm: num(p.width),
-          height_mm: num(p.height),
-          quantity: num(p.quantity),
+          thickness_mm: Number(p.thickness),
+          width_mm: field(at + 'width_mm', p.width, 'mm', 'Укажите ширину в миллиметрах.'),
+          height_mm: field(at + 'height_mm', p.height, 'mm', 'Укажите высоту в миллиметрах.'),
+          quantity: field(at + 'quantity', p.quantity, 'count', 'Укажите количество.'),
           edge: p.edge,
           tempered: p.tempered,
-          holes: p.holes.map(function (h) { var n = num(h); return n === undefined ? null : n; }),
-          cutouts: num(p.cutouts),
-          rounded_corners: num(p.rounded)
+          holes: p.holes.map(function (h, j) { return field(at + 'holes[' + j + ']', h, 'mm', 'Укажите диаметр отверстия.'); }),
+          cutouts: field(at + 'cutouts', p.cutouts, 'count'),
+          rounded_corners: field(at + 'rounded_corners', p.rounded, 'count')
         };
       }),
-      hardware: state.hardware.map(function (h) { return { code: h.code, count: num(h.count) }; }),
+      hardware: state.hardware.map(function (h, i) {
+        return { code: h.code, count: field('hardware[' + i + ']', h.count, 'count', 'Укажите количество.') };
+      }),
       installation: state.installation,
       delivery: state.delivery,
       urgent: state.urgent,
-      discount_percent: num(state.discount)
+      discount_percent: field('discount_percent', state.discount, 'percent')
     };
+    return errors.length ? { errors: errors } : { order: order };
   }
 
   function stateFromOrder(o) {
@@ -228,10 +269,7 @@
       var chip = el('span', 'hole');
       chip.setAttribute('data-path', node.getAttribute('data-path') + '.holes[' + j + ']');
       var input = el('input');
-      input.type = 'number';
-      input.min = '4';
-      input.max = '100';
-      input.step = '1';
+      input.type = 'text';
       input.inputMode = 'numeric';
       input.value = h;
       input.setAttribute('data-key', 'hole');
@@ -262,10 +300,7 @@
         sel.appendChild(option(x.code, x.name + ' — ' + roubles(x.price) + '/' + (UNITS[x.unit] || x.unit), x.code === h.code));
       });
       var count = el('input');
-      count.type = 'number';
-      count.min = '1';
-      count.max = '100';
-      count.step = '1';
+      count.type = 'text';
       count.inputMode = 'numeric';
       count.value = h.count;
       count.setAttribute('data-key', 'count');
@@ -447,16 +482,24 @@
   function runQuote() {
     if (quoteCtl) quoteCtl.abort();
     var seq = ++quoteSeq;
+    quoteCtl = null;
     var gap = missingSizes();
     if (gap >= 0) {
-      quoteCtl = null;
       clearErrors();
       showLines(null);
       setQuoteState('empty', state.pieces.length > 1 ? 'Заполните размеры изделия ' + (gap + 1) + '.' : 'Заполните размеры изделия.');
       return;
     }
+    var read = readOrder();
+    if (read.errors) {
+      showLines(null);
+      showFieldErrors(read.errors);
+      setQuoteState('invalid', 'Исправьте отмеченные поля — тогда расчёт появится.');
+      updateSaveButton();
+      return;
+    }
     quoteCtl = typeof AbortController === 'function' ? new AbortController() : null;
-    api('POST', '/widget/calculate', buildOrder(), quoteCtl && quoteCtl.signal).then(function (res) {
+    api('POST', '/widget/calculate', read.order, quoteCtl && quoteCtl.signal).then(function (res) {
       if (seq !== quoteSeq) return;
       if (sessionOver(res)) return;
       if (res.status === 200 && res.body) {
@@ -628,7 +671,9 @@
 
   function save() {
     if (saving || !orderValid) return;
-    var body = JSON.stringify(buildOrder());
+    var read = readOrder();
+    if (read.errors) return;
+    var body = JSON.stringify(read.order);
     // One key per attempt at saving this order: a retry after a failure reuses it, so the server
     // redoes only what failed and never writes a second note or a second set of products.
     if (!pendingSave || pendingSave.body !== body) pendingSave = { key: uuid4(), body: body };

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/amokit/amokit/app/glass"
+	"github.com/amokit/amokit/internal/browsertest"
+	"github.com/amokit/amokit/tokenstore"
+)
+
+// openedCalculator is the demo card of one lead with the calculator loaded in it.
+type openedCalculator struct {
+	s      *server
+	base   string
+	leadID int64
+	ctx    context.Context
+	frame  *chromedp.Node
+}
+
+// openCalculator runs the demo server in process, connects its account without the consent
+// page (TestDemoEndToEnd walks that) and opens the card of the demo's second lead.
+func openCalculator(t *testing.T) *openedCalculator {
+	t.Helper()
+	browser := browsertest.Context(t)
+	s, base := startInProcessDemo(t)
+	connectDemo(t, s)
+	ctx, cancel := context.WithTimeout(browser, 2*time.Minute)
+	t.Cleanup(cancel)
+	c := &openedCalculator{s: s, base: base, leadID: s.demo.seed.Leads[1].ID, ctx: ctx}
+	require.NoError(t, doWithin(ctx, chromedp.Navigate(fmt.Sprintf("%s/demo/card?lead=%d", base, c.leadID))))
+	c.frame = calculatorFrame(t, ctx)
+	return c
+}
+
+// connectDemo stores a connection of the demo account, as the consent page would.
+func connectDemo(t *testing.T, s *server) {
+	t.Helper()
+	acct := s.demo.seed.Account
+	tok, err := s.demo.fake.IssueToken(s.demo.integ.ClientID, acct.Subdomain)
+	require.NoError(t, err)
+	require.NoError(t, s.store.Save(t.Context(), &tokenstore.Connection{
+		Account: acct.Host, AccountID: acct.ID, ClientID: s.demo.integ.ClientID, ClientSecret: s.demo.integ.ClientSecret,
+		AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.ExpiresAt,
+	}))
+}
+
+// pasteIn empties a field of the calculator frame, focuses it and inserts text the way a paste
+// does: all at once, without key events.
+func pasteIn(sel, text string) chromedp.Action[chromedp.Void] {
+	focus := fmt.Sprintf(`(function (d) {
+		var e = d.querySelector(%[2]q);
+		if (!e) throw new Error('no element ' + %[2]q);
+		e.value = '';
+		e.focus();
+	})(%[1]s)`, frameDoc, sel)
+	return chromedp.Steps(chromedp.Evaluate[chromedp.Void](focus), chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, input.InsertText, input.InsertTextParams{Text: text})
+		return err
+	}))
+}
+
+// quotedLeadPrice is the lead price glass quotes for one piece of the calculator's default
+// material (float 6 mm, no edge) of the given size.
+func quotedLeadPrice(t *testing.T, width, height int) string {
+	t.Helper()
+	q, err := glass.DefaultPriceList().Quote(mustOrder(t, fmt.Sprintf(
+		`{"pieces":[{"material":"float","thickness_mm":6,"width_mm":%d,"height_mm":%d,"quantity":1,"edge":"none"}]}`, width, height)))
+	require.NoError(t, err)
+	return normalizeSpaces(formatRoubles(q.LeadPrice))
+}
+
+// TestCalculatorReadsNumbersAsTyped types numbers as Russian managers do: a comma before a
+// fraction, spaces between thousands, a pasted value with non-breaking spaces. What can be read
+// exactly is priced; a fraction in a whole-millimetre size and text that is not a number are
+// refused at their field, and nothing is priced or saveable meanwhile.
+func TestCalculatorReadsNumbersAsTyped(t *testing.T) {
+	t.Parallel()
+	c := openCalculator(t)
+	ctx, frame := c.ctx, c.frame
+	piece := "fieldset.piece "
+	width, height := piece+`[data-key="width_mm"]`, piece+`[data-key="height_mm"]`
+	widthErr := piece + `.field[data-field="width_mm"] .err`
+
+	// "150,5" is a fraction of a millimetre: refused, with the two whole sizes to choose from.
+	require.NoError(t, doWithin(ctx, typeIn(width, "150,5"), chromedp.KeyEvent(kb.Tab), typeIn(height, "1 000"), chromedp.KeyEvent(kb.Tab)))
+	msg := waitText(t, ctx, widthErr, "целых миллиметрах", frame)
+	assert.Contains(t, msg, "150 или 151")
+	waitText(t, ctx, `#quote[data-state="invalid"] #quote-status`, "Исправьте", frame)
+	assert.True(t, evalInFrame[bool](t, ctx, `d.querySelector('#total-row').hidden`), "no total for an order that cannot be read")
+	assert.True(t, evalInFrame[bool](t, ctx, `d.querySelector('#save').disabled`), "nothing to save")
+	assert.Equal(t, "true", evalInFrame[string](t, ctx, `d.querySelector('[data-key="width_mm"]').getAttribute('aria-invalid') || ''`))
+	assert.Equal(t, "150,5", evalInFrame[string](t, ctx, `d.querySelector('[data-key="width_mm"]').value`), "what was typed stays as typed")
+
+	// "1 500" with a space between thousands is 1500 mm; "1 000" likewise.
+	require.NoError(t, doWithin(ctx, typeIn(width, "1 500"), chromedp.KeyEvent(kb.Tab)))
+	waitText(t, ctx, "#lead-total", quotedLeadPrice(t, 1500, 1000), frame)
+	assert.Empty(t, textInFrame(t, ctx, widthErr))
+	assert.False(t, evalInFrame[bool](t, ctx, `d.querySelector('#save').disabled`), "a quoted order can be saved")
+
+	// A pasted height with non-breaking spaces around and inside it.
+	require.NoError(t, doWithin(ctx, pasteIn(height, "\u00a01\u00a0200 ")))
+	waitText(t, ctx, "#lead-total", quotedLeadPrice(t, 1500, 1200), frame)
+
+	// Enter in a field neither reloads the page nor loses what was typed.
+	require.NoError(t, doWithin(ctx, typeIn(width, "1 600"), chromedp.KeyEvent(kb.Enter)))
+	waitText(t, ctx, "#lead-total", quotedLeadPrice(t, 1600, 1200), frame)
+	assert.Equal(t, "1 600", evalInFrame[string](t, ctx, `d.querySelector('[data-key="width_mm"]').value`))
+
+	// Spaces that do not separate thousands, and words, are refused, not guessed at.
+	require.NoError(t, doWithin(ctx, typeIn(piece+`[data-key="quantity"]`, "1 5")))
+	waitText(t, ctx, piece+`.field[data-field="quantity"] .err`, "между тысячами", frame)
+	require.NoError(t, doWithin(ctx, typeIn(piece+`[data-key="quantity"]`, "два")))
+	waitText(t, ctx, piece+`.field[data-field="quantity"] .err`, "Это не число", frame)
+	require.NoError(t, doWithin(ctx, typeIn(piece+`[data-key="quantity"]`, "1"), chromedp.KeyEvent(kb.Backspace)))
+	waitText(t, ctx, piece+`.field[data-field="quantity"] .err`, "Укажите количество", frame)
+	require.NoError(t, doWithin(ctx, typeIn(piece+`[data-key="quantity"]`, "2")))
+	waitText(t, ctx, `#quote[data-state="ready"] #lead-total`, "₽", frame)
+
+	// A hole of 12,5 mm and a blank hole: each said at the holes, in words.
+	require.NoError(t, doWithin(ctx,
+		chromedp.Click(chromedp.CSS(piece+`[data-action="add-hole"]`), chromedp.FromNode(frame)),
+		typeIn(piece+`.hole input`, "12,5"),
+	))
+	waitText(t, ctx, piece+`.field[data-field="holes"] .err`, "целых миллиметрах", frame)
+	require.NoError(t, doWithin(ctx, typeIn(piece+`.hole input`, "1"), chromedp.KeyEvent(kb.Backspace)))
+	waitText(t, ctx, piece+`.field[data-field="holes"] .err`, "Укажите диаметр отверстия", frame)
+	require.NoError(t, doWithin(ctx, chromedp.Click(chromedp.CSS(piece+`.hole [data-action="remove-hole"]`), chromedp.FromNode(frame))))
+
+	// A discount of 5,5 % is refused; 5 % is priced.
+	require.NoError(t, doWithin(ctx, typeIn("#discount", "5,5")))
+	waitText(t, ctx, `.field[data-path="discount_percent"] .err`, "в целых процентах", frame)
+	require.NoError(t, doWithin(ctx, typeIn("#discount", "5")))
+	q, err := glass.DefaultPriceList().Quote(mustOrder(t,
+		`{"pieces":[{"material":"float","thickness_mm":6,"width_mm":1600,"height_mm":1200,"quantity":2,"edge":"none"}],"discount_percent":5}`))
+	require.NoError(t, err)
+	waitText(t, ctx, "#lead-total", normalizeSpaces(formatRoubles(q.LeadPrice)), frame)
+	browsertest.Screenshot(t, ctx, "numbers")
+}
+
+// evalInFrame evaluates a JavaScript expression with d bound to the calculator frame's document.
+func evalInFrame[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](fmt.Sprintf(`(function (d) { return %s; })(%s)`, expr, frameDoc)))
+	require.NoError(t, err, expr)
+	return v
+}
