@@ -76,7 +76,7 @@ func (h *handler) saveConnection(w http.ResponseWriter, r *http.Request, req api
 		oc.AuthURL = oauth.AuthURLFor(domain)
 	}
 	h.log.LogAttrs(r.Context(), slog.LevelInfo, "widget: connection saved", slog.String("account", domain), slog.String("client_id", clientID))
-	writeJSON(w, http.StatusOK, connectionResponse{OK: true, Account: domain, AuthURL: oc.AuthCodeURL(state, h.consentMode)})
+	WriteJSON(w, http.StatusOK, connectionResponse{OK: true, Account: domain, AuthURL: oc.AuthCodeURL(state, h.consentMode)})
 }
 
 // storeConnection saves the account's integration under the store's lock when it has one, so

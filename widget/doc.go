@@ -1,6 +1,8 @@
-// Package widget is the server side of the amoCRM lead-card calculator widget: the archive
-// amoCRM installs, the checks that tell who is calling, and the HTTP handlers of the
-// calculator's backend.
+// Package widget is a kit for the server side of an amoCRM lead-card widget: the archive amoCRM
+// installs, the checks that tell who is calling, and NewHandler, which serves the widget's
+// sessions, the iframe page and the accounts' connections, and an application's own endpoints
+// (Config.Endpoints) behind the session ticket. The glass-shop calculator (app/calculator) is
+// one such application.
 //
 // # The archive
 //

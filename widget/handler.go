@@ -1,18 +1,20 @@
 package widget
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
 )
@@ -20,10 +22,6 @@ import (
 // MaxBodySize is the largest request body the endpoints read; a larger one is refused with 413
 // body_too_large.
 const MaxBodySize = 64 << 10
-
-// DefaultSaveTimeout bounds the amoCRM writes of one save_calculation unless
-// Config.SaveTimeout says otherwise.
-const DefaultSaveTimeout = time.Minute
 
 // minAdminToken is the shortest admin token NewHandler accepts.
 const minAdminToken = 32
@@ -37,25 +35,38 @@ const (
 
 // Error codes of the endpoints, besides those of errors.go.
 const (
-	CodeNotFound          = "not_found"              // no such endpoint
-	CodeMethodNotAllowed  = "method_not_allowed"     // the endpoint exists, not for this method
-	CodeBodyTooLarge      = "body_too_large"         // the body is over MaxBodySize
-	CodeInvalidJSON       = "invalid_json"           // the body is not the JSON expected
-	CodeUnknownAction     = "unknown_action"         // ?action= or "action" names nothing
-	CodeInvalidRequest    = "invalid_request"        // a field of the request is wrong (fields say which)
-	CodeInvalidOrder      = "invalid_order"          // the glass order is invalid (fields say where)
-	CodeNotConnected      = "not_connected"          // the account has no usable OAuth connection
-	CodeLeadNotFound      = "lead_not_found"         // amoCRM has no such lead
-	CodeCRMUnavailable    = "crm_unavailable"        // amoCRM failed or could not be reached
-	CodeStoreUnavailable  = "store_unavailable"      // the connection or calculation store failed
-	CodePartialSave       = "partial_save"           // some writes of a save failed (parts say which)
-	CodeSaveInProgress    = "save_in_progress"       // the same save runs in another request
-	CodeIdempotencyReused = "idempotency_key_reused" // the key was used for another order
-	CodeAdminTokenMissing = "admin_token_missing"    // save_connection without a bearer token
-	CodeAdminTokenInvalid = "admin_token_invalid"    // save_connection with a wrong token
-	CodeAdminDisabled     = "admin_disabled"         // the server has no admin token configured
-	CodeInvalidConnection = "invalid_connection"     // save_connection's fields are wrong
+	CodeNotFound          = "not_found"           // no such endpoint
+	CodeMethodNotAllowed  = "method_not_allowed"  // the endpoint exists, not for this method
+	CodeBodyTooLarge      = "body_too_large"      // the body is over MaxBodySize
+	CodeInvalidJSON       = "invalid_json"        // the body is not the JSON expected
+	CodeUnknownAction     = "unknown_action"      // ?action= or "action" names nothing
+	CodeInvalidRequest    = "invalid_request"     // a field of the request is wrong (fields say which)
+	CodeNotConnected      = "not_connected"       // the account has no usable OAuth connection
+	CodeStoreUnavailable  = "store_unavailable"   // a store of the backend failed
+	CodeAdminTokenMissing = "admin_token_missing" // save_connection without a bearer token
+	CodeAdminTokenInvalid = "admin_token_invalid" // save_connection with a wrong token
+	CodeAdminDisabled     = "admin_disabled"      // the server has no admin token configured
+	CodeInvalidConnection = "invalid_connection"  // save_connection's fields are wrong
 )
+
+// ErrNotConnected is what a lookup of an account's connection returns (possibly wrapped) when the
+// account has no usable OAuth connection; an administrator must connect it (save_connection, then
+// the consent page). Match it with errors.Is.
+var ErrNotConnected = errors.New("widget: the account is not connected")
+
+// Endpoints are an application's endpoints, which the handler of NewHandler serves beside its
+// own. Every one of them is served behind RequireTicket: its handler reads the session's ticket
+// with TicketFrom.
+type Endpoints struct {
+	// Routes maps http.ServeMux patterns, such as "POST /widget/calculate", to their handlers.
+	Routes map[string]http.Handler
+	// GetActions maps the actions of GET /widget/api?action=<name> to their handlers.
+	GetActions map[string]http.Handler
+	// PostActions maps the actions of POST /widget/api {"action":"<name>",…} to their handlers;
+	// "save_connection" is the handler's own. The body, at most MaxBodySize, has been read to
+	// find the action; the handler reads it again from r.Body.
+	PostActions map[string]http.Handler
+}
 
 // Config is what NewHandler needs. Fields marked required must be set; the rest have defaults.
 type Config struct {
@@ -92,12 +103,6 @@ type Config struct {
 
 	// Connections keeps the accounts' OAuth connections (client id and secret, tokens). Required.
 	Connections tokenstore.Store
-	// Calculations keeps saved calculations. Required.
-	Calculations CalculationStore
-	// PriceList prices orders. Required; glass.DefaultPriceList() is the shipped one.
-	PriceList *glass.PriceList
-	// CRMFor returns the CRM of an account: AmoCRMClients.CRM, usually. Required.
-	CRMFor CRMSource
 
 	// AdminToken authorises save_connection ("Authorization: Bearer <AdminToken>"): at least 32
 	// characters of secret random text. Empty disables save_connection (403 admin_disabled).
@@ -113,14 +118,12 @@ type Config struct {
 	// calculator page (see FrameAncestorsPolicy), such as a demo page's origin.
 	FrameAncestors []string
 
-	// SaveTimeout bounds the amoCRM writes of one save; 0 means DefaultSaveTimeout. The writes
-	// run to the end (or to this timeout) even when the browser goes away, so that their outcome
-	// is recorded.
-	SaveTimeout time.Duration
+	// Endpoints are the application's endpoints (see Endpoints); optional.
+	Endpoints Endpoints
 
 	// Logger receives warnings and errors (never a token, a secret or a ticket); nil means none.
 	Logger *slog.Logger
-	// Now is the clock for tickets, disposable tokens and saves; nil means time.Now.
+	// Now is the clock for tickets and disposable tokens; nil means time.Now.
 	Now func() time.Time
 }
 
@@ -133,26 +136,21 @@ type handler struct {
 	states      *oauth.States
 	consentMode oauth.Mode
 	conns       tokenstore.Store
-	calcs       CalculationStore
-	prices      *glass.PriceList
-	crm         CRMSource
 	adminToken  string
-	saveTimeout time.Duration
 	log         *slog.Logger
-	now         func() time.Time
-	saves       keyLocks
+	getActions  map[string]http.Handler
+	postActions map[string]http.Handler
 }
 
-// NewHandler returns the widget backend: the endpoints of the HTTP contract, routed with Go 1.22
-// patterns.
+// NewHandler returns a widget backend: the endpoints of the HTTP contract, routed with Go 1.22
+// patterns, and the application's Config.Endpoints.
 //
 //	OPTIONS, POST /widget/session          disposable token (X-Auth-Token), CORS for account pages
 //	GET  /widget/calculator?ticket=…       the iframe page (Config.CalculatorPage), frame-ancestors
-//	GET  /widget/api?action=get_lead       session ticket
-//	POST /widget/api  save_calculation     session ticket
+//	GET  /widget/api?action=<name>         session ticket (Endpoints.GetActions)
+//	POST /widget/api  <name>               session ticket (Endpoints.PostActions)
 //	POST /widget/api  save_connection      admin token
-//	POST /widget/calculate                 session ticket
-//	GET  /widget/leads/{id}/calculations   session ticket for that lead
+//	<Endpoints.Routes>                     session ticket
 //	GET  /oauth/callback                   oauth.CallbackHandler
 //	GET, POST /oauth/revoke                oauth.RevokeHandler
 //
@@ -162,9 +160,15 @@ type handler struct {
 func NewHandler(cfg Config) (http.Handler, error) {
 	h, err := newHandler(cfg)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("widget: invalid Config: %w", err)
 	}
 	return h, nil
+}
+
+// Validate reports every problem of cfg at once, as NewHandler would.
+func (cfg Config) Validate() error {
+	_, err := newHandler(cfg)
+	return err
 }
 
 func newHandler(cfg Config) (*handler, error) {
@@ -209,17 +213,6 @@ func newHandler(cfg Config) (*handler, error) {
 	if cfg.Connections == nil {
 		problem("Connections is nil")
 	}
-	if cfg.Calculations == nil {
-		problem("Calculations is nil")
-	}
-	if cfg.PriceList == nil {
-		problem("PriceList is nil")
-	} else if err := cfg.PriceList.Validate(); err != nil {
-		problem("PriceList: %w", err)
-	}
-	if cfg.CRMFor == nil {
-		problem("CRMFor is nil")
-	}
 	if cfg.AdminToken != "" && len(cfg.AdminToken) < minAdminToken {
 		problem("AdminToken is shorter than %d characters", minAdminToken)
 	}
@@ -229,11 +222,14 @@ func newHandler(cfg Config) (*handler, error) {
 	if _, err := FrameAncestorsPolicy(cfg.FrameAncestors...); err != nil {
 		errs = append(errs, err)
 	}
-	if cfg.SaveTimeout < 0 {
-		problem("SaveTimeout %v is negative", cfg.SaveTimeout)
+	if err := checkRoutes(cfg.Endpoints.Routes); err != nil {
+		errs = append(errs, err)
+	}
+	if _, ok := cfg.Endpoints.PostActions[actionSaveConnection]; ok {
+		problem("Endpoints.PostActions: %q is the handler's own action", actionSaveConnection)
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("widget: invalid Config: %w", errors.Join(errs...))
+		return nil, errors.Join(errs...)
 	}
 
 	logger := cfg.Logger
@@ -248,17 +244,20 @@ func newHandler(cfg Config) (*handler, error) {
 		states:      cfg.States,
 		consentMode: mode,
 		conns:       cfg.Connections,
-		calcs:       cfg.Calculations,
-		prices:      cfg.PriceList,
-		crm:         cfg.CRMFor,
 		adminToken:  cfg.AdminToken,
-		saveTimeout: orDefault(cfg.SaveTimeout, DefaultSaveTimeout),
 		log:         logger,
-		now:         now,
+		getActions:  map[string]http.Handler{},
+		postActions: map[string]http.Handler{},
 	}
 	verifier := VerifierConfig{RedirectURI: cfg.OAuth.RedirectURL, Secrets: h.clientSecret, Now: now}
 	if err := verifier.Validate(); err != nil {
-		return nil, fmt.Errorf("widget: invalid Config: %w", err)
+		return nil, err
+	}
+	for name, next := range cfg.Endpoints.GetActions {
+		h.getActions[name] = RequireTicket(signer, next)
+	}
+	for name, next := range cfg.Endpoints.PostActions {
+		h.postActions[name] = RequireTicket(signer, next)
 	}
 
 	session := CORS(RequireDisposableToken(verifier, http.HandlerFunc(h.session)))
@@ -267,8 +266,9 @@ func newHandler(cfg Config) (*handler, error) {
 	h.mux.Handle("GET /widget/calculator", FrameAncestors(pageHeaders(cfg.CalculatorPage), cfg.FrameAncestors...))
 	h.mux.Handle("GET /widget/api", RequireTicket(signer, http.HandlerFunc(h.getAPI)))
 	h.mux.HandleFunc("POST /widget/api", h.postAPI)
-	h.mux.Handle("POST /widget/calculate", RequireTicket(signer, http.HandlerFunc(h.calculate)))
-	h.mux.Handle("GET /widget/leads/{id}/calculations", RequireTicket(signer, http.HandlerFunc(h.listCalculations)))
+	for pattern, next := range cfg.Endpoints.Routes {
+		h.mux.Handle(pattern, RequireTicket(signer, next))
+	}
 	h.mux.Handle("GET "+CallbackPath, &oauth.CallbackHandler{
 		Config: cfg.OAuth, States: cfg.States, Store: cfg.Connections, ReturnURL: cfg.OAuthReturnURL,
 		OnResult: cfg.OnConnect, Logger: cfg.Logger, Now: now,
@@ -277,13 +277,6 @@ func newHandler(cfg Config) (*handler, error) {
 	h.mux.Handle("GET "+RevokePath, revoke)
 	h.mux.Handle("POST "+RevokePath, revoke)
 	return h, nil
-}
-
-func orDefault(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
 }
 
 // ServeHTTP routes r. Paths the mux does not know, and methods it does not serve, get JSON
@@ -348,9 +341,9 @@ func pageHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// readBody reads r's body up to MaxBodySize. On failure it has answered (413 or 400) and
-// returns false.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+// ReadBody reads r's body up to MaxBodySize. On failure it has answered (413 body_too_large or
+// 400 invalid_json) and returns false.
+func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodySize))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -364,9 +357,9 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	return body, true
 }
 
-// decodeJSON reads body into v, answering 400 invalid_json when it is not JSON of the right
-// shape. Unknown fields are ignored.
-func decodeJSON(w http.ResponseWriter, body []byte, v any) bool {
+// DecodeJSON reads body into v, answering 400 invalid_json when it is not JSON of the right
+// shape, and reports whether it succeeded. Unknown fields are ignored.
+func DecodeJSON(w http.ResponseWriter, body []byte, v any) bool {
 	if len(body) == 0 {
 		WriteError(w, http.StatusBadRequest, CodeInvalidJSON, "Пустое тело запроса: ожидается JSON")
 		return false
@@ -384,8 +377,8 @@ func writeFieldErrors(w http.ResponseWriter, status int, code, message string, f
 	WriteError(w, status, code, message, fields...)
 }
 
-// writeJSON writes v with status, marked no-store and nosniff.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON writes v as JSON with status, marked no-store and nosniff.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		WriteError(w, http.StatusInternalServerError, CodeInternal, "Внутренняя ошибка сервера")
@@ -399,62 +392,96 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(append(body, '\n'))
 }
 
-// getAPI serves GET /widget/api?action=….
-func (h *handler) getAPI(w http.ResponseWriter, r *http.Request) {
-	switch action := r.URL.Query().Get("action"); action {
-	case "get_lead":
-		h.getLead(w, r)
-	default:
-		WriteError(w, http.StatusBadRequest, CodeUnknownAction, "Неизвестное действие: ожидается action=get_lead")
+// ownPatterns are the patterns the handler serves itself.
+func ownPatterns() []string {
+	return []string{
+		"OPTIONS /widget/session", "POST /widget/session", "GET /widget/calculator", "GET /widget/api", "POST /widget/api",
+		"GET " + CallbackPath, "GET " + RevokePath, "POST " + RevokePath,
 	}
 }
 
-// apiRequest is the body of POST /widget/api: every action's fields.
-type apiRequest struct {
-	Action         string           `json:"action"`
-	IdempotencyKey string           `json:"idempotency_key"`
-	Order          json.RawMessage  `json:"order"`
-	Connection     *connectionInput `json:"connection"`
+// checkRoutes reports the application's patterns that are invalid or that conflict with the
+// handler's own, which http.ServeMux would panic on.
+func checkRoutes(routes map[string]http.Handler) error {
+	mux := http.NewServeMux()
+	for _, p := range ownPatterns() {
+		mux.Handle(p, http.NotFoundHandler())
+	}
+	var errs []error
+	for _, p := range slices.Sorted(maps.Keys(routes)) {
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					errs = append(errs, fmt.Errorf("Endpoints.Routes: %v", v))
+				}
+			}()
+			if routes[p] == nil {
+				panic(fmt.Sprintf("%q has a nil handler", p))
+			}
+			mux.Handle(p, routes[p])
+		}()
+	}
+	return errors.Join(errs...)
 }
 
-// postAPI serves POST /widget/api. The action decides who may call: save_calculation needs the
-// session ticket, save_connection the admin token, so the body is read first.
+// actionSaveConnection is the handler's own action of POST /widget/api.
+const actionSaveConnection = "save_connection"
+
+// getAPI serves GET /widget/api?action=….
+func (h *handler) getAPI(w http.ResponseWriter, r *http.Request) {
+	next, ok := h.getActions[r.URL.Query().Get("action")]
+	if !ok {
+		WriteError(w, http.StatusBadRequest, CodeUnknownAction, "Неизвестное действие: ожидается "+actionList(h.getActions, "action="))
+		return
+	}
+	next.ServeHTTP(w, r)
+}
+
+// apiRequest is the body of POST /widget/api: the action, and the fields of the handler's own.
+type apiRequest struct {
+	Action     string           `json:"action"`
+	Connection *connectionInput `json:"connection"`
+}
+
+// postAPI serves POST /widget/api. The action decides who may call: the application's actions
+// need the session ticket, save_connection the admin token, so the body is read first.
 func (h *handler) postAPI(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
+	body, ok := ReadBody(w, r)
 	if !ok {
 		return
 	}
 	var req apiRequest
-	if !decodeJSON(w, body, &req) {
+	if !DecodeJSON(w, body, &req) {
 		return
 	}
-	switch req.Action {
-	case "save_calculation":
-		RequireTicket(h.signer, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			h.saveCalculation(w, r, req)
-		})).ServeHTTP(w, r)
-	case "save_connection":
+	if req.Action == actionSaveConnection {
 		h.saveConnection(w, r, req)
-	default:
-		WriteError(w, http.StatusBadRequest, CodeUnknownAction, "Неизвестное действие: ожидается save_calculation или save_connection")
+		return
 	}
+	next, ok := h.postActions[req.Action]
+	if !ok {
+		names := maps.Clone(h.postActions)
+		names[actionSaveConnection] = nil
+		WriteError(w, http.StatusBadRequest, CodeUnknownAction, "Неизвестное действие: ожидается "+actionList(names, ""))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	next.ServeHTTP(w, r)
 }
 
-// crmError answers a failure of the CRM source or a CRM read, logging the cause.
-func (h *handler) crmError(w http.ResponseWriter, r *http.Request, account string, err error) {
-	switch {
-	case errors.Is(err, ErrNotConnected), errors.Is(err, oauth.ErrReauthorizationRequired), errors.Is(err, tokenstore.ErrNotFound):
-		h.log.LogAttrs(r.Context(), slog.LevelWarn, "widget: account not connected", slog.String("account", account), slog.String("error", err.Error()))
-		WriteError(w, http.StatusConflict, CodeNotConnected, "Аккаунт amoCRM не подключён к калькулятору: администратору нужно подключить его заново")
-	case errors.Is(err, ErrLeadNotFound):
-		WriteError(w, http.StatusNotFound, CodeLeadNotFound, "Сделка не найдена в amoCRM")
-	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-		// The browser went away; nobody reads the answer.
-		WriteError(w, http.StatusServiceUnavailable, CodeCRMUnavailable, "Запрос отменён")
-	default:
-		h.log.LogAttrs(r.Context(), slog.LevelError, "widget: amoCRM request failed", slog.String("account", account), slog.String("error", err.Error()))
-		WriteError(w, http.StatusBadGateway, CodeCRMUnavailable, "amoCRM не ответил как ожидалось; попробуйте ещё раз")
+// actionList names the actions for an error message: "a или b", each after prefix.
+func actionList(actions map[string]http.Handler, prefix string) string {
+	names := slices.Sorted(maps.Keys(actions))
+	for i, n := range names {
+		names[i] = prefix + n
 	}
+	return strings.Join(names, " или ")
+}
+
+// notConnected answers 409 not_connected, logging the cause.
+func (h *handler) notConnected(w http.ResponseWriter, r *http.Request, account string, err error) {
+	h.log.LogAttrs(r.Context(), slog.LevelWarn, "widget: account not connected", slog.String("account", account), slog.String("error", err.Error()))
+	WriteError(w, http.StatusConflict, CodeNotConnected, "Аккаунт amoCRM не подключён к калькулятору: администратору нужно подключить его заново")
 }
 
 // storeError answers a failure of a store, logging the cause.

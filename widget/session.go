@@ -32,12 +32,12 @@ func (h *handler) session(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusUnauthorized, CodeTokenMissing, "Нет проверенного токена amoCRM")
 		return
 	}
-	body, ok := readBody(w, r)
+	body, ok := ReadBody(w, r)
 	if !ok {
 		return
 	}
 	var req sessionRequest
-	if !decodeJSON(w, body, &req) {
+	if !DecodeJSON(w, body, &req) {
 		return
 	}
 	if req.LeadID <= 0 {
@@ -48,13 +48,13 @@ func (h *handler) session(w http.ResponseWriter, r *http.Request) {
 	conn, err := h.conns.Load(r.Context(), caller.Account)
 	switch {
 	case errors.Is(err, tokenstore.ErrNotFound):
-		h.crmError(w, r, caller.Account, fmt.Errorf("%w: no connection", ErrNotConnected))
+		h.notConnected(w, r, caller.Account, fmt.Errorf("%w: no connection", ErrNotConnected))
 		return
 	case err != nil:
 		h.storeError(w, r, "load connection", err)
 		return
 	case conn.ReauthRequired || conn.RefreshToken == "":
-		h.crmError(w, r, caller.Account, fmt.Errorf("%w: the connection has no usable tokens", ErrNotConnected))
+		h.notConnected(w, r, caller.Account, fmt.Errorf("%w: the connection has no usable tokens", ErrNotConnected))
 		return
 	}
 	ticket := h.signer.Sign(Ticket{Account: caller.Account, AccountID: caller.AccountID, UserID: caller.UserID, LeadID: req.LeadID})
@@ -64,7 +64,7 @@ func (h *handler) session(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusInternalServerError, CodeInternal, "Внутренняя ошибка сервера")
 		return
 	}
-	writeJSON(w, http.StatusOK, sessionResponse{
+	WriteJSON(w, http.StatusOK, sessionResponse{
 		Ticket:    ticket,
 		IframeURL: h.public + "/widget/calculator?ticket=" + url.QueryEscape(ticket),
 		ExpiresAt: t.Expires.UTC().Format(time.RFC3339),

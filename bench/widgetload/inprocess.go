@@ -11,6 +11,7 @@ import (
 
 	"github.com/amokit/amokit/amocrm"
 	"github.com/amokit/amokit/amocrm/amocrmtest"
+	"github.com/amokit/amokit/app/calculator"
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
@@ -85,11 +86,19 @@ func newInProcess(ctx context.Context, latency time.Duration) (*inProcess, error
 		ln.Close()
 		return nil, err
 	}
-	clients := widget.NewAmoCRMClients(context.WithoutCancel(ctx), oc, conns, amocrm.WithHTTPClient(fakeClient))
-	h, err := widget.NewHandler(widget.Config{
-		PublicURL: e.url, TicketKey: ticketKey, OAuth: oc, States: states,
-		Connections: conns, Calculations: widget.NewMemoryCalculations(), PriceList: glass.DefaultPriceList(),
-		CRMFor: clients.CRM, CalculatorPage: http.NotFoundHandler(),
+	clients := calculator.NewAmoCRMClients(context.WithoutCancel(ctx), oc, conns, amocrm.WithHTTPClient(fakeClient))
+	h, err := calculator.NewHandler(calculator.Config{
+		Config: widget.Config{
+			PublicURL:      e.url,
+			TicketKey:      ticketKey,
+			OAuth:          oc,
+			States:         states,
+			Connections:    conns,
+			CalculatorPage: http.NotFoundHandler(),
+		},
+		Calculations: calculator.NewMemoryCalculations(),
+		PriceList:    glass.DefaultPriceList(),
+		CRMFor:       clients.CRM,
 	})
 	if err != nil {
 		ln.Close()

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/amokit/amokit/amocrm"
+	"github.com/amokit/amokit/app/calculator"
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
@@ -194,7 +195,7 @@ type server struct {
 	logger     *slog.Logger
 	adminToken string
 	store      tokenstore.Store
-	calcs      widget.CalculationStore
+	calcs      calculator.CalculationStore
 	db         pinger // nil for the memory store
 	widget     http.Handler
 	admin      *admin
@@ -287,32 +288,34 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 		return nil, err
 	}
 	// The token sources live as long as the process, not as long as a request.
-	clients := widget.NewAmoCRMClients(context.WithoutCancel(ctx), oc, s.store, amoOpts...)
+	clients := calculator.NewAmoCRMClients(context.WithoutCancel(ctx), oc, s.store, amoOpts...)
 	page, err := calculatorPage(tmpl, cfg.PriceList)
 	if err != nil {
 		return nil, err
 	}
-	s.widget, err = widget.NewHandler(widget.Config{
-		PublicURL:      public,
-		TicketKey:      deriveKey(master, "widget ticket"),
-		OAuth:          oc,
-		States:         states,
-		ConsentMode:    oauth.ModePopup,
-		OAuthReturnURL: public + "/admin",
-		OnConnect: func(ctx context.Context, r oauth.Result) {
-			if r.Account != "" {
-				clients.Forget(r.Account) // new tokens: start with a fresh client
-			}
+	s.widget, err = calculator.NewHandler(calculator.Config{
+		Config: widget.Config{
+			PublicURL:      public,
+			TicketKey:      deriveKey(master, "widget ticket"),
+			OAuth:          oc,
+			States:         states,
+			ConsentMode:    oauth.ModePopup,
+			OAuthReturnURL: public + "/admin",
+			OnConnect: func(ctx context.Context, r oauth.Result) {
+				if r.Account != "" {
+					clients.Forget(r.Account) // new tokens: start with a fresh client
+				}
+			},
+			OnRevoke:       func(ctx context.Context, account string) { clients.Forget(account) },
+			Connections:    s.store,
+			AdminToken:     s.adminToken,
+			CalculatorPage: page,
+			FrameAncestors: frameAncestors,
+			Logger:         logger,
 		},
-		OnRevoke:       func(ctx context.Context, account string) { clients.Forget(account) },
-		Connections:    s.store,
-		Calculations:   s.calcs,
-		PriceList:      cfg.PriceList,
-		CRMFor:         clients.CRM,
-		AdminToken:     s.adminToken,
-		CalculatorPage: page,
-		FrameAncestors: frameAncestors,
-		Logger:         logger,
+		Calculations: s.calcs,
+		PriceList:    cfg.PriceList,
+		CRMFor:       clients.CRM,
 	})
 	if err != nil {
 		return nil, err
@@ -347,7 +350,7 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 func (s *server) openStores(ctx context.Context, master []byte) error {
 	if s.cfg.DatabaseURL == "" {
 		s.store = tokenstore.NewMemory()
-		s.calcs = widget.NewMemoryCalculations()
+		s.calcs = calculator.NewMemoryCalculations()
 		return nil
 	}
 	return s.openPostgres(ctx, master)

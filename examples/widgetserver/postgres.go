@@ -7,9 +7,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	cpostgres "github.com/amokit/amokit/app/calculator/postgres"
 	"github.com/amokit/amokit/tokenstore"
 	tspostgres "github.com/amokit/amokit/tokenstore/postgres"
-	wpostgres "github.com/amokit/amokit/widget/postgres"
 )
 
 // dbStartTimeout bounds connecting to PostgreSQL and applying migrations at start.
@@ -44,10 +44,10 @@ func (s *server) openPostgres(ctx context.Context, key []byte) error {
 	if err != nil {
 		return fmt.Errorf("preparing the connections table: %w", err)
 	}
-	if err := wpostgres.Migrate(sctx, pool); err != nil {
+	if err := cpostgres.Migrate(sctx, pool); err != nil {
 		return fmt.Errorf("preparing the calculations table: %w", err)
 	}
-	calcs, err := wpostgres.New(pool)
+	calcs, err := cpostgres.New(pool)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package widget
+package calculator
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/amokit/amokit/app/glass"
+	"github.com/amokit/amokit/widget"
 )
 
 // storeTimeout bounds the store calls that record a save's outcome; they run detached from the
@@ -46,11 +47,17 @@ func viewOf(c Calculation) calculationView {
 // saveResponse is the answer of save_calculation: 200 with the calculation when every part is
 // done, 502 with error partial_save and the calculation when some part failed.
 type saveResponse struct {
-	Error       *ErrorBody      `json:"error,omitempty"`
-	Calculation calculationView `json:"calculation"`
+	Error       *widget.ErrorBody `json:"error,omitempty"`
+	Calculation calculationView   `json:"calculation"`
 }
 
-// saveCalculation serves POST /widget/api {"action":"save_calculation"} behind RequireTicket.
+// saveRequest is the body of save_calculation.
+type saveRequest struct {
+	IdempotencyKey string          `json:"idempotency_key"`
+	Order          json.RawMessage `json:"order"`
+}
+
+// saveCalculation serves POST /widget/api {"action":"save_calculation"} behind widget.RequireTicket.
 //
 // The order is quoted here; a price computed by the browser is never read. The calculation is
 // identified by (account, lead, idempotency key). In this process one mutex per key makes a
@@ -59,17 +66,25 @@ type saveResponse struct {
 // another process writes the same calculation gets 409 save_in_progress and may retry; a lease
 // left behind by a crashed process expires after SaveTimeout plus a margin, and a retry then
 // writes the parts that were never recorded as done.
-func (h *handler) saveCalculation(w http.ResponseWriter, r *http.Request, req apiRequest) {
+func (h *handler) saveCalculation(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	t, ok := TicketFrom(ctx)
+	t, ok := widget.TicketFrom(ctx)
 	if !ok {
-		WriteError(w, http.StatusUnauthorized, CodeTicketMissing, "Нет сессии калькулятора")
+		widget.WriteError(w, http.StatusUnauthorized, widget.CodeTicketMissing, "Нет сессии калькулятора")
+		return
+	}
+	body, ok := widget.ReadBody(w, r)
+	if !ok {
+		return
+	}
+	var req saveRequest
+	if !widget.DecodeJSON(w, body, &req) {
 		return
 	}
 	key, ok := idempotencyKey(req.IdempotencyKey)
 	if !ok {
-		writeFieldErrors(w, http.StatusUnprocessableEntity, CodeInvalidRequest, "Нужен ключ идемпотентности",
-			FieldError{Path: "idempotency_key", Message: "должен быть UUID, например 0b6e4f1a-3c2d-4e5f-8a9b-0c1d2e3f4a5b"})
+		widget.WriteError(w, http.StatusUnprocessableEntity, widget.CodeInvalidRequest, "Нужен ключ идемпотентности",
+			widget.FieldError{Path: "idempotency_key", Message: "должен быть UUID, например 0b6e4f1a-3c2d-4e5f-8a9b-0c1d2e3f4a5b"})
 		return
 	}
 	order, quote, ok := h.quote(w, req.Order)
@@ -85,7 +100,7 @@ func (h *handler) saveCalculation(w http.ResponseWriter, r *http.Request, req ap
 	ckey := CalculationKey{Account: t.Account, LeadID: t.LeadID, IdempotencyKey: key}
 	unlock, err := h.saves.lock(ctx, ckey.String())
 	if err != nil {
-		WriteError(w, http.StatusServiceUnavailable, CodeSaveInProgress, "Запрос отменён, пока ждал предыдущего сохранения")
+		widget.WriteError(w, http.StatusServiceUnavailable, CodeSaveInProgress, "Запрос отменён, пока ждал предыдущего сохранения")
 		return
 	}
 	defer unlock()
@@ -98,7 +113,7 @@ func (h *handler) saveCalculation(w http.ResponseWriter, r *http.Request, req ap
 	stored, lease, err := h.calcs.Claim(ctx, calc, now, h.saveTimeout+leaseMargin)
 	switch {
 	case errors.Is(err, ErrSaveInProgress):
-		WriteError(w, http.StatusConflict, CodeSaveInProgress, "Этот расчёт сейчас сохраняется; повторите через несколько секунд")
+		widget.WriteError(w, http.StatusConflict, CodeSaveInProgress, "Этот расчёт сейчас сохраняется; повторите через несколько секунд")
 		return
 	case err != nil:
 		h.storeError(w, r, "claim calculation", err)
@@ -108,7 +123,7 @@ func (h *handler) saveCalculation(w http.ResponseWriter, r *http.Request, req ap
 		if lease != "" {
 			h.release(ctx, ckey, lease)
 		}
-		WriteError(w, http.StatusConflict, CodeIdempotencyReused, "Ключ идемпотентности уже использован для другого заказа")
+		widget.WriteError(w, http.StatusConflict, CodeIdempotencyReused, "Ключ идемпотентности уже использован для другого заказа")
 		return
 	}
 	if lease != "" {
@@ -117,11 +132,11 @@ func (h *handler) saveCalculation(w http.ResponseWriter, r *http.Request, req ap
 		stored.Parts = h.writeParts(ctx, crm, stored, lease, stored.ID != calc.ID)
 	}
 	if stored.Complete() {
-		writeJSON(w, http.StatusOK, saveResponse{Calculation: viewOf(stored)})
+		widget.WriteJSON(w, http.StatusOK, saveResponse{Calculation: viewOf(stored)})
 		return
 	}
-	writeJSON(w, http.StatusBadGateway, saveResponse{
-		Error:       &ErrorBody{Code: CodePartialSave, Message: partialMessage(stored.Parts)},
+	widget.WriteJSON(w, http.StatusBadGateway, saveResponse{
+		Error:       &widget.ErrorBody{Code: CodePartialSave, Message: partialMessage(stored.Parts)},
 		Calculation: viewOf(stored),
 	})
 }
@@ -129,7 +144,7 @@ func (h *handler) saveCalculation(w http.ResponseWriter, r *http.Request, req ap
 // quote decodes and prices an order, answering 422 invalid_order (or 500) itself on failure.
 func (h *handler) quote(w http.ResponseWriter, raw []byte) (glass.Order, *glass.Quote, bool) {
 	if len(bytes.TrimSpace(raw)) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
-		writeFieldErrors(w, http.StatusUnprocessableEntity, CodeInvalidOrder, "Нет заказа", FieldError{Path: "order", Message: "обязательное поле"})
+		widget.WriteError(w, http.StatusUnprocessableEntity, CodeInvalidOrder, "Нет заказа", widget.FieldError{Path: "order", Message: "обязательное поле"})
 		return glass.Order{}, nil, false
 	}
 	order, err := glass.DecodeOrder(raw)
@@ -140,15 +155,15 @@ func (h *handler) quote(w http.ResponseWriter, raw []byte) (glass.Order, *glass.
 	var verr *glass.ValidationError
 	switch {
 	case errors.As(err, &verr):
-		fields := make([]FieldError, len(verr.Errors))
+		fields := make([]widget.FieldError, len(verr.Errors))
 		for i, fe := range verr.Errors {
-			fields[i] = FieldError{Path: fe.Path, Message: fe.Message}
+			fields[i] = widget.FieldError{Path: fe.Path, Message: fe.Message}
 		}
-		writeFieldErrors(w, http.StatusUnprocessableEntity, CodeInvalidOrder, "Заказ заполнен с ошибками", fields...)
+		widget.WriteError(w, http.StatusUnprocessableEntity, CodeInvalidOrder, "Заказ заполнен с ошибками", fields...)
 		return glass.Order{}, nil, false
 	case err != nil:
-		h.log.Error("widget: quoting failed", slog.String("error", err.Error()))
-		WriteError(w, http.StatusInternalServerError, CodeInternal, "Не удалось рассчитать заказ: ошибка прайс-листа")
+		h.log.Error("calculator: quoting failed", slog.String("error", err.Error()))
+		widget.WriteError(w, http.StatusInternalServerError, widget.CodeInternal, "Не удалось рассчитать заказ: ошибка прайс-листа")
 		return glass.Order{}, nil, false
 	}
 	return order, q, true
@@ -181,16 +196,16 @@ func (h *handler) writeParts(ctx context.Context, crm CRM, c Calculation, lease 
 			switch {
 			case err != nil:
 				status = PartFailed
-				h.log.LogAttrs(ctx, slog.LevelWarn, "widget: writing a calculation to amoCRM failed",
+				h.log.LogAttrs(ctx, slog.LevelWarn, "calculator: writing a calculation to amoCRM failed",
 					slog.String("account", c.Account), slog.Int64("lead_id", c.LeadID), slog.String("calculation", c.ID),
 					slog.String("part", string(p)), slog.String("error", err.Error()))
 			case found:
-				h.log.LogAttrs(ctx, slog.LevelInfo, "widget: a part of a calculation was already in amoCRM; not written again",
+				h.log.LogAttrs(ctx, slog.LevelInfo, "calculator: a part of a calculation was already in amoCRM; not written again",
 					slog.String("account", c.Account), slog.Int64("lead_id", c.LeadID), slog.String("calculation", c.ID),
 					slog.String("part", string(p)))
 			}
 			if err := h.calcs.SetPart(sctx, key, lease, p, status); err != nil {
-				h.log.LogAttrs(ctx, slog.LevelError, "widget: recording a part of a calculation failed",
+				h.log.LogAttrs(ctx, slog.LevelError, "calculator: recording a part of a calculation failed",
 					slog.String("calculation", c.ID), slog.String("part", string(p)), slog.String("status", string(status)),
 					slog.String("error", err.Error()))
 			}
@@ -218,7 +233,7 @@ func writePart(ctx context.Context, crm CRM, c Calculation, p Part, check bool) 
 		if checker != nil {
 			price, err := checker.LeadPrice(ctx, c.LeadID)
 			if err != nil {
-				return false, fmt.Errorf("widget: checking the lead's price: %w", err)
+				return false, fmt.Errorf("calculator: checking the lead's price: %w", err)
 			}
 			if price == c.Quote.LeadPrice {
 				return true, nil
@@ -229,7 +244,7 @@ func writePart(ctx context.Context, crm CRM, c Calculation, p Part, check bool) 
 		if checker != nil {
 			has, err := checker.HasNote(ctx, c.LeadID, c.NoteMarker())
 			if err != nil {
-				return false, fmt.Errorf("widget: looking for the calculation's note: %w", err)
+				return false, fmt.Errorf("calculator: looking for the calculation's note: %w", err)
 			}
 			if has {
 				return true, nil
@@ -244,7 +259,7 @@ func writePart(ctx context.Context, crm CRM, c Calculation, p Part, check bool) 
 		if checker != nil {
 			missing, err := checker.MissingProducts(ctx, c.LeadID, products)
 			if err != nil {
-				return false, fmt.Errorf("widget: checking the lead's products: %w", err)
+				return false, fmt.Errorf("calculator: checking the lead's products: %w", err)
 			}
 			if len(missing) == 0 {
 				return true, nil
@@ -253,7 +268,7 @@ func writePart(ctx context.Context, crm CRM, c Calculation, p Part, check bool) 
 		}
 		return false, crm.AttachProducts(ctx, c.LeadID, products)
 	}
-	return false, fmt.Errorf("widget: unknown part %q", p)
+	return false, fmt.Errorf("calculator: unknown part %q", p)
 }
 
 // noteMarkerWord begins the marker line of a calculation's note.
@@ -284,7 +299,7 @@ func (h *handler) release(ctx context.Context, key CalculationKey, lease string)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
 	if err := h.calcs.Release(rctx, key, lease); err != nil {
-		h.log.LogAttrs(ctx, slog.LevelWarn, "widget: releasing a calculation's lease failed", slog.String("error", err.Error()))
+		h.log.LogAttrs(ctx, slog.LevelWarn, "calculator: releasing a calculation's lease failed", slog.String("error", err.Error()))
 	}
 }
 

@@ -1,4 +1,4 @@
-package widget
+package calculator
 
 import (
 	"context"
@@ -55,17 +55,12 @@ type SaveChecker interface {
 
 // CRMSource returns the CRM of an account host ("acme.amocrm.ru"). When the account has no
 // usable connection (never connected, or amoCRM refused its refresh token) the error matches
-// ErrNotConnected. AmoCRMClients.CRM is one.
+// widget.ErrNotConnected. AmoCRMClients.CRM is one.
 type CRMSource func(ctx context.Context, account string) (CRM, error)
 
-// Errors of a CRM and a CRMSource, matched with errors.Is.
-var (
-	// ErrNotConnected: the account has no usable OAuth connection; an administrator must connect
-	// it (save_connection, then the consent page).
-	ErrNotConnected = errors.New("widget: the account is not connected")
-	// ErrLeadNotFound: the lead does not exist in the account.
-	ErrLeadNotFound = errors.New("widget: lead not found")
-)
+// ErrLeadNotFound is what a CRM returns (possibly wrapped) when the lead does not exist in the
+// account. Match it with errors.Is.
+var ErrLeadNotFound = errors.New("calculator: lead not found")
 
 // LeadCard is what the calculator shows of a lead. Its JSON form is the "lead" object of
 // get_lead; it never holds a token.

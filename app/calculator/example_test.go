@@ -1,4 +1,4 @@
-package widget_test
+package calculator_test
 
 import (
 	"context"
@@ -10,13 +10,14 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/amokit/amokit/app/calculator"
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
 	"github.com/amokit/amokit/widget"
 )
 
-// logCRM stands in for amoCRM (widget.AmoCRMClients.CRM in a real server) and logs what the
+// logCRM stands in for amoCRM (calculator.AmoCRMClients.CRM in a real server) and logs what the
 // handler writes. The writes of a save run at the same time, so the log is printed sorted.
 type logCRM struct {
 	mu  sync.Mutex
@@ -39,8 +40,8 @@ func (c *logCRM) print() {
 	c.log = nil
 }
 
-func (c *logCRM) Lead(ctx context.Context, id int64) (widget.LeadCard, error) {
-	return widget.LeadCard{ID: id, Name: "Душевое ограждение", Products: []widget.LeadProduct{}}, nil
+func (c *logCRM) Lead(ctx context.Context, id int64) (calculator.LeadCard, error) {
+	return calculator.LeadCard{ID: id, Name: "Душевое ограждение", Products: []calculator.LeadProduct{}}, nil
 }
 
 func (c *logCRM) SetLeadPrice(ctx context.Context, leadID, price int64) error {
@@ -65,16 +66,18 @@ func ExampleNewHandler() {
 	if err != nil {
 		panic(err)
 	}
-	h, err := widget.NewHandler(widget.Config{
-		PublicURL:      "https://calc.example.com",
-		TicketKey:      key,
-		OAuth:          oauth.Config{RedirectURL: "https://calc.example.com" + widget.CallbackPath},
-		States:         states,
-		Connections:    tokenstore.NewMemory(),
-		Calculations:   widget.NewMemoryCalculations(),
-		PriceList:      glass.DefaultPriceList(),
-		CRMFor:         func(ctx context.Context, account string) (widget.CRM, error) { return crm, nil },
-		CalculatorPage: http.NotFoundHandler(),
+	h, err := calculator.NewHandler(calculator.Config{
+		Config: widget.Config{
+			PublicURL:      "https://calc.example.com",
+			TicketKey:      key,
+			OAuth:          oauth.Config{RedirectURL: "https://calc.example.com" + widget.CallbackPath},
+			States:         states,
+			Connections:    tokenstore.NewMemory(),
+			CalculatorPage: http.NotFoundHandler(),
+		},
+		Calculations: calculator.NewMemoryCalculations(),
+		PriceList:    glass.DefaultPriceList(),
+		CRMFor:       func(ctx context.Context, account string) (calculator.CRM, error) { return crm, nil },
 	})
 	if err != nil {
 		panic(err)

@@ -1,17 +1,19 @@
-package widget
+package calculator
 
 import (
 	"net/http"
 	"strconv"
+
+	"github.com/amokit/amokit/widget"
 )
 
 // maxListed is how many calculations GET /widget/leads/{id}/calculations returns at most.
 const maxListed = 100
 
-// calculate serves POST /widget/calculate behind RequireTicket: the body is a glass order, the
+// calculate serves POST /widget/calculate behind widget.RequireTicket: the body is a glass order, the
 // answer its quote in the glass wire format. Nothing is saved or sent to amoCRM.
 func (h *handler) calculate(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
+	body, ok := widget.ReadBody(w, r)
 	if !ok {
 		return
 	}
@@ -19,7 +21,7 @@ func (h *handler) calculate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, q)
+	widget.WriteJSON(w, http.StatusOK, q)
 }
 
 // calculationsResponse is the answer of GET /widget/leads/{id}/calculations.
@@ -27,22 +29,22 @@ type calculationsResponse struct {
 	Calculations []calculationView `json:"calculations"`
 }
 
-// listCalculations serves GET /widget/leads/{id}/calculations behind RequireTicket: the saved
+// listCalculations serves GET /widget/leads/{id}/calculations behind widget.RequireTicket: the saved
 // calculations of the ticket's lead, newest first. A path naming another lead is refused with
 // 403 ticket_mismatch.
 func (h *handler) listCalculations(w http.ResponseWriter, r *http.Request) {
-	t, ok := TicketFrom(r.Context())
+	t, ok := widget.TicketFrom(r.Context())
 	if !ok {
-		WriteError(w, http.StatusUnauthorized, CodeTicketMissing, "Нет сессии калькулятора")
+		widget.WriteError(w, http.StatusUnauthorized, widget.CodeTicketMissing, "Нет сессии калькулятора")
 		return
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		WriteError(w, http.StatusNotFound, CodeNotFound, "Такой сделки нет")
+		widget.WriteError(w, http.StatusNotFound, widget.CodeNotFound, "Такой сделки нет")
 		return
 	}
 	if id != t.LeadID {
-		WriteError(w, http.StatusForbidden, CodeTicketMismatch, "Сессия открыта для другой сделки")
+		widget.WriteError(w, http.StatusForbidden, widget.CodeTicketMismatch, "Сессия открыта для другой сделки")
 		return
 	}
 	calcs, err := h.calcs.List(r.Context(), t.Account, id, maxListed)
@@ -54,5 +56,5 @@ func (h *handler) listCalculations(w http.ResponseWriter, r *http.Request) {
 	for i, c := range calcs {
 		out.Calculations[i] = viewOf(c)
 	}
-	writeJSON(w, http.StatusOK, out)
+	widget.WriteJSON(w, http.StatusOK, out)
 }

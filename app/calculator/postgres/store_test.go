@@ -10,10 +10,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/amokit/amokit/app/calculator"
+	"github.com/amokit/amokit/app/calculator/postgres"
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/internal/pgtest"
-	"github.com/amokit/amokit/widget"
-	"github.com/amokit/amokit/widget/postgres"
 )
 
 // The same contract runs against the memory store (always) and PostgreSQL (when
@@ -21,12 +21,12 @@ import (
 
 func TestMemoryCalculations(t *testing.T) {
 	t.Parallel()
-	runSuite(t, func(t *testing.T) widget.CalculationStore { return widget.NewMemoryCalculations() })
+	runSuite(t, func(t *testing.T) calculator.CalculationStore { return calculator.NewMemoryCalculations() })
 }
 
 func TestPostgresCalculations(t *testing.T) {
 	t.Parallel()
-	runSuite(t, func(t *testing.T) widget.CalculationStore {
+	runSuite(t, func(t *testing.T) calculator.CalculationStore {
 		pool := pgtest.Pool(t)
 		require.NoError(t, postgres.Migrate(t.Context(), pool))
 		require.NoError(t, postgres.Migrate(t.Context(), pool), "a second Migrate changes nothing")
@@ -63,20 +63,20 @@ func TestNewNilPool(t *testing.T) {
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
 // calc returns a calculation of a real quote: n shower screens of 900 × 2000 mm.
-func calc(t *testing.T, account string, lead int64, key string, n int) widget.Calculation {
+func calc(t *testing.T, account string, lead int64, key string, n int) calculator.Calculation {
 	t.Helper()
 	order := glass.Order{Pieces: []glass.Piece{{Material: "float", ThicknessMM: 8, WidthMM: 900, HeightMM: 2000,
 		Quantity: n, Edge: glass.EdgePolish, Tempered: true, Holes: []int{12, 12}, Cutouts: 1}},
 		Hardware: []glass.HardwareItem{{Code: "hinge_wall_glass", Count: 2}}, Installation: true}
 	q, err := glass.DefaultPriceList().Quote(order)
 	require.NoError(t, err)
-	return widget.Calculation{
+	return calculator.Calculation{
 		ID: fmt.Sprintf("calc-%s-%d-%s", account, lead, key), Account: account, AccountID: 31, LeadID: lead, UserID: 7,
-		IdempotencyKey: key, Order: order, Quote: *q, Parts: widget.PendingParts(), CreatedAt: t0,
+		IdempotencyKey: key, Order: order, Quote: *q, Parts: calculator.PendingParts(), CreatedAt: t0,
 	}
 }
 
-func runSuite(t *testing.T, newStore func(t *testing.T) widget.CalculationStore) {
+func runSuite(t *testing.T, newStore func(t *testing.T) calculator.CalculationStore) {
 	t.Run("ClaimNewStoresAndLeases", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)
@@ -90,7 +90,7 @@ func runSuite(t *testing.T, newStore func(t *testing.T) widget.CalculationStore)
 		assert.Equal(t, c.Quote.Total, got.Quote.Total)
 		assert.Equal(t, int64(17204), got.Quote.LeadPrice)
 		assert.Equal(t, c.Quote.NoteText(), got.Quote.NoteText(), "the stored quote describes the pieces like the original")
-		assert.Equal(t, widget.PendingParts(), got.Parts)
+		assert.Equal(t, calculator.PendingParts(), got.Parts)
 		assert.True(t, got.CreatedAt.Equal(t0))
 		assert.Equal(t, int64(7), got.UserID)
 		assert.Equal(t, int64(31), got.AccountID)
@@ -104,7 +104,7 @@ func runSuite(t *testing.T, newStore func(t *testing.T) widget.CalculationStore)
 		require.NoError(t, err)
 		require.NotEmpty(t, lease)
 		_, _, err = s.Claim(t.Context(), c, t0.Add(59*time.Second), time.Minute)
-		assert.ErrorIs(t, err, widget.ErrSaveInProgress)
+		assert.ErrorIs(t, err, calculator.ErrSaveInProgress)
 	})
 
 	t.Run("ExpiredLeaseIsTakenOver", func(t *testing.T) {
@@ -113,7 +113,7 @@ func runSuite(t *testing.T, newStore func(t *testing.T) widget.CalculationStore)
 		c := calc(t, "acme.amocrm.ru", 10, "k1", 1)
 		_, first, err := s.Claim(t.Context(), c, t0, time.Minute)
 		require.NoError(t, err)
-		require.NoError(t, s.SetPart(t.Context(), c.Key(), first, widget.PartPrice, widget.PartDone))
+		require.NoError(t, s.SetPart(t.Context(), c.Key(), first, calculator.PartPrice, calculator.PartDone))
 
 		other := calc(t, "acme.amocrm.ru", 10, "k1", 3) // same key, different content: ignored
 		other.ID = "another-id"
@@ -123,17 +123,17 @@ func runSuite(t *testing.T, newStore func(t *testing.T) widget.CalculationStore)
 		assert.NotEqual(t, first, second)
 		assert.Equal(t, c.ID, got.ID, "the stored calculation is returned, not the one offered")
 		assert.Equal(t, c.Order, got.Order)
-		assert.Equal(t, widget.PartDone, got.Parts.Price)
-		assert.Equal(t, widget.PartPending, got.Parts.Note)
+		assert.Equal(t, calculator.PartDone, got.Parts.Price)
+		assert.Equal(t, calculator.PartPending, got.Parts.Note)
 
-		assert.ErrorIs(t, s.SetPart(t.Context(), c.Key(), first, widget.PartNote, widget.PartDone), widget.ErrLeaseLost,
+		assert.ErrorIs(t, s.SetPart(t.Context(), c.Key(), first, calculator.PartNote, calculator.PartDone), calculator.ErrLeaseLost,
 			"the old lease no longer writes")
-		assert.ErrorIs(t, s.Release(t.Context(), c.Key(), first), widget.ErrLeaseLost)
-		require.NoError(t, s.SetPart(t.Context(), c.Key(), second, widget.PartNote, widget.PartFailed))
+		assert.ErrorIs(t, s.Release(t.Context(), c.Key(), first), calculator.ErrLeaseLost)
+		require.NoError(t, s.SetPart(t.Context(), c.Key(), second, calculator.PartNote, calculator.PartFailed))
 		list, err := s.List(t.Context(), c.Account, c.LeadID, 0)
 		require.NoError(t, err)
 		require.Len(t, list, 1)
-		assert.Equal(t, widget.Parts{Price: widget.PartDone, Note: widget.PartFailed, Products: widget.PartPending}, list[0].Parts)
+		assert.Equal(t, calculator.Parts{Price: calculator.PartDone, Note: calculator.PartFailed, Products: calculator.PartPending}, list[0].Parts)
 	})
 
 	t.Run("ReleasedLeaseIsFreeAtOnce", func(t *testing.T) {
@@ -142,12 +142,12 @@ func runSuite(t *testing.T, newStore func(t *testing.T) widget.CalculationStore)
 		c := calc(t, "acme.amocrm.ru", 10, "k1", 1)
 		_, lease, err := s.Claim(t.Context(), c, t0, time.Hour)
 		require.NoError(t, err)
-		require.NoError(t, s.SetPart(t.Context(), c.Key(), lease, widget.PartNote, widget.PartFailed))
+		require.NoError(t, s.SetPart(t.Context(), c.Key(), lease, calculator.PartNote, calculator.PartFailed))
 		require.NoError(t, s.Release(t.Context(), c.Key(), lease))
 		got, again, err := s.Claim(t.Context(), c, t0.Add(time.Second), time.Hour)
 		require.NoError(t, err)
 		assert.NotEmpty(t, again)
-		assert.Equal(t, widget.PartFailed, got.Parts.Note)
+		assert.Equal(t, calculator.PartFailed, got.Parts.Note)
 	})
 
 	t.Run("CompleteIsReturnedWithoutLease", func(t *testing.T) {
@@ -156,8 +156,8 @@ func runSuite(t *testing.T, newStore func(t *testing.T) widget.CalculationStore)
 		c := calc(t, "acme.amocrm.ru", 10, "k1", 1)
 		_, lease, err := s.Claim(t.Context(), c, t0, time.Minute)
 		require.NoError(t, err)
-		for _, p := range widget.AllParts() {
-			require.NoError(t, s.SetPart(t.Context(), c.Key(), lease, p, widget.PartDone))
+		for _, p := range calculator.AllParts() {
+			require.NoError(t, s.SetPart(t.Context(), c.Key(), lease, p, calculator.PartDone))
 		}
 		// Even while the lease is still held, a complete calculation is simply returned.
 		got, again, err := s.Claim(t.Context(), c, t0.Add(time.Second), time.Minute)
@@ -170,7 +170,7 @@ func runSuite(t *testing.T, newStore func(t *testing.T) widget.CalculationStore)
 	t.Run("KeysAreScopedToAccountAndLead", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)
-		for _, c := range []widget.Calculation{
+		for _, c := range []calculator.Calculation{
 			calc(t, "acme.amocrm.ru", 10, "k1", 1),
 			calc(t, "acme.amocrm.ru", 11, "k1", 2),
 			calc(t, "other.amocrm.ru", 10, "k1", 3),
@@ -188,12 +188,12 @@ func runSuite(t *testing.T, newStore func(t *testing.T) widget.CalculationStore)
 		c := calc(t, "acme.amocrm.ru", 10, "k1", 1)
 		_, lease, err := s.Claim(t.Context(), c, t0, time.Minute)
 		require.NoError(t, err)
-		assert.Error(t, s.SetPart(t.Context(), c.Key(), lease, "colour", widget.PartDone))
-		assert.Error(t, s.SetPart(t.Context(), c.Key(), lease, widget.PartNote, "maybe"))
-		assert.ErrorIs(t, s.SetPart(t.Context(), c.Key(), "", widget.PartNote, widget.PartDone), widget.ErrLeaseLost)
+		assert.Error(t, s.SetPart(t.Context(), c.Key(), lease, "colour", calculator.PartDone))
+		assert.Error(t, s.SetPart(t.Context(), c.Key(), lease, calculator.PartNote, "maybe"))
+		assert.ErrorIs(t, s.SetPart(t.Context(), c.Key(), "", calculator.PartNote, calculator.PartDone), calculator.ErrLeaseLost)
 		missing := c.Key()
 		missing.IdempotencyKey = "nope"
-		assert.ErrorIs(t, s.SetPart(t.Context(), missing, lease, widget.PartNote, widget.PartDone), widget.ErrLeaseLost)
+		assert.ErrorIs(t, s.SetPart(t.Context(), missing, lease, calculator.PartNote, calculator.PartDone), calculator.ErrLeaseLost)
 	})
 
 	t.Run("ClaimValidates", func(t *testing.T) {
@@ -280,7 +280,7 @@ func runSuite(t *testing.T, newStore func(t *testing.T) widget.CalculationStore)
 				assert.NotEmpty(t, leases[i])
 				granted++
 			default:
-				assert.True(t, errors.Is(errs[i], widget.ErrSaveInProgress), "%v", errs[i])
+				assert.True(t, errors.Is(errs[i], calculator.ErrSaveInProgress), "%v", errs[i])
 			}
 		}
 		assert.Equal(t, 1, granted)

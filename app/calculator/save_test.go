@@ -1,4 +1,4 @@
-package widget_test
+package calculator_test
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amokit/amokit/amocrm/amocrmtest"
+	"github.com/amokit/amokit/app/calculator"
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
@@ -69,7 +70,7 @@ func TestSaveWritesPriceNoteAndProducts(t *testing.T) {
 	c := s.Calculation
 	assert.Nil(t, s.Error)
 	assert.True(t, c.Complete)
-	assert.Equal(t, widget.Parts{Price: widget.PartDone, Note: widget.PartDone, Products: widget.PartDone}, c.Parts)
+	assert.Equal(t, calculator.Parts{Price: calculator.PartDone, Note: calculator.PartDone, Products: calculator.PartDone}, c.Parts)
 	assert.NotEmpty(t, c.ID)
 	assert.Equal(t, lead.ID, c.LeadID)
 	assert.Equal(t, f.demo.Manager.ID, c.UserID)
@@ -83,7 +84,7 @@ func TestSaveWritesPriceNoteAndProducts(t *testing.T) {
 	notes := f.fake.Notes("leads", lead.ID)
 	require.Len(t, notes, notesBefore+1)
 	assert.Equal(t, "common", notes[len(notes)-1].NoteType)
-	assert.Equal(t, widget.Calculation{ID: c.ID, Quote: *q}.NoteText(), notes[len(notes)-1].Params["text"])
+	assert.Equal(t, calculator.Calculation{ID: c.ID, Quote: *q}.NoteText(), notes[len(notes)-1].Params["text"])
 	text, _ := notes[len(notes)-1].Params["text"].(string)
 	assert.True(t, strings.HasPrefix(text, q.NoteText()), "the breakdown first")
 	assert.True(t, strings.HasSuffix(text, "\n\nРасчёт "+c.ID[:8]), "the calculation's marker last: %q", text)
@@ -174,10 +175,10 @@ func TestSavePartialFailureThenRetryCompletes(t *testing.T) {
 	a, s := f.save(lead.ID, fxKey1, fxOrder)
 	require.Equal(t, http.StatusBadGateway, a.status, "%s", a.body)
 	require.NotNil(t, s.Error)
-	assert.Equal(t, widget.CodePartialSave, s.Error.Code)
+	assert.Equal(t, calculator.CodePartialSave, s.Error.Code)
 	assert.Contains(t, s.Error.Message, "примечание")
 	assert.False(t, s.Calculation.Complete)
-	assert.Equal(t, widget.Parts{Price: widget.PartDone, Note: widget.PartFailed, Products: widget.PartDone}, s.Calculation.Parts)
+	assert.Equal(t, calculator.Parts{Price: calculator.PartDone, Note: calculator.PartFailed, Products: calculator.PartDone}, s.Calculation.Parts)
 	got, _ := f.fake.Lead(lead.ID)
 	assert.Equal(t, int64(17204), got.Price)
 	assert.Len(t, f.fake.Notes("leads", lead.ID), notes, "the note was refused")
@@ -191,7 +192,7 @@ func TestSavePartialFailureThenRetryCompletes(t *testing.T) {
 	assert.Equal(t, map[string]int{"POST /api/v4/leads/notes": 1}, writes(f.fake.Requests()),
 		"the retry writes the note only: the price is not written twice, the products not linked again")
 	require.Len(t, f.fake.Notes("leads", lead.ID), notes+1)
-	assert.Equal(t, widget.Calculation{ID: s.Calculation.ID, Quote: *quoteOf(t, fxOrder)}.NoteText(), f.fake.Notes("leads", lead.ID)[notes].Params["text"])
+	assert.Equal(t, calculator.Calculation{ID: s.Calculation.ID, Quote: *quoteOf(t, fxOrder)}.NoteText(), f.fake.Notes("leads", lead.ID)[notes].Params["text"])
 
 	f.fake.ResetRequests()
 	a, _ = f.save(lead.ID, fxKey1, fxOrder)
@@ -207,7 +208,7 @@ func TestSaveRetryWhoseCheckFailsWritesNothing(t *testing.T) {
 	f.fake.FailNext(1, http.MethodPost, "/api/v4/leads/notes", amocrmtest.Fault{Status: http.StatusInternalServerError})
 	a, first := f.save(lead.ID, fxKey1, fxOrder)
 	require.Equal(t, http.StatusBadGateway, a.status, "%s", a.body)
-	require.Equal(t, widget.PartFailed, first.Calculation.Parts.Note)
+	require.Equal(t, calculator.PartFailed, first.Calculation.Parts.Note)
 
 	// The retry cannot read the lead's notes, so it cannot know whether amoCRM has the note: it
 	// writes nothing and reports the note failed again.
@@ -215,7 +216,7 @@ func TestSaveRetryWhoseCheckFailsWritesNothing(t *testing.T) {
 	f.fake.ResetRequests()
 	a, retry := f.save(lead.ID, fxKey1, fxOrder)
 	require.Equal(t, http.StatusBadGateway, a.status, "%s", a.body)
-	assert.Equal(t, widget.Parts{Price: widget.PartDone, Note: widget.PartFailed, Products: widget.PartDone}, retry.Calculation.Parts)
+	assert.Equal(t, calculator.Parts{Price: calculator.PartDone, Note: calculator.PartFailed, Products: calculator.PartDone}, retry.Calculation.Parts)
 	require.NotNil(t, retry.Error)
 	assert.Contains(t, retry.Error.Message, "примечание")
 	assert.Empty(t, writes(f.fake.Requests()), "no write without knowing")
@@ -235,7 +236,7 @@ func TestSaveRetryWhoseCheckFailsWritesNothing(t *testing.T) {
 	}
 	assert.Equal(t, 1, reads, "one read of the notes before writing the note")
 	require.Len(t, f.fake.Notes("leads", lead.ID), notes+1)
-	assert.Equal(t, widget.Calculation{ID: first.Calculation.ID, Quote: *quoteOf(t, fxOrder)}.NoteText(),
+	assert.Equal(t, calculator.Calculation{ID: first.Calculation.ID, Quote: *quoteOf(t, fxOrder)}.NoteText(),
 		f.fake.Notes("leads", lead.ID)[notes].Params["text"])
 }
 
@@ -246,8 +247,8 @@ func TestSaveEveryPartFailing(t *testing.T) {
 	f.fake.FailNext(100, "", "/api/v4/*", amocrmtest.Fault{Status: http.StatusBadGateway})
 	a, s := f.save(lead.ID, fxKey1, fxOrder)
 	require.Equal(t, http.StatusBadGateway, a.status, "%s", a.body)
-	assert.Equal(t, widget.CodePartialSave, s.Error.Code)
-	assert.Equal(t, widget.Parts{Price: widget.PartFailed, Note: widget.PartFailed, Products: widget.PartFailed}, s.Calculation.Parts)
+	assert.Equal(t, calculator.CodePartialSave, s.Error.Code)
+	assert.Equal(t, calculator.Parts{Price: calculator.PartFailed, Note: calculator.PartFailed, Products: calculator.PartFailed}, s.Calculation.Parts)
 
 	f.fake.ResetFaults()
 	a, s = f.save(lead.ID, fxKey1, fxOrder)
@@ -266,7 +267,7 @@ func TestSaveQuotesOnTheServer(t *testing.T) {
 	// order format has no such field.
 	a, _ := f.save(lead.ID, fxKey1, `{"pieces":[{"material":"float","thickness_mm":8,"width_mm":900,"height_mm":2000,"quantity":1}],"lead_price":1}`)
 	assert.Equal(t, http.StatusUnprocessableEntity, a.status)
-	assert.Equal(t, widget.CodeInvalidOrder, a.errorCode(t))
+	assert.Equal(t, calculator.CodeInvalidOrder, a.errorCode(t))
 
 	a, s := f.save(lead.ID, fxKey1, `{"pieces":[{"material":"float","thickness_mm":8,"width_mm":900,"height_mm":2000,"quantity":1}]}`)
 	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
@@ -298,7 +299,7 @@ func TestSaveRefusals(t *testing.T) {
 
 	a := f.do(http.MethodPost, "/widget/api", `{"action":"save_calculation","idempotency_key":"`+fxKey1+`"}`, "Authorization", "Bearer "+f.ticket(lead))
 	assert.Equal(t, http.StatusUnprocessableEntity, a.status)
-	assert.Equal(t, widget.CodeInvalidOrder, a.errorCode(t))
+	assert.Equal(t, calculator.CodeInvalidOrder, a.errorCode(t))
 
 	// No ticket, or a ticket for another lead named in X-Lead-Id.
 	a = f.do(http.MethodPost, "/widget/api", `{"action":"save_calculation","idempotency_key":"`+fxKey1+`","order":`+fxOrder+`}`)
@@ -326,7 +327,7 @@ func TestSaveSameKeyOtherOrder(t *testing.T) {
 	f.fake.ResetRequests()
 	a, _ = f.save(lead, fxKey1, `{"pieces":[{"material":"float","thickness_mm":8,"width_mm":900,"height_mm":2000,"quantity":2}]}`)
 	assert.Equal(t, http.StatusConflict, a.status)
-	assert.Equal(t, widget.CodeIdempotencyReused, a.errorCode(t))
+	assert.Equal(t, calculator.CodeIdempotencyReused, a.errorCode(t))
 	assert.Empty(t, f.fake.Requests())
 
 	// The same key on another lead is another calculation.
@@ -373,7 +374,7 @@ func TestListCalculations(t *testing.T) {
 	assert.Equal(t, second.Calculation.ID, newest.ID)
 	assert.Equal(t, first.Calculation.ID, oldest.ID)
 	assert.False(t, newest.Complete)
-	assert.Equal(t, widget.PartFailed, newest.Parts.Note)
+	assert.Equal(t, calculator.PartFailed, newest.Parts.Note)
 	assert.Equal(t, "mirror", newest.Order.Pieces[0].Material)
 	assert.Equal(t, f.demo.Manager.ID, newest.UserID)
 	assert.True(t, oldest.Complete)
@@ -413,8 +414,8 @@ func (c *gateCRM) counts() map[string]int {
 	return maps.Clone(c.calls)
 }
 
-func (c *gateCRM) Lead(ctx context.Context, id int64) (widget.LeadCard, error) {
-	return widget.LeadCard{ID: id}, nil
+func (c *gateCRM) Lead(ctx context.Context, id int64) (calculator.LeadCard, error) {
+	return calculator.LeadCard{ID: id}, nil
 }
 
 func (c *gateCRM) SetLeadPrice(ctx context.Context, leadID, price int64) error {
@@ -440,16 +441,22 @@ func (c *gateCRM) AttachProducts(ctx context.Context, leadID int64, products []g
 const bareAccount = "acme.amocrm.ru"
 
 // bareHandler is the backend without HTTP or amoCRM, for tests in a synctest bubble.
-func bareHandler(t *testing.T, crm widget.CRM, calcs widget.CalculationStore) http.Handler {
+func bareHandler(t *testing.T, crm calculator.CRM, calcs calculator.CalculationStore) http.Handler {
 	t.Helper()
 	states, err := oauth.NewStates([]byte("state-key-0123456789abcdef-0123456789"), 0, nil)
 	require.NoError(t, err)
-	h, err := widget.NewHandler(widget.Config{
-		PublicURL: "https://calc.example.com", TicketKey: fxTicketKey,
-		OAuth:  oauth.Config{RedirectURL: "https://calc.example.com/oauth/callback"},
-		States: states, Connections: tokenstore.NewMemory(), Calculations: calcs, PriceList: glass.DefaultPriceList(),
-		CRMFor:         func(ctx context.Context, account string) (widget.CRM, error) { return crm, nil },
-		CalculatorPage: http.NotFoundHandler(),
+	h, err := calculator.NewHandler(calculator.Config{
+		Config: widget.Config{
+			PublicURL:      "https://calc.example.com",
+			TicketKey:      fxTicketKey,
+			OAuth:          oauth.Config{RedirectURL: "https://calc.example.com/oauth/callback"},
+			States:         states,
+			Connections:    tokenstore.NewMemory(),
+			CalculatorPage: http.NotFoundHandler(),
+		},
+		Calculations: calcs,
+		PriceList:    glass.DefaultPriceList(),
+		CRMFor:       func(ctx context.Context, account string) (calculator.CRM, error) { return crm, nil },
 	})
 	require.NoError(t, err)
 	return h
@@ -479,7 +486,7 @@ func TestSaveSameKeyConcurrentlyWritesOnce(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		crm := newGateCRM()
-		h := bareHandler(t, crm, widget.NewMemoryCalculations())
+		h := bareHandler(t, crm, calculator.NewMemoryCalculations())
 		var first, second *httptest.ResponseRecorder
 		var wg sync.WaitGroup
 		wg.Go(func() { first = bareSave(t, t.Context(), h, fxKey1) })
@@ -501,7 +508,7 @@ func TestSaveSameKeyOnTwoReplicas(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		crm := newGateCRM()
-		shared := widget.NewMemoryCalculations() // the store both replicas use
+		shared := calculator.NewMemoryCalculations() // the store both replicas use
 		replicaA, replicaB := bareHandler(t, crm, shared), bareHandler(t, crm, shared)
 
 		var first *httptest.ResponseRecorder
@@ -510,7 +517,7 @@ func TestSaveSameKeyOnTwoReplicas(t *testing.T) {
 		synctest.Wait()
 		second := bareSave(t, t.Context(), replicaB, fxKey1)
 		assert.Equal(t, http.StatusConflict, second.Code, second.Body.String())
-		assert.Contains(t, second.Body.String(), widget.CodeSaveInProgress)
+		assert.Contains(t, second.Body.String(), calculator.CodeSaveInProgress)
 		assert.Equal(t, 1, crm.counts()["price"])
 
 		close(crm.gate)
@@ -528,22 +535,22 @@ func TestSaveAfterACrashedReplicaWaitsForTheLease(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		crm := newGateCRM()
 		close(crm.gate)
-		calcs := widget.NewMemoryCalculations()
+		calcs := calculator.NewMemoryCalculations()
 		h := bareHandler(t, crm, calcs)
 
 		// A replica claimed the calculation, wrote the price, and died.
 		q := quoteOf(t, fxOrder)
-		c := widget.Calculation{ID: "crashed", Account: bareAccount, AccountID: 1, LeadID: 3, UserID: 2, IdempotencyKey: fxKey1,
-			Order: q.Order, Quote: *q, Parts: widget.PendingParts(), CreatedAt: time.Now()}
-		_, lease, err := calcs.Claim(t.Context(), c, time.Now(), widget.DefaultSaveTimeout+time.Minute)
+		c := calculator.Calculation{ID: "crashed", Account: bareAccount, AccountID: 1, LeadID: 3, UserID: 2, IdempotencyKey: fxKey1,
+			Order: q.Order, Quote: *q, Parts: calculator.PendingParts(), CreatedAt: time.Now()}
+		_, lease, err := calcs.Claim(t.Context(), c, time.Now(), calculator.DefaultSaveTimeout+time.Minute)
 		require.NoError(t, err)
-		require.NoError(t, calcs.SetPart(t.Context(), c.Key(), lease, widget.PartPrice, widget.PartDone))
+		require.NoError(t, calcs.SetPart(t.Context(), c.Key(), lease, calculator.PartPrice, calculator.PartDone))
 
 		w := bareSave(t, t.Context(), h, fxKey1)
 		assert.Equal(t, http.StatusConflict, w.Code)
 		assert.Empty(t, crm.counts())
 
-		time.Sleep(widget.DefaultSaveTimeout + time.Minute) // the lease runs out
+		time.Sleep(calculator.DefaultSaveTimeout + time.Minute) // the lease runs out
 		w = bareSave(t, t.Context(), h, fxKey1)
 		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 		assert.Equal(t, "crashed", calculationID(t, w))
@@ -555,7 +562,7 @@ func TestSaveOutlivesTheBrowser(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		crm := newGateCRM()
-		h := bareHandler(t, crm, widget.NewMemoryCalculations())
+		h := bareHandler(t, crm, calculator.NewMemoryCalculations())
 		ctx, cancel := context.WithCancel(t.Context())
 		var wg sync.WaitGroup
 		wg.Go(func() { bareSave(t, ctx, h, fxKey1) })
@@ -576,11 +583,11 @@ func TestSaveTimesOutAsAFailedPart(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		crm := newGateCRM() // never opens: SetLeadPrice runs into the save timeout
-		h := bareHandler(t, crm, widget.NewMemoryCalculations())
+		h := bareHandler(t, crm, calculator.NewMemoryCalculations())
 		w := bareSave(t, t.Context(), h, fxKey1)
 		require.Equal(t, http.StatusBadGateway, w.Code, w.Body.String())
 		var s saveAnswer
 		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &s))
-		assert.Equal(t, widget.Parts{Price: widget.PartFailed, Note: widget.PartDone, Products: widget.PartDone}, s.Calculation.Parts)
+		assert.Equal(t, calculator.Parts{Price: calculator.PartFailed, Note: calculator.PartDone, Products: calculator.PartDone}, s.Calculation.Parts)
 	})
 }

@@ -1,4 +1,4 @@
-package widget_test
+package calculator_test
 
 import (
 	"net/http"
@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/amokit/amokit/app/calculator"
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/widget"
 )
@@ -65,7 +66,7 @@ func TestCalculateValidationErrorsHavePaths(t *testing.T) {
 		require.Equal(t, http.StatusUnprocessableEntity, a.status, "%s: %s", name, a.body)
 		var e fieldsAnswer
 		a.decode(t, &e)
-		assert.Equal(t, widget.CodeInvalidOrder, e.Error.Code, name)
+		assert.Equal(t, calculator.CodeInvalidOrder, e.Error.Code, name)
 		assert.NotEmpty(t, e.Error.Message, name)
 		var paths []string
 		for _, fe := range e.Error.Fields {
@@ -77,7 +78,7 @@ func TestCalculateValidationErrorsHavePaths(t *testing.T) {
 
 	a := f.do(http.MethodPost, "/widget/calculate", `{"pieces":[`, "Authorization", auth)
 	assert.Equal(t, http.StatusUnprocessableEntity, a.status)
-	assert.Equal(t, widget.CodeInvalidOrder, a.errorCode(t))
+	assert.Equal(t, calculator.CodeInvalidOrder, a.errorCode(t))
 	a = f.do(http.MethodPost, "/widget/calculate", ``, "Authorization", auth)
 	assert.Equal(t, http.StatusUnprocessableEntity, a.status)
 }

@@ -1,7 +1,9 @@
-package widget
+package calculator
 
 import (
 	"net/http"
+
+	"github.com/amokit/amokit/widget"
 )
 
 // leadResponse is the answer of get_lead.
@@ -11,9 +13,9 @@ type leadResponse struct {
 
 // getLead serves GET /widget/api?action=get_lead: the card of the ticket's lead.
 func (h *handler) getLead(w http.ResponseWriter, r *http.Request) {
-	t, ok := TicketFrom(r.Context())
+	t, ok := widget.TicketFrom(r.Context())
 	if !ok {
-		WriteError(w, http.StatusUnauthorized, CodeTicketMissing, "Нет сессии калькулятора")
+		widget.WriteError(w, http.StatusUnauthorized, widget.CodeTicketMissing, "Нет сессии калькулятора")
 		return
 	}
 	crm, err := h.crm(r.Context(), t.Account)
@@ -29,5 +31,5 @@ func (h *handler) getLead(w http.ResponseWriter, r *http.Request) {
 	if card.Products == nil {
 		card.Products = []LeadProduct{}
 	}
-	writeJSON(w, http.StatusOK, leadResponse{Lead: card})
+	widget.WriteJSON(w, http.StatusOK, leadResponse{Lead: card})
 }

@@ -15,7 +15,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/amokit/amokit/widget"
+	"github.com/amokit/amokit/app/calculator"
+	"github.com/amokit/amokit/app/calculator/internal/stored"
 )
 
 //go:embed migrations/*.sql
@@ -30,7 +31,7 @@ const migrationLock = 0x616d6f6b69745f77 // "amokit_w"
 // makes them take turns. It never drops or rewrites data.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	if pool == nil {
-		return errors.New("widget/postgres: Migrate: nil pool")
+		return errors.New("calculator/postgres: Migrate: nil pool")
 	}
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
@@ -39,21 +40,21 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	slices.Sort(names)
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
-			return fmt.Errorf("widget/postgres: locking for migration: %w", err)
+			return fmt.Errorf("calculator/postgres: locking for migration: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS widget_schema_migrations (
 			version    integer     PRIMARY KEY,
 			name       text        NOT NULL,
 			applied_at timestamptz NOT NULL DEFAULT now()
 		)`); err != nil {
-			return fmt.Errorf("widget/postgres: creating widget_schema_migrations: %w", err)
+			return fmt.Errorf("calculator/postgres: creating widget_schema_migrations: %w", err)
 		}
 		for _, name := range names {
 			base := strings.TrimPrefix(name, "migrations/")
 			num, _, _ := strings.Cut(base, "_")
 			version, err := strconv.Atoi(num)
 			if err != nil {
-				return fmt.Errorf("widget/postgres: migration %s has no version number", base)
+				return fmt.Errorf("calculator/postgres: migration %s has no version number", base)
 			}
 			var done bool
 			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM widget_schema_migrations WHERE version = $1)`, version).Scan(&done); err != nil {
@@ -67,7 +68,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 				return err
 			}
 			if _, err := tx.Exec(ctx, string(sql)); err != nil {
-				return fmt.Errorf("widget/postgres: migration %s: %w", base, err)
+				return fmt.Errorf("calculator/postgres: migration %s: %w", base, err)
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO widget_schema_migrations (version, name) VALUES ($1, $2)`, version, base); err != nil {
 				return err
@@ -77,19 +78,19 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	})
 }
 
-// Store is a widget.CalculationStore in PostgreSQL, in the table widget_calculations (run Migrate
+// Store is a calculator.CalculationStore in PostgreSQL, in the table widget_calculations (run Migrate
 // first). Its leases hold across every process that shares the database. It uses a pool the
 // caller owns and never closes it. Safe for concurrent use.
 type Store struct {
 	pool *pgxpool.Pool
 }
 
-var _ widget.CalculationStore = (*Store)(nil)
+var _ calculator.CalculationStore = (*Store)(nil)
 
 // New returns a Store over pool.
 func New(pool *pgxpool.Pool) (*Store, error) {
 	if pool == nil {
-		return nil, errors.New("widget/postgres: New: nil pool")
+		return nil, errors.New("calculator/postgres: New: nil pool")
 	}
 	return &Store{pool: pool}, nil
 }
@@ -98,7 +99,7 @@ const columns = `id, account, account_id, lead_id, user_id, idempotency_key, ord
 
 // row is one row of widget_calculations.
 type row struct {
-	c          widget.Calculation
+	c          calculator.Calculation
 	order      []byte
 	quote      []byte
 	parts      []byte
@@ -113,35 +114,39 @@ func scan(r pgx.Row) (row, error) {
 	return x, err
 }
 
-func (x row) calculation() (widget.Calculation, error) {
+func (x row) calculation() (calculator.Calculation, error) {
 	c := x.c
 	if err := json.Unmarshal(x.parts, &c.Parts); err != nil {
-		return widget.Calculation{}, fmt.Errorf("widget/postgres: calculation %s: parts: %w", c.ID, err)
+		return calculator.Calculation{}, fmt.Errorf("calculator/postgres: calculation %s: parts: %w", c.ID, err)
 	}
 	c.CreatedAt = c.CreatedAt.UTC()
-	return widget.DecodeCalculation(c, x.order, x.quote)
+	var err error
+	if c.Order, c.Quote, err = stored.Decode(c.ID, x.order, x.quote); err != nil {
+		return calculator.Calculation{}, err
+	}
+	return c, nil
 }
 
-// Claim implements widget.CalculationStore in one transaction: insert the calculation with a
+// Claim implements calculator.CalculationStore in one transaction: insert the calculation with a
 // lease unless its key exists; otherwise lock the row and decide from its parts and lease.
-func (s *Store) Claim(ctx context.Context, c widget.Calculation, now time.Time, ttl time.Duration) (widget.Calculation, string, error) {
+func (s *Store) Claim(ctx context.Context, c calculator.Calculation, now time.Time, ttl time.Duration) (calculator.Calculation, string, error) {
 	switch {
 	case c.Account == "" || c.LeadID <= 0 || c.IdempotencyKey == "" || c.ID == "":
-		return widget.Calculation{}, "", fmt.Errorf("widget/postgres: a calculation needs an ID, an account, a lead and an idempotency key (%s)", c.Key())
+		return calculator.Calculation{}, "", fmt.Errorf("calculator/postgres: a calculation needs an ID, an account, a lead and an idempotency key (%s)", c.Key())
 	case ttl <= 0:
-		return widget.Calculation{}, "", fmt.Errorf("widget/postgres: lease ttl %v must be positive", ttl)
+		return calculator.Calculation{}, "", fmt.Errorf("calculator/postgres: lease ttl %v must be positive", ttl)
 	}
-	order, quote, err := widget.EncodeCalculation(c)
+	order, quote, err := stored.Encode(c.Order, c.Quote)
 	if err != nil {
-		return widget.Calculation{}, "", err
+		return calculator.Calculation{}, "", err
 	}
 	parts, err := json.Marshal(c.Parts)
 	if err != nil {
-		return widget.Calculation{}, "", err
+		return calculator.Calculation{}, "", err
 	}
-	lease := widget.NewLease()
+	lease := stored.NewLease()
 	until := now.Add(ttl)
-	var out widget.Calculation
+	var out calculator.Calculation
 	var outLease string
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO widget_calculations
@@ -167,7 +172,7 @@ func (s *Store) Claim(ctx context.Context, c widget.Calculation, now time.Time, 
 		case out.Complete():
 			return nil
 		case x.lease != nil && x.leaseUntil != nil && now.Before(*x.leaseUntil):
-			return fmt.Errorf("%w (%s)", widget.ErrSaveInProgress, c.Key())
+			return fmt.Errorf("%w (%s)", calculator.ErrSaveInProgress, c.Key())
 		}
 		if _, err := tx.Exec(ctx, `UPDATE widget_calculations SET lease = $4, lease_until = $5, updated_at = now()
 			WHERE account = $1 AND lead_id = $2 AND idempotency_key = $3`,
@@ -178,53 +183,53 @@ func (s *Store) Claim(ctx context.Context, c widget.Calculation, now time.Time, 
 		return nil
 	})
 	if err != nil {
-		if errors.Is(err, widget.ErrSaveInProgress) {
-			return widget.Calculation{}, "", err
+		if errors.Is(err, calculator.ErrSaveInProgress) {
+			return calculator.Calculation{}, "", err
 		}
-		return widget.Calculation{}, "", fmt.Errorf("widget/postgres: claiming %s: %w", c.Key(), err)
+		return calculator.Calculation{}, "", fmt.Errorf("calculator/postgres: claiming %s: %w", c.Key(), err)
 	}
 	return out, outLease, nil
 }
 
-// SetPart implements widget.CalculationStore with one conditional UPDATE.
-func (s *Store) SetPart(ctx context.Context, key widget.CalculationKey, lease string, part widget.Part, status widget.PartStatus) error {
-	if !slices.Contains(widget.AllParts(), part) {
-		return fmt.Errorf("widget/postgres: unknown part %q", part)
+// SetPart implements calculator.CalculationStore with one conditional UPDATE.
+func (s *Store) SetPart(ctx context.Context, key calculator.CalculationKey, lease string, part calculator.Part, status calculator.PartStatus) error {
+	if !slices.Contains(calculator.AllParts(), part) {
+		return fmt.Errorf("calculator/postgres: unknown part %q", part)
 	}
 	switch status {
-	case widget.PartPending, widget.PartDone, widget.PartFailed:
+	case calculator.PartPending, calculator.PartDone, calculator.PartFailed:
 	default:
-		return fmt.Errorf("widget/postgres: unknown part status %q", status)
+		return fmt.Errorf("calculator/postgres: unknown part status %q", status)
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE widget_calculations
 		SET parts = jsonb_set(parts, ARRAY[$5::text], to_jsonb($6::text)), updated_at = now()
 		WHERE account = $1 AND lead_id = $2 AND idempotency_key = $3 AND lease = $4`,
 		key.Account, key.LeadID, key.IdempotencyKey, lease, string(part), string(status))
 	if err != nil {
-		return fmt.Errorf("widget/postgres: recording %s of %s: %w", part, key, err)
+		return fmt.Errorf("calculator/postgres: recording %s of %s: %w", part, key, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("%w (%s)", widget.ErrLeaseLost, key)
+		return fmt.Errorf("%w (%s)", calculator.ErrLeaseLost, key)
 	}
 	return nil
 }
 
-// Release implements widget.CalculationStore with one conditional UPDATE.
-func (s *Store) Release(ctx context.Context, key widget.CalculationKey, lease string) error {
+// Release implements calculator.CalculationStore with one conditional UPDATE.
+func (s *Store) Release(ctx context.Context, key calculator.CalculationKey, lease string) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE widget_calculations SET lease = NULL, lease_until = NULL, updated_at = now()
 		WHERE account = $1 AND lead_id = $2 AND idempotency_key = $3 AND lease = $4`,
 		key.Account, key.LeadID, key.IdempotencyKey, lease)
 	if err != nil {
-		return fmt.Errorf("widget/postgres: releasing %s: %w", key, err)
+		return fmt.Errorf("calculator/postgres: releasing %s: %w", key, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("%w (%s)", widget.ErrLeaseLost, key)
+		return fmt.Errorf("%w (%s)", calculator.ErrLeaseLost, key)
 	}
 	return nil
 }
 
-// List implements widget.CalculationStore.
-func (s *Store) List(ctx context.Context, account string, leadID int64, limit int) ([]widget.Calculation, error) {
+// List implements calculator.CalculationStore.
+func (s *Store) List(ctx context.Context, account string, leadID int64, limit int) ([]calculator.Calculation, error) {
 	var lim *int
 	if limit > 0 {
 		lim = &limit
@@ -232,14 +237,14 @@ func (s *Store) List(ctx context.Context, account string, leadID int64, limit in
 	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM widget_calculations
 		WHERE account = $1 AND lead_id = $2 ORDER BY created_at DESC, seq DESC LIMIT $3`, account, leadID, lim)
 	if err != nil {
-		return nil, fmt.Errorf("widget/postgres: listing calculations: %w", err)
+		return nil, fmt.Errorf("calculator/postgres: listing calculations: %w", err)
 	}
 	defer rows.Close()
-	var out []widget.Calculation
+	var out []calculator.Calculation
 	for rows.Next() {
 		x, err := scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("widget/postgres: listing calculations: %w", err)
+			return nil, fmt.Errorf("calculator/postgres: listing calculations: %w", err)
 		}
 		c, err := x.calculation()
 		if err != nil {
@@ -248,7 +253,7 @@ func (s *Store) List(ctx context.Context, account string, leadID int64, limit in
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("widget/postgres: listing calculations: %w", err)
+		return nil, fmt.Errorf("calculator/postgres: listing calculations: %w", err)
 	}
 	return out, nil
 }

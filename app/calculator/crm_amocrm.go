@@ -1,4 +1,4 @@
-package widget
+package calculator
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
+	"github.com/amokit/amokit/widget"
 )
 
 // AmoCRM adapts an *amocrm.Client to CRM. It remembers the account's products catalog, its
@@ -161,14 +162,14 @@ func (a *amoCRM) LeadPrice(ctx context.Context, leadID int64) (int64, error) {
 func (a *amoCRM) HasNote(ctx context.Context, leadID int64, marker string) (bool, error) {
 	marker = strings.TrimSpace(marker)
 	if marker == "" {
-		return false, errors.New("widget: an empty note marker matches nothing")
+		return false, errors.New("calculator: an empty note marker matches nothing")
 	}
 	page, err := a.c.Notes.List(ctx, amocrm.EntityLeads, &amocrm.NoteListOptions{
 		EntityIDs: []int64{leadID}, Types: []amocrm.NoteType{amocrm.NoteCommon},
 		Order: amocrm.Sort{By: amocrm.SortByID, Dir: amocrm.Desc}, Limit: recentNotes,
 	})
 	if err != nil {
-		return false, fmt.Errorf("widget: reading the notes of lead %d: %w", leadID, notFound(err, "lead", leadID))
+		return false, fmt.Errorf("calculator: reading the notes of lead %d: %w", leadID, notFound(err, "lead", leadID))
 	}
 	for _, n := range page.Items {
 		text, ok := n.Params.(amocrm.CommonNote)
@@ -197,7 +198,7 @@ func (a *amoCRM) MissingProducts(ctx context.Context, leadID int64, products []g
 	}
 	links, err := a.c.Leads.Products(ctx, leadID)
 	if err != nil {
-		return nil, fmt.Errorf("widget: reading the products of lead %d: %w", leadID, notFound(err, "lead", leadID))
+		return nil, fmt.Errorf("calculator: reading the products of lead %d: %w", leadID, notFound(err, "lead", leadID))
 	}
 	linked := map[int64]amocrm.Decimal{} // element → quantity
 	for _, l := range links {
@@ -268,7 +269,7 @@ func (a *amoCRM) AttachProducts(ctx context.Context, leadID int64, products []gl
 			a.remember(products[i].SKU, s.ID)
 		}
 		if err != nil {
-			return fmt.Errorf("widget: creating products: %w", err)
+			return fmt.Errorf("calculator: creating products: %w", err)
 		}
 	}
 	priceID, err := a.priceField(ctx, catalogID, ids[0])
@@ -279,7 +280,7 @@ func (a *amoCRM) AttachProducts(ctx context.Context, leadID int64, products []gl
 	for i, p := range products {
 		q, err := amocrm.ParseDecimal(p.Quantity.String())
 		if err != nil {
-			return fmt.Errorf("widget: product %s: quantity: %w", p.SKU, err)
+			return fmt.Errorf("calculator: product %s: quantity: %w", p.SKU, err)
 		}
 		links[i] = amocrm.ProductLink{ElementID: ids[i], CatalogID: catalogID, Quantity: q, PriceID: priceID}
 	}
@@ -303,7 +304,7 @@ func (a *amoCRM) productsCatalog(ctx context.Context) (int64, error) {
 	}
 	c, err := a.c.Catalogs.ProductsCatalog(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("widget: finding the products catalog: %w", err)
+		return 0, fmt.Errorf("calculator: finding the products catalog: %w", err)
 	}
 	a.mu.Lock()
 	a.catalogID = c.ID
@@ -321,7 +322,7 @@ func (a *amoCRM) findBySKU(ctx context.Context, catalogID int64, sku string) (in
 	}
 	for e, err := range a.c.Catalogs.AllElements(ctx, catalogID, &amocrm.ElementListOptions{Query: sku, Limit: 250}) {
 		if err != nil {
-			return 0, fmt.Errorf("widget: searching the products catalog for %s: %w", sku, err)
+			return 0, fmt.Errorf("calculator: searching the products catalog for %s: %w", sku, err)
 		}
 		if e.IsDeleted || e.SKU() != sku {
 			continue // the search also matches names and other fields
@@ -360,7 +361,7 @@ func (a *amoCRM) priceField(ctx context.Context, catalogID, elementID int64) (in
 	}
 	e, err := a.c.Catalogs.GetElement(ctx, catalogID, elementID)
 	if err != nil {
-		return 0, fmt.Errorf("widget: reading product %d: %w", elementID, err)
+		return 0, fmt.Errorf("calculator: reading product %d: %w", elementID, err)
 	}
 	a.notePriceField(*e)
 	a.mu.Lock()
@@ -399,7 +400,7 @@ func NewAmoCRMClients(ctx context.Context, cfg oauth.Config, store tokenstore.St
 
 // CRM returns the CRM of account. It checks the stored connection first: an account that was
 // never connected, or whose refresh token amoCRM refused, gives an error matching
-// ErrNotConnected.
+// widget.ErrNotConnected.
 func (s *AmoCRMClients) CRM(ctx context.Context, account string) (CRM, error) {
 	a, err := s.get(ctx, account)
 	if err != nil {
@@ -433,11 +434,11 @@ func (s *AmoCRMClients) get(ctx context.Context, account string) (*amoCRM, error
 	conn, err := s.store.Load(ctx, host)
 	switch {
 	case errors.Is(err, tokenstore.ErrNotFound):
-		return nil, fmt.Errorf("%w: %s has no connection", ErrNotConnected, host)
+		return nil, fmt.Errorf("%w: %s has no connection", widget.ErrNotConnected, host)
 	case err != nil:
-		return nil, fmt.Errorf("widget: loading the connection of %s: %w", host, err)
+		return nil, fmt.Errorf("calculator: loading the connection of %s: %w", host, err)
 	case conn.ReauthRequired || conn.RefreshToken == "":
-		return nil, fmt.Errorf("%w: %s must be authorised again", ErrNotConnected, host)
+		return nil, fmt.Errorf("%w: %s must be authorised again", widget.ErrNotConnected, host)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,4 +1,4 @@
-package widget_test
+package calculator_test
 
 import (
 	"net/http"
@@ -12,8 +12,8 @@ import (
 
 	"github.com/amokit/amokit/amocrm"
 	"github.com/amokit/amokit/amocrm/amocrmtest"
+	"github.com/amokit/amokit/app/calculator"
 	"github.com/amokit/amokit/app/glass"
-	"github.com/amokit/amokit/widget"
 )
 
 // amoRig is AmoCRM's CRM over the demo account of a fake, without the handler.
@@ -21,7 +21,7 @@ type amoRig struct {
 	fake *amocrmtest.Server
 	demo amocrmtest.Demo
 	sdk  *amocrm.Client
-	crm  widget.CRM
+	crm  calculator.CRM
 }
 
 func newAmoRig(t *testing.T) *amoRig {
@@ -36,14 +36,14 @@ func newAmoRig(t *testing.T) *amoRig {
 		amocrm.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok.AccessToken})),
 		amocrm.WithRateLimit(1000, 100), amocrm.WithRetry(amocrm.RetryPolicy{Attempts: 1}))
 	require.NoError(t, err)
-	r.crm = widget.AmoCRM(r.sdk)
+	r.crm = calculator.AmoCRM(r.sdk)
 	return r
 }
 
 // checker returns the CRM as a SaveChecker, which AmoCRM's is.
-func (r *amoRig) checker(t *testing.T) widget.SaveChecker {
+func (r *amoRig) checker(t *testing.T) calculator.SaveChecker {
 	t.Helper()
-	c, ok := r.crm.(widget.SaveChecker)
+	c, ok := r.crm.(calculator.SaveChecker)
 	require.True(t, ok, "AmoCRM's CRM checks before a retry writes again")
 	return c
 }
@@ -76,7 +76,7 @@ func TestAmoCRMLeadPrice(t *testing.T) {
 	assert.Equal(t, int64(17204), price)
 
 	_, err = chk.LeadPrice(t.Context(), lead.ID+1000)
-	assert.ErrorIs(t, err, widget.ErrLeadNotFound)
+	assert.ErrorIs(t, err, calculator.ErrLeadNotFound)
 }
 
 func TestAmoCRMHasNote(t *testing.T) {
@@ -156,7 +156,7 @@ func TestAmoCRMMissingProducts(t *testing.T) {
 	require.NotZero(t, elementID)
 	require.NoError(t, r.sdk.Leads.LinkProducts(t.Context(), lead, []amocrm.ProductLink{
 		{ElementID: elementID, CatalogID: r.demo.Products.ID, Quantity: "7"}}))
-	fresh, ok := widget.AmoCRM(r.sdk).(widget.SaveChecker)
+	fresh, ok := calculator.AmoCRM(r.sdk).(calculator.SaveChecker)
 	require.True(t, ok)
 	r.fake.ResetRequests()
 	missing, err = fresh.MissingProducts(t.Context(), lead, products)

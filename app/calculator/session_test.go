@@ -1,4 +1,4 @@
-package widget_test
+package calculator_test
 
 import (
 	"net/http"

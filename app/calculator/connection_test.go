@@ -1,4 +1,4 @@
-package widget_test
+package calculator_test
 
 import (
 	"net/http"
@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amokit/amokit/amocrm/amocrmtest"
+	"github.com/amokit/amokit/app/calculator"
 	"github.com/amokit/amokit/tokenstore"
 	"github.com/amokit/amokit/widget"
 )
@@ -63,7 +64,7 @@ func TestSaveConnectionIsAdminOnly(t *testing.T) {
 	// A server without an admin token refuses every save_connection.
 	cfg := f.cfg
 	cfg.AdminToken = ""
-	h, err := widget.NewHandler(cfg)
+	h, err := calculator.NewHandler(cfg)
 	require.NoError(t, err)
 	w := httptest.NewRecorder()
 	r := httptest.NewRequest(http.MethodPost, "/widget/api", strings.NewReader(body))

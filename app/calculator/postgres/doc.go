@@ -1,5 +1,6 @@
-// Package postgres keeps the widget's saved calculations in PostgreSQL: a widget.CalculationStore
-// over a *pgxpool.Pool that the caller creates, shares (with the token store, say) and closes.
+// Package postgres keeps the calculator's saved calculations in PostgreSQL: a
+// calculator.CalculationStore over a *pgxpool.Pool that the caller creates, shares (with the
+// token store, say) and closes.
 //
 // # Schema
 //
@@ -12,12 +13,12 @@
 // A calculation is keyed by (account, lead_id, idempotency_key). Claim inserts it, or locks the
 // existing row, in one transaction, and hands out a lease that is valid until a deadline: while
 // one request holds it, requests in any other process that shares the database get
-// widget.ErrSaveInProgress. SetPart and Release only apply with the current lease, so a request
+// calculator.ErrSaveInProgress. SetPart and Release only apply with the current lease, so a request
 // whose lease expired and was taken over cannot overwrite the newer request's record.
 //
 //	pool, err := pgxpool.New(ctx, dsn)
 //	...
 //	if err := postgres.Migrate(ctx, pool); err != nil { ... }
 //	calcs, err := postgres.New(pool)
-//	h, err := widget.NewHandler(widget.Config{Calculations: calcs, ...})
+//	h, err := calculator.NewHandler(calculator.Config{Calculations: calcs, ...})
 package postgres

@@ -1,10 +1,7 @@
-package widget
+package calculator
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/amokit/amokit/app/calculator/internal/stored"
 	"github.com/amokit/amokit/app/glass"
 )
 
@@ -123,10 +121,10 @@ func (c Calculation) Complete() bool { return c.Parts.Complete() }
 // Errors of a CalculationStore, matched with errors.Is.
 var (
 	// ErrSaveInProgress: another request holds the lease on the calculation and is writing it.
-	ErrSaveInProgress = errors.New("widget: the calculation is being saved by another request")
+	ErrSaveInProgress = errors.New("calculator: the calculation is being saved by another request")
 	// ErrLeaseLost: the lease given to SetPart or Release is no longer the calculation's, because
 	// it expired and another request claimed the calculation (or it never existed).
-	ErrLeaseLost = errors.New("widget: the lease on the calculation was lost")
+	ErrLeaseLost = errors.New("calculator: the lease on the calculation was lost")
 )
 
 // CalculationStore keeps saved calculations and hands out leases, so that a calculation's writes
@@ -156,13 +154,6 @@ type CalculationStore interface {
 	// List returns up to limit calculations of one lead of one account, newest first (by
 	// CreatedAt); a limit of 0 or less means all of them.
 	List(ctx context.Context, account string, leadID int64, limit int) ([]Calculation, error)
-}
-
-// NewLease returns a fresh random lease token, for CalculationStore implementations.
-func NewLease() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	return hex.EncodeToString(b)
 }
 
 // MemoryCalculations is a CalculationStore in process memory, for tests, examples and a single
@@ -204,7 +195,7 @@ func (m *MemoryCalculations) Claim(ctx context.Context, c Calculation, now time.
 	key := c.Key()
 	mc, ok := m.calcs[key]
 	if !ok {
-		order, quote, err := EncodeCalculation(c)
+		order, quote, err := stored.Encode(c.Order, c.Quote)
 		if err != nil {
 			return Calculation{}, "", err
 		}
@@ -218,7 +209,7 @@ func (m *MemoryCalculations) Claim(ctx context.Context, c Calculation, now time.
 	} else if mc.lease != "" && now.Before(mc.leaseUntil) {
 		return Calculation{}, "", fmt.Errorf("%w (%s)", ErrSaveInProgress, key)
 	}
-	mc.lease, mc.leaseUntil = NewLease(), now.Add(ttl)
+	mc.lease, mc.leaseUntil = stored.NewLease(), now.Add(ttl)
 	out, err := mc.calculation()
 	return out, mc.lease, err
 }
@@ -290,57 +281,34 @@ func (m *MemoryCalculations) List(ctx context.Context, account string, leadID in
 }
 
 func (mc *memoryCalc) calculation() (Calculation, error) {
-	return DecodeCalculation(mc.c, mc.order, mc.quote)
+	c := mc.c
+	var err error
+	if c.Order, c.Quote, err = stored.Decode(c.ID, mc.order, mc.quote); err != nil {
+		return Calculation{}, err
+	}
+	return c, nil
 }
 
 // checkClaim refuses what no store should keep.
 func checkClaim(c Calculation, ttl time.Duration) error {
 	switch {
 	case c.Account == "" || c.LeadID <= 0 || c.IdempotencyKey == "":
-		return fmt.Errorf("widget: a calculation needs an account, a lead and an idempotency key (%s)", c.Key())
+		return fmt.Errorf("calculator: a calculation needs an account, a lead and an idempotency key (%s)", c.Key())
 	case c.ID == "":
-		return errors.New("widget: a calculation needs an ID")
+		return errors.New("calculator: a calculation needs an ID")
 	case ttl <= 0:
-		return fmt.Errorf("widget: lease ttl %v must be positive", ttl)
+		return fmt.Errorf("calculator: lease ttl %v must be positive", ttl)
 	}
 	return nil
 }
 
 func checkPart(part Part, status PartStatus) error {
 	if !slices.Contains(AllParts(), part) {
-		return fmt.Errorf("widget: unknown part %q", part)
+		return fmt.Errorf("calculator: unknown part %q", part)
 	}
 	switch status {
 	case PartPending, PartDone, PartFailed:
 		return nil
 	}
-	return fmt.Errorf("widget: unknown part status %q", status)
-}
-
-// EncodeCalculation returns the JSON forms of c's order and quote, as stores keep them (the
-// quote in the wire format of the glass package). CalculationStore implementations use it with
-// DecodeCalculation.
-func EncodeCalculation(c Calculation) (order, quote []byte, err error) {
-	if order, err = json.Marshal(c.Order); err != nil {
-		return nil, nil, fmt.Errorf("widget: encoding the order: %w", err)
-	}
-	if quote, err = json.Marshal(c.Quote); err != nil {
-		return nil, nil, fmt.Errorf("widget: encoding the quote: %w", err)
-	}
-	return order, quote, nil
-}
-
-// DecodeCalculation returns c with its Order and Quote read from the JSON that
-// EncodeCalculation wrote; Quote.Order is set to the order, so that Quote.NoteText describes the
-// pieces.
-func DecodeCalculation(c Calculation, order, quote []byte) (Calculation, error) {
-	c.Order, c.Quote = glass.Order{}, glass.Quote{}
-	if err := json.Unmarshal(order, &c.Order); err != nil {
-		return Calculation{}, fmt.Errorf("widget: calculation %s: decoding the order: %w", c.ID, err)
-	}
-	if err := json.Unmarshal(quote, &c.Quote); err != nil {
-		return Calculation{}, fmt.Errorf("widget: calculation %s: decoding the quote: %w", c.ID, err)
-	}
-	c.Quote.Order = c.Order
-	return c, nil
+	return fmt.Errorf("calculator: unknown part status %q", status)
 }

@@ -1,4 +1,4 @@
-package widget_test
+package calculator_test
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 
 	"github.com/amokit/amokit/amocrm"
 	"github.com/amokit/amokit/amocrm/amocrmtest"
+	"github.com/amokit/amokit/app/calculator"
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
@@ -49,17 +50,17 @@ type fixture struct {
 	account string // "steklo.amocrm.ru"
 	srv     *httptest.Server
 	conns   *tokenstore.Memory
-	calcs   *widget.MemoryCalculations
+	calcs   *calculator.MemoryCalculations
 	signer  *widget.TicketSigner
 	scan    *scanner
 	oauth   oauth.Config
-	cfg     widget.Config // what the handler was made with
+	cfg     calculator.Config // what the handler was made with
 }
 
 type fixtureOptions struct {
 	disconnected bool
 	// crm replaces the amoCRM clients, for tests that need a CRM of their own.
-	crm widget.CRMSource
+	crm calculator.CRMSource
 }
 
 func newFixture(t *testing.T, opts ...fixtureOptions) *fixture {
@@ -68,7 +69,7 @@ func newFixture(t *testing.T, opts ...fixtureOptions) *fixture {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	f := &fixture{t: t, conns: tokenstore.NewMemory(), calcs: widget.NewMemoryCalculations(), scan: &scanner{}}
+	f := &fixture{t: t, conns: tokenstore.NewMemory(), calcs: calculator.NewMemoryCalculations(), scan: &scanner{}}
 	f.fake = amocrmtest.NewServer(amocrmtest.WithRateLimit(0, 1))
 	t.Cleanup(f.fake.Close)
 	f.demo = f.fake.SeedDemo()
@@ -103,20 +104,29 @@ func newFixture(t *testing.T, opts ...fixtureOptions) *fixture {
 	require.NoError(t, err)
 	source := o.crm
 	if source == nil {
-		source = widget.NewAmoCRMClients(t.Context(), f.oauth, f.conns,
+		source = calculator.NewAmoCRMClients(t.Context(), f.oauth, f.conns,
 			amocrm.WithHTTPClient(f.fake.Client()), amocrm.WithRateLimit(1000, 100),
 			amocrm.WithRetry(amocrm.RetryPolicy{Attempts: 1})).CRM // no backoff sleeps in tests
 	}
-	f.cfg = widget.Config{
-		PublicURL: f.srv.URL, TicketKey: fxTicketKey, OAuth: f.oauth, States: states,
-		Connections: f.conns, Calculations: f.calcs, PriceList: glass.DefaultPriceList(), CRMFor: source,
-		AdminToken: fxAdminToken, Logger: slog.New(slog.NewTextHandler(f.scan.logs(), &slog.HandlerOptions{Level: slog.LevelDebug})),
-		CalculatorPage: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			io.WriteString(w, fxPage)
-		}),
+	f.cfg = calculator.Config{
+		Config: widget.Config{
+			PublicURL:   f.srv.URL,
+			TicketKey:   fxTicketKey,
+			OAuth:       f.oauth,
+			States:      states,
+			Connections: f.conns,
+			AdminToken:  fxAdminToken,
+			Logger:      slog.New(slog.NewTextHandler(f.scan.logs(), &slog.HandlerOptions{Level: slog.LevelDebug})),
+			CalculatorPage: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				io.WriteString(w, fxPage)
+			}),
+		},
+		Calculations: f.calcs,
+		PriceList:    glass.DefaultPriceList(),
+		CRMFor:       source,
 	}
-	h, err = widget.NewHandler(f.cfg)
+	h, err = calculator.NewHandler(f.cfg)
 	require.NoError(t, err)
 	f.signer, err = widget.NewTicketSigner(fxTicketKey)
 	require.NoError(t, err)
@@ -193,14 +203,14 @@ func (f *fixture) do(method, path, body string, headers ...string) answer {
 
 // savedCalculation is the calculation of a save_calculation answer.
 type savedCalculation struct {
-	ID        string       `json:"id"`
-	LeadID    int64        `json:"lead_id"`
-	UserID    int64        `json:"user_id"`
-	CreatedAt string       `json:"created_at"`
-	Order     glass.Order  `json:"order"`
-	Quote     glass.Quote  `json:"quote"`
-	Parts     widget.Parts `json:"parts"`
-	Complete  bool         `json:"complete"`
+	ID        string           `json:"id"`
+	LeadID    int64            `json:"lead_id"`
+	UserID    int64            `json:"user_id"`
+	CreatedAt string           `json:"created_at"`
+	Order     glass.Order      `json:"order"`
+	Quote     glass.Quote      `json:"quote"`
+	Parts     calculator.Parts `json:"parts"`
+	Complete  bool             `json:"complete"`
 }
 
 type saveAnswer struct {
@@ -356,7 +366,9 @@ func TestScannerFindsALeak(t *testing.T) {
 
 func TestNewHandlerValidatesConfig(t *testing.T) {
 	t.Parallel()
-	_, err := widget.NewHandler(widget.Config{})
+	_, err := calculator.NewHandler(calculator.Config{
+		Config: widget.Config{},
+	})
 	require.Error(t, err)
 	for _, want := range []string{"PublicURL", "ticket key", "RedirectURL", "States", "Connections", "Calculations", "PriceList", "CRMFor", "CalculatorPage"} {
 		assert.Contains(t, err.Error(), want)
@@ -365,28 +377,35 @@ func TestNewHandlerValidatesConfig(t *testing.T) {
 	f := newFixture(t)
 	states, err := oauth.NewStates([]byte("state-key-0123456789abcdef-0123456789"), 0, nil)
 	require.NoError(t, err)
-	good := widget.Config{
-		PublicURL: f.srv.URL, TicketKey: fxTicketKey, OAuth: f.oauth, States: states,
-		Connections: f.conns, Calculations: f.calcs, PriceList: glass.DefaultPriceList(),
-		CRMFor:         func(ctx context.Context, account string) (widget.CRM, error) { return nil, widget.ErrNotConnected },
-		CalculatorPage: http.NotFoundHandler(),
+	good := calculator.Config{
+		Config: widget.Config{
+			PublicURL:      f.srv.URL,
+			TicketKey:      fxTicketKey,
+			OAuth:          f.oauth,
+			States:         states,
+			Connections:    f.conns,
+			CalculatorPage: http.NotFoundHandler(),
+		},
+		Calculations: f.calcs,
+		PriceList:    glass.DefaultPriceList(),
+		CRMFor:       func(ctx context.Context, account string) (calculator.CRM, error) { return nil, widget.ErrNotConnected },
 	}
-	_, err = widget.NewHandler(good)
+	_, err = calculator.NewHandler(good)
 	require.NoError(t, err, "AdminToken is optional")
 
-	for name, edit := range map[string]func(c *widget.Config){
-		"short admin token":       func(c *widget.Config) { c.AdminToken = "short" },
-		"redirect elsewhere":      func(c *widget.Config) { c.OAuth.RedirectURL = f.srv.URL + "/amocrm/oauth" },
-		"secret without id":       func(c *widget.Config) { c.OAuth.ClientID = "" },
-		"public URL not absolute": func(c *widget.Config) { c.PublicURL = "calc.example.com" },
-		"bad consent mode":        func(c *widget.Config) { c.ConsentMode = "redirect" },
-		"bad frame ancestor":      func(c *widget.Config) { c.FrameAncestors = []string{"https://x.example/path"} },
-		"negative save timeout":   func(c *widget.Config) { c.SaveTimeout = -time.Second },
-		"short ticket key":        func(c *widget.Config) { c.TicketKey = []byte("short") },
+	for name, edit := range map[string]func(c *calculator.Config){
+		"short admin token":       func(c *calculator.Config) { c.AdminToken = "short" },
+		"redirect elsewhere":      func(c *calculator.Config) { c.OAuth.RedirectURL = f.srv.URL + "/amocrm/oauth" },
+		"secret without id":       func(c *calculator.Config) { c.OAuth.ClientID = "" },
+		"public URL not absolute": func(c *calculator.Config) { c.PublicURL = "calc.example.com" },
+		"bad consent mode":        func(c *calculator.Config) { c.ConsentMode = "redirect" },
+		"bad frame ancestor":      func(c *calculator.Config) { c.FrameAncestors = []string{"https://x.example/path"} },
+		"negative save timeout":   func(c *calculator.Config) { c.SaveTimeout = -time.Second },
+		"short ticket key":        func(c *calculator.Config) { c.TicketKey = []byte("short") },
 	} {
 		c := good
 		edit(&c)
-		_, err := widget.NewHandler(c)
+		_, err := calculator.NewHandler(c)
 		assert.Error(t, err, name)
 	}
 }

@@ -1,4 +1,4 @@
-package widget_test
+package calculator_test
 
 import (
 	"net/http"
@@ -9,11 +9,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amokit/amokit/amocrm/amocrmtest"
+	"github.com/amokit/amokit/app/calculator"
 	"github.com/amokit/amokit/widget"
 )
 
 type leadAnswer struct {
-	Lead widget.LeadCard `json:"lead"`
+	Lead calculator.LeadCard `json:"lead"`
 }
 
 func TestGetLead(t *testing.T) {
@@ -31,10 +32,10 @@ func TestGetLead(t *testing.T) {
 	priceField, ok := f.demo.Products.Field("PRICE")
 	require.True(t, ok)
 	contact := f.demo.Contacts[0]
-	assert.Equal(t, widget.LeadCard{
+	assert.Equal(t, calculator.LeadCard{
 		ID: lead.ID, Name: "Душевое ограждение 900×2000", Price: 17204,
-		Contact: &widget.ContactCard{Name: contact.Name, Phone: "+7 916 123-45-67", Email: "a.petrov@example.ru"},
-		Products: []widget.LeadProduct{
+		Contact: &calculator.ContactCard{Name: contact.Name, Phone: "+7 916 123-45-67", Email: "a.petrov@example.ru"},
+		Products: []calculator.LeadProduct{
 			{ID: f.demo.ProductElements[0].ID, Name: "Стекло прозрачное М1, 8 мм", SKU: "float-8", Quantity: "1.8", PriceID: priceField.ID},
 			{ID: f.demo.ProductElements[4].ID, Name: "Петля стена–стекло", SKU: "hinge_wall_glass", Quantity: "2", PriceID: priceField.ID},
 		},
@@ -76,13 +77,13 @@ func TestGetLeadRefusals(t *testing.T) {
 	// A ticket for a lead amoCRM does not have.
 	a := f.do(http.MethodGet, "/widget/api?action=get_lead", "", "Authorization", "Bearer "+f.ticket(999999))
 	assert.Equal(t, http.StatusNotFound, a.status)
-	assert.Equal(t, widget.CodeLeadNotFound, a.errorCode(t))
+	assert.Equal(t, calculator.CodeLeadNotFound, a.errorCode(t))
 
 	// amoCRM failing is a 502 that says nothing of the cause.
 	f.fake.FailNext(1, http.MethodGet, "/api/v4/leads/{id}", amocrmtest.Fault{Status: http.StatusInternalServerError, Body: `{"detail":"boom"}`})
 	a = f.do(http.MethodGet, "/widget/api?action=get_lead", "", "Authorization", auth)
 	assert.Equal(t, http.StatusBadGateway, a.status)
-	assert.Equal(t, widget.CodeCRMUnavailable, a.errorCode(t))
+	assert.Equal(t, calculator.CodeCRMUnavailable, a.errorCode(t))
 	assert.NotContains(t, string(a.body), "boom")
 }
 

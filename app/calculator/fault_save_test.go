@@ -1,4 +1,4 @@
-package widget_test
+package calculator_test
 
 import (
 	"bytes"
@@ -21,6 +21,7 @@ import (
 
 	"github.com/amokit/amokit/amocrm"
 	"github.com/amokit/amokit/amocrm/amocrmtest"
+	"github.com/amokit/amokit/app/calculator"
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
@@ -156,12 +157,21 @@ func newFaultRig(t *testing.T, fake *amocrmtest.Server) *faultRig {
 	states, err := oauth.NewStates([]byte("state-key-0123456789abcdef-0123456789"), 0, nil)
 	require.NoError(t, err)
 	// The SDK as a server uses it: the default retry policy and rate limit, a 10 s timeout.
-	clients := widget.NewAmoCRMClients(t.Context(), oc, conns,
+	clients := calculator.NewAmoCRMClients(t.Context(), oc, conns,
 		amocrm.WithHTTPClient(&http.Client{Transport: r.up}), amocrm.WithTimeout(10*time.Second))
-	r.h, err = widget.NewHandler(widget.Config{
-		PublicURL: "https://calc.example.com", TicketKey: fxTicketKey, OAuth: oc, States: states,
-		Connections: conns, Calculations: widget.NewMemoryCalculations(), PriceList: glass.DefaultPriceList(),
-		CRMFor: clients.CRM, CalculatorPage: http.NotFoundHandler(), SaveTimeout: faultSaveTimeout,
+	r.h, err = calculator.NewHandler(calculator.Config{
+		Config: widget.Config{
+			PublicURL:      "https://calc.example.com",
+			TicketKey:      fxTicketKey,
+			OAuth:          oc,
+			States:         states,
+			Connections:    conns,
+			CalculatorPage: http.NotFoundHandler(),
+		},
+		Calculations: calculator.NewMemoryCalculations(),
+		PriceList:    glass.DefaultPriceList(),
+		CRMFor:       clients.CRM,
+		SaveTimeout:  faultSaveTimeout,
 	})
 	require.NoError(t, err)
 	r.signer, err = widget.NewTicketSigner(fxTicketKey)
@@ -191,7 +201,7 @@ func (r *faultRig) save(key string) (int, saveAnswer, string) {
 func (r *faultRig) noteText(q *glass.Quote) string {
 	r.t.Helper()
 	require.NotEmpty(r.t, r.calcID, "a save answered with its calculation")
-	text := widget.Calculation{ID: r.calcID, Quote: *q}.NoteText()
+	text := calculator.Calculation{ID: r.calcID, Quote: *q}.NoteText()
 	require.True(r.t, strings.HasPrefix(text, q.NoteText()), "the breakdown comes first")
 	return text
 }
@@ -275,12 +285,12 @@ func (r *faultRig) checkProducts(q *glass.Quote) {
 }
 
 // partNames are the words partialMessage uses for each part.
-var partNames = map[widget.Part]string{widget.PartPrice: "цену сделки", widget.PartNote: "примечание", widget.PartProducts: "товары"}
+var partNames = map[calculator.Part]string{calculator.PartPrice: "цену сделки", calculator.PartNote: "примечание", calculator.PartProducts: "товары"}
 
 // faultCase is one fault during the save of fxOrder, and the part it makes fail.
 type faultCase struct {
 	name   string
-	failed widget.Part
+	failed calculator.Part
 	fault  func(r *faultRig) // sets the fault up before the first save
 }
 
@@ -293,11 +303,11 @@ func elementsPath(r *faultRig) string {
 }
 
 // writeOf is the write ("METHOD path") that makes a part.
-func writeOf(r *faultRig, p widget.Part) string {
+func writeOf(r *faultRig, p calculator.Part) string {
 	switch p {
-	case widget.PartPrice:
+	case calculator.PartPrice:
 		return http.MethodPatch + " " + leadPath(r)
-	case widget.PartNote:
+	case calculator.PartNote:
 		return http.MethodPost + " " + notesPath(r)
 	}
 	return http.MethodPost + " " + linkPath(r)
@@ -313,9 +323,9 @@ func runFaultCase(t *testing.T, fake *amocrmtest.Server, tc faultCase) *faultRig
 	status, first, body := r.save(fxKey1)
 	require.Equal(t, http.StatusBadGateway, status, body)
 	require.NotNil(t, first.Error, body)
-	assert.Equal(t, widget.CodePartialSave, first.Error.Code)
-	want := widget.Parts{Price: widget.PartDone, Note: widget.PartDone, Products: widget.PartDone}
-	want.Set(tc.failed, widget.PartFailed)
+	assert.Equal(t, calculator.CodePartialSave, first.Error.Code)
+	want := calculator.Parts{Price: calculator.PartDone, Note: calculator.PartDone, Products: calculator.PartDone}
+	want.Set(tc.failed, calculator.PartFailed)
 	assert.Equal(t, want, first.Calculation.Parts, "the person sees which part failed")
 	assert.False(t, first.Calculation.Complete)
 	for part, name := range partNames {
@@ -349,32 +359,32 @@ func runFaultCase(t *testing.T, fake *amocrmtest.Server, tc faultCase) *faultRig
 func TestSaveUpstreamFaults(t *testing.T) {
 	t.Parallel()
 	cases := []faultCase{
-		{"500 on the price", widget.PartPrice, func(r *faultRig) {
+		{"500 on the price", calculator.PartPrice, func(r *faultRig) {
 			r.failNext(1, http.MethodPatch, leadPath(r), amocrmtest.Fault{Status: http.StatusInternalServerError,
 				Body: `{"title":"Internal Server Error","status":500,"detail":"Internal error"}`})
 		}},
-		{"503 nginx HTML page on the note", widget.PartNote, func(r *faultRig) {
+		{"503 nginx HTML page on the note", calculator.PartNote, func(r *faultRig) {
 			r.failNext(1, http.MethodPost, notesPath(r), amocrmtest.Fault{Status: http.StatusServiceUnavailable})
 		}},
-		{"502 HTML page on creating the products", widget.PartProducts, func(r *faultRig) {
+		{"502 HTML page on creating the products", calculator.PartProducts, func(r *faultRig) {
 			r.failNext(1, http.MethodPost, elementsPath(r), amocrmtest.Fault{Status: http.StatusBadGateway})
 		}},
-		{"200 with an HTML page on the products link", widget.PartProducts, func(r *faultRig) {
+		{"200 with an HTML page on the products link", calculator.PartProducts, func(r *faultRig) {
 			r.failNext(1, http.MethodPost, linkPath(r), amocrmtest.Fault{Status: http.StatusOK,
 				Body: "<!doctype html><html><head><title>Проверка браузера</title></head><body>Подождите…</body></html>"})
 		}},
-		{"200 with truncated JSON from a proxy on the note", widget.PartNote, func(r *faultRig) {
+		{"200 with truncated JSON from a proxy on the note", calculator.PartNote, func(r *faultRig) {
 			r.failNext(1, http.MethodPost, notesPath(r), amocrmtest.Fault{Status: http.StatusOK,
 				Body: `{"_embedded":{"notes":[{"id":42,"entity_id":`, ContentType: "application/hal+json"})
 		}},
-		{"500s on every try of a search of the products catalog", widget.PartProducts, func(r *faultRig) {
+		{"500s on every try of a search of the products catalog", calculator.PartProducts, func(r *faultRig) {
 			// GETs are retried: fail every try of one search.
 			r.failNext(amocrm.DefaultRetryPolicy().Attempts, http.MethodGet, elementsPath(r), amocrmtest.Fault{Status: http.StatusInternalServerError})
 		}},
-		{"timeout before amoCRM took the price", widget.PartPrice, func(r *faultRig) {
+		{"timeout before amoCRM took the price", calculator.PartPrice, func(r *faultRig) {
 			r.failNext(1, http.MethodPatch, leadPath(r), amocrmtest.Fault{Delay: time.Hour})
 		}},
-		{"timeout before amoCRM took the products link", widget.PartProducts, func(r *faultRig) {
+		{"timeout before amoCRM took the products link", calculator.PartProducts, func(r *faultRig) {
 			r.failNext(1, http.MethodPost, linkPath(r), amocrmtest.Fault{Delay: time.Hour})
 		}},
 	}
@@ -402,22 +412,22 @@ func TestSaveUpstreamFaults(t *testing.T) {
 func TestSaveAnswerLostAfterTheWrite(t *testing.T) {
 	t.Parallel()
 	cases := []faultCase{
-		{"truncated JSON after amoCRM set the price", widget.PartPrice, func(r *faultRig) {
+		{"truncated JSON after amoCRM set the price", calculator.PartPrice, func(r *faultRig) {
 			r.up.spoilNext(1, http.MethodPatch, leadPath(r), spoilTruncate)
 		}},
-		{"truncated JSON after amoCRM created the products", widget.PartProducts, func(r *faultRig) {
+		{"truncated JSON after amoCRM created the products", calculator.PartProducts, func(r *faultRig) {
 			r.up.spoilNext(1, http.MethodPost, elementsPath(r), spoilTruncate)
 		}},
-		{"truncated JSON after amoCRM linked the products", widget.PartProducts, func(r *faultRig) {
+		{"truncated JSON after amoCRM linked the products", calculator.PartProducts, func(r *faultRig) {
 			r.up.spoilNext(1, http.MethodPost, linkPath(r), spoilTruncate)
 		}},
-		{"truncated JSON after amoCRM added the note", widget.PartNote, func(r *faultRig) {
+		{"truncated JSON after amoCRM added the note", calculator.PartNote, func(r *faultRig) {
 			r.up.spoilNext(1, http.MethodPost, notesPath(r), spoilTruncate)
 		}},
-		{"no answer after amoCRM set the price", widget.PartPrice, func(r *faultRig) {
+		{"no answer after amoCRM set the price", calculator.PartPrice, func(r *faultRig) {
 			r.up.spoilNext(1, http.MethodPatch, leadPath(r), spoilHang)
 		}},
-		{"no answer after amoCRM added the note", widget.PartNote, func(r *faultRig) {
+		{"no answer after amoCRM added the note", calculator.PartNote, func(r *faultRig) {
 			r.up.spoilNext(1, http.MethodPost, notesPath(r), spoilHang)
 		}},
 	}
@@ -431,7 +441,7 @@ func TestSaveAnswerLostAfterTheWrite(t *testing.T) {
 				q := quoteOf(t, fxOrder)
 				failed := writeOf(r, tc.failed)
 				landed := r.landed()
-				for _, p := range widget.AllParts() {
+				for _, p := range calculator.AllParts() {
 					if w := writeOf(r, p); w != failed {
 						assert.Equal(t, 1, landed[w], "%s, done the first time, is not written again", w)
 					}
