@@ -76,7 +76,7 @@ func (a *Account) CustomFields(entityType string) []CustomField {
 	return out
 }
 
-// getAccount is GET /api/v4/account (api.md §8.1).
+// getAccount is GET /api/v4/account (docs/amocrm-api.md#account).
 func getAccount(c *call) reply {
 	a := c.acct
 	lq, rep := c.s.parseList(c.r.URL.Query())

@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// Catalog is a list (catalog) of an account (api.md §7.1). Type is
-// "products" for the built-in products catalog every account has, or
+// Catalog is a list (catalog) of an account (docs/amocrm-api.md#catalogs). Type
+// is "products" for the built-in products catalog every account has, or
 // "regular".
 type Catalog struct {
 	ID        int64
@@ -33,7 +33,7 @@ func (c Catalog) Field(code string) (CustomField, bool) {
 }
 
 // Element is an element of a catalog: a product in the products catalog
-// (api.md §7.2).
+// (docs/amocrm-api.md#catalog-elements).
 type Element struct {
 	ID           int64
 	CatalogID    int64
@@ -108,7 +108,7 @@ func (c *call) elementHref(el *element) obj {
 }
 
 // renderElement is the read model; is_deleted is null, as amoCRM samples
-// show (api.md §7.2).
+// show (docs/amocrm-api.md#catalog-elements).
 func (c *call) renderElement(el *element) obj {
 	return obj{
 		"id": el.id, "name": el.name, "created_by": el.createdBy, "updated_by": el.updatedBy,
@@ -127,8 +127,9 @@ func listElements(c *call) reply {
 	if rep != nil {
 		return *rep
 	}
-	// The PHP SDK sends the id filter as top-level id[] (api.md §7.2); which
-	// form the server prefers is UNVERIFIED, so both are accepted.
+	// The PHP SDK sends the id filter as top-level id[]
+	// (docs/amocrm-api.md#catalog-elements); which form the server prefers is
+	// UNVERIFIED, so both are accepted.
 	ids, hasIDs, err := intList(lq.q, "filter[id]")
 	if err != nil {
 		return *filterError("filter[id]")

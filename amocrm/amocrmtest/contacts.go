@@ -2,8 +2,9 @@ package amocrmtest
 
 import "time"
 
-// Contact is a contact (контакт) of an account (api.md §5.2). PHONE and
-// EMAIL are multitext custom fields with enum codes such as "WORK" and "MOB".
+// Contact is a contact (контакт) of an account
+// (docs/amocrm-api.md#contact-object). PHONE and EMAIL are multitext custom
+// fields with enum codes such as "WORK" and "MOB".
 type Contact struct {
 	ID                int64
 	AccountID         int64

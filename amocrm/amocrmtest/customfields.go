@@ -44,9 +44,9 @@ type CustomFieldValue struct {
 	Values    []FieldValue
 }
 
-// FieldValue is one value of a custom field. Value is always text: amoCRM
-// sends numbers in custom fields back as strings (api.md §4.6); a checkbox
-// reads "true" or "false".
+// FieldValue is one value of a custom field. Value is always text: amoCRM sends
+// numbers in custom fields back as strings (docs/amocrm-api.md#custom-fields);
+// a checkbox reads "true" or "false".
 type FieldValue struct {
 	Value    string
 	EnumID   int64
@@ -89,7 +89,8 @@ func selectLike(typ string) bool {
 }
 
 // customFields reads custom_fields_values of a write: field_id or field_code
-// must name a field of defs; "values": null clears the field (api.md §4.6).
+// must name a field of defs; "values": null clears the field
+// (docs/amocrm-api.md#custom-fields).
 func (f *fields) customFields(defs []*fieldDef) []cfUpdate {
 	items, present := f.array("custom_fields_values")
 	if !present {
@@ -262,7 +263,7 @@ func applyCF(cur []cfValue, ups []cfUpdate) []cfValue {
 }
 
 // renderCF is custom_fields_values on read: null when empty, numbers as
-// strings (api.md §4.6, §10.5).
+// strings (docs/amocrm-api.md#custom-fields).
 func renderCF(cf []cfValue) any {
 	if len(cf) == 0 {
 		return nil

@@ -4,8 +4,8 @@
 // your own amoCRM code against it with any HTTP client; no *testing.T is
 // needed, so a demo server can run it too.
 //
-// Its behaviour follows the project's amoCRM notes (api.md and widget.md).
-// Where those say a fact is unverified, the fake takes the stricter reading
+// Its behaviour follows docs/amocrm-api.md and docs/widget.md. Where those
+// say a fact is not documented, the fake takes the stricter reading
 // and offers an Option for the other one.
 //
 // # Starting

@@ -20,7 +20,8 @@ const (
 	modeNested           // the contact or company inside a complex lead
 )
 
-// Won and lost: the system statuses of every pipeline (api.md §4.3).
+// Won and lost: the system statuses of every pipeline
+// (docs/amocrm-api.md#lead-object).
 const (
 	statusWon  = 142
 	statusLost = 143
@@ -398,7 +399,8 @@ func (c *call) renderTags(ids []int64) []obj {
 	return out
 }
 
-// renderEntity is the read model (api.md §4.3, §5.2).
+// renderEntity is the read model (docs/amocrm-api.md#lead-object,
+// docs/amocrm-api.md#contact-object).
 func (c *call) renderEntity(e *entity, with map[string]bool) obj {
 	o := obj{
 		"id": e.id, "name": e.name, "responsible_user_id": e.responsibleUserID,
@@ -533,7 +535,8 @@ func entityKey(e *entity, field string) int64 {
 	return e.id
 }
 
-// findEntities applies the filters of api.md §4.2 / §5.1.
+// findEntities applies the filters of docs/amocrm-api.md#lead-lists /
+// docs/amocrm-api.md#contacts.
 func (c *call) findEntities(kind string, lq listQuery) ([]*entity, *reply) {
 	q := lq.q
 	lists := map[string][]int64{}

@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// Lead is a deal (сделка) of an account (api.md §4.3). Seed leads with
-// (*Account).AddLead; read them back with (*Server).Lead.
+// Lead is a deal (сделка) of an account (docs/amocrm-api.md#lead-object). Seed
+// leads with (*Account).AddLead; read them back with (*Server).Lead.
 type Lead struct {
 	// ID and AccountID are assigned by the server.
 	ID        int64
@@ -15,7 +15,8 @@ type Lead struct {
 	Name string
 	// Price is in whole units of the account's currency, as on the wire.
 	Price int64
-	// ResponsibleUserID, CreatedBy and UpdatedBy default to the account's admin.
+	// ResponsibleUserID, CreatedBy and UpdatedBy default to the account's
+	// admin.
 	ResponsibleUserID int64
 	CreatedBy         int64
 	UpdatedBy         int64

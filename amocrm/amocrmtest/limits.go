@@ -7,10 +7,10 @@ import (
 	"time"
 )
 
-// The rate limit of api.md §3.1: a token bucket per account (default 7
-// requests a second, burst 7). A refused request costs nothing but counts
-// toward the block: after WithBlockAfter refusals in a row for one account
-// the server answers every request, API or OAuth, with a 403 HTML page,
+// The rate limit of docs/amocrm-api.md#rate-limits: a token bucket per account
+// (default 7 requests a second, burst 7). A refused request costs nothing but
+// counts toward the block: after WithBlockAfter refusals in a row for one
+// account the server answers every request, API or OAuth, with a 403 HTML page,
 // as production blocks an IP, until ResetBlock. Any request the bucket lets
 // through ends the streak, so a client that backs off is never blocked.
 

@@ -7,10 +7,10 @@ import (
 	"slices"
 )
 
-// Link is a relation between two entities of one account (api.md §5.3),
-// seen from EntityType/EntityID. Metadata holds what was sent with it:
-// {"is_main": true} for a contact; {"catalog_id", "quantity", "price_id"} for
-// a catalog element, numbers decoded as float64.
+// Link is a relation between two entities of one account
+// (docs/amocrm-api.md#links), seen from EntityType/EntityID. Metadata holds
+// what was sent with it: {"is_main": true} for a contact; {"catalog_id",
+// "quantity", "price_id"} for a catalog element, numbers decoded as float64.
 type Link struct {
 	EntityType   string
 	EntityID     int64
@@ -50,7 +50,8 @@ func (l *link) joins(aType string, aID int64, bType string, bID int64) bool {
 }
 
 // setLink creates the link or, when it exists, replaces its metadata (how a
-// product's quantity is changed; in-place update is UNVERIFIED, api.md §7.3).
+// product's quantity is changed; in-place update is UNVERIFIED,
+// docs/amocrm-api.md#products-on-a-lead).
 func (st *state) setLink(accountID int64, aType string, aID int64, bType string, bID int64, meta json.RawMessage) {
 	for _, l := range st.links {
 		if l.accountID == accountID && l.joins(aType, aID, bType, bID) {
@@ -67,7 +68,7 @@ func (st *state) unlink(accountID int64, aType string, aID int64, bType string, 
 	})
 }
 
-// linkTargetOK lists the allowed link types (api.md §5.3).
+// linkTargetOK lists the allowed link types (docs/amocrm-api.md#links).
 func linkTargetOK(from, to string) bool {
 	switch from {
 	case "leads":
@@ -151,10 +152,10 @@ func (c *call) parseLink(kind string, fromID int64, raw json.RawMessage, mass, u
 	return w
 }
 
-// elementLinkMeta checks the metadata of a product link: catalog_id is
-// required and must be the element's catalog, quantity may be fractional
-// (api.md §7.3) and defaults to 1, price_id must be a price field of the
-// catalog.
+// elementLinkMeta checks the metadata of a product link: catalog_id is required
+// and must be the element's catalog, quantity may be fractional
+// (docs/amocrm-api.md#products-on-a-lead) and defaults to 1, price_id must be a
+// price field of the catalog.
 func (c *call) elementLinkMeta(elementID int64, md *fields, hasMD, unlink bool, ch *checker) json.RawMessage {
 	el := c.st().elements[elementID]
 	if el == nil || el.accountID != c.acct.id {

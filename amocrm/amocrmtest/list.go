@@ -8,7 +8,8 @@ import (
 	"strings"
 )
 
-// listQuery is what a list request asks for (api.md §3.3, §4.2).
+// listQuery is what a list request asks for (docs/amocrm-api.md#pagination,
+// docs/amocrm-api.md#lead-lists).
 type listQuery struct {
 	page  int
 	limit int
@@ -70,7 +71,8 @@ func (s *Server) parseList(q url.Values, orderFields ...string) (listQuery, *rep
 		}
 	}
 	if len(orders) > 1 {
-		// Whether several keys combine is not documented (api.md §4.2).
+		// Whether several keys combine is not documented
+		// (docs/amocrm-api.md#lead-lists).
 		return bad("only one order[...] key is supported")
 	}
 	if len(orders) == 1 {

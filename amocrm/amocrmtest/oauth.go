@@ -23,7 +23,9 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// Lifetimes from api.md §1.3–§1.4 and widget.md §4.2.
+// Lifetimes of the code and the refresh token (docs/amocrm-api.md#redirect,
+// docs/amocrm-api.md#token-endpoint) and of a disposable token
+// (docs/widget.md#token-format).
 const (
 	codeTTL       = 20 * time.Minute
 	refreshTTL    = 90 * 24 * time.Hour
@@ -183,8 +185,8 @@ func (s *Server) newCode(in *integration, a *account, userID int64) string {
 	return code
 }
 
-// AuthorizationCode issues a code for the integration in the account, as
-// the "Keys" tab of a private integration shows (widget.md §5.3). It is
+// AuthorizationCode issues a code for the integration in the account, as the
+// "Keys" tab of a private integration shows (docs/widget.md#keys-tab). It is
 // single use and expires 20 minutes after issue.
 func (s *Server) AuthorizationCode(clientID, subdomain string) (string, error) {
 	s.mu.Lock()
@@ -279,7 +281,8 @@ func badGrant(status int, hint string) reply {
 	return oauthProblem(status, oauthBadRequest, hint, oauthBadDetail)
 }
 
-// tokenParams reads the token request, JSON or form-encoded (api.md §1.4).
+// tokenParams reads the token request, JSON or form-encoded
+// (docs/amocrm-api.md#token-endpoint).
 func tokenParams(r *http.Request) (map[string]string, error) {
 	out := map[string]string{}
 	if strings.Contains(r.Header.Get("Content-Type"), "json") {
@@ -398,7 +401,7 @@ func (s *Server) token(p map[string]string, host string) reply {
 }
 
 // currentSubdomain is GET /oauth2/account/current/subdomain with
-// X-Refresh-Token (api.md §1.7).
+// X-Refresh-Token (docs/amocrm-api.md#subdomain-lookup).
 func (s *Server) currentSubdomain(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	ref := s.st.refresh[r.Header.Get("X-Refresh-Token")]
@@ -416,8 +419,8 @@ func (s *Server) currentSubdomain(w http.ResponseWriter, r *http.Request) {
 	s.writeReply(w, rep)
 }
 
-// consentTemplate is the authorize page (api.md §1.2): the integration's
-// name, an account picker when there are several, Allow and Deny.
+// consentTemplate is the authorize page (docs/amocrm-api.md#consent-page): the
+// integration's name, an account picker when there are several, Allow and Deny.
 const consentTemplate = `<!doctype html>
 <html lang="ru">
 <head><meta charset="utf-8"><title>Предоставить доступ — amoCRM</title></head>
@@ -491,8 +494,8 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 	writeHTML(w, status, b.String())
 }
 
-// consentSubmit is the form's POST: a 302 to the redirect URI with code,
-// state, referer and client_id, or error=access_denied (api.md §1.3).
+// consentSubmit is the form's POST: a 302 to the redirect URI with code, state,
+// referer and client_id, or error=access_denied (docs/amocrm-api.md#redirect).
 func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		writeHTML(w, http.StatusBadRequest, nginxPage(http.StatusBadRequest))
@@ -571,11 +574,11 @@ func (s *Server) callHook(ctx context.Context, what, rawURL string, q url.Values
 	return nil
 }
 
-// InstallWidget simulates a user installing the integration's widget in
-// the account: amoCRM sends a GET to the redirect URI with a fresh code,
-// referer and from_widget=1, and no state (widget.md §5.4). Like amoCRM it
-// ignores the response status; it returns an error only if the request
-// could not be made.
+// InstallWidget simulates a user installing the integration's widget in the
+// account: amoCRM sends a GET to the redirect URI with a fresh code, referer
+// and from_widget=1, and no state (docs/widget.md#install-hook). Like amoCRM it
+// ignores the response status; it returns an error only if the request could
+// not be made.
 func (s *Server) InstallWidget(ctx context.Context, clientID, subdomain string) error {
 	s.mu.Lock()
 	in, a, err := s.lookup(clientID, subdomain)
@@ -597,7 +600,7 @@ func (s *Server) InstallWidget(ctx context.Context, clientID, subdomain string) 
 // account: every token of that authorization stops working at once (401)
 // and, if the integration has a RevokeHookURL, amoCRM's GET with
 // client_uuid, account_id and signature = hex(HMAC-SHA256(client_secret,
-// client_uuid + "|" + account_id)) is sent (widget.md §5.5).
+// client_uuid + "|" + account_id)) is sent (docs/widget.md#revoke-hook).
 func (s *Server) RevokeIntegration(ctx context.Context, clientID, subdomain string) error {
 	s.mu.Lock()
 	in, a, err := s.lookup(clientID, subdomain)
@@ -628,9 +631,9 @@ func (s *Server) RevokeIntegration(ctx context.Context, clientID, subdomain stri
 }
 
 // DisposableToken mints the X-Auth-Token a widget's $authorizedAjax sends
-// (widget.md §4.2): HS256 signed with the client secret, 30 minutes, claims
-// iss, aud, jti, iat, nbf, exp, account_id, user_id, subdomain and
-// client_uuid. userID 0 means the account's admin; aud "" means the scheme
+// (docs/widget.md#token-format): HS256 signed with the client secret, 30
+// minutes, claims iss, aud, jti, iat, nbf, exp, account_id, user_id, subdomain
+// and client_uuid. userID 0 means the account's admin; aud "" means the scheme
 // and host of the integration's redirect URI.
 func (s *Server) DisposableToken(clientID, subdomain string, userID int64, aud string) (string, error) {
 	s.mu.Lock()
@@ -661,10 +664,11 @@ func (s *Server) DisposableToken(clientID, subdomain string, userID int64, aud s
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(in.ClientSecret))
 }
 
-// disposableTokenHTTP is GET /ajax/v2/integrations/{client_uuid}/disposable_token
+// disposableTokenHTTP is GET
+// /ajax/v2/integrations/{client_uuid}/disposable_token
 // ?account=<subdomain>&aud=<url>[&user_id=<id>] → {"token": "…"}: the
-// undocumented endpoint behind $authorizedAjax (widget.md §4.1), here
-// without a session, for demo pages. It allows any origin.
+// undocumented endpoint behind $authorizedAjax (docs/widget.md#authorizedajax),
+// here without a session, for demo pages. It allows any origin.
 func (s *Server) disposableTokenHTTP(w http.ResponseWriter, r *http.Request) {
 	setCORS(w, r)
 	q := r.URL.Query()

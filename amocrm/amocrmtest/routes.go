@@ -70,7 +70,8 @@ func bearerToken(r *http.Request) string {
 func (s *Server) newRouter() *router {
 	rt := &router{}
 
-	// OAuth (api.md §1) and the widget's disposable token (widget.md §4).
+	// OAuth (docs/amocrm-api.md#oauth) and the widget's disposable token
+	// (docs/widget.md#disposable-tokens).
 	rt.handle("GET /oauth", s.consentPage)
 	rt.handle("GET /oauth/{$}", s.consentPage)
 	rt.handle("POST /oauth", s.consentSubmit)
@@ -80,13 +81,14 @@ func (s *Server) newRouter() *router {
 	rt.handle("GET /ajax/v2/integrations/{client_uuid}/disposable_token", s.disposableTokenHTTP)
 	rt.handle("OPTIONS /ajax/v2/integrations/{client_uuid}/disposable_token", s.disposableTokenPreflight)
 
-	// Account and users (api.md §8).
+	// Account and users (docs/amocrm-api.md#account).
 	rt.handle("GET /api/v4/account", s.api(getAccount))
 	rt.handle("GET /api/v4/users", s.api(listUsers))
 	rt.handle("GET /api/v4/users/{#id}", s.api(getUser))
 
-	// Leads, contacts and companies (api.md §4, §5), their notes (§6) and
-	// links (§5.3).
+	// Leads, contacts and companies (docs/amocrm-api.md#leads,
+	// docs/amocrm-api.md#contacts), their notes (docs/amocrm-api.md#notes)
+	// and links (docs/amocrm-api.md#links).
 	rt.handle("POST /api/v4/leads/complex", s.api(complexCreate))
 	for _, kind := range []string{"leads", "contacts", "companies"} {
 		p := "/api/v4/" + kind
@@ -117,7 +119,7 @@ func (s *Server) newRouter() *router {
 		rt.handle("GET "+p+"/links", s.api(listLinksMass(kind)))
 	}
 
-	// Catalogs and their elements (api.md §7).
+	// Catalogs and their elements (docs/amocrm-api.md#catalogs).
 	rt.handle("GET /api/v4/catalogs", s.api(listCatalogs))
 	rt.handle("GET /api/v4/catalogs/{#id}", s.api(getCatalog))
 	rt.handle("GET /api/v4/catalogs/{#id}/custom_fields", s.api(listCatalogFields))

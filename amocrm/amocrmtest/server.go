@@ -37,11 +37,11 @@ type Server struct {
 type RefreshReuse int
 
 const (
-	// RefreshStrict is amoCRM's reading (api.md §1.4, "globally single-use"):
-	// a refresh token works once; reusing it answers 401 "Token has been
-	// revoked". This is the default. Whether the access token issued with it
-	// survives the refresh is not documented; by default it does not (see
-	// WithRevokeOnRefresh).
+	// RefreshStrict is amoCRM's reading (docs/amocrm-api.md#token-endpoint,
+	// "globally single-use"): a refresh token works once; reusing it answers
+	// 401 "Token has been revoked". This is the default. Whether the access
+	// token issued with it survives the refresh is not documented; by default
+	// it does not (see WithRevokeOnRefresh).
 	RefreshStrict RefreshReuse = iota
 	// RefreshKommoGrace is Kommo's reading: after a refresh the old refresh
 	// token (and the old access token) keep working until the new access token
@@ -54,7 +54,7 @@ type ErrorStyle int
 
 const (
 	// StyleHTML is an nginx-style HTML page, what clients saw in production
-	// (api.md §2, php#517). This is the default.
+	// (docs/amocrm-api.md#errors). This is the default.
 	StyleHTML ErrorStyle = iota
 	// StyleJSON is Kommo's documented body:
 	// {"title":"Too Many Requests","status":429,"retry_after":N}.
@@ -105,7 +105,7 @@ func WithClock(c Clock) Option {
 }
 
 // WithAccessTokenTTL sets the lifetime of issued access tokens (default 24h,
-// api.md §1.4). It panics if d is not positive.
+// docs/amocrm-api.md#token-endpoint). It panics if d is not positive.
 func WithAccessTokenTTL(d time.Duration) Option {
 	if d <= 0 {
 		panic("amocrmtest: WithAccessTokenTTL: lifetime must be positive")
@@ -113,9 +113,10 @@ func WithAccessTokenTTL(d time.Duration) Option {
 	return func(cfg *config) { cfg.accessTTL = d }
 }
 
-// WithRateLimit sets the token bucket every account's API requests go
-// through: rps tokens a second, at most burst at once (default 7 and 7,
-// api.md §3.1). An rps of zero or less turns rate limiting off.
+// WithRateLimit sets the token bucket every account's API requests go through:
+// rps tokens a second, at most burst at once (default 7 and 7,
+// docs/amocrm-api.md#rate-limits). An rps of zero or less turns rate limiting
+// off.
 func WithRateLimit(rps float64, burst int) Option {
 	return func(cfg *config) {
 		cfg.rps = rps
@@ -133,7 +134,7 @@ func WithBlockAfter(n int) Option {
 
 // With429Style sets the body of 429 answers and whether they carry a
 // Retry-After header. The default, StyleHTML without the header, is what
-// production sent (api.md §2 notes, php#517 and php#526).
+// production sent (docs/amocrm-api.md#errors).
 func With429Style(style ErrorStyle, retryAfterHeader bool) Option {
 	return func(cfg *config) {
 		cfg.style429 = style
@@ -184,7 +185,7 @@ func WithRefreshRedirectURI(required bool) Option {
 // WithPageLimitFallback sets what a list request with limit over 250 gets. By
 // default it is refused with 422 "Limit 250 per page"; with fallback true the
 // server silently uses 50 instead, as one user suspected production does
-// (api.md §3.3, UNVERIFIED).
+// (docs/amocrm-api.md#pagination, UNVERIFIED).
 func WithPageLimitFallback(fallback bool) Option {
 	return func(cfg *config) { cfg.limitFallback = fallback }
 }
