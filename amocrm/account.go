@@ -5,7 +5,7 @@ import "context"
 // AccountService reads the account the Client is connected to.
 type AccountService service
 
-// Account is an amoCRM account (api.md §8.1).
+// Account is an amoCRM account (docs/amocrm-api.md#account).
 type Account struct {
 	ID                      int64     `json:"id"`
 	Name                    string    `json:"name"`

@@ -12,10 +12,11 @@ import (
 	"strings"
 )
 
-// MaxBatchSize is the most items amoCRM takes in one write request (api.md §3.2).
+// MaxBatchSize is the most items amoCRM takes in one write request
+// (docs/amocrm-api.md#batch-limits).
 const MaxBatchSize = 250
 
-// maxComplexBatch is the most leads one complex create takes (api.md §3.2).
+// maxComplexBatch is the most leads one complex create takes (docs/amocrm-api.md#batch-limits).
 const maxComplexBatch = 50
 
 // WithBatchSize sets how many items each write request carries when Create and Update split a
@@ -196,7 +197,7 @@ func Resend[T any](err error, items []T) (again []T, indexes []int) {
 }
 
 // requestIDs decodes a request_id echoed by amoCRM: a string, a number, or (complex create) an
-// array of them (api.md §8.4).
+// array of them (docs/amocrm-api.md#request-id).
 type requestIDs []string
 
 // UnmarshalJSON reads a string, a number, an array of them, or null.
@@ -257,7 +258,8 @@ type batchPlan struct {
 	size   int    // items per request; 0 means the client's batch size
 }
 
-// writeBatches is the one batching mechanism behind every Create and Update (api.md §3.2, §8.4).
+// writeBatches is the one batching mechanism behind every Create and Update
+// (docs/amocrm-api.md#batch-limits, docs/amocrm-api.md#request-id).
 //
 // Each item is encoded on its own, so an item that cannot be encoded fails alone. The others are
 // split, in order, into requests of at most the batch size, and each is given a request_id equal to

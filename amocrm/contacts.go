@@ -10,10 +10,10 @@ import (
 	"net/url"
 )
 
-// ContactsService reads and writes contacts: /api/v4/contacts (api.md §5).
+// ContactsService reads and writes contacts: /api/v4/contacts (docs/amocrm-api.md#contacts).
 type ContactsService service
 
-// Contact is a contact as amoCRM returns it (api.md §5.2).
+// Contact is a contact as amoCRM returns it (docs/amocrm-api.md#contact-object).
 type Contact struct {
 	ID                int64     `json:"id"`
 	Name              string    `json:"name"`
@@ -53,7 +53,7 @@ const (
 // PhoneType is the kind of a phone number: the enum_code of a PHONE value.
 type PhoneType string
 
-// Phone kinds (api.md §5.2).
+// Phone kinds (docs/amocrm-api.md#contact-object).
 const (
 	PhoneWork   PhoneType = "WORK"
 	PhoneWorkDD PhoneType = "WORKDD" // direct line at work
@@ -66,7 +66,7 @@ const (
 // EmailType is the kind of an e-mail address: the enum_code of an EMAIL value.
 type EmailType string
 
-// E-mail kinds (api.md §5.2).
+// E-mail kinds (docs/amocrm-api.md#contact-object).
 const (
 	EmailWork    EmailType = "WORK"
 	EmailPrivate EmailType = "PRIV"
@@ -114,7 +114,7 @@ func (c Contact) Emails() []CustomFieldValue {
 // ContactWith names extra data to load with contacts.
 type ContactWith string
 
-// Values for ContactsService.Get and ContactListOptions.With (api.md §5.1).
+// Values for ContactsService.Get and ContactListOptions.With (docs/amocrm-api.md#contacts).
 const (
 	ContactWithLeads           ContactWith = "leads"
 	ContactWithCustomers       ContactWith = "customers"
@@ -139,7 +139,8 @@ type ContactListOptions struct {
 	Query string
 	Order Sort
 	With  []ContactWith
-	// Page is the 1-based page to read (All starts there); Limit the page size, at most MaxPageSize.
+	// Page is the 1-based page to read (All starts there); Limit the page size, at most
+	// MaxPageSize.
 	Page, Limit int
 }
 
@@ -174,21 +175,24 @@ func (o *ContactListOptions) values() (url.Values, error) {
 
 // Get returns the contact id with the extra data named in with.
 //
-// API docs: GET /api/v4/contacts/{id}, https://www.amocrm.ru/developers/content/crm_platform/contacts-api#contact-detail
+// API docs: GET /api/v4/contacts/{id},
+// https://www.amocrm.ru/developers/content/crm_platform/contacts-api#contact-detail
 func (s *ContactsService) Get(ctx context.Context, id int64, with ...ContactWith) (*Contact, error) {
 	return getByID[Contact](ctx, s.client, "api/v4/contacts", "contact", id, names(with))
 }
 
 // List returns one page of contacts; an empty result is an empty page.
 //
-// API docs: GET /api/v4/contacts, https://www.amocrm.ru/developers/content/crm_platform/contacts-api#contacts-list
+// API docs: GET /api/v4/contacts,
+// https://www.amocrm.ru/developers/content/crm_platform/contacts-api#contacts-list
 func (s *ContactsService) List(ctx context.Context, opts *ContactListOptions) (*Page[Contact], error) {
 	return pageOf[Contact](ctx, s.client, "api/v4/contacts", opts, "contacts")
 }
 
 // All ranges over every contact matching opts, fetching pages lazily.
 //
-// API docs: GET /api/v4/contacts, https://www.amocrm.ru/developers/content/crm_platform/contacts-api#contacts-list
+// API docs: GET /api/v4/contacts,
+// https://www.amocrm.ru/developers/content/crm_platform/contacts-api#contacts-list
 func (s *ContactsService) All(ctx context.Context, opts *ContactListOptions) iter.Seq2[Contact, error] {
 	return allOf[Contact](ctx, s.client, "api/v4/contacts", opts, "contacts")
 }
@@ -289,7 +293,8 @@ func (r UpdateContactRequest) MarshalJSON() ([]byte, error) {
 // Create creates any number of contacts in batches. Results and errors are as for
 // LeadsService.Create.
 //
-// API docs: POST /api/v4/contacts, https://www.amocrm.ru/developers/content/crm_platform/contacts-api#contacts-add
+// API docs: POST /api/v4/contacts,
+// https://www.amocrm.ru/developers/content/crm_platform/contacts-api#contacts-add
 func (s *ContactsService) Create(ctx context.Context, contacts []CreateContactRequest) ([]Saved, error) {
 	answers, err := writeBatches(ctx, s.client, batchPlan{method: http.MethodPost, path: "api/v4/contacts", key: "contacts"}, contacts)
 	return savedOf(answers), err
@@ -298,7 +303,8 @@ func (s *ContactsService) Create(ctx context.Context, contacts []CreateContactRe
 // Update changes any number of contacts in batches. Results and errors are as for
 // LeadsService.Create.
 //
-// API docs: PATCH /api/v4/contacts, https://www.amocrm.ru/developers/content/crm_platform/contacts-api#contacts-edit
+// API docs: PATCH /api/v4/contacts,
+// https://www.amocrm.ru/developers/content/crm_platform/contacts-api#contacts-edit
 func (s *ContactsService) Update(ctx context.Context, contacts []UpdateContactRequest) ([]Saved, error) {
 	answers, err := writeBatches(ctx, s.client, batchPlan{method: http.MethodPatch, path: "api/v4/contacts", key: "contacts"}, contacts)
 	return savedOf(answers), err
@@ -306,7 +312,8 @@ func (s *ContactsService) Update(ctx context.Context, contacts []UpdateContactRe
 
 // UpdateOne changes the contact id; req.ID is ignored.
 //
-// API docs: PATCH /api/v4/contacts/{id}, https://www.amocrm.ru/developers/content/crm_platform/contacts-api#contacts-edit
+// API docs: PATCH /api/v4/contacts/{id},
+// https://www.amocrm.ru/developers/content/crm_platform/contacts-api#contacts-edit
 func (s *ContactsService) UpdateOne(ctx context.Context, id int64, req UpdateContactRequest) (Saved, error) {
 	req.ID = id
 	return sendOne(ctx, s.client, idPath("api/v4/contacts", id), req)
@@ -315,21 +322,24 @@ func (s *ContactsService) UpdateOne(ctx context.Context, id int64, req UpdateCon
 // Link attaches leads, a company, customers or catalog elements to the contact contactID and
 // returns the links made.
 //
-// API docs: POST /api/v4/contacts/{id}/link, https://www.amocrm.ru/developers/content/crm_platform/entity-links-api#links-link
+// API docs: POST /api/v4/contacts/{id}/link,
+// https://www.amocrm.ru/developers/content/crm_platform/entity-links-api#links-link
 func (s *ContactsService) Link(ctx context.Context, contactID int64, links []Link) ([]Link, error) {
 	return link(ctx, s.client, EntityContacts, contactID, links)
 }
 
 // Unlink detaches entities from the contact contactID.
 //
-// API docs: POST /api/v4/contacts/{id}/unlink, https://www.amocrm.ru/developers/content/crm_platform/entity-links-api#links-unlink
+// API docs: POST /api/v4/contacts/{id}/unlink,
+// https://www.amocrm.ru/developers/content/crm_platform/entity-links-api#links-unlink
 func (s *ContactsService) Unlink(ctx context.Context, contactID int64, links []Link) error {
 	return unlink(ctx, s.client, EntityContacts, contactID, links)
 }
 
 // Links returns the entities linked to the contact contactID, narrowed by f (nil for all).
 //
-// API docs: GET /api/v4/contacts/{id}/links, https://www.amocrm.ru/developers/content/crm_platform/entity-links-api#links-list
+// API docs: GET /api/v4/contacts/{id}/links,
+// https://www.amocrm.ru/developers/content/crm_platform/entity-links-api#links-list
 func (s *ContactsService) Links(ctx context.Context, contactID int64, f *LinkFilter) ([]Link, error) {
 	return links(ctx, s.client, EntityContacts, contactID, f)
 }

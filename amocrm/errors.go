@@ -151,8 +151,8 @@ func adminOnly(err error) error {
 	return err
 }
 
-// problem is the JSON error shape of the API (application/problem+json, api.md §2) and of the
-// OAuth endpoints (which add "hint").
+// problem is the JSON error shape of the API (application/problem+json, docs/amocrm-api.md#errors)
+// and of the OAuth endpoints (which add "hint").
 type problem struct {
 	Title            string          `json:"title"`
 	Type             string          `json:"type"`
@@ -170,7 +170,8 @@ type problem struct {
 	} `json:"validation-errors"`
 }
 
-// flexString decodes a JSON string or number (request_id arrives as both, api.md §8.4).
+// flexString decodes a JSON string or number (request_id arrives as both,
+// docs/amocrm-api.md#request-id).
 type flexString string
 
 func (f *flexString) UnmarshalJSON(b []byte) error {

@@ -12,7 +12,7 @@ import (
 	"strconv"
 )
 
-// LeadsService reads and writes leads (deals): /api/v4/leads (api.md §4).
+// LeadsService reads and writes leads (deals): /api/v4/leads (docs/amocrm-api.md#leads).
 type LeadsService service
 
 // System statuses, the same in every pipeline.
@@ -21,7 +21,7 @@ const (
 	StatusLost int64 = 143
 )
 
-// Lead is a lead as amoCRM returns it (api.md §4.3).
+// Lead is a lead as amoCRM returns it (docs/amocrm-api.md#lead-object).
 type Lead struct {
 	ID   int64  `json:"id"`
 	Name string `json:"name"`
@@ -214,7 +214,7 @@ type Source struct {
 // LeadWith names extra data to load with leads.
 type LeadWith string
 
-// Values for LeadsService.Get and LeadListOptions.With (api.md §4.2).
+// Values for LeadsService.Get and LeadListOptions.With (docs/amocrm-api.md#lead-lists).
 const (
 	LeadWithContacts               LeadWith = "contacts"
 	LeadWithCatalogElements        LeadWith = "catalog_elements"
@@ -249,7 +249,7 @@ type StatusFilter struct {
 
 // LeadListOptions filters and pages LeadsService.List and All. Every filter is optional; those
 // given combine with AND, the values of one filter with OR. amoCRM applies filters only when the
-// account has API filtering on (Account.IsAPIFilterEnabled, api.md §10.8).
+// account has API filtering on (Account.IsAPIFilterEnabled, docs/amocrm-api.md#api-filtering).
 type LeadListOptions struct {
 	IDs                []int64
 	Names              []string
@@ -333,7 +333,8 @@ func names[S ~string](ws []S) []string {
 // Get returns the lead id with the extra data named in with. A lead that does not exist is an
 // error matching ErrNotFound.
 //
-// API docs: GET /api/v4/leads/{id}, https://www.amocrm.ru/developers/content/crm_platform/leads-api#lead-detail
+// API docs: GET /api/v4/leads/{id},
+// https://www.amocrm.ru/developers/content/crm_platform/leads-api#lead-detail
 func (s *LeadsService) Get(ctx context.Context, id int64, with ...LeadWith) (*Lead, error) {
 	w, err := getByID[leadJSON](ctx, s.client, "api/v4/leads", "lead", id, names(with))
 	if err != nil {
@@ -345,7 +346,8 @@ func (s *LeadsService) Get(ctx context.Context, id int64, with ...LeadWith) (*Le
 
 // List returns one page of leads. An empty result (amoCRM's 204) is an empty page.
 //
-// API docs: GET /api/v4/leads, https://www.amocrm.ru/developers/content/crm_platform/leads-api#leads-list
+// API docs: GET /api/v4/leads,
+// https://www.amocrm.ru/developers/content/crm_platform/leads-api#leads-list
 func (s *LeadsService) List(ctx context.Context, opts *LeadListOptions) (*Page[Lead], error) {
 	p, err := pageOf[leadJSON](ctx, s.client, "api/v4/leads", opts, "leads")
 	if err != nil {
@@ -361,7 +363,8 @@ func (s *LeadsService) List(ctx context.Context, opts *LeadListOptions) (*Page[L
 // All ranges over every lead matching opts, page after page, fetching lazily. It yields an error at
 // most once, and then stops.
 //
-// API docs: GET /api/v4/leads, https://www.amocrm.ru/developers/content/crm_platform/leads-api#leads-list
+// API docs: GET /api/v4/leads,
+// https://www.amocrm.ru/developers/content/crm_platform/leads-api#leads-list
 func (s *LeadsService) All(ctx context.Context, opts *LeadListOptions) iter.Seq2[Lead, error] {
 	return func(yield func(Lead, error) bool) {
 		for w, err := range allOf[leadJSON](ctx, s.client, "api/v4/leads", opts, "leads") {
@@ -392,7 +395,8 @@ type CreateLeadRequest struct {
 	ClosedAt           Timestamp
 	CustomFieldsValues []CustomFieldInput
 	Tags               []TagRef
-	// Contacts and CompanyID attach existing entities; only possible at creation (api.md §10.7).
+	// Contacts and CompanyID attach existing entities; only possible at creation
+	// (docs/amocrm-api.md#writing-leads).
 	Contacts  []LeadContact
 	CompanyID int64
 	// Source, when its ExternalID is set, marks the lead as coming from a widget's source.
@@ -532,7 +536,8 @@ func (r UpdateLeadRequest) MarshalJSON() ([]byte, error) {
 // returns one Saved per created lead, ordered by Index. When some leads were not created the
 // error is a *BatchError naming them, and the Saved values cover all the others.
 //
-// API docs: POST /api/v4/leads, https://www.amocrm.ru/developers/content/crm_platform/leads-api#leads-add
+// API docs: POST /api/v4/leads,
+// https://www.amocrm.ru/developers/content/crm_platform/leads-api#leads-add
 func (s *LeadsService) Create(ctx context.Context, leads []CreateLeadRequest) ([]Saved, error) {
 	answers, err := writeBatches(ctx, s.client, batchPlan{method: http.MethodPost, path: "api/v4/leads", key: "leads"}, leads)
 	return savedOf(answers), err
@@ -541,7 +546,8 @@ func (s *LeadsService) Create(ctx context.Context, leads []CreateLeadRequest) ([
 // Update changes any number of leads, in requests of the client's batch size. Results and errors
 // are as for Create; Saved.UpdatedAt is set.
 //
-// API docs: PATCH /api/v4/leads, https://www.amocrm.ru/developers/content/crm_platform/leads-api#leads-edit
+// API docs: PATCH /api/v4/leads,
+// https://www.amocrm.ru/developers/content/crm_platform/leads-api#leads-edit
 func (s *LeadsService) Update(ctx context.Context, leads []UpdateLeadRequest) ([]Saved, error) {
 	answers, err := writeBatches(ctx, s.client, batchPlan{method: http.MethodPatch, path: "api/v4/leads", key: "leads"}, leads)
 	return savedOf(answers), err
@@ -549,14 +555,16 @@ func (s *LeadsService) Update(ctx context.Context, leads []UpdateLeadRequest) ([
 
 // UpdateOne changes the lead id; req.ID is ignored.
 //
-// API docs: PATCH /api/v4/leads/{id}, https://www.amocrm.ru/developers/content/crm_platform/leads-api#leads-edit
+// API docs: PATCH /api/v4/leads/{id},
+// https://www.amocrm.ru/developers/content/crm_platform/leads-api#leads-edit
 func (s *LeadsService) UpdateOne(ctx context.Context, id int64, req UpdateLeadRequest) (Saved, error) {
 	req.ID = id
 	return sendOne(ctx, s.client, idPath("api/v4/leads", id), req)
 }
 
 // ComplexLeadRequest is a lead created together with one new contact and one new company, which
-// amoCRM links to each other and may merge into existing ones by its duplicate control (api.md §4.5).
+// amoCRM links to each other and may merge into existing ones by its duplicate control
+// (docs/amocrm-api.md#complex-create).
 type ComplexLeadRequest struct {
 	// Lead is the lead; its Contacts and CompanyID must be empty.
 	Lead CreateLeadRequest
@@ -633,7 +641,8 @@ type ComplexLeadResult struct {
 // CreateComplex creates leads together with their contact and company, at most 50 per request
 // whatever the batch size. Results and errors are as for Create.
 //
-// API docs: POST /api/v4/leads/complex, https://www.amocrm.ru/developers/content/crm_platform/leads-api#leads-complex-add
+// API docs: POST /api/v4/leads/complex,
+// https://www.amocrm.ru/developers/content/crm_platform/leads-api#leads-complex-add
 func (s *LeadsService) CreateComplex(ctx context.Context, leads []ComplexLeadRequest) ([]ComplexLeadResult, error) {
 	size := min(s.client.batchSize, maxComplexBatch)
 	answers, err := writeBatches(ctx, s.client, batchPlan{method: http.MethodPost, path: "api/v4/leads/complex", size: size}, leads)
@@ -647,21 +656,24 @@ func (s *LeadsService) CreateComplex(ctx context.Context, leads []ComplexLeadReq
 // Link attaches contacts, a company or catalog elements to the lead leadID and returns the links
 // made. Build the links with LinkContact, LinkCompany and LinkCatalogElement.
 //
-// API docs: POST /api/v4/leads/{id}/link, https://www.amocrm.ru/developers/content/crm_platform/entity-links-api#links-link
+// API docs: POST /api/v4/leads/{id}/link,
+// https://www.amocrm.ru/developers/content/crm_platform/entity-links-api#links-link
 func (s *LeadsService) Link(ctx context.Context, leadID int64, links []Link) ([]Link, error) {
 	return link(ctx, s.client, EntityLeads, leadID, links)
 }
 
 // Unlink detaches entities from the lead leadID.
 //
-// API docs: POST /api/v4/leads/{id}/unlink, https://www.amocrm.ru/developers/content/crm_platform/entity-links-api#links-unlink
+// API docs: POST /api/v4/leads/{id}/unlink,
+// https://www.amocrm.ru/developers/content/crm_platform/entity-links-api#links-unlink
 func (s *LeadsService) Unlink(ctx context.Context, leadID int64, links []Link) error {
 	return unlink(ctx, s.client, EntityLeads, leadID, links)
 }
 
 // Links returns the entities linked to the lead leadID, narrowed by f (nil for all).
 //
-// API docs: GET /api/v4/leads/{id}/links, https://www.amocrm.ru/developers/content/crm_platform/entity-links-api#links-list
+// API docs: GET /api/v4/leads/{id}/links,
+// https://www.amocrm.ru/developers/content/crm_platform/entity-links-api#links-list
 func (s *LeadsService) Links(ctx context.Context, leadID int64, f *LinkFilter) ([]Link, error) {
 	return links(ctx, s.client, EntityLeads, leadID, f)
 }
@@ -682,7 +694,8 @@ func (p ProductLink) link() Link {
 
 // Products returns the catalog elements attached to the lead leadID with their quantities.
 //
-// API docs: GET /api/v4/leads/{id}/links?filter[to_entity_type]=catalog_elements, https://www.amocrm.ru/developers/content/crm_platform/entity-links-api#links-list
+// API docs: GET /api/v4/leads/{id}/links?filter[to_entity_type]=catalog_elements,
+// https://www.amocrm.ru/developers/content/crm_platform/entity-links-api#links-list
 func (s *LeadsService) Products(ctx context.Context, leadID int64) ([]ProductLink, error) {
 	ls, err := s.Links(ctx, leadID, &LinkFilter{ToEntityType: EntityCatalogElements})
 	if err != nil {
@@ -701,7 +714,8 @@ func (s *LeadsService) Products(ctx context.Context, leadID int64) ([]ProductLin
 // LinkProducts attaches catalog elements, such as products, to the lead leadID with their
 // quantities and price fields.
 //
-// API docs: POST /api/v4/leads/{id}/link, https://www.amocrm.ru/developers/content/crm_platform/entity-links-api#links-link
+// API docs: POST /api/v4/leads/{id}/link,
+// https://www.amocrm.ru/developers/content/crm_platform/entity-links-api#links-link
 func (s *LeadsService) LinkProducts(ctx context.Context, leadID int64, products []ProductLink) error {
 	ls := make([]Link, len(products))
 	for i, p := range products {
@@ -713,7 +727,8 @@ func (s *LeadsService) LinkProducts(ctx context.Context, leadID int64, products 
 
 // UnlinkProducts detaches catalog elements from the lead leadID.
 //
-// API docs: POST /api/v4/leads/{id}/unlink, https://www.amocrm.ru/developers/content/crm_platform/entity-links-api#links-unlink
+// API docs: POST /api/v4/leads/{id}/unlink,
+// https://www.amocrm.ru/developers/content/crm_platform/entity-links-api#links-unlink
 func (s *LeadsService) UnlinkProducts(ctx context.Context, leadID int64, products []ProductLink) error {
 	ls := make([]Link, len(products))
 	for i, p := range products {

@@ -11,7 +11,8 @@ import (
 
 // Decimal is an exact decimal number kept as its text, the way amoCRM sends product prices,
 // quantities and Kommo's price_with_minor_units: 1250, "1250", "1250.50" and 10.22 all decode
-// without passing through float64 (STYLE.md lesson 13). The zero Decimal ("") means "no value".
+// without passing through float64, which cannot hold 0.1 exactly. The zero Decimal ("") means
+// "no value".
 //
 // Decoding accepts a JSON number, a string or null and keeps the text as received; a malformed
 // string is reported when it is used (MinorUnits, MarshalJSON), not while decoding, so one odd value

@@ -14,10 +14,11 @@ import (
 )
 
 // NotesService reads and writes the notes of leads, contacts, companies and customers:
-// /api/v4/{entity}/notes (api.md §6). Every method takes the entity type the notes belong to.
+// /api/v4/{entity}/notes (docs/amocrm-api.md#notes). Every method takes the entity type the notes
+// belong to.
 type NotesService service
 
-// NoteType is a note's note_type (api.md §6.3).
+// NoteType is a note's note_type (docs/amocrm-api.md#note-types).
 type NoteType string
 
 // Note types. Notes of other types (amomail_message, chat, …) decode too; see Note.RawParams.
@@ -54,7 +55,7 @@ type ServiceMessageNote struct {
 	Text     string `json:"text"`
 }
 
-// CallStatus is the outcome of a call (api.md §6.3).
+// CallStatus is the outcome of a call (docs/amocrm-api.md#note-types).
 type CallStatus int
 
 // Call outcomes.
@@ -221,7 +222,7 @@ func flexInt(s flexString) (int64, error) {
 	return Decimal(s).MinorUnits(0)
 }
 
-// Note is a note as amoCRM returns it (api.md §6.2).
+// Note is a note as amoCRM returns it (docs/amocrm-api.md#notes).
 type Note struct {
 	ID                int64      `json:"id"`
 	EntityID          int64      `json:"entity_id"`
@@ -326,7 +327,8 @@ type NoteListOptions struct {
 	Updated TimeRange
 	// Order by SortByUpdatedAt or SortByID.
 	Order Sort
-	// Page is the 1-based page to read (All starts there); Limit the page size, at most MaxPageSize.
+	// Page is the 1-based page to read (All starts there); Limit the page size, at most
+	// MaxPageSize.
 	Page, Limit int
 }
 
@@ -352,7 +354,8 @@ func (o *NoteListOptions) values() (url.Values, error) {
 
 // List returns one page of the notes of an entity type; an empty result is an empty page.
 //
-// API docs: GET /api/v4/{entity_type}/notes, https://www.amocrm.ru/developers/content/crm_platform/events-and-notes#notes-list
+// API docs: GET /api/v4/{entity_type}/notes,
+// https://www.amocrm.ru/developers/content/crm_platform/events-and-notes#notes-list
 func (s *NotesService) List(ctx context.Context, entity EntityType, opts *NoteListOptions) (*Page[Note], error) {
 	path, err := notesPath(entity)
 	if err != nil {
@@ -363,7 +366,8 @@ func (s *NotesService) List(ctx context.Context, entity EntityType, opts *NoteLi
 
 // All ranges over every note of an entity type matching opts, fetching pages lazily.
 //
-// API docs: GET /api/v4/{entity_type}/notes, https://www.amocrm.ru/developers/content/crm_platform/events-and-notes#notes-list
+// API docs: GET /api/v4/{entity_type}/notes,
+// https://www.amocrm.ru/developers/content/crm_platform/events-and-notes#notes-list
 func (s *NotesService) All(ctx context.Context, entity EntityType, opts *NoteListOptions) iter.Seq2[Note, error] {
 	path, err := notesPath(entity)
 	if err != nil {
@@ -374,7 +378,8 @@ func (s *NotesService) All(ctx context.Context, entity EntityType, opts *NoteLis
 
 // Get returns the note id of an entity type.
 //
-// API docs: GET /api/v4/{entity_type}/notes/{id}, https://www.amocrm.ru/developers/content/crm_platform/events-and-notes#notes-detail
+// API docs: GET /api/v4/{entity_type}/notes/{id},
+// https://www.amocrm.ru/developers/content/crm_platform/events-and-notes#notes-detail
 func (s *NotesService) Get(ctx context.Context, entity EntityType, id int64) (*Note, error) {
 	path, err := notesPath(entity)
 	if err != nil {
@@ -441,7 +446,8 @@ func (r UpdateNoteRequest) MarshalJSON() ([]byte, error) {
 // Create adds any number of notes to entities of one type, in batches. Each Saved carries the
 // note's EntityID. Results and errors are as for LeadsService.Create.
 //
-// API docs: POST /api/v4/{entity_type}/notes, https://www.amocrm.ru/developers/content/crm_platform/events-and-notes#notes-add
+// API docs: POST /api/v4/{entity_type}/notes,
+// https://www.amocrm.ru/developers/content/crm_platform/events-and-notes#notes-add
 func (s *NotesService) Create(ctx context.Context, entity EntityType, notes []CreateNoteRequest) ([]Saved, error) {
 	path, err := notesPath(entity)
 	if err != nil {
@@ -454,7 +460,8 @@ func (s *NotesService) Create(ctx context.Context, entity EntityType, notes []Cr
 // Update changes any number of notes of one entity type, in batches. Results and errors are as for
 // LeadsService.Create.
 //
-// API docs: PATCH /api/v4/{entity_type}/notes, https://www.amocrm.ru/developers/content/crm_platform/events-and-notes#notes-edit
+// API docs: PATCH /api/v4/{entity_type}/notes,
+// https://www.amocrm.ru/developers/content/crm_platform/events-and-notes#notes-edit
 func (s *NotesService) Update(ctx context.Context, entity EntityType, notes []UpdateNoteRequest) ([]Saved, error) {
 	path, err := notesPath(entity)
 	if err != nil {

@@ -15,17 +15,19 @@ import (
 
 // Defaults of a new Client.
 const (
-	// DefaultRate is amoCRM's documented limit: 7 requests a second (api.md §3.1).
+	// DefaultRate is amoCRM's documented limit: 7 requests a second
+	// (docs/amocrm-api.md#rate-limits).
 	DefaultRate = 7
 	// DefaultBurst lets a few requests go at once after a quiet spell. The average stays at
 	// DefaultRate, but one second can then see up to DefaultRate+DefaultBurst-1 requests. amoCRM
-	// does not document how it counts (api.md §3.1); if it turns out to count per calendar second,
-	// WithRateLimit(DefaultRate, 1) never exceeds 7 in a second at the same average pace.
+	// does not document how it counts (docs/amocrm-api.md#rate-limits); if it turns out to count
+	// per calendar second, WithRateLimit(DefaultRate, 1) never exceeds 7 in a second at the same
+	// average pace.
 	DefaultBurst = 3
 	// DefaultTimeout bounds one call, all of its attempts and waits included.
 	DefaultTimeout = 60 * time.Second
 	// DefaultBatchSize is how many items one write request carries: amoCRM takes up to 250 but
-	// recommends at most 50 (api.md §3.2).
+	// recommends at most 50 (docs/amocrm-api.md#batch-limits).
 	DefaultBatchSize = 50
 	// DefaultUserAgent identifies the library to amoCRM.
 	DefaultUserAgent = "amokit (+https://github.com/amokit/amokit)"
@@ -108,7 +110,7 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 }
 
 // WithAccessToken authenticates with a fixed token, such as a private integration's long-lived
-// token (api.md §1.5). It is never refreshed.
+// token (docs/amocrm-api.md#long-lived-tokens). It is never refreshed.
 func WithAccessToken(token string) Option {
 	return func(o *options) error {
 		token = strings.TrimSpace(token)

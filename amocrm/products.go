@@ -11,7 +11,7 @@ import (
 )
 
 // CatalogsService reads catalogs (lists) and reads and writes their elements, such as the
-// account's products: /api/v4/catalogs (api.md §7).
+// account's products: /api/v4/catalogs (docs/amocrm-api.md#catalogs).
 type CatalogsService service
 
 // CatalogType is a catalog's type.
@@ -46,7 +46,8 @@ type Catalog struct {
 // CatalogListOptions filters and pages CatalogsService.List and All.
 type CatalogListOptions struct {
 	Type CatalogType
-	// Page is the 1-based page to read (All starts there); Limit the page size, at most MaxPageSize.
+	// Page is the 1-based page to read (All starts there); Limit the page size, at most
+	// MaxPageSize.
 	Page, Limit int
 }
 
@@ -65,21 +66,24 @@ func (o *CatalogListOptions) values() (url.Values, error) {
 
 // List returns one page of catalogs.
 //
-// API docs: GET /api/v4/catalogs, https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#lists-list
+// API docs: GET /api/v4/catalogs,
+// https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#lists-list
 func (s *CatalogsService) List(ctx context.Context, opts *CatalogListOptions) (*Page[Catalog], error) {
 	return pageOf[Catalog](ctx, s.client, "api/v4/catalogs", opts, "catalogs")
 }
 
 // All ranges over every catalog matching opts, fetching pages lazily.
 //
-// API docs: GET /api/v4/catalogs, https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#lists-list
+// API docs: GET /api/v4/catalogs,
+// https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#lists-list
 func (s *CatalogsService) All(ctx context.Context, opts *CatalogListOptions) iter.Seq2[Catalog, error] {
 	return allOf[Catalog](ctx, s.client, "api/v4/catalogs", opts, "catalogs")
 }
 
 // Get returns the catalog id.
 //
-// API docs: GET /api/v4/catalogs/{id}, https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#list-detail
+// API docs: GET /api/v4/catalogs/{id},
+// https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#list-detail
 func (s *CatalogsService) Get(ctx context.Context, id int64) (*Catalog, error) {
 	return getByID[Catalog](ctx, s.client, "api/v4/catalogs", "catalog", id, nil)
 }
@@ -87,7 +91,8 @@ func (s *CatalogsService) Get(ctx context.Context, id int64) (*Catalog, error) {
 // ProductsCatalog returns the account's products catalog (type products). When the account has
 // none, for instance because products are turned off, the error matches ErrNotFound.
 //
-// API docs: GET /api/v4/catalogs?type=products, https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#lists-list
+// API docs: GET /api/v4/catalogs?type=products,
+// https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#lists-list
 func (s *CatalogsService) ProductsCatalog(ctx context.Context) (*Catalog, error) {
 	for c, err := range s.All(ctx, &CatalogListOptions{Type: CatalogProducts}) {
 		if err != nil {
@@ -100,7 +105,7 @@ func (s *CatalogsService) ProductsCatalog(ctx context.Context) (*Catalog, error)
 	return nil, fmt.Errorf("amocrm: the account has no products catalog: %w", ErrNotFound)
 }
 
-// Field codes of the products catalog's system fields (api.md §7.2).
+// Field codes of the products catalog's system fields (docs/amocrm-api.md#catalog-elements).
 const (
 	FieldCodeSKU         = "SKU"
 	FieldCodePrice       = "PRICE"
@@ -109,7 +114,8 @@ const (
 	FieldCodeExternalID  = "EXTERNAL_ID"
 )
 
-// CatalogElement is an element of a catalog, such as a product (api.md §7.2).
+// CatalogElement is an element of a catalog, such as a product
+// (docs/amocrm-api.md#catalog-elements).
 type CatalogElement struct {
 	ID                 int64        `json:"id"`
 	Name               string       `json:"name"`
@@ -215,7 +221,8 @@ type ElementListOptions struct {
 	// Query searches the elements' names and fields.
 	Query string
 	With  []ElementWith
-	// Page is the 1-based page to read (All starts there); Limit the page size, at most MaxPageSize.
+	// Page is the 1-based page to read (All starts there); Limit the page size, at most
+	// MaxPageSize.
 	Page, Limit int
 }
 
@@ -246,7 +253,8 @@ func elementsPath(catalogID int64) (string, error) {
 
 // ListElements returns one page of the elements of catalog catalogID.
 //
-// API docs: GET /api/v4/catalogs/{catalog_id}/elements, https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#list-elements-list
+// API docs: GET /api/v4/catalogs/{catalog_id}/elements,
+// https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#list-elements-list
 func (s *CatalogsService) ListElements(ctx context.Context, catalogID int64, opts *ElementListOptions) (*Page[CatalogElement], error) {
 	path, err := elementsPath(catalogID)
 	if err != nil {
@@ -257,7 +265,8 @@ func (s *CatalogsService) ListElements(ctx context.Context, catalogID int64, opt
 
 // AllElements ranges over every element of catalog catalogID matching opts, fetching pages lazily.
 //
-// API docs: GET /api/v4/catalogs/{catalog_id}/elements, https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#list-elements-list
+// API docs: GET /api/v4/catalogs/{catalog_id}/elements,
+// https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#list-elements-list
 func (s *CatalogsService) AllElements(ctx context.Context, catalogID int64, opts *ElementListOptions) iter.Seq2[CatalogElement, error] {
 	path, err := elementsPath(catalogID)
 	if err != nil {
@@ -268,7 +277,8 @@ func (s *CatalogsService) AllElements(ctx context.Context, catalogID int64, opts
 
 // GetElement returns the element id of catalog catalogID.
 //
-// API docs: GET /api/v4/catalogs/{catalog_id}/elements/{id}, https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#list-element-detail
+// API docs: GET /api/v4/catalogs/{catalog_id}/elements/{id},
+// https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#list-element-detail
 func (s *CatalogsService) GetElement(ctx context.Context, catalogID, id int64, with ...ElementWith) (*CatalogElement, error) {
 	path, err := elementsPath(catalogID)
 	if err != nil {
@@ -315,7 +325,8 @@ func (r UpdateElementRequest) MarshalJSON() ([]byte, error) {
 // CreateElements adds any number of elements to catalog catalogID, in batches. Results and errors
 // are as for LeadsService.Create.
 //
-// API docs: POST /api/v4/catalogs/{catalog_id}/elements, https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#list-elements-add
+// API docs: POST /api/v4/catalogs/{catalog_id}/elements,
+// https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#list-elements-add
 func (s *CatalogsService) CreateElements(ctx context.Context, catalogID int64, elements []CreateElementRequest) ([]Saved, error) {
 	path, err := elementsPath(catalogID)
 	if err != nil {
@@ -328,7 +339,8 @@ func (s *CatalogsService) CreateElements(ctx context.Context, catalogID int64, e
 // UpdateElements changes any number of elements of catalog catalogID, in batches. Results and
 // errors are as for LeadsService.Create.
 //
-// API docs: PATCH /api/v4/catalogs/{catalog_id}/elements, https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#list-elements-edit
+// API docs: PATCH /api/v4/catalogs/{catalog_id}/elements,
+// https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#list-elements-edit
 func (s *CatalogsService) UpdateElements(ctx context.Context, catalogID int64, elements []UpdateElementRequest) ([]Saved, error) {
 	path, err := elementsPath(catalogID)
 	if err != nil {

@@ -12,7 +12,8 @@ type Tag struct {
 	Color string `json:"color"` // "" when the tag has no colour (null on the wire)
 }
 
-// TagRef names a tag in a request, by ID or by Name. A name that does not exist yet creates the tag.
+// TagRef names a tag in a request, by ID or by Name. A name that does not exist yet creates the
+// tag.
 type TagRef struct {
 	ID   int64  `json:"id,omitzero"`
 	Name string `json:"name,omitempty"`
@@ -35,8 +36,8 @@ func checkTagRefs(refs []TagRef) error {
 
 // TagsChange is what an update does to an entity's whole tag set through _embedded.tags. It has
 // three states: the zero TagsChange leaves the tags alone, ReplaceTags sets them to exactly the
-// given list, and ClearTags removes them all (sending null, api.md §10.6). For adding or removing a
-// few tags use the request's TagsToAdd and TagsToDelete instead.
+// given list, and ClearTags removes them all (sending null, docs/amocrm-api.md#writing-leads). For
+// adding or removing a few tags use the request's TagsToAdd and TagsToDelete instead.
 type TagsChange struct {
 	set  bool
 	tags []TagRef

@@ -19,7 +19,7 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// The transport stack, from the network up (STYLE.md lesson 4):
+// The transport stack, from the network up; each layer is one small RoundTripper:
 //
 //	base transport (the caller's, or a pooled default)
 //	→ sentTransport   marks failures that happened before anything was written
@@ -143,8 +143,8 @@ func (m *methodSwitch) RoundTrip(req *http.Request) (*http.Response, error) {
 	return m.unsafe.RoundTrip(req)
 }
 
-// newRetryClient configures go-retryablehttp deliberately (STYLE.md lesson 5): our own CheckRetry
-// and Backoff, the last response passed through for decoding, no logger of its own.
+// newRetryClient configures go-retryablehttp field by field rather than from its defaults: our own
+// CheckRetry and Backoff, the last response passed through for decoding, no logger of its own.
 func newRetryClient(inner *http.Client, p RetryPolicy, idempotent bool, logger *slog.Logger) *retryablehttp.Client {
 	rc := &retryablehttp.Client{
 		HTTPClient:   inner,
@@ -215,7 +215,7 @@ type waitBody struct {
 }
 
 // serverWait returns how long amoCRM asked the client to wait: the Retry-After header, else a
-// retry_after field in a JSON body (api.md §2). It leaves the body readable.
+// retry_after field in a JSON body (docs/amocrm-api.md#errors). It leaves the body readable.
 func serverWait(resp *http.Response) time.Duration {
 	if wb, ok := resp.Body.(*waitBody); ok {
 		return wb.wait
