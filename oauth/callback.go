@@ -24,12 +24,13 @@ type Result struct {
 	Err        error  // nil on success
 }
 
-// CallbackHandler serves the integration's redirect URI (api.md §1.3, widget.md §5.4). It reads
-// code, state, referer, client_id, from_widget and error; checks the state, or for the install
-// hook (from_widget, which carries no state) the client id; checks the referer with
-// amocrm.ParseDomain before the client secret is sent anywhere; exchanges the code; saves the
-// connection; calls OnResult; and answers with a small page. In post_message mode the page tells
-// its opener {ok, account} (never a token) and closes; otherwise it redirects to ReturnURL.
+// CallbackHandler serves the integration's redirect URI (docs/amocrm-api.md#redirect,
+// docs/widget.md#install-hook). It reads code, state, referer, client_id, from_widget and error;
+// checks the state, or for the install hook (from_widget, which carries no state) the client id;
+// checks the referer with amocrm.ParseDomain before the client secret is sent anywhere; exchanges
+// the code; saves the connection; calls OnResult; and answers with a small page. In post_message
+// mode the page tells its opener {ok, account} (never a token) and closes; otherwise it redirects
+// to ReturnURL.
 type CallbackHandler struct {
 	// Config is the integration. Its client id and secret are used when the account has no stored
 	// connection of its own (a connection saved from the admin page brings its own).
@@ -193,7 +194,7 @@ func (h *CallbackHandler) respond(w http.ResponseWriter, r *http.Request, res Re
 		code, status = "error", http.StatusInternalServerError
 	}
 	if res.FromWidget {
-		// amoCRM's install hook ignores the answer (widget.md §5.4); keep it short.
+		// amoCRM's install hook ignores the answer (docs/widget.md#install-hook); keep it short.
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(status)
 		if code == "" {

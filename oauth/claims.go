@@ -12,9 +12,9 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// Claims are the parts of an amoCRM access token (a JWT) that a client needs (api.md §1.6). They
-// are read without verifying the signature: amoCRM signs them with a key we do not have, and the
-// API checks them anyway.
+// Claims are the parts of an amoCRM access token (a JWT) that a client needs
+// (docs/amocrm-api.md#access-token-claims). They are read without verifying the signature: amoCRM
+// signs them with a key we do not have, and the API checks them anyway.
 type Claims struct {
 	AccountID  int64
 	UserID     string // sub
@@ -89,9 +89,10 @@ func jsonScalar(raw json.RawMessage) string {
 // ErrTokenExpired is returned by a long-lived token source once its token has expired.
 var ErrTokenExpired = errors.New("oauth: the long-lived token has expired; create a new one in amoCRM")
 
-// LongLivedTokenSource serves a private integration's long-lived token (api.md §1.5). It reads the
-// token's expiry from its claims and, once that has passed, returns ErrTokenExpired instead of a
-// token amoCRM would refuse. now may be nil (time.Now).
+// LongLivedTokenSource serves a private integration's long-lived token
+// (docs/amocrm-api.md#long-lived-tokens). It reads the token's expiry from its claims and, once
+// that has passed, returns ErrTokenExpired instead of a token amoCRM would refuse. now may be nil
+// (time.Now).
 func LongLivedTokenSource(token string, now func() time.Time) (oauth2.TokenSource, error) {
 	claims, err := ParseClaims(token)
 	if err != nil {

@@ -12,13 +12,14 @@ import (
 	"github.com/amokit/amokit/amocrm"
 )
 
-// Consent pages (api.md §1.2). amoCRM accounts use the first, Kommo accounts the second.
+// Consent pages (docs/amocrm-api.md#consent-page). amoCRM accounts use the first, Kommo accounts
+// the second.
 const (
 	AmoCRMAuthURL = "https://www.amocrm.ru/oauth"
 	KommoAuthURL  = "https://www.kommo.com/oauth"
 )
 
-// Mode says where the consent page returns (widget.md §5.1).
+// Mode says where the consent page returns (docs/widget.md#consent-modes).
 type Mode string
 
 // Modes of the consent page.

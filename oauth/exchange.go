@@ -18,8 +18,8 @@ import (
 // already, or the client secret changed): a person must authorise the integration again.
 var ErrReauthorizationRequired = errors.New("oauth: amoCRM refused the refresh token; the account must be authorised again")
 
-// TokenError is an error answer of amoCRM's token endpoint (api.md §1.4). It never holds a token
-// or a secret.
+// TokenError is an error answer of amoCRM's token endpoint (docs/amocrm-api.md#token-endpoint). It
+// never holds a token or a secret.
 type TokenError struct {
 	StatusCode int
 	Title      string // e.g. "Некорректный запрос", "Некорректный клиент"
@@ -77,7 +77,8 @@ func (c Config) refresh(ctx context.Context, account, clientID, clientSecret, re
 }
 
 // grant POSTs a JSON grant to the account's token endpoint. amoCRM wants redirect_uri on refresh
-// too, which x/oauth2 does not send, so this small request is our own (STYLE.md lesson 14).
+// too (docs/amocrm-api.md#token-endpoint), which x/oauth2 does not send, so this small request is
+// our own.
 func (c Config) grant(ctx context.Context, account, clientID, clientSecret string, fields map[string]string) (*oauth2.Token, error) {
 	endpoint, err := c.tokenURL(account)
 	if err != nil {

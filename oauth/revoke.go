@@ -14,7 +14,7 @@ import (
 	"github.com/amokit/amokit/tokenstore"
 )
 
-// RevokeHandler serves amoCRM's disconnect hook (api.md §1.7, widget.md §5.5): a GET with
+// RevokeHandler serves amoCRM's disconnect hook (docs/widget.md#revoke-hook): a GET with
 // client_uuid, account_id and signature = hex(HMAC-SHA256(client_secret, client_uuid + "|" +
 // account_id)). It finds the account's connection, checks the signature in constant time with that
 // integration's secret, and only then deletes the connection. A bad signature deletes nothing.
