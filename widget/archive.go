@@ -56,11 +56,11 @@ type ArchiveConfig struct {
 	SupportEmail string
 }
 
-// BuildArchive writes widget.zip as amoCRM accepts it (widget.md §1–2): manifest.json at the
-// root (interface_version 2, texts as i18n keys, locales ru and en, installation with a
+// BuildArchive writes widget.zip as amoCRM accepts it (docs/widget.md#archive): manifest.json at
+// the root (interface_version 2, texts as i18n keys, locales ru and en, installation with a
 // required api_url text setting, locations lcard-1 and settings), script.js, i18n/ru.json,
-// i18n/en.json and the five logos at their exact sizes. Every text file is UTF-8 without BOM.
-// The same config (and Go version) always gives the same bytes. The archive is checked with
+// i18n/en.json and the five logos at their exact sizes. Every text file is UTF-8 without BOM. The
+// same config (and Go version) always gives the same bytes. The archive is checked with
 // CheckArchive before anything is written to w.
 func BuildArchive(w io.Writer, cfg ArchiveConfig) error {
 	files, err := archiveFiles(cfg)
