@@ -8,8 +8,8 @@ import (
 	"github.com/amokit/amokit/app/glass"
 )
 
-// The worked example of the domain description: a shower screen with
-// hinges, installed.
+// The worked example of docs/glass-domain.md#worked-example: a shower
+// screen with hinges, installed.
 func ExamplePriceList_Quote() {
 	order, err := glass.DecodeOrder([]byte(`{
 	  "pieces": [{"material": "float", "thickness_mm": 8, "width_mm": 900, "height_mm": 2000, "quantity": 1,

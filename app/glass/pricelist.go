@@ -123,8 +123,8 @@ type Installation struct {
 	Minimum Price `json:"minimum" glass:"required"`
 }
 
-// DefaultPriceList returns the default price list of the domain description
-// (embedded in the package). Each call returns a fresh copy, so changing
+// DefaultPriceList returns the default price list of
+// docs/glass-domain.md#default-price-list (embedded in the package). Each call returns a fresh copy, so changing
 // one never affects another.
 func DefaultPriceList() *PriceList {
 	pl, err := LoadPriceList(bytes.NewReader(defaultPriceListJSON))

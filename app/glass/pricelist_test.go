@@ -19,7 +19,7 @@ func TestDefaultPriceList(t *testing.T) {
 	require.NoError(t, pl.Validate())
 	assert.Equal(t, "default-2025.1", pl.Version)
 
-	// The tables of the domain description, in kopecks.
+	// The tables of docs/glass-domain.md#default-price-list, in kopecks.
 	materials := map[string]map[int]glass.Price{}
 	for _, m := range pl.Materials {
 		materials[m.Code] = m.Prices

@@ -10,7 +10,7 @@ import (
 	"github.com/amokit/amokit/app/glass"
 )
 
-// TestQuote_validation lists, for each rule of the domain description, an
+// TestQuote_validation lists, for each rule of docs/glass-domain.md#an-order, an
 // order that breaks it and the exact field errors expected (path and code),
 // all reported at once.
 func TestQuote_validation(t *testing.T) {

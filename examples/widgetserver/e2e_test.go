@@ -27,7 +27,7 @@ import (
 	"github.com/amokit/amokit/tokenstore"
 )
 
-// workedExample is the order of the worked example in the glass domain description: one shower
+// workedExample is the order of docs/glass-domain.md#worked-example: one shower
 // screen, float 8 mm 900 × 2000, polished, tempered, two 12 mm holes, one cut-out, two
 // wall-to-glass hinges, installation. It costs 17 204 ₽.
 const workedExample = `{"pieces":[{"material":"float","thickness_mm":8,"width_mm":900,"height_mm":2000,"quantity":1,
