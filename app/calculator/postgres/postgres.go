@@ -26,9 +26,10 @@ var migrations embed.FS
 const migrationLock = 0x616d6f6b69745f77 // "amokit_w"
 
 // Migrate brings the schema of the store up to date: it creates the table
-// widget_schema_migrations and applies, in order and each in its own transaction, the embedded
-// migrations not yet recorded there. Processes may call it at the same time; an advisory lock
-// makes them take turns. It never drops or rewrites data.
+// widget_schema_migrations and applies, in order, the embedded migrations not yet recorded there,
+// all in one transaction, so either every pending migration lands or none does. Processes may
+// call it at the same time; an advisory lock held by that transaction makes them take turns. It
+// never drops or rewrites data.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	if pool == nil {
 		return errors.New("calculator/postgres: Migrate: nil pool")
