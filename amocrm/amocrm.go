@@ -179,7 +179,8 @@ func (c *Client) do(req *http.Request, out any) (noContent bool, err error) {
 	return false, nil
 }
 
-// maxBody bounds a successful answer read whole: a page of 250 entities is well under 1 MiB.
+// maxBody bounds a successful answer read whole. A page of 250 entities is usually well under
+// 1 MiB; the bound sits far above any real answer and stops only a runaway body.
 const maxBody = 64 << 20
 
 // doRaw sends req and returns the body of a successful answer; nil with noContent for a 204.
