@@ -14,6 +14,30 @@
 //     serialises refreshes across goroutines and, through tokenstore.Locker, across processes,
 //     and saves the rotated refresh token before the new access token is used.
 //
+// Connecting an account and then calling the API from any replica:
+//
+//	cfg := oauth.Config{ClientID: id, ClientSecret: secret,
+//		RedirectURL: "https://calc.example.com/oauth/callback"}
+//	store := tokenstore.NewMemory() // or tokenstore/postgres, shared by every replica
+//	states, err := oauth.NewStates(stateKey, 0, nil)
+//	if err != nil {
+//		return err
+//	}
+//	http.Handle("/oauth/callback", &oauth.CallbackHandler{Config: cfg, States: states, Store: store})
+//	http.Handle("/oauth/revoke", &oauth.RevokeHandler{Config: cfg, Store: store})
+//	state, err := states.New(oauth.StateData{Account: "acme.amocrm.ru", Mode: oauth.ModePopup})
+//	if err != nil {
+//		return err
+//	}
+//	fmt.Println("connect at", cfg.AuthCodeURL(state, oauth.ModePopup))
+//
+//	// Once the callback has saved the connection:
+//	ts, err := cfg.TokenSource(ctx, store, "acme.amocrm.ru")
+//	if err != nil {
+//		return err
+//	}
+//	c, err := amocrm.New("acme.amocrm.ru", amocrm.WithTokenSource(ts))
+//
 // amoCRM rotates the refresh token on every refresh and treats it as single use: a refresh whose
 // result is lost, or two processes refreshing at once, lock the integration out until a person
 // authorises it again. The token source exists to make that impossible.
