@@ -11,13 +11,15 @@ import (
 const maxListed = 100
 
 // calculate serves POST /widget/calculate behind widget.RequireTicket: the body is a glass order, the
-// answer its quote in the glass wire format. Nothing is saved or sent to amoCRM.
+// answer its quote in the glass wire format. ?price_list=<version> prices it with that version of
+// the price list (a reopened calculation's), the current one by default. Nothing is saved or sent
+// to amoCRM.
 func (h *handler) calculate(w http.ResponseWriter, r *http.Request) {
 	body, ok := widget.ReadBody(w, r)
 	if !ok {
 		return
 	}
-	_, q, ok := h.quote(w, body)
+	_, q, ok := h.quote(w, r, body, r.URL.Query().Get("price_list"))
 	if !ok {
 		return
 	}

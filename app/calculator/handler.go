@@ -26,6 +26,7 @@ const (
 	CodePartialSave       = "partial_save"           // some writes of a save failed (parts say which)
 	CodeSaveInProgress    = "save_in_progress"       // the same save runs in another request
 	CodeIdempotencyReused = "idempotency_key_reused" // the key was used for another order
+	CodeUnknownPriceList  = "unknown_price_list"     // no price list has the requested version
 )
 
 // Config is what NewHandler needs: the widget kit's Config and the calculator's own fields.
@@ -38,8 +39,12 @@ type Config struct {
 
 	// Calculations keeps saved calculations. Required.
 	Calculations CalculationStore
-	// PriceList prices orders. Required; glass.DefaultPriceList() is the shipped one.
+	// PriceList prices every order: glass.DefaultPriceList() is the shipped one. Set it or
+	// Prices, not both.
 	PriceList *glass.PriceList
+	// Prices gives the current price list and older versions by name, for a shop that
+	// publishes new prices while the server runs (a *pricelist.Live). Set it or PriceList.
+	Prices PriceSource
 	// CRMFor returns the CRM of an account: AmoCRMClients.CRM, usually. Required.
 	CRMFor CRMSource
 
@@ -52,7 +57,7 @@ type Config struct {
 // handler serves the calculator's endpoints.
 type handler struct {
 	calcs       CalculationStore
-	prices      *glass.PriceList
+	prices      PriceSource
 	crm         CRMSource
 	saveTimeout time.Duration
 	log         *slog.Logger
@@ -81,10 +86,16 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	if cfg.Calculations == nil {
 		problem("Calculations is nil")
 	}
-	if cfg.PriceList == nil {
-		problem("PriceList is nil")
-	} else if err := cfg.PriceList.Validate(); err != nil {
-		problem("PriceList: %w", err)
+	switch {
+	case cfg.PriceList == nil && cfg.Prices == nil:
+		problem("PriceList and Prices are nil: set one")
+	case cfg.PriceList != nil && cfg.Prices != nil:
+		problem("PriceList and Prices are both set: set one")
+	case cfg.PriceList != nil:
+		if err := cfg.PriceList.Validate(); err != nil {
+			problem("PriceList: %w", err)
+		}
+		cfg.Prices = StaticPrices(cfg.PriceList)
 	}
 	if cfg.CRMFor == nil {
 		problem("CRMFor is nil")
@@ -98,7 +109,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 
 	h := &handler{
 		calcs:       cfg.Calculations,
-		prices:      cfg.PriceList,
+		prices:      cfg.Prices,
 		crm:         cfg.CRMFor,
 		saveTimeout: cfg.SaveTimeout,
 		log:         cfg.Logger,

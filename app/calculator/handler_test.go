@@ -61,6 +61,8 @@ type fixtureOptions struct {
 	disconnected bool
 	// crm replaces the amoCRM clients, for tests that need a CRM of their own.
 	crm calculator.CRMSource
+	// prices replaces the default price list.
+	prices calculator.PriceSource
 }
 
 func newFixture(t *testing.T, opts ...fixtureOptions) *fixture {
@@ -125,6 +127,9 @@ func newFixture(t *testing.T, opts ...fixtureOptions) *fixture {
 		Calculations: f.calcs,
 		PriceList:    glass.DefaultPriceList(),
 		CRMFor:       source,
+	}
+	if o.prices != nil {
+		f.cfg.PriceList, f.cfg.Prices = nil, o.prices
 	}
 	h, err = calculator.NewHandler(f.cfg)
 	require.NoError(t, err)

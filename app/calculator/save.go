@@ -55,6 +55,9 @@ type saveResponse struct {
 type saveRequest struct {
 	IdempotencyKey string          `json:"idempotency_key"`
 	Order          json.RawMessage `json:"order"`
+	// PriceListVersion prices the order with that version of the price list, as shown
+	// when the calculation was made; empty means the current one.
+	PriceListVersion string `json:"price_list_version,omitempty"`
 }
 
 // saveCalculation serves POST /widget/api {"action":"save_calculation"} behind widget.RequireTicket.
@@ -87,7 +90,7 @@ func (h *handler) saveCalculation(w http.ResponseWriter, r *http.Request) {
 			widget.FieldError{Path: "idempotency_key", Message: "должен быть UUID, например 0b6e4f1a-3c2d-4e5f-8a9b-0c1d2e3f4a5b"})
 		return
 	}
-	order, quote, ok := h.quote(w, req.Order)
+	order, quote, ok := h.quote(w, r, req.Order, req.PriceListVersion)
 	if !ok {
 		return
 	}
@@ -141,16 +144,28 @@ func (h *handler) saveCalculation(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// quote decodes and prices an order, answering 422 invalid_order (or 500) itself on failure.
-func (h *handler) quote(w http.ResponseWriter, raw []byte) (glass.Order, *glass.Quote, bool) {
+// quote decodes and prices an order with the named version of the price list (the current one
+// when version is empty), answering 422 invalid_order or unknown_price_list (or 500) itself on
+// failure.
+func (h *handler) quote(w http.ResponseWriter, r *http.Request, raw []byte, version string) (glass.Order, *glass.Quote, bool) {
 	if len(bytes.TrimSpace(raw)) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
 		widget.WriteError(w, http.StatusUnprocessableEntity, CodeInvalidOrder, "Нет заказа", widget.FieldError{Path: "order", Message: "обязательное поле"})
 		return glass.Order{}, nil, false
 	}
+	prices := h.prices.Current(r.Context())
+	if version != "" && version != prices.Version {
+		var err error
+		if prices, err = h.prices.Version(r.Context(), version); err != nil {
+			h.log.Warn("calculator: price list version not found", slog.String("version", version), slog.String("error", err.Error()))
+			widget.WriteError(w, http.StatusUnprocessableEntity, CodeUnknownPriceList,
+				"Прайс-лист «"+version+"», по которому сделан расчёт, не найден: посчитайте заказ заново по текущим ценам")
+			return glass.Order{}, nil, false
+		}
+	}
 	order, err := glass.DecodeOrder(raw)
 	var q *glass.Quote
 	if err == nil {
-		q, err = h.prices.Quote(order)
+		q, err = prices.Quote(order)
 	}
 	var verr *glass.ValidationError
 	switch {
