@@ -40,6 +40,8 @@ type Client struct {
 	// Catalogs reads catalogs and reads and writes their elements, products included:
 	// /api/v4/catalogs.
 	Catalogs *CatalogsService
+	// Webhooks subscribes URLs to the account's events: /api/v4/webhooks.
+	Webhooks *WebhooksService
 }
 
 // service is what every resource service shares: the Client it belongs to.
@@ -101,6 +103,7 @@ func New(domain string, opts ...Option) (*Client, error) {
 	c.Contacts = (*ContactsService)(&c.common)
 	c.Notes = (*NotesService)(&c.common)
 	c.Catalogs = (*CatalogsService)(&c.common)
+	c.Webhooks = (*WebhooksService)(&c.common)
 	return c, nil
 }
 

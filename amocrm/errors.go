@@ -303,7 +303,9 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 }
 
 // secretParams are query parameters whose values never appear in errors or logs.
-var secretParams = []string{"client_secret", "code", "access_token", "refresh_token", "token", "ticket", "password", "api_key", "signature", "state"}
+var secretParams = []string{"client_secret", "code", "access_token", "refresh_token", "token", "ticket", "password", "api_key", "signature", "state",
+	// A webhook destination carries the secret that authenticates amoCRM's deliveries.
+	"filter[destination]", "secret"}
 
 // sanitizeURL renders u for errors and logs: no user info, secret query values masked.
 func sanitizeURL(u *url.URL) string {
