@@ -228,6 +228,16 @@ func newHandler(cfg Config) (*handler, error) {
 	if _, ok := cfg.Endpoints.PostActions[actionSaveConnection]; ok {
 		problem("Endpoints.PostActions: %q is the handler's own action", actionSaveConnection)
 	}
+	for _, name := range slices.Sorted(maps.Keys(cfg.Endpoints.GetActions)) {
+		if cfg.Endpoints.GetActions[name] == nil {
+			problem("Endpoints.GetActions: %q has a nil handler", name)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(cfg.Endpoints.PostActions)) {
+		if cfg.Endpoints.PostActions[name] == nil {
+			problem("Endpoints.PostActions: %q has a nil handler", name)
+		}
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
