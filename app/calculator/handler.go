@@ -48,6 +48,10 @@ type Config struct {
 	// CRMFor returns the CRM of an account: AmoCRMClients.CRM, usually. Required.
 	CRMFor CRMSource
 
+	// Proposals, when set, serves commercial proposals (КП) of saved calculations; the CRM must
+	// be a ProposalCRM to attach them.
+	Proposals *Proposals
+
 	// SaveTimeout bounds the amoCRM writes of one save; 0 means DefaultSaveTimeout. The writes
 	// run to the end (or to this timeout) even when the browser goes away, so that their outcome
 	// is recorded.
@@ -63,6 +67,7 @@ type handler struct {
 	log         *slog.Logger
 	now         func() time.Time
 	saves       keyLocks
+	proposals   *Proposals
 }
 
 // NewHandler returns the calculator's backend: the widget kit's endpoints (widget.NewHandler)
@@ -100,6 +105,9 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	if cfg.CRMFor == nil {
 		problem("CRMFor is nil")
 	}
+	if p := cfg.Proposals; p != nil && (p.Settings == nil || p.Registry == nil) {
+		problem("Proposals needs Settings and Registry")
+	}
 	if cfg.SaveTimeout < 0 {
 		problem("SaveTimeout %v is negative", cfg.SaveTimeout)
 	}
@@ -112,6 +120,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 		prices:      cfg.Prices,
 		crm:         cfg.CRMFor,
 		saveTimeout: cfg.SaveTimeout,
+		proposals:   cfg.Proposals,
 		log:         cfg.Logger,
 		now:         cfg.Now,
 	}
@@ -132,6 +141,9 @@ func NewHandler(cfg Config) (http.Handler, error) {
 		},
 		GetActions:  map[string]http.Handler{"get_lead": http.HandlerFunc(h.getLead)},
 		PostActions: map[string]http.Handler{"save_calculation": http.HandlerFunc(h.saveCalculation)},
+	}
+	if h.proposals != nil {
+		h.proposalRoutes(kit.Endpoints.Routes)
 	}
 	return widget.NewHandler(kit)
 }

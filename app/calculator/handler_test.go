@@ -63,6 +63,10 @@ type fixtureOptions struct {
 	crm calculator.CRMSource
 	// prices replaces the default price list.
 	prices calculator.PriceSource
+	// wrap, when set, wraps every CRM the source returns.
+	wrap func(calculator.CRM) calculator.CRM
+	// proposals serves commercial proposals.
+	proposals *calculator.Proposals
 }
 
 func newFixture(t *testing.T, opts ...fixtureOptions) *fixture {
@@ -131,6 +135,16 @@ func newFixture(t *testing.T, opts ...fixtureOptions) *fixture {
 	if o.prices != nil {
 		f.cfg.PriceList, f.cfg.Prices = nil, o.prices
 	}
+	if o.wrap != nil {
+		f.cfg.CRMFor = func(ctx context.Context, account string) (calculator.CRM, error) {
+			c, err := source(ctx, account)
+			if err != nil {
+				return nil, err
+			}
+			return o.wrap(c), nil
+		}
+	}
+	f.cfg.Proposals = o.proposals
 	h, err = calculator.NewHandler(f.cfg)
 	require.NoError(t, err)
 	f.signer, err = widget.NewTicketSigner(fxTicketKey)
