@@ -47,12 +47,19 @@ const (
 	CodeAdminTokenInvalid = "admin_token_invalid" // save_connection with a wrong token
 	CodeAdminDisabled     = "admin_disabled"      // the server has no admin token configured
 	CodeInvalidConnection = "invalid_connection"  // save_connection's fields are wrong
+	CodeLeadNotFound      = "lead_not_found"      // amoCRM does not show the lead to the card's user
+	CodeLeadForbidden     = "lead_forbidden"      // amoCRM refused to act as the card's user
+	CodeCRMUnavailable    = "crm_unavailable"     // amoCRM failed or could not be reached
 )
 
 // ErrNotConnected is what a lookup of an account's connection returns (possibly wrapped) when the
 // account has no usable OAuth connection; an administrator must connect it (save_connection, then
 // the consent page). Match it with errors.Is.
 var ErrNotConnected = errors.New("widget: the account is not connected")
+
+// ErrLeadNotVisible is what Endpoints.OpenLead returns (possibly wrapped) for a lead that does not
+// exist or that amoCRM does not show to the user; an amocrm.ErrNotFound means the same.
+var ErrLeadNotVisible = errors.New("widget: the lead is not visible to the user")
 
 // Endpoints are an application's endpoints, which the handler of NewHandler serves beside its
 // own. Every one of them is served behind RequireTicket: its handler reads the session's ticket
@@ -66,6 +73,14 @@ type Endpoints struct {
 	// "save_connection" is the handler's own. The body, at most MaxBodySize, has been read to
 	// find the action; the handler reads it again from r.Body.
 	PostActions map[string]http.Handler
+	// OpenLead is asked by POST /widget/session before a ticket is issued. ctx acts as the
+	// card's user (amocrm.AsUser): OpenLead reads the lead through the account's client and
+	// returns nil when amoCRM shows it. An error matching ErrLeadNotVisible or
+	// amocrm.ErrNotFound gives 404 lead_not_found, amocrm.ErrBlocked or amocrm.ErrUnauthorized
+	// 403 lead_forbidden, ErrNotConnected 409 not_connected, anything else 502 crm_unavailable;
+	// no ticket either way. Nil issues tickets without asking amoCRM: an application that reads
+	// or writes the lead must set it.
+	OpenLead func(ctx context.Context, account string, leadID int64) error
 }
 
 // Config is what NewHandler needs. Fields marked required must be set; the rest have defaults.
@@ -140,6 +155,7 @@ type handler struct {
 	log         *slog.Logger
 	getActions  map[string]http.Handler
 	postActions map[string]http.Handler
+	openLead    func(ctx context.Context, account string, leadID int64) error
 }
 
 // NewHandler returns a widget backend: the endpoints of the HTTP contract, routed with Go 1.22
@@ -258,6 +274,7 @@ func newHandler(cfg Config) (*handler, error) {
 		log:         logger,
 		getActions:  map[string]http.Handler{},
 		postActions: map[string]http.Handler{},
+		openLead:    cfg.Endpoints.OpenLead,
 	}
 	verifier := VerifierConfig{RedirectURI: cfg.OAuth.RedirectURL, Secrets: h.clientSecret, Now: now}
 	if err := verifier.Validate(); err != nil {

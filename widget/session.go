@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/amokit/amokit/amocrm"
+	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
 )
 
@@ -57,6 +59,11 @@ func (h *handler) session(w http.ResponseWriter, r *http.Request) {
 		h.notConnected(w, r, caller.Account, fmt.Errorf("%w: the connection has no usable tokens", ErrNotConnected))
 		return
 	}
+	// The ticket lets its user read and write the lead through the connection: first ask amoCRM,
+	// as that user, whether the user may see it at all.
+	if !h.leadVisible(w, r, caller, req.LeadID) {
+		return
+	}
 	ticket := h.signer.Sign(Ticket{Account: caller.Account, AccountID: caller.AccountID, UserID: caller.UserID, LeadID: req.LeadID})
 	t, err := h.signer.Verify(ticket)
 	if err != nil { // cannot happen: the ticket was signed a moment ago
@@ -69,6 +76,34 @@ func (h *handler) session(w http.ResponseWriter, r *http.Request) {
 		IframeURL: h.public + "/widget/calculator?ticket=" + url.QueryEscape(ticket),
 		ExpiresAt: t.Expires.UTC().Format(time.RFC3339),
 	})
+}
+
+// leadVisible asks the application's Endpoints.OpenLead, as the caller's user
+// (X-Context-User-ID), whether the user may open the lead, and answers the refusal itself.
+func (h *handler) leadVisible(w http.ResponseWriter, r *http.Request, caller *Caller, leadID int64) bool {
+	if h.openLead == nil {
+		return true
+	}
+	err := h.openLead(amocrm.AsUser(r.Context(), caller.UserID), caller.Account, leadID)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, ErrNotConnected), errors.Is(err, oauth.ErrReauthorizationRequired), errors.Is(err, tokenstore.ErrNotFound):
+		h.notConnected(w, r, caller.Account, err)
+	case errors.Is(err, ErrLeadNotVisible), errors.Is(err, amocrm.ErrNotFound):
+		WriteError(w, http.StatusNotFound, CodeLeadNotFound, "Сделка не найдена в amoCRM, или у вас нет права её видеть. Откройте калькулятор из карточки своей сделки")
+	case errors.Is(err, amocrm.ErrBlocked), errors.Is(err, amocrm.ErrUnauthorized):
+		h.log.LogAttrs(r.Context(), slog.LevelWarn, "widget: amoCRM refused the lead to its user",
+			slog.String("account", caller.Account), slog.Int64("user_id", caller.UserID), slog.Int64("lead_id", leadID), slog.String("error", err.Error()))
+		WriteError(w, http.StatusForbidden, CodeLeadForbidden, "amoCRM не даёт вам доступа к этой сделке. Если права у вас есть, попросите администратора аккаунта переподключить калькулятор от своего имени: действовать от имени сотрудника amoCRM разрешает только доступ, выданный администратором")
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		WriteError(w, http.StatusServiceUnavailable, CodeCRMUnavailable, "Запрос отменён")
+	default:
+		h.log.LogAttrs(r.Context(), slog.LevelError, "widget: reading the lead as its user failed",
+			slog.String("account", caller.Account), slog.String("error", err.Error()))
+		WriteError(w, http.StatusBadGateway, CodeCRMUnavailable, "amoCRM не ответил как ожидалось; попробуйте ещё раз")
+	}
+	return false
 }
 
 // clientSecret is the SecretLookup of the disposable-token check. It reads only the connection of

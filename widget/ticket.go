@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/amokit/amokit/amocrm"
 	"net/http"
 	"strconv"
 	"strings"
@@ -253,10 +254,12 @@ func ticketFromRequest(r *http.Request) (string, bool) {
 	return fromQuery, true
 }
 
-// ContextWithTicket returns a copy of ctx carrying t, as RequireTicket does. Handler tests use
-// it to call a handler without signing a ticket.
+// ContextWithTicket returns a copy of ctx carrying t, as RequireTicket does. The copy also acts as
+// the ticket's user (amocrm.AsUser): every amoCRM request made under it carries
+// X-Context-User-ID, so amoCRM applies that user's rights and records the user as the author.
+// Handler tests use it to call a handler without signing a ticket.
 func ContextWithTicket(ctx context.Context, t Ticket) context.Context {
-	return context.WithValue(ctx, ticketKey, t)
+	return amocrm.AsUser(context.WithValue(ctx, ticketKey, t), t.UserID)
 }
 
 // TicketFrom returns the ticket that RequireTicket put into ctx.

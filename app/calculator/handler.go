@@ -141,11 +141,30 @@ func NewHandler(cfg Config) (http.Handler, error) {
 		},
 		GetActions:  map[string]http.Handler{"get_lead": http.HandlerFunc(h.getLead)},
 		PostActions: map[string]http.Handler{"save_calculation": http.HandlerFunc(h.saveCalculation)},
+		OpenLead:    h.openLead,
 	}
 	if h.proposals != nil {
 		h.proposalRoutes(kit.Endpoints.Routes)
 	}
 	return widget.NewHandler(kit)
+}
+
+// openLead is the kit's Endpoints.OpenLead: it reads the lead through the account's CRM under
+// ctx, which acts as the card's user, with one request when the CRM can (SaveChecker.LeadPrice).
+func (h *handler) openLead(ctx context.Context, account string, leadID int64) error {
+	crm, err := h.crm(ctx, account)
+	if err != nil {
+		return err
+	}
+	if sc, ok := crm.(SaveChecker); ok {
+		_, err = sc.LeadPrice(ctx, leadID)
+	} else {
+		_, err = crm.Lead(ctx, leadID)
+	}
+	if errors.Is(err, ErrLeadNotFound) {
+		return fmt.Errorf("%w: %w", widget.ErrLeadNotVisible, err)
+	}
+	return err
 }
 
 // crmError answers a failure of the CRM source or a CRM read, logging the cause.

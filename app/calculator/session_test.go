@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -199,4 +200,80 @@ func TestSessionRefusesAnotherTenantsSecret(t *testing.T) {
 	a := f.session(own, lead)
 	assert.NotEqual(t, http.StatusOK, a.status, "B's account has no tokens, so no ticket: %s", a.body)
 	assert.Equal(t, widget.CodeNotConnected, a.errorCode(t))
+}
+
+// TestSessionActsAsTheManager: the ticket is issued only for a lead amoCRM shows to the card's
+// user, and every amoCRM request made for the ticket acts as that user.
+func TestSessionActsAsTheManager(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	manager := f.demo.Manager
+	_, ok := f.demo.Account.SetUserRights(amocrmtest.User{ID: manager.ID, Leads: amocrmtest.Rights{View: "M", Edit: "M"}})
+	require.True(t, ok)
+	own := f.demo.Leads[0]
+	require.Equal(t, manager.ID, own.ResponsibleUserID)
+	other := f.demo.Account.AddLead(amocrmtest.Lead{Name: "Сделка директора"}) // the admin's
+	token, err := f.fake.DisposableToken(f.integ.ClientID, amocrmtest.DemoSubdomain, manager.ID, "")
+	require.NoError(t, err)
+
+	a := f.session(token, other.ID)
+	assert.Equal(t, http.StatusNotFound, a.status, "%s", a.body)
+	assert.Equal(t, widget.CodeLeadNotFound, a.errorCode(t))
+	assert.Contains(t, string(a.body), "нет права её видеть")
+	assert.NotContains(t, string(a.body), `"ticket"`)
+
+	f.fake.ResetRequests()
+	a = f.session(token, own.ID)
+	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+	var s sessionAnswer
+	a.decode(t, &s)
+	a = f.do(http.MethodGet, "/widget/api?action=get_lead", "", "Authorization", "Bearer "+s.Ticket)
+	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+	a, saved := f.save(own.ID, fxKey1, fxOrder)
+	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+	require.Nil(t, saved.Error)
+
+	api := 0
+	for _, r := range f.fake.Requests() {
+		if strings.HasPrefix(r.Path, "/api/") {
+			api++
+			assert.Equal(t, strconv.FormatInt(manager.ID, 10), r.ContextUser, "%s %s", r.Method, r.Path)
+		}
+	}
+	assert.Greater(t, api, 4, "the session's read, get_lead and the save's writes")
+	notes := f.fake.Notes("leads", own.ID)
+	require.NotEmpty(t, notes)
+	assert.Equal(t, manager.ID, notes[len(notes)-1].CreatedBy, "the note is the manager's")
+
+	// A ticket of a user who may see the lead but not edit it writes nothing.
+	colleague := f.demo.Account.AddUser(amocrmtest.User{Name: "Стажёр", Leads: amocrmtest.Rights{View: "A", Edit: "D"}})
+	before, _ := f.fake.Lead(own.ID)
+	ticket := f.signer.Sign(widget.Ticket{Account: f.account, AccountID: f.demo.Account.ID, UserID: colleague.ID, LeadID: own.ID})
+	body := `{"action":"save_calculation","idempotency_key":"` + fxKey2 + `","order":` + strings.Replace(fxOrder, `"quantity":1`, `"quantity":2`, 1) + `}`
+	a = f.do(http.MethodPost, "/widget/api", body, "Authorization", "Bearer "+ticket)
+	assert.NotEqual(t, http.StatusOK, a.status, "%s", a.body)
+	after, _ := f.fake.Lead(own.ID)
+	assert.Equal(t, before.Price, after.Price)
+}
+
+// TestSessionNeedsAnAdministratorsGrant: when the connection's tokens were granted by a user who
+// is not an administrator, amoCRM will not act as the card's user, and the card says what to do.
+func TestSessionNeedsAnAdministratorsGrant(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	tok, err := f.fake.IssueTokenFor(f.integ.ClientID, amocrmtest.DemoSubdomain, f.demo.Manager.ID)
+	require.NoError(t, err)
+	f.scan.secret(tok.AccessToken)
+	f.scan.secret(tok.RefreshToken)
+	c, err := f.conns.Load(t.Context(), f.account)
+	require.NoError(t, err)
+	c.AccessToken, c.RefreshToken, c.Expiry = tok.AccessToken, tok.RefreshToken, tok.ExpiresAt
+	require.NoError(t, f.conns.Save(t.Context(), c))
+
+	token, err := f.fake.DisposableToken(f.integ.ClientID, amocrmtest.DemoSubdomain, f.demo.Manager.ID, "")
+	require.NoError(t, err)
+	a := f.session(token, f.demo.Leads[0].ID)
+	assert.Equal(t, http.StatusForbidden, a.status, "%s", a.body)
+	assert.Equal(t, widget.CodeLeadForbidden, a.errorCode(t))
+	assert.Contains(t, string(a.body), "администратор")
 }

@@ -188,6 +188,7 @@ func TestAdminLogin(t *testing.T) {
 	assert.Contains(t, page, "Подключить к amoCRM")
 	assert.Contains(t, page, testPublic+"/oauth/callback")
 	assert.Contains(t, page, testPublic+"/oauth/revoke")
+	assert.Contains(t, page, "X-Context-User-ID", "the page says the consent must come from an administrator")
 	assert.Contains(t, page, "Ни один аккаунт amoCRM ещё не подключён")
 	assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'")
 	assert.Equal(t, "DENY", resp.Header.Get("X-Frame-Options"))
