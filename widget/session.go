@@ -24,6 +24,8 @@ type sessionResponse struct {
 	Ticket    string `json:"ticket"`
 	IframeURL string `json:"iframe_url"`
 	ExpiresAt string `json:"expires_at"` // RFC 3339
+	// ExpiresIn is the ticket's lifetime in seconds, for a browser to renew it on its own clock.
+	ExpiresIn int64 `json:"expires_in"`
 }
 
 // session serves POST /widget/session behind RequireDisposableToken: it issues a ticket for the
@@ -75,6 +77,7 @@ func (h *handler) session(w http.ResponseWriter, r *http.Request) {
 		Ticket:    ticket,
 		IframeURL: h.public + "/widget/calculator?ticket=" + url.QueryEscape(ticket),
 		ExpiresAt: t.Expires.UTC().Format(time.RFC3339),
+		ExpiresIn: int64(h.signer.TTL() / time.Second),
 	})
 }
 

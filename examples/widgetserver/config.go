@@ -13,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/amokit/amokit/app/glass"
 )
@@ -66,6 +67,9 @@ type config struct {
 	// AmoCRMBaseURL sends every amoCRM request (API, token endpoint, consent page) to this
 	// URL instead of the account's host: staging and tests only.
 	AmoCRMBaseURL string
+	// TicketTTL is how long a calculator session ticket lives before the card renews it; 0
+	// means the widget package's default. Tests shorten it.
+	TicketTTL time.Duration
 }
 
 // String describes c without its secrets, for the start-up log.

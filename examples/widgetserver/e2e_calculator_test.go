@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/amokit/amokit/amocrm/amocrmtest"
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/internal/browsertest"
 	"github.com/amokit/amokit/tokenstore"
@@ -27,12 +30,13 @@ type openedCalculator struct {
 	frame  *chromedp.Node
 }
 
-// openCalculator runs the demo server in process, connects its account without the consent
-// page (TestDemoEndToEnd walks that) and opens the card of the demo's second lead.
-func openCalculator(t *testing.T) *openedCalculator {
+// openCalculator runs the demo server in process (its configuration changed by edit, if not
+// nil), connects its account without the consent page (TestDemoEndToEnd walks that) and opens
+// the card of the demo's second lead.
+func openCalculator(t *testing.T, edit func(*config)) *openedCalculator {
 	t.Helper()
 	browser := browsertest.Context(t)
-	s, base := startInProcessDemo(t)
+	s, base := startInProcessDemoWith(t, edit)
 	connectDemo(t, s)
 	ctx, cancel := context.WithTimeout(browser, 2*time.Minute)
 	t.Cleanup(cancel)
@@ -85,7 +89,7 @@ func quotedLeadPrice(t *testing.T, width, height int) string {
 // refused at their field, and nothing is priced or saveable meanwhile.
 func TestCalculatorReadsNumbersAsTyped(t *testing.T) {
 	t.Parallel()
-	c := openCalculator(t)
+	c := openCalculator(t, nil)
 	ctx, frame := c.ctx, c.frame
 	piece := "fieldset.piece "
 	width, height := piece+`[data-key="width_mm"]`, piece+`[data-key="height_mm"]`
@@ -97,7 +101,7 @@ func TestCalculatorReadsNumbersAsTyped(t *testing.T) {
 	assert.Contains(t, msg, "150 или 151")
 	waitText(t, ctx, `#quote[data-state="invalid"] #quote-status`, "Исправьте", frame)
 	assert.True(t, evalInFrame[bool](t, ctx, `d.querySelector('#total-row').hidden`), "no total for an order that cannot be read")
-	assert.True(t, evalInFrame[bool](t, ctx, `d.querySelector('#save').disabled`), "nothing to save")
+	assert.True(t, evalInFrame[bool](t, ctx, `d.querySelector('#save').getAttribute('aria-disabled') === 'true'`), "nothing to save")
 	assert.Equal(t, "true", evalInFrame[string](t, ctx, `d.querySelector('[data-key="width_mm"]').getAttribute('aria-invalid') || ''`))
 	assert.Equal(t, "150,5", evalInFrame[string](t, ctx, `d.querySelector('[data-key="width_mm"]').value`), "what was typed stays as typed")
 
@@ -105,7 +109,7 @@ func TestCalculatorReadsNumbersAsTyped(t *testing.T) {
 	require.NoError(t, doWithin(ctx, typeIn(width, "1 500"), chromedp.KeyEvent(kb.Tab)))
 	waitText(t, ctx, "#lead-total", quotedLeadPrice(t, 1500, 1000), frame)
 	assert.Empty(t, textInFrame(t, ctx, widthErr))
-	assert.False(t, evalInFrame[bool](t, ctx, `d.querySelector('#save').disabled`), "a quoted order can be saved")
+	assert.False(t, evalInFrame[bool](t, ctx, `d.querySelector('#save').getAttribute('aria-disabled') === 'true'`), "a quoted order can be saved")
 
 	// A pasted height with non-breaking spaces around and inside it.
 	require.NoError(t, doWithin(ctx, pasteIn(height, "\u00a01\u00a0200 ")))
@@ -153,4 +157,89 @@ func evalInFrame[T any](t *testing.T, ctx context.Context, expr string) T {
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](fmt.Sprintf(`(function (d) { return %s; })(%s)`, expr, frameDoc)))
 	require.NoError(t, err, expr)
 	return v
+}
+
+// TestCalculatorKeepsWorkAcrossSessionsAndSaves checks that nothing typed is lost and nothing is
+// written twice: the ticket is renewed before it runs out and after a refusal without reloading
+// the frame, a reload of the card puts back the form, a save locks the form while it runs, and
+// Save says «Сохранено» and writes nothing more until the order changes.
+func TestCalculatorKeepsWorkAcrossSessionsAndSaves(t *testing.T) {
+	t.Parallel()
+	const ttl = 2 * time.Second
+	c := openCalculator(t, func(cfg *config) { cfg.TicketTTL = ttl })
+	ctx, frame := c.ctx, c.frame
+	fake := c.s.demo.fake
+	piece := "fieldset.piece "
+	width, height := piece+`[data-key="width_mm"]`, piece+`[data-key="height_mm"]`
+
+	require.NoError(t, doWithin(ctx, typeIn(width, "900"), chromedp.KeyEvent(kb.Tab), typeIn(height, "2000")))
+	waitText(t, ctx, "#lead-total", quotedLeadPrice(t, 900, 2000), frame)
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](frameDoc+`.defaultView.sameFrame = true`))
+	require.NoError(t, err)
+
+	// Past the ticket's lifetime the calculator still quotes, in the same page.
+	time.Sleep(ttl + time.Second)
+	require.NoError(t, doWithin(ctx, typeIn(width, "1 000")))
+	waitText(t, ctx, "#lead-total", quotedLeadPrice(t, 1000, 2000), frame)
+	assert.True(t, evalInFrame[bool](t, ctx, `d.defaultView.sameFrame === true`), "the frame was not reloaded")
+	assert.True(t, evalInFrame[bool](t, ctx, `d.querySelector('#fatal').hidden`), "no session error")
+
+	// A ticket the server refuses is renewed on the refusal and the request sent again.
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`(function (f) {
+		f.contentWindow.postMessage({type: 'amokit:calc:ticket', ticket: 'not-a-ticket'}, '*');
+		return true;
+	})(document.querySelector('#widgets iframe.amokit-calc__frame'))`))
+	require.NoError(t, err)
+	require.NoError(t, doWithin(ctx, typeIn(width, "1 100")))
+	waitText(t, ctx, "#lead-total", quotedLeadPrice(t, 1100, 2000), frame)
+	assert.True(t, evalInFrame[bool](t, ctx, `d.querySelector('#fatal').hidden`), "no session error")
+
+	// A reload of the card puts back what was typed, as typed.
+	require.NoError(t, doWithin(ctx, chromedp.Reload()))
+	frame = calculatorFrame(t, ctx)
+	waitText(t, ctx, "#lead-total", quotedLeadPrice(t, 1100, 2000), frame)
+	assert.Equal(t, "1 100", evalInFrame[string](t, ctx, `d.querySelector('[data-key="width_mm"]').value`))
+	assert.Equal(t, "2000", evalInFrame[string](t, ctx, `d.querySelector('[data-key="height_mm"]').value`))
+
+	// A slow save: the form cannot change under it.
+	fake.FailNext(1, http.MethodPost, "/api/v4/leads/notes", amocrmtest.Fault{Delay: 2 * time.Second})
+	in := chromedp.FromNode(frame)
+	require.NoError(t, doWithin(ctx, chromedp.Click(chromedp.CSS("#save"), in)))
+	waitText(t, ctx, `#save-status[data-state="saving"]`, "Сохраняем", frame)
+	assert.True(t, evalInFrame[bool](t, ctx, `d.querySelector('#order').inert`), "the form is locked while saving")
+	require.NoError(t, doWithin(ctx, chromedp.Click(chromedp.CSS(height), in), chromedp.KeyEvent("5"),
+		chromedp.Click(chromedp.CSS("#save"), in)))
+	waitText(t, ctx, `#save-status[data-state="saved"]`, "Сохранено в сделку", frame)
+	assert.Equal(t, "2000", evalInFrame[string](t, ctx, `d.querySelector('[data-key="height_mm"]').value`), "nothing typed into a locked form")
+
+	// Saved: the button says so, and pressing it (twice, by mouse and by keyboard) writes nothing.
+	assert.Equal(t, "Сохранено", waitText(t, ctx, "#save", "Сохранено", frame))
+	require.NoError(t, doWithin(ctx, chromedp.Click(chromedp.CSS("#save"), in), chromedp.KeyEvent(kb.Enter), chromedp.KeyEvent(" ")))
+	assert.Equal(t, "true", evalInFrame[string](t, ctx, `d.activeElement === d.querySelector('#save') ? d.querySelector('#save').getAttribute('aria-disabled') : 'focus lost'`))
+
+	// A reload after the save still knows it is saved.
+	require.NoError(t, doWithin(ctx, chromedp.Reload()))
+	frame = calculatorFrame(t, ctx)
+	in = chromedp.FromNode(frame)
+	waitText(t, ctx, "#lead-total", quotedLeadPrice(t, 1100, 2000), frame)
+	waitText(t, ctx, "#save", "Сохранено", frame)
+	require.NoError(t, doWithin(ctx, chromedp.Click(chromedp.CSS("#save"), in)))
+
+	// A change makes it saveable again; that save is the second calculation, not the third.
+	require.NoError(t, doWithin(ctx, typeIn(height, "2 100")))
+	waitText(t, ctx, "#lead-total", quotedLeadPrice(t, 1100, 2100), frame)
+	waitText(t, ctx, `#save[data-state="ready"]`, "Сохранить в сделку", frame)
+	require.NoError(t, doWithin(ctx, chromedp.Click(chromedp.CSS("#save"), in)))
+	waitText(t, ctx, `#save-status[data-state="saved"]`, "Сохранено в сделку", frame)
+	waitText(t, ctx, "#save", "Сохранено", frame)
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('#history li').length === 2`,
+		chromedp.WithPollingInFrame(frame), chromedp.WithPollingTimeout(10*time.Second)))
+	require.NoError(t, err, "two calculations in the history")
+	notes := 0
+	for _, n := range fake.Notes("leads", c.leadID) {
+		if text, _ := n.Params["text"].(string); strings.Contains(text, "\nРасчёт ") {
+			notes++
+		}
+	}
+	assert.Equal(t, 2, notes, "one note per calculation")
 }

@@ -473,12 +473,21 @@ func TestCalculatorErrorsAndRetry(t *testing.T) {
 // reach the fake amoCRM and the stores.
 func startInProcessDemo(t *testing.T) (*server, string) {
 	t.Helper()
+	return startInProcessDemoWith(t, nil)
+}
+
+// startInProcessDemoWith is startInProcessDemo with the configuration changed by edit first.
+func startInProcessDemoWith(t *testing.T, edit func(*config)) (*server, string) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	public := "http://" + ln.Addr().String()
 	logs := &syncBuffer{}
 	logger := newLogger(logs, slog.LevelDebug)
 	cfg := config{Demo: true, Addr: ln.Addr().String(), AdminToken: testAdminTok, PriceList: glass.DefaultPriceList()}
+	if edit != nil {
+		edit(&cfg)
+	}
 	s, err := build(t.Context(), cfg, public, logger)
 	require.NoError(t, err)
 	t.Cleanup(s.close)

@@ -312,6 +312,7 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 			CalculatorPage: page,
 			FrameAncestors: frameAncestors,
 			Logger:         logger,
+			TicketTTL:      cfg.TicketTTL,
 		},
 		Calculations: s.calcs,
 		PriceList:    cfg.PriceList,

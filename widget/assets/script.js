@@ -6,6 +6,11 @@
  * token as X-Auth-Token) and loads the short-lived iframe URL the server answers with. The
  * server address is the api_url setting; the build puts a default below. No secret lives here.
  *
+ * The session ticket lives a short while (expires_in seconds). Before it runs out, and whenever
+ * the calculator asks ({type: RENEW}), the block asks for a new session the same way and hands
+ * the new ticket to the calculator ({type: TICKET, ticket}), posted to the frame's origin only:
+ * the calculator keeps its page and what was typed in it.
+ *
  * Only DOM APIs are used, plus the .done/.fail of the deferred that $authorizedAjax returns.
  */
 define([], function () {
@@ -16,6 +21,11 @@ define([], function () {
 
   // The message the calculator page posts to ask for a height: {type: RESIZE, height: px}.
   var RESIZE = 'amokit:calc:resize';
+  // The calculator asks for a new ticket with {type: RENEW} and gets it as {type: TICKET, ticket}.
+  var RENEW = 'amokit:calc:renew';
+  var TICKET = 'amokit:calc:ticket';
+  // A ticket is renewed when this share of its lifetime has passed.
+  var RENEW_AT = 0.75;
   var MIN_HEIGHT = 160;
   var MAX_HEIGHT = 4000;
 
@@ -39,6 +49,8 @@ define([], function () {
     var request = null; // the session request in flight
     var cleanups = []; // undo functions for every listener we add
     var listening = false;
+    var renewTimer = null; // the renewal of the current session's ticket
+    var renewal = null; // the renewal request in flight
 
     function leadId() {
       var app = window.APP || window.AMOCRM;
@@ -142,6 +154,10 @@ define([], function () {
       try { origin = new URL(frame.src).origin; } catch (e) { return; }
       if (ev.origin !== origin) return;
       var d = ev.data;
+      if (d && d.type === RENEW) {
+        renew(el);
+        return;
+      }
       if (!d || d.type !== RESIZE) return;
       var h = Math.round(Number(d.height));
       if (!isFinite(h)) return;
@@ -154,10 +170,62 @@ define([], function () {
       if (retry && ev.target === retry) openSession(el);
     }
 
+    function sessionRequest(id, base) {
+      return self.$authorizedAjax({
+        url: base + '/widget/session',
+        method: 'POST',
+        type: 'POST',
+        contentType: 'application/json',
+        dataType: 'json',
+        data: JSON.stringify({ lead_id: id })
+      });
+    }
+
+    function parsed(answer) {
+      if (typeof answer === 'string') {
+        try { return JSON.parse(answer); } catch (e) { return null; }
+      }
+      return answer;
+    }
+
+    // scheduleRenewal renews the ticket of the answer before it runs out.
+    function scheduleRenewal(el, answer) {
+      clearTimeout(renewTimer);
+      var life = Number(answer && answer.expires_in);
+      if (!isFinite(life) || life <= 0) return;
+      renewTimer = setTimeout(function () { renew(el); }, Math.max(1000, life * RENEW_AT * 1000));
+    }
+
+    // renew gets a new ticket for the lead the frame shows and posts it to the frame.
+    function renew(el) {
+      var frame = part(el, 'frame');
+      var base = apiURL();
+      var id = Number(el.getAttribute('data-lead'));
+      if (renewal || !frame || !frame.src || !base || !id) return;
+      var gen = generation;
+      var req;
+      try { req = sessionRequest(id, base); } catch (e) { return; }
+      renewal = req;
+      req.done(function (answer) {
+        renewal = null;
+        answer = parsed(answer);
+        if (gen !== generation || !answer || typeof answer.ticket !== 'string' || !answer.ticket) return;
+        var origin;
+        try { origin = new URL(frame.src).origin; } catch (e) { return; }
+        if (frame.contentWindow) frame.contentWindow.postMessage({ type: TICKET, ticket: answer.ticket }, origin);
+        scheduleRenewal(el, answer);
+      });
+      req.fail(function () {
+        // The calculator asks again when it next meets an expired ticket.
+        renewal = null;
+      });
+    }
+
     function openSession(el) {
       var id = leadId();
       var base = apiURL();
       var gen = ++generation;
+      clearTimeout(renewTimer);
       el.setAttribute('data-lead', String(id));
       if (!base) {
         setState(el, 'error', text('no_server'));
@@ -166,14 +234,7 @@ define([], function () {
       setState(el, 'loading');
       var req;
       try {
-        req = self.$authorizedAjax({
-          url: base + '/widget/session',
-          method: 'POST',
-          type: 'POST',
-          contentType: 'application/json',
-          dataType: 'json',
-          data: JSON.stringify({ lead_id: id })
-        });
+        req = sessionRequest(id, base);
       } catch (e) {
         setState(el, 'error', text('error'));
         return;
@@ -190,6 +251,7 @@ define([], function () {
         }
         frame.src = url;
         setState(el, 'ready');
+        scheduleRenewal(el, parsed(answer));
       });
       req.fail(function (xhr) {
         if (gen !== generation) return;
@@ -249,10 +311,14 @@ define([], function () {
       onSave: safe(function () {}),
       destroy: safe(function () {
         generation++;
-        if (request && typeof request.abort === 'function') {
-          try { request.abort(); } catch (e) { /* already finished */ }
-        }
+        clearTimeout(renewTimer);
+        [request, renewal].forEach(function (r) {
+          if (r && typeof r.abort === 'function') {
+            try { r.abort(); } catch (e) { /* already finished */ }
+          }
+        });
         request = null;
+        renewal = null;
         while (cleanups.length) cleanups.pop()();
         listening = false;
         var el = block();

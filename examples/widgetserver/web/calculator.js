@@ -6,12 +6,21 @@
  * POST /widget/calculate for a live quote while the user types, save_calculation
  * to write the quote into the deal, and the lead's earlier calculations. The
  * price list comes embedded in the page. Plain DOM, no framework, no build step.
+ *
+ * The ticket lives a short while. The widget block in the card renews it before it runs out
+ * and posts the new one here ({type: TICKET}); a request refused with 401 asks the block for
+ * one ({type: RENEW}) and is sent again once. The form is kept per lead in localStorage, so a
+ * reload or a session that could not be renewed loses nothing typed.
  */
 (function () {
   'use strict';
 
   var RESIZE = 'amokit:calc:resize';
   var SAVED = 'amokit:calc:saved';
+  var RENEW = 'amokit:calc:renew';
+  var TICKET = 'amokit:calc:ticket';
+  var RENEW_WAIT_MS = 20000;
+  var DRAFT_PREFIX = 'amokit:calc:draft:';
   var QUOTE_DELAY_MS = 300;
   var NBSP = '\u00a0';
 
@@ -31,7 +40,9 @@
   var lastQuote = null; // the last quote of the current order, or null
   var orderValid = false;
   var pendingSave = null; // {key, body} of an attempt that did not finish: a retry reuses its key
+  var saved = null; // {key, body} of the last complete save: the same order is not written again
   var saving = false;
+  var touched = false; // the form was changed by hand since the page opened
 
   function emptyState() {
     return { pieces: [newPiece()], hardware: [], installation: false, delivery: false, urgent: false, discount: '0' };
@@ -340,8 +351,12 @@
     return f ? Number(f.getAttribute('data-index')) : -1;
   }
 
+  // onInput takes a field's value into the state. The change event that follows the input
+  // events of a text field (on blur, as when Save is clicked) changes nothing and is ignored:
+  // it must not turn the quote stale under the click.
   function onInput(ev) {
     var t = ev.target;
+    var before = JSON.stringify(state);
     var key = t.getAttribute('data-key');
     var i = pieceIndex(t);
     if (i >= 0 && key) {
@@ -372,6 +387,8 @@
         default: return;
       }
     }
+    if (JSON.stringify(state) === before) return;
+    touched = true;
     orderChanged();
   }
 
@@ -413,14 +430,47 @@
       default:
         return;
     }
+    touched = true;
     orderChanged();
   }
 
   // ---------------------------------------------------------------- talking to the server
 
+  // ticketWaiters are the renewals waiting for a new ticket from the card.
+  var ticketWaiters = [];
+
+  function onTicket(ev) {
+    if (window.parent === window || ev.source !== window.parent) return;
+    var d = ev.data;
+    if (!d || d.type !== TICKET || typeof d.ticket !== 'string' || !d.ticket) return;
+    ticket = d.ticket;
+    try {
+      history.replaceState(null, '', location.pathname + '?ticket=' + encodeURIComponent(ticket));
+    } catch (e) { /* the address keeps the old ticket; the next 401 renews it again */ }
+    var waiting = ticketWaiters;
+    ticketWaiters = [];
+    waiting.forEach(function (f) { f(true); });
+  }
+
+  // renewTicket asks the card for a new ticket and resolves to whether one came.
+  function renewTicket() {
+    return new Promise(function (resolve) {
+      if (!window.parent || window.parent === window) { resolve(false); return; }
+      var timer = null;
+      var waiter = function (ok) { clearTimeout(timer); resolve(ok); };
+      ticketWaiters.push(waiter);
+      timer = setTimeout(function () {
+        var i = ticketWaiters.indexOf(waiter);
+        if (i >= 0) ticketWaiters.splice(i, 1);
+        resolve(false);
+      }, RENEW_WAIT_MS);
+      if (ticketWaiters.length === 1) notifyParent({ type: RENEW });
+    });
+  }
+
   // api calls the widget backend with the ticket and resolves to {status, body}; a network
-  // failure rejects.
-  function api(method, path, payload, signal) {
+  // failure rejects. A 401 renews the ticket and sends the request once more.
+  function api(method, path, payload, signal, renewed) {
     var opts = { method: method, headers: { Authorization: 'Bearer ' + ticket, Accept: 'application/json' }, signal: signal, credentials: 'omit' };
     if (payload !== undefined) {
       opts.headers['Content-Type'] = 'application/json';
@@ -430,7 +480,11 @@
       return res.text().then(function (text) {
         var body = null;
         try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
-        return { status: res.status, body: body };
+        var out = { status: res.status, body: body };
+        if (res.status !== 401 || renewed) return out;
+        return renewTicket().then(function (ok) {
+          return ok ? api(method, path, payload, signal, true) : out;
+        });
       });
     });
   }
@@ -442,7 +496,7 @@
 
   function sessionOver(res) {
     if (res.status !== 401) return false;
-    fatal('Сессия калькулятора истекла. Обновите страницу сделки, чтобы открыть его снова.');
+    fatal('Сессия калькулятора закончилась, и продлить её не удалось. Обновите страницу сделки: всё введённое сохранится в форме.');
     return true;
   }
 
@@ -451,7 +505,7 @@
     f.textContent = msg;
     f.hidden = false;
     $('calc').setAttribute('data-state', 'error');
-    $('save').disabled = true;
+    $('save').setAttribute('aria-disabled', 'true');
     resized();
   }
 
@@ -462,6 +516,7 @@
   var quoteCtl = null;
 
   function orderChanged() {
+    storeDraft();
     lastQuote = null;
     orderValid = false;
     if (!saving) setSaveState('idle', '');
@@ -649,10 +704,34 @@
     return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
   }
 
+  // currentBody is the order as it would be saved, or null while the form cannot be read.
+  function currentBody() {
+    var read = readOrder();
+    return read.errors ? null : JSON.stringify(read.order);
+  }
+
+  // isSaved reports whether the form shows the order saved last.
+  function isSaved() {
+    return !!saved && !pendingSave && currentBody() === saved.body;
+  }
+
+  // updateSaveButton says whether Save can be pressed now. It is marked aria-disabled rather
+  // than disabled, so a keyboard user's focus stays on it through a save.
   function updateSaveButton() {
     var b = $('save');
-    b.disabled = saving || !orderValid || !lead || $('calc').getAttribute('data-state') === 'error';
-    b.textContent = saving ? 'Сохраняем…' : pendingSave ? 'Повторить сохранение' : 'Сохранить в сделку';
+    var done = !saving && isSaved();
+    var off = saving || done || !orderValid || !lead || $('calc').getAttribute('data-state') === 'error';
+    b.setAttribute('aria-disabled', off ? 'true' : 'false');
+    b.setAttribute('data-state', saving ? 'saving' : done ? 'saved' : off ? 'off' : 'ready');
+    b.textContent = saving ? 'Сохраняем…' : done ? 'Сохранено' : pendingSave ? 'Повторить сохранение' : 'Сохранить в сделку';
+  }
+
+  // lockForm keeps the form as it is while a save is in flight, so the saved and the shown
+  // totals never differ.
+  function lockForm(on) {
+    $('order').inert = on;
+    $('order').setAttribute('aria-busy', on ? 'true' : 'false');
+    $('history').inert = on;
   }
 
   function setSaveState(s, text) {
@@ -670,24 +749,29 @@
   }
 
   function save() {
-    if (saving || !orderValid) return;
+    if (saving || !orderValid || $('save').getAttribute('aria-disabled') === 'true') return;
     var read = readOrder();
     if (read.errors) return;
     var body = JSON.stringify(read.order);
+    if (saved && saved.body === body && !pendingSave) return; // already in the deal
     // One key per attempt at saving this order: a retry after a failure reuses it, so the server
     // redoes only what failed and never writes a second note or a second set of products.
     if (!pendingSave || pendingSave.body !== body) pendingSave = { key: uuid4(), body: body };
     var attempt = pendingSave;
     saving = true;
+    lockForm(true);
     updateSaveButton();
     setSaveState('saving', 'Сохраняем расчёт в сделку…');
     api('POST', '/widget/api', '{"action":"save_calculation","idempotency_key":' + JSON.stringify(attempt.key) + ',"order":' + attempt.body + '}')
       .then(function (res) {
         saving = false;
+        lockForm(false);
         if (sessionOver(res)) return;
         var calc = res.body && res.body.calculation;
         if (res.status === 200 && calc && calc.complete !== false) {
           pendingSave = null;
+          saved = { key: attempt.key, body: attempt.body };
+          storeDraft();
           var price = calc.quote ? calc.quote.lead_price : lastQuote && lastQuote.lead_price;
           setSaveState('saved', 'Сохранено в сделку: бюджет ' + roubles(price) + ', примечание с расшифровкой и товары.');
           notifyParent({ type: SAVED, lead_id: lead && lead.id, lead_price: price, complete: true });
@@ -706,12 +790,63 @@
         } else {
           setSaveState('failed', 'Не сохранено: ' + errorMessage(res, 'сервер ответил ' + res.status) + '. Можно повторить.');
         }
+        storeDraft();
         updateSaveButton();
       }, function () {
         saving = false;
+        lockForm(false);
         setSaveState('failed', 'Не сохранено: нет связи с сервером. Нажмите «Повторить сохранение» — расчёт не задвоится.');
         updateSaveButton();
       });
+  }
+
+  // ---------------------------------------------------------------- the form kept per lead
+
+  function draftKey() {
+    return DRAFT_PREFIX + lead.id;
+  }
+
+  // storeDraft keeps the form and the last save of this lead in the browser.
+  function storeDraft() {
+    if (!lead) return;
+    try {
+      localStorage.setItem(draftKey(), JSON.stringify({ v: 1, state: state, saved: saved, pending: pendingSave }));
+    } catch (e) { /* storage refused (private mode, quota): the form still works */ }
+  }
+
+  function validDraftState(st) {
+    if (!st || !Array.isArray(st.pieces) || !st.pieces.length || !Array.isArray(st.hardware)) return false;
+    return st.pieces.every(function (p) { return p && typeof p === 'object' && Array.isArray(p.holes); });
+  }
+
+  // restoreDraft puts back the form kept for this lead, unless the form was changed by hand
+  // before the lead loaded.
+  function restoreDraft() {
+    var d = null;
+    try { d = JSON.parse(localStorage.getItem(draftKey()) || 'null'); } catch (e) { d = null; }
+    if (!d || d.v !== 1 || !validDraftState(d.state)) {
+      storeDraft();
+      return;
+    }
+    var okAttempt = function (a) { return a && typeof a.key === 'string' && typeof a.body === 'string' ? a : null; };
+    saved = okAttempt(d.saved);
+    pendingSave = okAttempt(d.pending);
+    if (touched) { storeDraft(); return; }
+    var s = emptyState();
+    Object.keys(s).forEach(function (k) { if (d.state[k] !== undefined) s[k] = d.state[k]; });
+    s.pieces = d.state.pieces.map(function (p) {
+      var n = newPiece();
+      Object.keys(n).forEach(function (k) { if (p[k] !== undefined && p[k] !== null) n[k] = k === 'holes' ? p[k].map(String) : p[k]; });
+      if (!material(n.material)) n.material = PL.materials[0].code;
+      fitPiece(n);
+      return n;
+    });
+    s.hardware = d.state.hardware.filter(function (h) {
+      return h && (PL.hardware || []).some(function (x) { return x.code === h.code; });
+    }).map(function (h) { return { code: h.code, count: String(h.count) }; });
+    state = s;
+    renderAll();
+    orderChanged();
   }
 
   // ---------------------------------------------------------------- the lead and its history
@@ -724,7 +859,9 @@
         fatal('Не удалось загрузить сделку: ' + errorMessage(res, 'сервер ответил ' + res.status) + '.');
         return;
       }
+      var first = !lead;
       lead = res.body.lead;
+      if (first) restoreDraft();
       $('lead-name').textContent = lead.name ? lead.name : 'Сделка №' + lead.id;
       $('lead-name').title = 'Сделка №' + lead.id;
       var c = lead.contact;
@@ -761,6 +898,8 @@
           var load = el('button', 'link', 'Открыть в форме');
           load.type = 'button';
           load.addEventListener('click', function () {
+            if (saving) return;
+            touched = true;
             state = stateFromOrder(c.order);
             state.pieces.forEach(fitPiece);
             pendingSave = null;
@@ -804,6 +943,7 @@
     $('save').addEventListener('click', save);
     if (typeof ResizeObserver === 'function') new ResizeObserver(resized).observe($('calc'));
     window.addEventListener('resize', resized);
+    window.addEventListener('message', onTicket);
     renderAll();
     setQuoteState('empty', 'Заполните размеры изделия.');
     if (!ticket) {
