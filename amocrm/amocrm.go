@@ -42,6 +42,22 @@ type Client struct {
 	Catalogs *CatalogsService
 	// Webhooks subscribes URLs to the account's events: /api/v4/webhooks.
 	Webhooks *WebhooksService
+	// Companies reads, writes and links companies: /api/v4/companies.
+	Companies *CompaniesService
+	// Tasks reads, writes and completes tasks: /api/v4/tasks.
+	Tasks *TasksService
+	// Pipelines reads and writes lead pipelines and their statuses: /api/v4/leads/pipelines.
+	Pipelines *PipelinesService
+	// Users reads users and roles and adds them (administrators only): /api/v4/users, /api/v4/roles.
+	Users *UsersService
+	// CustomFields reads and writes custom field definitions and groups: /api/v4/{entity}/custom_fields.
+	CustomFields *CustomFieldsService
+	// Tags reads and adds tags: /api/v4/{entity}/tags.
+	Tags *TagsService
+	// Sources manages the integration's lead sources (administrators only): /api/v4/sources.
+	Sources *SourcesService
+	// Events reads the event log: /api/v4/events.
+	Events *EventsService
 }
 
 // service is what every resource service shares: the Client it belongs to.
@@ -104,6 +120,14 @@ func New(domain string, opts ...Option) (*Client, error) {
 	c.Notes = (*NotesService)(&c.common)
 	c.Catalogs = (*CatalogsService)(&c.common)
 	c.Webhooks = (*WebhooksService)(&c.common)
+	c.Companies = (*CompaniesService)(&c.common)
+	c.Tasks = (*TasksService)(&c.common)
+	c.Pipelines = (*PipelinesService)(&c.common)
+	c.Users = (*UsersService)(&c.common)
+	c.CustomFields = (*CustomFieldsService)(&c.common)
+	c.Tags = (*TagsService)(&c.common)
+	c.Sources = (*SourcesService)(&c.common)
+	c.Events = (*EventsService)(&c.common)
 	return c, nil
 }
 

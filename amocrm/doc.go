@@ -1,5 +1,36 @@
 // Package amocrm is a client for the REST API v4 of amoCRM and Kommo.
 //
+// # A map of amoCRM
+//
+// Each part of the API is a service of the Client:
+//
+//	Client.Account       GET /api/v4/account: the account, its task types, groups and entity names
+//	Client.Leads         /api/v4/leads: leads (deals), complex creation with a contact and company,
+//	                     links, products
+//	Client.Contacts      /api/v4/contacts: contacts and their links
+//	Client.Companies     /api/v4/companies: companies and their links to contacts and leads
+//	Client.Notes         /api/v4/{entity}/notes: notes of leads, contacts and companies
+//	Client.Tasks         /api/v4/tasks: tasks, their filters, completing with a result
+//	Client.Pipelines     /api/v4/leads/pipelines: pipelines and statuses, with the won (142) and
+//	                     lost (143) stages every pipeline shares; not paginated
+//	Client.Catalogs      /api/v4/catalogs: catalogs and elements, products included; FindBySKU
+//	Client.CustomFields  /api/v4/{entity}/custom_fields: field definitions, options and groups
+//	Client.Tags          /api/v4/{entity}/tags: the tags of each kind of entity
+//	Client.Users         /api/v4/users, /api/v4/roles: users with their rights, and roles
+//	Client.Sources       /api/v4/sources: the integration's lead sources
+//	Client.Events        /api/v4/events: the event log, with string ids and singular entity names
+//
+// Whatever has no method is reached with Client.Do, or NewRequest and DoRequest, which go through
+// the same rate limiter, token source, retries and errors as every service, and only ever to the
+// account's host:
+//
+//	err := c.Do(ctx, http.MethodGet, "api/v4/leads/loss_reasons", nil, &out)
+//
+// Users, roles, sources and every write of pipelines and custom fields are for account
+// administrators only: with another user's token they fail with an error matching ErrAdminOnly.
+// docs/amocrm-services.md in the repository records what the services rely on, with links to
+// amoCRM's documentation.
+//
 // # Creating a client
 //
 // A Client serves one account, named by its host:
@@ -71,6 +102,10 @@
 //			log.Printf("lead %d: %v", f.Index, f)
 //		}
 //	}
+//
+// Resend picks the items worth sending again: those amoCRM did not refuse themselves (items of a
+// request refused for another item's errors, items never sent, items that met a 429 or a 5xx).
+// ErrValidation matches amoCRM's refusal of a request's data.
 //
 // # Custom fields
 //

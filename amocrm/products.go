@@ -3,11 +3,13 @@ package amocrm
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // CatalogsService reads catalogs (lists) and reads and writes their elements, such as the
@@ -348,4 +350,26 @@ func (s *CatalogsService) UpdateElements(ctx context.Context, catalogID int64, e
 	}
 	answers, err := writeBatches(ctx, s.client, batchPlan{method: http.MethodPatch, path: path, key: "elements"}, elements)
 	return savedOf(answers), err
+}
+
+// FindBySKU returns the elements of the catalog catalogID whose SKU field equals sku exactly
+// (spaces around it and letter case count). amoCRM's query is a full-text search that also matches
+// other fields and longer articles, so FindBySKU narrows the search to exact matches; no match is
+// an empty slice, not an error. Look at len(result) > 1 where duplicates matter.
+//
+// API docs: GET /api/v4/catalogs/{id}/elements?query=…, https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#list-elements-list
+func (s *CatalogsService) FindBySKU(ctx context.Context, catalogID int64, sku string) ([]CatalogElement, error) {
+	if strings.TrimSpace(sku) == "" {
+		return nil, errors.New("amocrm: FindBySKU: empty SKU")
+	}
+	var out []CatalogElement
+	for e, err := range s.AllElements(ctx, catalogID, &ElementListOptions{Query: sku, Limit: MaxPageSize}) {
+		if err != nil {
+			return nil, err
+		}
+		if e.SKU() == sku {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
