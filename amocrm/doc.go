@@ -19,6 +19,8 @@
 //	Client.Users         /api/v4/users, /api/v4/roles: users with their rights, and roles
 //	Client.Sources       /api/v4/sources: the integration's lead sources
 //	Client.Events        /api/v4/events: the event log, with string ids and singular entity names
+//	Client.Webhooks      /api/v4/webhooks: webhook subscriptions (package amocrm/webhook reads
+//	                     what amoCRM then sends)
 //
 // Whatever has no method is reached with Client.Do, or NewRequest and DoRequest, which go through
 // the same rate limiter, token source, retries and errors as every service, and only ever to the
