@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -106,7 +107,6 @@ func TestCallbackRefusals(t *testing.T) {
 		"replayed state":               {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "state": {used}}, "invalid_state"},
 		"expired state":                {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "state": {expired}}, "invalid_state"},
 		"install hook, foreign client": {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "from_widget": {"1"}, "client_id": {"client-2"}}, "unknown_integration"},
-		"install hook, no client":      {url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}, "from_widget": {"1"}}, "unknown_integration"},
 		"install hook, forged referer": {url.Values{"code": {"code-1"}, "referer": {"evil.com"}, "from_widget": {"1"}, "client_id": {"client-1"}}, "invalid_referer"},
 		"consent for another account":  {url.Values{"code": {"code-1"}, "referer": {"other.amocrm.ru"}, "state": {"$state:acme.amocrm.ru"}}, "account_mismatch"},
 		"denied":                       {url.Values{"error": {"access_denied"}}, "access_denied"},
@@ -142,4 +142,107 @@ func TestCallbackInstallHookUsesTheStoredIntegration(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEmpty(t, conn.RefreshToken)
 	assert.True(t, f.results[0].FromWidget)
+}
+
+// TestCallbackInstallHookWithoutClientID: amoCRM's install hook carries code, referer and
+// from_widget; client_id may be missing. The account's one integration is used.
+func TestCallbackInstallHookWithoutClientID(t *testing.T) {
+	t.Parallel()
+	for name, q := range map[string]url.Values{
+		"without client_id": {"from_widget": {"1"}},
+		"with client_id":    {"from_widget": {"1"}, "client_id": {"client-1"}},
+	} {
+		f := newCallbackFixture(t)
+		f.h.Config.ClientID, f.h.Config.ClientSecret = "", ""
+		require.NoError(t, f.store.Save(t.Context(), &tokenstore.Connection{Account: "acme.amocrm.ru", ClientID: "client-1", ClientSecret: "secret-1"}))
+		f.ts.addCode("code-1")
+		q.Set("code", "code-1")
+		q.Set("referer", "acme.amocrm.ru")
+		rec := f.call(q)
+		assert.Equal(t, "ok\n", rec.Body.String(), name)
+		conn, err := f.store.Load(t.Context(), "acme.amocrm.ru")
+		require.NoError(t, err)
+		assert.Equal(t, int64(31415), conn.AccountID, name)
+		assert.NotEmpty(t, conn.RefreshToken, name)
+	}
+}
+
+// TestCallbackKeepsTheConnectionWhenTokensAreAnotherAccounts: a code of another account, sent
+// with the victim's referer (install hook or a valid consent), yields tokens that are not the
+// victim's. They are dropped and the victim's connection stays as it was.
+func TestCallbackKeepsTheConnectionWhenTokensAreAnotherAccounts(t *testing.T) {
+	t.Parallel()
+	victim := tokenstore.Connection{Account: "acme.amocrm.ru", AccountID: 31415, ClientID: "client-1", ClientSecret: "secret-1",
+		AccessToken: "victim-access", RefreshToken: "victim-refresh", Expiry: time.Now().Add(time.Hour)}
+	for name, tc := range map[string]struct {
+		accountID int64
+		subdomain string
+		stored    int64 // the victim's stored account id; 0: not known yet
+		hook      bool
+	}{
+		"hook: another account's id and subdomain":   {accountID: 27182, subdomain: "attacker", stored: 31415, hook: true},
+		"hook: the victim's id, another subdomain":   {accountID: 31415, subdomain: "attacker", stored: 31415, hook: true},
+		"hook: id not known yet, another subdomain":  {accountID: 27182, subdomain: "attacker", hook: true},
+		"consent: another account's id":              {accountID: 27182, subdomain: "acme", stored: 31415},
+		"consent: id not known yet, other subdomain": {accountID: 27182, subdomain: "attacker"},
+	} {
+		f := newCallbackFixture(t)
+		f.ts.accountID, f.ts.subdomain = tc.accountID, tc.subdomain
+		c := victim
+		c.AccountID = tc.stored
+		require.NoError(t, f.store.Save(t.Context(), &c))
+		f.ts.addCode("code-1")
+		q := url.Values{"code": {"code-1"}, "referer": {"acme.amocrm.ru"}}
+		if tc.hook {
+			q.Set("from_widget", "1")
+		} else {
+			q.Set("state", f.state(t, StateData{Account: "acme.amocrm.ru"}))
+		}
+		rec := f.call(q)
+		assert.Contains(t, rec.Body.String(), "tokens_for_another_account", name)
+		assert.NotEqual(t, http.StatusOK, rec.Code, name)
+		got, err := f.store.Load(t.Context(), "acme.amocrm.ru")
+		require.NoError(t, err)
+		assert.Equal(t, "victim-refresh", got.RefreshToken, name)
+		assert.Equal(t, "victim-access", got.AccessToken, name)
+		assert.Equal(t, tc.stored, got.AccountID, name)
+		require.Len(t, f.results, 1, name)
+		assert.Error(t, f.results[0].Err, name)
+	}
+}
+
+// TestCallbackThrottlesTheInstallHook: the hook needs no state, so anyone can send codes; 20
+// junk codes for one account reach the token endpoint (with the client secret) only
+// HookExchanges times a window, and other accounts keep their own budget.
+func TestCallbackThrottlesTheInstallHook(t *testing.T) {
+	t.Parallel()
+	f := newCallbackFixture(t)
+	now := time.Now()
+	f.h.Now = func() time.Time { return now }
+	var limited int
+	for i := range 20 {
+		rec := f.call(url.Values{"code": {fmt.Sprintf("junk-%d", i)}, "referer": {"acme.amocrm.ru"}, "from_widget": {"1"}})
+		if rec.Code == http.StatusTooManyRequests {
+			limited++
+			assert.Equal(t, "too_many_attempts\n", rec.Body.String())
+			assert.Equal(t, "60", rec.Header().Get("Retry-After"))
+		}
+	}
+	assert.Equal(t, int32(HookExchanges), f.ts.grants.Load(), "the secret went out only this often")
+	assert.Equal(t, 20-HookExchanges, limited)
+
+	// Another account is not held back by the first one's junk.
+	f.ts.addCode("code-other")
+	require.NoError(t, f.store.Save(t.Context(), &tokenstore.Connection{Account: "other.amocrm.ru", ClientID: "client-1", ClientSecret: "secret-1"}))
+	rec := f.call(url.Values{"code": {"junk"}, "referer": {"other.amocrm.ru"}, "from_widget": {"1"}})
+	assert.NotEqual(t, http.StatusTooManyRequests, rec.Code)
+
+	// A minute later the account has its budget again, and a consent with a valid state is
+	// never throttled.
+	rec = f.call(url.Values{"code": {"junk"}, "referer": {"acme.amocrm.ru"}, "state": {f.state(t, StateData{})}})
+	assert.NotEqual(t, http.StatusTooManyRequests, rec.Code)
+	now = now.Add(HookWindow)
+	f.ts.addCode("code-9")
+	rec = f.call(url.Values{"code": {"code-9"}, "referer": {"acme.amocrm.ru"}, "from_widget": {"1"}})
+	assert.Equal(t, "ok\n", rec.Body.String())
 }

@@ -28,12 +28,16 @@ type tokenServer struct {
 	t   *testing.T
 	srv *httptest.Server
 
-	mu        sync.Mutex
-	codes     map[string]bool // unused codes
-	refresh   map[string]bool // live refresh tokens
-	bodies    []map[string]string
-	ttl       time.Duration
-	failNext  int // answer the next n grants with 502
+	mu       sync.Mutex
+	codes    map[string]bool // unused codes
+	refresh  map[string]bool // live refresh tokens
+	bodies   []map[string]string
+	ttl      time.Duration
+	failNext int // answer the next n grants with 502
+	// accountID and subdomain are the account of the tokens it mints (31415 "acme" unless set),
+	// which GET /api/v4/account with such a token answers.
+	accountID int64
+	subdomain string
 	grants    atomic.Int32
 	refreshes atomic.Int32
 }
@@ -52,6 +56,10 @@ func fakeJWT(claims map[string]any) string {
 }
 
 func (ts *tokenServer) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/api/v4/account" {
+		ts.account(w, r)
+		return
+	}
 	ts.grants.Add(1)
 	assert.Equal(ts.t, "/oauth2/access_token", r.URL.Path)
 	var body map[string]string
@@ -95,13 +103,38 @@ func (ts *tokenServer) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n := ts.grants.Load()
+	acct, sub := ts.accountID, ts.subdomain
+	if acct == 0 {
+		acct, sub = 31415, "acme"
+	}
 	rt := fmt.Sprintf("refresh-%d", n)
 	ts.refresh[rt] = true
 	json.NewEncoder(w).Encode(map[string]any{
 		"token_type": "Bearer", "expires_in": int(ts.ttl / time.Second),
-		"access_token":  fakeJWT(map[string]any{"account_id": 31415, "exp": time.Now().Add(ts.ttl).Unix(), "n": n, "base_domain": "amocrm.ru"}),
+		"access_token":  fakeJWT(map[string]any{"account_id": acct, "exp": time.Now().Add(ts.ttl).Unix(), "n": n, "base_domain": "amocrm.ru", "test_subdomain": sub}),
 		"refresh_token": rt,
 	})
+}
+
+// account serves GET /api/v4/account for a token it minted: the account in the token.
+func (ts *tokenServer) account(w http.ResponseWriter, r *http.Request) {
+	tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	var claims struct {
+		AccountID int64  `json:"account_id"`
+		Subdomain string `json:"test_subdomain"`
+	}
+	p, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	if json.Unmarshal(p, &claims) != nil || claims.AccountID == 0 {
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	w.Header().Set("Content-Type", "application/hal+json")
+	json.NewEncoder(w).Encode(map[string]any{"id": claims.AccountID, "subdomain": claims.Subdomain, "name": "Test"})
 }
 
 func (ts *tokenServer) config() Config {

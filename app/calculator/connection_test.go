@@ -184,3 +184,31 @@ func TestSaveConnectionThenConsent(t *testing.T) {
 	a = f.do(http.MethodGet, "/widget/api?action=get_lead", "", "Authorization", "Bearer "+f.ticket(f.demo.Leads[0].ID))
 	assert.Equal(t, http.StatusConflict, a.status, "not connected until the new consent")
 }
+
+// TestInstallHookFromAmoCRM: amoCRM's install hook (the fake sends code, referer and from_widget,
+// no client_id) connects an account whose integration was saved; a code of another account sent
+// with this account's referer changes nothing.
+func TestInstallHookFromAmoCRM(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{disconnected: true})
+	require.NoError(t, f.conns.Save(t.Context(), &tokenstore.Connection{
+		Account: f.account, ClientID: f.integ.ClientID, ClientSecret: f.integ.ClientSecret,
+	}))
+	require.NoError(t, f.fake.InstallWidget(t.Context(), f.integ.ClientID, amocrmtest.DemoSubdomain))
+	conn, err := f.conns.Load(t.Context(), f.account)
+	require.NoError(t, err)
+	require.NotEmpty(t, conn.RefreshToken, "the hook without client_id connected the account")
+	assert.Equal(t, f.demo.Account.ID, conn.AccountID)
+
+	// Another tenant authorises the same integration in its own account and sends its code
+	// with the victim's referer.
+	f.fake.AddAccount("attacker")
+	code, err := f.fake.AuthorizationCode(f.integ.ClientID, "attacker")
+	require.NoError(t, err)
+	a := f.do(http.MethodGet, widget.CallbackPath+"?"+url.Values{"code": {code}, "referer": {f.account}, "from_widget": {"1"}}.Encode(), "")
+	assert.NotEqual(t, http.StatusOK, a.status, "%s", a.body)
+	after, err := f.conns.Load(t.Context(), f.account)
+	require.NoError(t, err)
+	assert.Equal(t, conn.RefreshToken, after.RefreshToken, "the victim's connection is unchanged")
+	assert.Equal(t, f.demo.Account.ID, after.AccountID)
+}
