@@ -26,6 +26,7 @@ type Client struct {
 	userAgent string
 	logger    *slog.Logger
 	batchSize int
+	brake     *brake
 
 	common service
 
@@ -87,8 +88,8 @@ func New(domain string, opts ...Option) (*Client, error) {
 	if base == nil {
 		base = &url.URL{Scheme: "https", Host: host, Path: "/"}
 	}
-	if o.limiter == nil {
-		o.limiter = NewLimiter()
+	if o.pacer == nil {
+		o.pacer = NewLocalPacer(DefaultRate * DefaultPace)
 	}
 	outer := &http.Client{Timeout: o.timeout}
 	var transport http.RoundTripper = cleanhttp.DefaultPooledTransport()
@@ -101,7 +102,8 @@ func New(domain string, opts ...Option) (*Client, error) {
 		}
 	}
 	transport = &sentTransport{base: transport}
-	transport = &limitTransport{base: transport, limiter: o.limiter}
+	pace := &paceTransport{base: transport, pacer: o.pacer, account: host, brake: newBrake()}
+	transport = pace
 	transport = &authTransport{base: transport, source: o.tokenSource}
 	transport = &actAsTransport{base: transport}
 	// The innermost client never follows redirects: a redirect could lead the token to another host.
@@ -112,7 +114,15 @@ func New(domain string, opts ...Option) (*Client, error) {
 	}
 	outer.CheckRedirect = noRedirects
 
-	c := &Client{domain: host, baseURL: base, hc: outer, userAgent: o.userAgent, logger: o.logger, batchSize: o.batchSize}
+	c := &Client{domain: host, baseURL: base, hc: outer, userAgent: o.userAgent, logger: o.logger, batchSize: o.batchSize, brake: pace.brake}
+	if o.logger != nil {
+		pace.onPause = func(req *http.Request, d time.Duration) {
+			c.log(req, slog.LevelWarn, "amocrm: 429 Too Many Requests: every request of this client pauses", slog.Duration("pause", d))
+		}
+		pace.onBlock = func(req *http.Request) {
+			c.log(req, slog.LevelError, "amocrm: amoCRM blocks this client (403 after repeated rate-limit violations): every call now fails with ErrBlocked until Client.Unblock")
+		}
+	}
 	c.common.client = c
 	c.Account = (*AccountService)(&c.common)
 	c.Leads = (*LeadsService)(&c.common)
@@ -132,6 +142,10 @@ func New(domain string, opts ...Option) (*Client, error) {
 }
 
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// Unblock lets the Client send again after amoCRM blocked it (see BlockedError). Call it once
+// amoCRM's support has lifted the block; the client resumes slowly.
+func (c *Client) Unblock() { c.brake.unblock() }
 
 // Domain returns the account host the Client was made for.
 func (c *Client) Domain() string { return c.domain }
@@ -235,6 +249,10 @@ func (c *Client) roundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		if ctxErr := req.Context().Err(); ctxErr != nil {
 			return nil, ctxErr
+		}
+		var be *BlockedError
+		if errors.As(err, &be) {
+			return nil, be // said once, in the log, when the block came
 		}
 		var ue *url.Error
 		if errors.As(err, &ue) {

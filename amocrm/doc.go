@@ -52,11 +52,17 @@
 //
 // # Rate limits and retries
 //
-// amoCRM allows about 7 requests a second and answers more with 429, then blocks the client with
-// 403. Every Client paces itself at 7 requests a second (WithRateLimit); clients of one account
-// should share one limiter (WithLimiter). Every attempt waits for the limiter and asks the token
-// source again. GET, HEAD and DELETE are retried on connection errors, 429 and 5xx; POST and PATCH
-// only on 429 and on failures before the request was sent, since amoCRM has no idempotency key.
+// amoCRM allows 7 requests a second per account and answers more with 429, then blocks the
+// client's IP with 403. How it counts is not documented, so every Client paces for the strictest
+// reading: requests to an account leave one at a time, evenly spaced at DefaultPace of the limit,
+// with no burst (a LocalPacer). Clients of one account share one Pacer (WithPacer). A 429 pauses every
+// request of the Client for at least a second, longer on repeats, and it resumes gradually; a 403
+// block stops every call at once with ErrBlocked until Client.Unblock. WithRateLimit and
+// WithLimiter put a token bucket in place of the pacer. docs/pacing.md has the design and sources.
+//
+// Every attempt waits for the pacer and asks the token source again. GET, HEAD and DELETE are
+// retried on connection errors, 429 and 5xx; POST and PATCH only on 429 and on failures before the
+// request was sent, since amoCRM has no idempotency key.
 // A Retry-After header or a JSON retry_after is honoured up to RetryPolicy.MaxRetryAfter.
 //
 // # Pagination

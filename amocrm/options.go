@@ -15,15 +15,9 @@ import (
 
 // Defaults of a new Client.
 const (
-	// DefaultRate is amoCRM's documented limit: 7 requests a second
-	// (docs/amocrm-api.md#rate-limits).
+	// DefaultRate is amoCRM's documented limit: 7 requests a second per account
+	// (docs/pacing.md). The default pacer sends at DefaultPace of it, evenly spaced.
 	DefaultRate = 7
-	// DefaultBurst lets a few requests go at once after a quiet spell. The average stays at
-	// DefaultRate, but one second can then see up to DefaultRate+DefaultBurst-1 requests. amoCRM
-	// does not document how it counts (docs/amocrm-api.md#rate-limits); if it turns out to count
-	// per calendar second, WithRateLimit(DefaultRate, 1) never exceeds 7 in a second at the same
-	// average pace.
-	DefaultBurst = 3
 	// DefaultTimeout bounds one call, all of its attempts and waits included.
 	DefaultTimeout = 60 * time.Second
 	// DefaultBatchSize is how many items one write request carries: amoCRM takes up to 250 but
@@ -43,7 +37,7 @@ type options struct {
 	tokenSource oauth2.TokenSource
 	userAgent   string
 	logger      *slog.Logger
-	limiter     *rate.Limiter
+	pacer       Pacer
 	retry       RetryPolicy
 	timeout     time.Duration
 	batchSize   int // items per write request; see WithBatchSize in batch.go
@@ -149,32 +143,48 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithRateLimit paces requests to rps a second with bursts of up to burst requests. Every attempt,
-// retries included, waits its turn. The default is DefaultRate with DefaultBurst.
+// WithRateLimit paces requests with a token bucket of rps a second and bursts of up to burst
+// requests, instead of the default pacer. Every attempt, retries included, waits its turn.
+// A burst over 1 can exceed amoCRM's limit as it is strictly read (7 in any sliding second);
+// WithRateLimit(math.Inf(1), 1) turns pacing off, for tests. The brake after a 429 still applies.
 func WithRateLimit(rps float64, burst int) Option {
 	return func(o *options) error {
 		if rps <= 0 || burst < 1 {
 			return fmt.Errorf("amocrm: WithRateLimit: rate %v and burst %d must be positive", rps, burst)
 		}
-		o.limiter = rate.NewLimiter(rate.Limit(rps), burst)
+		o.pacer = limiterPacer{rate.NewLimiter(rate.Limit(rps), burst)}
 		return nil
 	}
 }
 
-// WithLimiter shares l between clients: give every Client of one account the same limiter so
-// that together they stay under amoCRM's limit. See NewLimiter.
+// WithLimiter paces requests with l, a token bucket the caller shares between clients of one
+// account. WithPacer with a shared LocalPacer is the safer way to share the default pace.
 func WithLimiter(l *rate.Limiter) Option {
 	return func(o *options) error {
 		if l == nil {
 			return errors.New("amocrm: WithLimiter: nil limiter")
 		}
-		o.limiter = l
+		o.pacer = limiterPacer{l}
 		return nil
 	}
 }
 
-// NewLimiter returns a limiter at amoCRM's default pace, for sharing with WithLimiter.
-func NewLimiter() *rate.Limiter { return rate.NewLimiter(DefaultRate, DefaultBurst) }
+// NewLimiter returns a token bucket at the default pace (DefaultRate×DefaultPace a second, no
+// burst), for sharing with WithLimiter.
+func NewLimiter() *rate.Limiter { return rate.NewLimiter(rate.Limit(DefaultRate*DefaultPace), 1) }
+
+// WithPacer paces requests with p instead of a LocalPacer of the Client's own. Give every
+// Client of one account the same Pacer so that together they stay under amoCRM's limit; across
+// processes, use a shared one (package amocrm/postgres). See docs/pacing.md.
+func WithPacer(p Pacer) Option {
+	return func(o *options) error {
+		if p == nil {
+			return errors.New("amocrm: WithPacer: nil pacer")
+		}
+		o.pacer = p
+		return nil
+	}
+}
 
 // WithRetry replaces the retry policy. See RetryPolicy.
 func WithRetry(p RetryPolicy) Option {
@@ -208,16 +218,28 @@ type RetryPolicy struct {
 	Attempts int
 	// MinWait and MaxWait bound the exponential backoff with jitter between tries.
 	MinWait, MaxWait time.Duration
+	// RateLimitRetries is how many more times than Attempts allows a call is tried again after
+	// 429s. While amoCRM refuses, the whole client pauses (docs/pacing.md), so these retries
+	// cost waiting, not load.
+	RateLimitRetries int
 	// MaxRetryAfter is the longest wait asked by amoCRM (Retry-After, or retry_after in a JSON
 	// body) that the client sits out; when amoCRM asks for more, the error is returned at once
 	// with its RetryAfter set.
 	MaxRetryAfter time.Duration
 }
 
-// DefaultRetryPolicy: 4 attempts, backoff from 500 ms to 10 s, and waits asked by amoCRM of up to
-// a minute honoured.
+// DefaultRetryPolicy: 4 attempts and 6 more after 429s, backoff from 500 ms to 10 s, and waits
+// asked by amoCRM of up to a minute honoured.
 func DefaultRetryPolicy() RetryPolicy {
-	return RetryPolicy{Attempts: 4, MinWait: 500 * time.Millisecond, MaxWait: 10 * time.Second, MaxRetryAfter: time.Minute}
+	return RetryPolicy{Attempts: 4, RateLimitRetries: 6, MinWait: 500 * time.Millisecond, MaxWait: 10 * time.Second, MaxRetryAfter: time.Minute}
+}
+
+// retries is how many retries a call may make in all.
+func (p RetryPolicy) retries() int {
+	if p.Attempts <= 1 {
+		return 0
+	}
+	return p.Attempts - 1 + p.RateLimitRetries
 }
 
 func (p RetryPolicy) validate() error {
@@ -226,6 +248,8 @@ func (p RetryPolicy) validate() error {
 		return fmt.Errorf("amocrm: RetryPolicy: Attempts %d is not in 1..20", p.Attempts)
 	case p.MinWait < 0 || p.MaxWait < p.MinWait:
 		return fmt.Errorf("amocrm: RetryPolicy: waits %v..%v are not an interval", p.MinWait, p.MaxWait)
+	case p.RateLimitRetries < 0 || p.RateLimitRetries > 50:
+		return fmt.Errorf("amocrm: RetryPolicy: RateLimitRetries %d is not in 0..50", p.RateLimitRetries)
 	case p.MaxRetryAfter < 0:
 		return fmt.Errorf("amocrm: RetryPolicy: MaxRetryAfter %v is negative", p.MaxRetryAfter)
 	}

@@ -207,26 +207,35 @@ func TestLimiterPacesEveryAttempt(t *testing.T) {
 	})
 }
 
-func TestSharedLimiterPacesSeveralClients(t *testing.T) {
+func TestSharedPacerPacesSeveralClients(t *testing.T) {
 	t.Parallel()
-	synctest.Test(t, func(t *testing.T) {
-		l := NewLimiter()
-		l.SetBurst(1)
-		a, mta := mockClient(t, WithLimiter(l))
-		b, mtb := mockClient(t, WithLimiter(l))
-		for _, mt := range []*httpmock.MockTransport{mta, mtb} {
-			mt.RegisterResponder(http.MethodGet, accountURL, httpmock.NewStringResponder(200, `{"id":1}`))
-		}
-		start := time.Now()
-		for range 7 {
-			_, err := a.Account.Get(t.Context())
-			require.NoError(t, err)
-			_, err = b.Account.Get(t.Context())
-			require.NoError(t, err)
-		}
-		// 14 requests through one limiter at 7 a second with a burst of 1: 13/7 s from first to last.
-		assert.InDelta(t, float64(13*time.Second/7), float64(time.Since(start)), float64(time.Millisecond))
-	})
+	for name, tt := range map[string]struct {
+		opt  Option
+		each time.Duration
+	}{
+		"LocalPacer": {WithPacer(NewLocalPacer(7)), time.Second/7 + 1},
+		"NewLimiter": {WithLimiter(NewLimiter()), time.Second * 100 / (DefaultRate * DefaultPace * 100)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				a, mta := mockClient(t, tt.opt)
+				b, mtb := mockClient(t, tt.opt)
+				for _, mt := range []*httpmock.MockTransport{mta, mtb} {
+					mt.RegisterResponder(http.MethodGet, accountURL, httpmock.NewStringResponder(200, `{"id":1}`))
+				}
+				start := time.Now()
+				for range 7 {
+					_, err := a.Account.Get(t.Context())
+					require.NoError(t, err)
+					_, err = b.Account.Get(t.Context())
+					require.NoError(t, err)
+				}
+				// 14 requests through one pacer with no burst: 13 intervals from first to last.
+				assert.InDelta(t, float64(13*tt.each), float64(time.Since(start)), float64(time.Millisecond))
+			})
+		})
+	}
 }
 
 // refreshingSource is a Refresher whose token changes on every refresh.

@@ -16,20 +16,20 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/oauth2"
-	"golang.org/x/time/rate"
 )
 
 // The transport stack, from the network up; each layer is one small RoundTripper:
 //
 //	base transport (the caller's, or a pooled default)
 //	→ sentTransport   marks failures that happened before anything was written
-//	→ limitTransport  every attempt waits for the rate limiter
+//	→ paceTransport   every attempt waits for the client's brake and the Pacer; a 429 pauses the
+//	                  whole client, a 403 block stops it (pace.go)
 //	→ authTransport   every attempt asks the TokenSource; one forced refresh and replay on 401
 //	→ actAsTransport  X-Context-User-ID from the context (AsUser), on every attempt
 //	→ retry           go-retryablehttp, one client for safe methods and one for writes
 //	→ http.Client     whose Timeout covers all attempts
 //
-// Retries sit above the limiter and the auth layer, so a retry is paced and freshly authorised.
+// Retries sit above the pacer and the auth layer, so a retry is paced and freshly authorised.
 
 // Refresher is a TokenSource that can replace a token amoCRM refused. When a request gets 401, the
 // client calls Refresh once with the refused token and replays the request with the result.
@@ -57,19 +57,6 @@ func (t *sentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, &notSentError{err}
 	}
 	return resp, err
-}
-
-type limitTransport struct {
-	base    http.RoundTripper
-	limiter *rate.Limiter
-}
-
-func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := t.limiter.Wait(req.Context()); err != nil {
-		closeBody(req)
-		return nil, &notSentError{err}
-	}
-	return t.base.RoundTrip(req)
 }
 
 type authTransport struct {
@@ -136,12 +123,18 @@ type methodSwitch struct {
 }
 
 func (m *methodSwitch) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.WithContext(context.WithValue(req.Context(), triesKey{}, &tries{}))
 	switch req.Method {
 	case http.MethodGet, http.MethodHead, http.MethodDelete, http.MethodOptions:
 		return m.safe.RoundTrip(req)
 	}
 	return m.unsafe.RoundTrip(req)
 }
+
+// tries counts the retries of one call by cause: a 429 has a budget of its own (RateLimitRetries).
+type tries struct{ limited, other int }
+
+type triesKey struct{}
 
 // newRetryClient configures go-retryablehttp field by field rather than from its defaults: our own
 // CheckRetry and Backoff, the last response passed through for decoding, no logger of its own.
@@ -150,9 +143,18 @@ func newRetryClient(inner *http.Client, p RetryPolicy, idempotent bool, logger *
 		HTTPClient:   inner,
 		RetryWaitMin: p.MinWait,
 		RetryWaitMax: p.MaxWait,
-		RetryMax:     p.Attempts - 1,
+		RetryMax:     p.retries(),
 		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-			return checkRetry(ctx, resp, err, idempotent, p.MaxRetryAfter)
+			retry, err := checkRetry(ctx, resp, err, idempotent, p.MaxRetryAfter)
+			if n, ok := ctx.Value(triesKey{}).(*tries); ok && retry {
+				if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
+					n.limited++
+				} else {
+					n.other++
+					retry = n.other < p.Attempts
+				}
+			}
+			return retry, err
 		},
 		Backoff:      backoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
@@ -179,10 +181,11 @@ func checkRetry(ctx context.Context, resp *http.Response, err error, idempotent 
 			uae x509.UnknownAuthorityError
 			he  x509.HostnameError
 			cie x509.CertificateInvalidError
+			be  *BlockedError
 		)
 		switch {
-		case errors.As(err, &te), errors.As(err, &uae), errors.As(err, &he), errors.As(err, &cie):
-			// No retry fixes a missing token or a bad certificate.
+		case errors.As(err, &te), errors.As(err, &uae), errors.As(err, &he), errors.As(err, &cie), errors.As(err, &be):
+			// No retry fixes a missing token, a bad certificate or a block.
 			return false, err
 		case idempotent:
 			return true, nil

@@ -62,12 +62,17 @@
 //
 // # Limits
 //
-// Every account's API calls go through a token bucket (7 per second by
-// default). A refused call gets 429: by default an nginx HTML page without
-// Retry-After, as production sent; With429Style gives Kommo's JSON and the
-// header. After WithBlockAfter refusals in a row the server answers
-// everything with a 403 HTML page until ResetBlock, so a client that ignores
-// 429 is punished as it would be in production.
+// Every account's API calls and OAuth token calls draw on one budget at the
+// edge, before the token is checked, so a call with a bad token counts too.
+// By default the server counts strictly: at most 7 requests in any sliding
+// second, refused ones included (WithSlidingWindow); WithSpacing counts as
+// nginx's limit_req and WithRateLimit as a token bucket. A refused call gets
+// 429: by default an nginx HTML page without Retry-After, as production sent;
+// With429Style gives Kommo's JSON and the header. After 10 refusals within a
+// minute (WithBlockAfter) the server answers everything with a 403 HTML page
+// until ResetBlock, so a client that ignores 429 is punished as it would be in
+// production. Throttle forces a burst of 429s. docs/pacing.md explains the
+// readings.
 //
 // # Faults
 //

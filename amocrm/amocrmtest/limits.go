@@ -4,49 +4,256 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 )
 
-// The rate limit of docs/amocrm-api.md#rate-limits: a token bucket per account
-// (default 7 requests a second, burst 7). A refused request costs nothing but
-// counts toward the block: after WithBlockAfter refusals in a row for one
-// account the server answers every request, API or OAuth, with a 403 HTML page,
-// as production blocks an IP, until ResetBlock. Any request the bucket lets
-// through ends the streak, so a client that backs off is never blocked.
+// Rate limiting at the edge, as docs/pacing.md describes amoCRM's: every API
+// call and every OAuth token call draws on one budget per account, before its
+// token is checked, so a call with a bad token counts as much as a good one.
+// A refusal is a 429 page; too many refusals within a time window block the
+// server for everyone (403) until ResetBlock, as production blocks an IP.
+//
+// How amoCRM counts is not documented, so the default is the strictest
+// reading: at most N arrivals in any sliding window of one second, refused
+// arrivals included. WithSpacing is nginx's limit_req (the software that
+// answers amoCRM's 429 pages) and WithRateLimit the token bucket this server
+// used before.
 
-type bucket struct {
-	tokens float64
-	last   time.Time
+// Counting is how the server counts requests against the rate limit.
+type Counting int
+
+const (
+	// CountWindow allows at most N requests in any sliding window, counting
+	// every arrival, refused ones included. This is the default: 7 a second.
+	CountWindow Counting = iota
+	// CountSpacing is nginx limit_req: requests are accepted 1/rate apart,
+	// with up to burst of them early. Refused requests do not count.
+	CountSpacing
+	// CountBucket is a token bucket of rate tokens a second and burst at
+	// most. Refused requests do not count.
+	CountBucket
+	// CountOff turns rate limiting off.
+	CountOff
+)
+
+// limitRule is the configured rate limit.
+type limitRule struct {
+	counting Counting
+	rate     float64       // CountSpacing, CountBucket: requests a second
+	burst    int           // CountSpacing: requests allowed early; CountBucket: bucket size
+	n        int           // CountWindow: requests per window
+	window   time.Duration // CountWindow
 }
 
-// limit takes a token from the account's bucket; when none is left it
-// reports how long until one is. The caller holds s.mu.
-func (s *Server) limit(accountID int64, now time.Time) (time.Duration, bool) {
-	if s.cfg.rps <= 0 {
+// blockRule is when refusals turn into the block.
+type blockRule struct {
+	after  int           // refusals; 0 never blocks
+	within time.Duration // counted over this sliding window
+}
+
+func defaultLimits() (limitRule, blockRule) {
+	return limitRule{counting: CountWindow, n: 7, window: time.Second, rate: 7},
+		blockRule{after: 10, within: time.Minute}
+}
+
+// WithSlidingWindow counts strictly: at most n requests per account in any
+// window of the given length, every arrival counted (refused ones too). The
+// default is 7 in one second.
+func WithSlidingWindow(n int, window time.Duration) Option {
+	if n < 1 || window <= 0 {
+		panic("amocrmtest: WithSlidingWindow: n and window must be positive")
+	}
+	return func(cfg *config) {
+		cfg.limit = limitRule{counting: CountWindow, n: n, window: window, rate: float64(n) / window.Seconds()}
+	}
+}
+
+// WithSpacing counts as nginx's limit_req does: requests of an account are
+// accepted 1/rps apart, and up to burst of them may come early (burst 0:
+// every request at least 1/rps after the last accepted one).
+func WithSpacing(rps float64, burst int) Option {
+	if rps <= 0 || burst < 0 {
+		panic("amocrmtest: WithSpacing: rps must be positive and burst not negative")
+	}
+	return func(cfg *config) { cfg.limit = limitRule{counting: CountSpacing, rate: rps, burst: burst} }
+}
+
+// WithRateLimit counts with a token bucket per account: rps tokens a second,
+// at most burst at once. An rps of zero or less turns rate limiting off,
+// which is how tests that are not about limits use the server.
+func WithRateLimit(rps float64, burst int) Option {
+	return func(cfg *config) {
+		if rps <= 0 {
+			cfg.limit = limitRule{counting: CountOff}
+			return
+		}
+		cfg.limit = limitRule{counting: CountBucket, rate: rps, burst: max(burst, 1)}
+	}
+}
+
+// WithBlockAfter sets how many refusals (429) within a sliding window of the
+// given length block the server: every request, API or OAuth, then gets a
+// 403 HTML page until ResetBlock. Refusals are counted per account, forced
+// ones (Throttle) included. The default is 10 within a minute; production's
+// threshold is not published. An n of zero or less never blocks.
+func WithBlockAfter(n int, within time.Duration) Option {
+	return func(cfg *config) {
+		if n <= 0 || within <= 0 {
+			cfg.block = blockRule{}
+			return
+		}
+		cfg.block = blockRule{after: n, within: within}
+	}
+}
+
+// edge is the rate-limit state, apart from the rest of the server's state.
+type edge struct {
+	mu        sync.Mutex
+	lanes     map[string]*lane
+	throttled time.Time // every counted request is refused until then
+	blocked   bool
+}
+
+// lane is one account's budget at the edge.
+type lane struct {
+	arrivals []time.Time // CountWindow: arrivals within the window, oldest first
+	tat      time.Time   // CountSpacing: theoretical arrival time of the next request
+	tokens   float64     // CountBucket
+	last     time.Time   // CountBucket: when tokens was computed
+	refusals []time.Time // within the block window, oldest first
+}
+
+// atEdge applies the block and the rate limit to r before it is routed. It
+// reports whether it answered r.
+func (s *Server) atEdge(w http.ResponseWriter, r *http.Request) bool {
+	key, counted := s.edgeKey(r)
+	now := s.now()
+	s.edge.mu.Lock()
+	if s.edge.blocked {
+		s.edge.mu.Unlock()
+		writeBlocked(w)
+		return true
+	}
+	if !counted {
+		s.edge.mu.Unlock()
+		return false
+	}
+	if s.edge.lanes == nil {
+		s.edge.lanes = map[string]*lane{}
+	}
+	l := s.edge.lanes[key]
+	if l == nil {
+		l = &lane{tokens: float64(s.cfg.limit.burst), last: now}
+		s.edge.lanes[key] = l
+	}
+	wait, refused := s.cfg.limit.take(l, now)
+	if now.Before(s.edge.throttled) {
+		wait, refused = max(wait, s.edge.throttled.Sub(now)), true
+	}
+	if refused {
+		s.refuse(l, now)
+	}
+	s.edge.mu.Unlock()
+	if refused {
+		s.write429(w, wait)
+	}
+	return refused
+}
+
+// edgeKey names the budget r draws on: the account of the host
+// (acme.amocrm.ru), else the account of the bearer token, else the host
+// itself. Only API calls and OAuth token calls are counted.
+func (s *Server) edgeKey(r *http.Request) (string, bool) {
+	if !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/oauth2/access_token" {
+		return "", false
+	}
+	if s.cfg.limit.counting == CountOff {
+		return "", true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.hostAccount(r.Host); a != nil {
+		return "account " + strconv.FormatInt(a.id, 10), true
+	}
+	if ref := s.st.access[bearerToken(r)]; ref != nil {
+		return "account " + strconv.FormatInt(ref.g.acct.id, 10), true
+	}
+	return "host " + strings.ToLower(r.Host), true
+}
+
+// take counts one arrival at now against l. When the request is refused it
+// reports how long until one would be accepted.
+func (lr limitRule) take(l *lane, now time.Time) (time.Duration, bool) {
+	switch lr.counting {
+	case CountWindow:
+		cut := 0
+		for cut < len(l.arrivals) && now.Sub(l.arrivals[cut]) >= lr.window {
+			cut++
+		}
+		l.arrivals = append(l.arrivals[:0], l.arrivals[cut:]...)
+		refused := len(l.arrivals) >= lr.n
+		var wait time.Duration
+		if refused {
+			wait = l.arrivals[len(l.arrivals)-lr.n].Add(lr.window).Sub(now)
+		}
+		l.arrivals = append(l.arrivals, now)
+		return wait, refused
+	case CountSpacing:
+		interval := time.Duration(float64(time.Second) / lr.rate)
+		if l.tat.IsZero() || l.tat.Before(now) {
+			l.tat = now
+		}
+		if early := l.tat.Sub(now); early > time.Duration(lr.burst)*interval {
+			return early - time.Duration(lr.burst)*interval, true
+		}
+		l.tat = l.tat.Add(interval)
 		return 0, false
+	case CountBucket:
+		if now.After(l.last) {
+			l.tokens = math.Min(float64(lr.burst), l.tokens+now.Sub(l.last).Seconds()*lr.rate)
+			l.last = now
+		}
+		// The tolerance forgives the nanosecond rounding of a client that
+		// paces itself at exactly the limit.
+		if l.tokens >= 1-1e-6 {
+			l.tokens = max(l.tokens-1, 0)
+			return 0, false
+		}
+		return time.Duration((1 - l.tokens) / lr.rate * float64(time.Second)), true
 	}
-	b := s.st.buckets[accountID]
-	if b == nil {
-		b = &bucket{tokens: float64(s.cfg.burst), last: now}
-		s.st.buckets[accountID] = b
+	return 0, false
+}
+
+// refuse records a refusal and blocks the server when the lane has had too
+// many within the block window. The caller holds s.edge.mu.
+func (s *Server) refuse(l *lane, now time.Time) {
+	b := s.cfg.block
+	if b.after <= 0 {
+		return
 	}
-	if now.After(b.last) {
-		b.tokens = math.Min(float64(s.cfg.burst), b.tokens+now.Sub(b.last).Seconds()*s.cfg.rps)
-		b.last = now
+	cut := 0
+	for cut < len(l.refusals) && now.Sub(l.refusals[cut]) >= b.within {
+		cut++
 	}
-	// The tolerance forgives the nanosecond rounding of a client that
-	// paces itself at exactly the limit.
-	if b.tokens >= 1-1e-6 {
-		b.tokens = max(b.tokens-1, 0)
-		s.st.streak[accountID] = 0
-		return 0, false
+	l.refusals = append(l.refusals[cut:], now)
+	if len(l.refusals) >= b.after {
+		s.edge.blocked = true
 	}
-	wait := time.Duration((1 - b.tokens) / s.cfg.rps * float64(time.Second))
-	s.st.streak[accountID]++
-	if s.cfg.blockAfter > 0 && s.st.streak[accountID] >= s.cfg.blockAfter {
-		s.st.blocked = true
+}
+
+// Throttle makes the server refuse every counted request (API and OAuth token
+// calls) with 429 for d from now on its clock, whatever the rate limit says:
+// a burst of 429s such as a busy account draws from other integrations. The
+// refusals count toward the block.
+func (s *Server) Throttle(d time.Duration) {
+	now := s.now()
+	s.edge.mu.Lock()
+	defer s.edge.mu.Unlock()
+	if until := now.Add(d); until.After(s.edge.throttled) {
+		s.edge.throttled = until
 	}
-	return wait, true
 }
 
 // write429 answers a refused request in the configured style.
@@ -68,17 +275,17 @@ func (s *Server) write429(w http.ResponseWriter, wait time.Duration) {
 
 // Blocked reports whether the server is blocking every request with 403.
 func (s *Server) Blocked() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.st.blocked
+	s.edge.mu.Lock()
+	defer s.edge.mu.Unlock()
+	return s.edge.blocked
 }
 
-// ResetBlock lifts the block, forgets every streak of refusals and fills
-// every account's bucket again (what production's support does by hand).
+// ResetBlock lifts the block and forgets every account's arrivals and
+// refusals (what production's support does by hand), and any Throttle.
 func (s *Server) ResetBlock() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.st.blocked = false
-	clear(s.st.streak)
-	clear(s.st.buckets)
+	s.edge.mu.Lock()
+	defer s.edge.mu.Unlock()
+	s.edge.blocked = false
+	s.edge.throttled = time.Time{}
+	clear(s.edge.lanes)
 }

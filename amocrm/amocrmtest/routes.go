@@ -26,9 +26,8 @@ func (c *call) pathID(name string) int64 {
 	return n
 }
 
-// api wraps an API handler: it authenticates the bearer token (401), takes
-// a token from the account's bucket (429, then the block) and runs h under
-// the lock.
+// api wraps an API handler: it authenticates the bearer token (401) and
+// runs h under the lock. The rate limit applies before, at the edge.
 func (s *Server) api(h func(c *call) reply) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -39,11 +38,6 @@ func (s *Server) api(h func(c *call) reply) http.HandlerFunc {
 		if !ok {
 			s.mu.Unlock()
 			s.writeReply(w, problem(http.StatusUnauthorized, "Invalid user name or password"))
-			return
-		}
-		if retry, limited := s.limit(acct.id, now); limited {
-			s.mu.Unlock()
-			s.write429(w, retry)
 			return
 		}
 		userID, refused := s.actingUser(r, acct, userID)

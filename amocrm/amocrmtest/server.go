@@ -31,6 +31,8 @@ type Server struct {
 
 	mu sync.Mutex
 	st *state
+
+	edge edge // the rate limit and the block, under their own lock (limits.go)
 }
 
 // RefreshReuse says what happens to a refresh token once it has been used.
@@ -67,9 +69,8 @@ type Option func(*config)
 type config struct {
 	clock            Clock
 	accessTTL        time.Duration
-	rps              float64
-	burst            int
-	blockAfter       int
+	limit            limitRule
+	block            blockRule
 	style429         ErrorStyle
 	retryAfterHeader bool
 	refreshReuse     RefreshReuse
@@ -82,12 +83,12 @@ type config struct {
 }
 
 func defaultConfig() config {
+	limit, block := defaultLimits()
 	return config{
 		clock:           realClock{},
 		accessTTL:       24 * time.Hour,
-		rps:             7,
-		burst:           7,
-		blockAfter:      10,
+		limit:           limit,
+		block:           block,
 		style429:        StyleHTML,
 		refreshReuse:    RefreshStrict,
 		revokeOnRefresh: true,
@@ -111,25 +112,6 @@ func WithAccessTokenTTL(d time.Duration) Option {
 		panic("amocrmtest: WithAccessTokenTTL: lifetime must be positive")
 	}
 	return func(cfg *config) { cfg.accessTTL = d }
-}
-
-// WithRateLimit sets the token bucket every account's API requests go through:
-// rps tokens a second, at most burst at once (default 7 and 7,
-// docs/amocrm-api.md#rate-limits). An rps of zero or less turns rate limiting
-// off.
-func WithRateLimit(rps float64, burst int) Option {
-	return func(cfg *config) {
-		cfg.rps = rps
-		cfg.burst = max(burst, 1)
-	}
-}
-
-// WithBlockAfter sets how many 429 answers in a row an account may collect
-// before the server blocks everything with a 403 HTML page until
-// (*Server).ResetBlock (default 10; production's threshold is not published).
-// An n of zero or less never blocks.
-func WithBlockAfter(n int) Option {
-	return func(cfg *config) { cfg.blockAfter = n }
 }
 
 // With429Style sets the body of 429 answers and whether they carry a
@@ -302,11 +284,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if f, ok := s.takeFault(r); ok && s.applyFault(sw, r, f) {
 		return
 	}
-	s.mu.Lock()
-	blocked := s.st.blocked
-	s.mu.Unlock()
-	if blocked {
-		writeBlocked(sw)
+	if s.atEdge(sw, r) {
 		return
 	}
 	s.routes.ServeHTTP(sw, r)

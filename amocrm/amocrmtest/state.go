@@ -26,10 +26,6 @@ type state struct {
 	refresh map[string]*pairRef
 	grants  []*grant
 
-	buckets map[int64]*bucket
-	streak  map[int64]int
-	blocked bool
-
 	faults []*faultRule
 
 	requests []*recEntry
@@ -67,8 +63,6 @@ func newState() *state {
 		codes:    map[string]*authCode{},
 		access:   map[string]*pairRef{},
 		refresh:  map[string]*pairRef{},
-		buckets:  map[int64]*bucket{},
-		streak:   map[int64]int{},
 		counters: Counters{ByStatus: map[int]int{}},
 	}
 }

@@ -391,7 +391,7 @@ func TestSaveUpstreamFaults(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			fake := amocrmtest.NewServer()
+			fake := amocrmtest.NewServer(amocrmtest.WithRateLimit(0, 1)) // its clock is not the bubble's, so it cannot judge pacing
 			t.Cleanup(fake.Close)
 			synctest.Test(t, func(t *testing.T) {
 				r := runFaultCase(t, fake, tc)
@@ -434,7 +434,7 @@ func TestSaveAnswerLostAfterTheWrite(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			fake := amocrmtest.NewServer()
+			fake := amocrmtest.NewServer(amocrmtest.WithRateLimit(0, 1)) // its clock is not the bubble's, so it cannot judge pacing
 			t.Cleanup(fake.Close)
 			synctest.Test(t, func(t *testing.T) {
 				r := runFaultCase(t, fake, tc)
@@ -469,7 +469,7 @@ func TestSaveAnswerLostAfterTheWrite(t *testing.T) {
 // and a spoiled answer fails the call although the fake made the write.
 func TestSaveFaultRigIsFaithful(t *testing.T) {
 	t.Parallel()
-	fake := amocrmtest.NewServer()
+	fake := amocrmtest.NewServer(amocrmtest.WithRateLimit(0, 1)) // its clock is not the bubble's, so it cannot judge pacing
 	t.Cleanup(fake.Close)
 	synctest.Test(t, func(t *testing.T) {
 		r := newFaultRig(t, fake)
