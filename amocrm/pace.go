@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
 	"sync"
 	"time"
@@ -96,6 +97,18 @@ func (p *LocalPacer) Wait(ctx context.Context, account string) error {
 		if err := sleep(ctx, at.Sub(now)); err != nil {
 			return err
 		}
+	}
+}
+
+// wrote moves the start of the next interval to when a request was actually written, if that
+// was later than when Wait let it go: the time between the two (a token fetch, a new connection,
+// a busy machine) must not squeeze the next request toward this one.
+func (p *LocalPacer) wrote(account string, at time.Time) {
+	l := p.lane(account)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if at.After(l.last) {
+		l.last = at
 	}
 }
 
@@ -365,6 +378,10 @@ func (t *paceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		closeBody(req)
 		return nil, &notSentError{err}
+	}
+	if lp, ok := t.pacer.(*LocalPacer); ok {
+		trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { lp.wrote(t.account, time.Now()) }}
+		req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
 	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {

@@ -3,6 +3,7 @@ package amocrmtest
 import (
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -125,11 +126,10 @@ type lane struct {
 	refusals []time.Time // within the block window, oldest first
 }
 
-// atEdge applies the block and the rate limit to r before it is routed. It
-// reports whether it answered r.
-func (s *Server) atEdge(w http.ResponseWriter, r *http.Request) bool {
+// atEdge applies the block and the rate limit to r, which arrived at now,
+// before it is routed. It reports whether it answered r.
+func (s *Server) atEdge(w http.ResponseWriter, r *http.Request, now time.Time) bool {
 	key, counted := s.edgeKey(r)
-	now := s.now()
 	s.edge.mu.Lock()
 	if s.edge.blocked {
 		s.edge.mu.Unlock()
@@ -193,12 +193,18 @@ func (lr limitRule) take(l *lane, now time.Time) (time.Duration, bool) {
 			cut++
 		}
 		l.arrivals = append(l.arrivals[:0], l.arrivals[cut:]...)
+		// Requests handled out of order count as if in order: every arrival
+		// after now-window, later ones too, is in this one's window.
 		refused := len(l.arrivals) >= lr.n
 		var wait time.Duration
 		if refused {
 			wait = l.arrivals[len(l.arrivals)-lr.n].Add(lr.window).Sub(now)
 		}
-		l.arrivals = append(l.arrivals, now)
+		i := len(l.arrivals)
+		for i > 0 && l.arrivals[i-1].After(now) {
+			i--
+		}
+		l.arrivals = slices.Insert(l.arrivals, i, now)
 		return wait, refused
 	case CountSpacing:
 		interval := time.Duration(float64(time.Second) / lr.rate)

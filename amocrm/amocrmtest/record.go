@@ -62,7 +62,7 @@ type recEntry struct {
 	rr RecordedRequest
 }
 
-func (s *Server) record(r *http.Request, body []byte) *recEntry {
+func (s *Server) record(r *http.Request, body []byte, arrived time.Time) *recEntry {
 	e := &recEntry{rr: RecordedRequest{
 		Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: bytes.Clone(body),
 		ContextUser: r.Header.Get("X-Context-User-ID"),
@@ -75,7 +75,7 @@ func (s *Server) record(r *http.Request, body []byte) *recEntry {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e.rr.Time = s.now()
+	e.rr.Time = arrived
 	s.st.requests = append(s.st.requests, e)
 	s.st.counters.Requests++
 	return e

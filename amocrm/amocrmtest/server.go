@@ -268,6 +268,9 @@ const maxBody = 8 << 20
 // serve is the outermost handler: it records the request, applies latency,
 // faults and the block, then routes.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	// A request arrives when its headers do, before its body is read or any lock is taken, as
+	// at a gateway; the rate limit counts it then.
+	arrived := s.now()
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	if err != nil {
 		writeProblem(w, http.StatusBadRequest, "Request body could not be read")
@@ -275,16 +278,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	sw := &statusWriter{ResponseWriter: w}
-	entry := s.record(r, body)
+	entry := s.record(r, body, arrived)
 	defer s.finish(entry, sw)
 
-	if s.cfg.latency > 0 && !s.wait(r.Context(), s.cfg.latency) {
-		return
+	if s.cfg.latency > 0 {
+		if !s.wait(r.Context(), s.cfg.latency) {
+			return
+		}
+		arrived = s.now()
 	}
 	if f, ok := s.takeFault(r); ok && s.applyFault(sw, r, f) {
 		return
 	}
-	if s.atEdge(sw, r) {
+	if s.atEdge(sw, r, arrived) {
 		return
 	}
 	s.routes.ServeHTTP(sw, r)
