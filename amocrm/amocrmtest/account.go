@@ -2,6 +2,15 @@ package amocrmtest
 
 import "fmt"
 
+// Account and users (docs/amocrm-api.md#account).
+func init() {
+	registerRoutes(func(_ *Server, m *mux) {
+		m.api("GET /api/v4/account", getAccount)
+		m.api("GET /api/v4/users", listUsers)
+		m.api("GET /api/v4/users/{id}", getUser)
+	})
+}
+
 // Account is a handle on one amoCRM account of the server: its identity
 // (fixed at creation) and the methods that seed it. It stays valid as long
 // as the server does.

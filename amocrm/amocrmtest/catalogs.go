@@ -8,6 +8,20 @@ import (
 	"time"
 )
 
+// Catalogs and their elements (docs/amocrm-api.md#catalogs).
+func init() {
+	registerRoutes(func(_ *Server, m *mux) {
+		m.api("GET /api/v4/catalogs", listCatalogs)
+		m.api("GET /api/v4/catalogs/{id}", getCatalog)
+		m.api("GET /api/v4/catalogs/{id}/custom_fields", listCatalogFields)
+		m.api("GET /api/v4/catalogs/{id}/elements", listElements)
+		m.api("POST /api/v4/catalogs/{id}/elements", createElements)
+		m.api("PATCH /api/v4/catalogs/{id}/elements", updateElements)
+		m.api("GET /api/v4/catalogs/{id}/elements/{element_id}", getElement)
+		m.api("PATCH /api/v4/catalogs/{id}/elements/{element_id}", updateElement)
+	})
+}
+
 // Catalog is a list (catalog) of an account (docs/amocrm-api.md#catalogs). Type
 // is "products" for the built-in products catalog every account has, or
 // "regular".

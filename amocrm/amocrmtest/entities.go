@@ -8,6 +8,54 @@ import (
 	"strings"
 )
 
+// Leads, contacts and companies (docs/amocrm-api.md#leads,
+// docs/amocrm-api.md#contacts), their notes (docs/amocrm-api.md#notes) and
+// links (docs/amocrm-api.md#links). Everything below
+// /api/v4/{kind}/{id}/ goes through a subRoutes table (see subRoutes).
+func init() {
+	registerRoutes(func(_ *Server, m *mux) {
+		m.api("POST /api/v4/leads/complex", complexCreate)
+		for _, kind := range []string{"leads", "contacts", "companies"} {
+			p := "/api/v4/" + kind
+			m.api("GET "+p, listEntities(kind))
+			m.api("POST "+p, createEntities(kind))
+			m.api("PATCH "+p, updateEntities(kind))
+			m.api("GET "+p+"/{id}", getEntity(kind))
+			m.api("PATCH "+p+"/{id}", updateEntity(kind))
+			m.api("GET "+p+"/custom_fields", listEntityFields(kind))
+
+			m.api("GET "+p+"/notes", listNotes(kind, false))
+			m.api("POST "+p+"/notes", writeNotes(kind, false, false))
+			m.api("PATCH "+p+"/notes", writeNotes(kind, false, true))
+			m.api("GET "+p+"/notes/{note_id}", getNote(kind, false))
+			m.api("POST "+p+"/notes/{note_id}/pin", pinNote(kind, true))
+			m.api("POST "+p+"/notes/{note_id}/unpin", pinNote(kind, false))
+			m.api("POST "+p+"/link", linkMass(kind, false))
+			m.api("POST "+p+"/unlink", linkMass(kind, true))
+			m.api("GET "+p+"/links", listLinksMass(kind))
+
+			m.api("GET "+p+"/{id}/{sub}", subRoutes{
+				"notes": listNotes(kind, true),
+				"links": listLinksOne(kind),
+			}.serve)
+			m.api("POST "+p+"/{id}/{sub}", subRoutes{
+				"notes":  writeNotes(kind, true, false),
+				"link":   linkOne(kind, false),
+				"unlink": linkOne(kind, true),
+			}.serve)
+			m.api("PATCH "+p+"/{id}/{sub}", subRoutes{
+				"notes": writeNotes(kind, true, true),
+			}.serve)
+			m.api("GET "+p+"/{id}/{sub}/{sub_id}", subRoutes{
+				"notes": getNote(kind, true),
+			}.serve)
+			m.api("PATCH "+p+"/{id}/{sub}/{sub_id}", subRoutes{
+				"notes": updateNote(kind),
+			}.serve)
+		}
+	})
+}
+
 // Leads, contacts and companies share one model and one set of handlers;
 // leads.go and contacts.go hold what differs.
 

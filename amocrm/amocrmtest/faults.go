@@ -2,7 +2,9 @@ package amocrmtest
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -33,7 +35,7 @@ type Fault struct {
 
 type faultRule struct {
 	method string
-	pat    pattern
+	pat    pathMatcher
 	f      Fault
 	left   int
 }
@@ -56,10 +58,7 @@ func (s *Server) FailNext(n int, method, path string, f Fault) {
 	if f.Status == 0 && !f.Drop && f.Delay <= 0 {
 		panic("amocrmtest: FailNext: the Fault does nothing")
 	}
-	pat, err := parsePattern(path)
-	if err != nil {
-		panic("amocrmtest: FailNext: " + err.Error())
-	}
+	pat := newPathMatcher(path)
 	method = strings.ToUpper(method)
 	if method == "*" {
 		method = ""
@@ -84,7 +83,7 @@ func (s *Server) takeFault(r *http.Request) (Fault, bool) {
 		if fr.method != "" && fr.method != r.Method {
 			continue
 		}
-		if _, ok := fr.pat.match(r.URL.Path); !ok {
+		if !fr.pat.match(r) {
 			continue
 		}
 		fr.left--
@@ -127,3 +126,47 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 	_, _ = w.Write([]byte(body))
 	return true
 }
+
+// pathMatcher matches a request path against one FailNext path: a plain
+// prefix (ending in "*"), everything (""), or a ServeMux pattern.
+type pathMatcher struct {
+	prefix   string
+	isPrefix bool
+	sm       *http.ServeMux
+	hit      http.Handler
+}
+
+func newPathMatcher(path string) pathMatcher {
+	if p, ok := strings.CutSuffix(path, "*"); ok || path == "" {
+		return pathMatcher{prefix: p, isPrefix: true}
+	}
+	if strings.ContainsAny(path, " \t") || !strings.HasPrefix(path, "/") {
+		panic(fmt.Sprintf("amocrmtest: FailNext: path %q is not a ServeMux path pattern", path))
+	}
+	pm := pathMatcher{sm: http.NewServeMux(), hit: new(hitHandler)}
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				panic(fmt.Sprintf("amocrmtest: FailNext: %v", v))
+			}
+		}()
+		pm.sm.Handle(path, pm.hit)
+	}()
+	return pm
+}
+
+// match reports whether r's path matches. ServeMux answers "/a" under a
+// "/a/" pattern with a redirect; only the pattern's own handler counts.
+func (m pathMatcher) match(r *http.Request) bool {
+	if m.isPrefix {
+		return strings.HasPrefix(r.URL.Path, m.prefix)
+	}
+	probe := &http.Request{Method: http.MethodGet, URL: &url.URL{Path: r.URL.Path}, Host: "x"}
+	h, _ := m.sm.Handler(probe)
+	return h == m.hit
+}
+
+// hitHandler marks a pathMatcher's pattern; it is never served.
+type hitHandler struct{ _ byte }
+
+func (*hitHandler) ServeHTTP(http.ResponseWriter, *http.Request) {}

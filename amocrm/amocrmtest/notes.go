@@ -250,7 +250,7 @@ func listNotes(kind string, byEntity bool) func(c *call) reply {
 
 func getNote(kind string, byEntity bool) func(c *call) reply {
 	return func(c *call) reply {
-		n := c.note(kind, c.pathID("note_id"))
+		n := c.note(kind, c.noteID())
 		if n == nil || (byEntity && n.entityID != c.pathID("id")) {
 			return notFound()
 		}
@@ -313,7 +313,7 @@ func (st *state) newNote(accountID int64, kind string, entityID, userID, now int
 func updateNote(kind string) func(c *call) reply {
 	return func(c *call) reply {
 		entityID := c.pathID("id")
-		n := c.note(kind, c.pathID("note_id"))
+		n := c.note(kind, c.noteID())
 		if n == nil || n.entityID != entityID {
 			return notFound()
 		}
@@ -345,7 +345,7 @@ func updateNote(kind string) func(c *call) reply {
 
 func pinNote(kind string, pin bool) func(c *call) reply {
 	return func(c *call) reply {
-		n := c.note(kind, c.pathID("note_id"))
+		n := c.note(kind, c.noteID())
 		if n == nil {
 			return notFound()
 		}
@@ -419,4 +419,13 @@ func (a *Account) AddNote(n Note) Note {
 	}
 	nn.pinned = n.IsPinned
 	return nn.export()
+}
+
+// noteID is the note's id in /{kind}/notes/{note_id} or, through subRoutes,
+// /{kind}/{id}/notes/{sub_id}.
+func (c *call) noteID() int64 {
+	if c.r.PathValue("note_id") != "" {
+		return c.pathID("note_id")
+	}
+	return c.pathID("sub_id")
 }

@@ -23,6 +23,21 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
+// OAuth (docs/amocrm-api.md#oauth) and the widget's disposable token
+// (docs/widget.md#disposable-tokens).
+func init() {
+	registerRoutes(func(s *Server, m *mux) {
+		m.handle("GET /oauth", s.consentPage)
+		m.handle("GET /oauth/{$}", s.consentPage)
+		m.handle("POST /oauth", s.consentSubmit)
+		m.handle("POST /oauth/{$}", s.consentSubmit)
+		m.handle("POST /oauth2/access_token", s.tokenEndpoint)
+		m.handle("GET /oauth2/account/current/subdomain", s.currentSubdomain)
+		m.handle("GET /ajax/v2/integrations/{client_uuid}/disposable_token", s.disposableTokenHTTP)
+		m.handle("OPTIONS /ajax/v2/integrations/{client_uuid}/disposable_token", s.disposableTokenPreflight)
+	})
+}
+
 // Lifetimes of the code and the refresh token (docs/amocrm-api.md#redirect,
 // docs/amocrm-api.md#token-endpoint) and of a disposable token
 // (docs/widget.md#token-format).

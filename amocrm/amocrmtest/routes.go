@@ -60,67 +60,118 @@ func bearerToken(r *http.Request) string {
 	return ""
 }
 
-// newRouter lists every endpoint the fake serves.
-func (s *Server) newRouter() *router {
-	rt := &router{}
+// routeSets are the groups of routes the server registers, each a function
+// of its own file added from that file's init: a new group of endpoints is a
+// new file, with no edit to a shared list. Registration order does not matter
+// (http.ServeMux picks the most specific pattern).
+var routeSets []func(s *Server, m *mux)
 
-	// OAuth (docs/amocrm-api.md#oauth) and the widget's disposable token
-	// (docs/widget.md#disposable-tokens).
-	rt.handle("GET /oauth", s.consentPage)
-	rt.handle("GET /oauth/{$}", s.consentPage)
-	rt.handle("POST /oauth", s.consentSubmit)
-	rt.handle("POST /oauth/{$}", s.consentSubmit)
-	rt.handle("POST /oauth2/access_token", s.tokenEndpoint)
-	rt.handle("GET /oauth2/account/current/subdomain", s.currentSubdomain)
-	rt.handle("GET /ajax/v2/integrations/{client_uuid}/disposable_token", s.disposableTokenHTTP)
-	rt.handle("OPTIONS /ajax/v2/integrations/{client_uuid}/disposable_token", s.disposableTokenPreflight)
+// registerRoutes adds a group of routes; call it from an init function.
+func registerRoutes(f func(s *Server, m *mux)) { routeSets = append(routeSets, f) }
 
-	// Account and users (docs/amocrm-api.md#account).
-	rt.handle("GET /api/v4/account", s.api(getAccount))
-	rt.handle("GET /api/v4/users", s.api(listUsers))
-	rt.handle("GET /api/v4/users/{#id}", s.api(getUser))
+// mux is the server's http.ServeMux with amoCRM's conventions on top.
+type mux struct {
+	s  *Server
+	sm *http.ServeMux
+}
 
-	// Leads, contacts and companies (docs/amocrm-api.md#leads,
-	// docs/amocrm-api.md#contacts), their notes (docs/amocrm-api.md#notes)
-	// and links (docs/amocrm-api.md#links).
-	rt.handle("POST /api/v4/leads/complex", s.api(complexCreate))
-	for _, kind := range []string{"leads", "contacts", "companies"} {
-		p := "/api/v4/" + kind
-		rt.handle("GET "+p, s.api(listEntities(kind)))
-		rt.handle("POST "+p, s.api(createEntities(kind)))
-		rt.handle("PATCH "+p, s.api(updateEntities(kind)))
-		rt.handle("GET "+p+"/{#id}", s.api(getEntity(kind)))
-		rt.handle("PATCH "+p+"/{#id}", s.api(updateEntity(kind)))
-		rt.handle("GET "+p+"/custom_fields", s.api(listEntityFields(kind)))
-
-		rt.handle("GET "+p+"/notes", s.api(listNotes(kind, false)))
-		rt.handle("POST "+p+"/notes", s.api(writeNotes(kind, false, false)))
-		rt.handle("PATCH "+p+"/notes", s.api(writeNotes(kind, false, true)))
-		rt.handle("GET "+p+"/notes/{#note_id}", s.api(getNote(kind, false)))
-		rt.handle("POST "+p+"/notes/{#note_id}/pin", s.api(pinNote(kind, true)))
-		rt.handle("POST "+p+"/notes/{#note_id}/unpin", s.api(pinNote(kind, false)))
-		rt.handle("GET "+p+"/{#id}/notes", s.api(listNotes(kind, true)))
-		rt.handle("POST "+p+"/{#id}/notes", s.api(writeNotes(kind, true, false)))
-		rt.handle("PATCH "+p+"/{#id}/notes", s.api(writeNotes(kind, true, true)))
-		rt.handle("GET "+p+"/{#id}/notes/{#note_id}", s.api(getNote(kind, true)))
-		rt.handle("PATCH "+p+"/{#id}/notes/{#note_id}", s.api(updateNote(kind)))
-
-		rt.handle("POST "+p+"/{#id}/link", s.api(linkOne(kind, false)))
-		rt.handle("POST "+p+"/{#id}/unlink", s.api(linkOne(kind, true)))
-		rt.handle("GET "+p+"/{#id}/links", s.api(listLinksOne(kind)))
-		rt.handle("POST "+p+"/link", s.api(linkMass(kind, false)))
-		rt.handle("POST "+p+"/unlink", s.api(linkMass(kind, true)))
-		rt.handle("GET "+p+"/links", s.api(listLinksMass(kind)))
+func (s *Server) newMux() *mux {
+	m := &mux{s: s, sm: http.NewServeMux()}
+	for _, f := range routeSets {
+		f(s, m)
 	}
+	return m
+}
 
-	// Catalogs and their elements (docs/amocrm-api.md#catalogs).
-	rt.handle("GET /api/v4/catalogs", s.api(listCatalogs))
-	rt.handle("GET /api/v4/catalogs/{#id}", s.api(getCatalog))
-	rt.handle("GET /api/v4/catalogs/{#id}/custom_fields", s.api(listCatalogFields))
-	rt.handle("GET /api/v4/catalogs/{#id}/elements", s.api(listElements))
-	rt.handle("POST /api/v4/catalogs/{#id}/elements", s.api(createElements))
-	rt.handle("PATCH /api/v4/catalogs/{#id}/elements", s.api(updateElements))
-	rt.handle("GET /api/v4/catalogs/{#id}/elements/{#element_id}", s.api(getElement))
-	rt.handle("PATCH /api/v4/catalogs/{#id}/elements/{#element_id}", s.api(updateElement))
-	return rt
+// handle registers a plain handler on a "METHOD /path" ServeMux pattern.
+func (m *mux) handle(pattern string, h http.HandlerFunc) {
+	m.sm.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if !idsAreDigits(r) {
+			writeProblem(w, http.StatusNotFound, "Not found")
+			return
+		}
+		h(w, r)
+	})
+}
+
+// api registers an authenticated API handler (see Server.api).
+func (m *mux) api(pattern string, h func(c *call) reply) { m.handle(pattern, m.s.api(h)) }
+
+// ServeHTTP routes r. A path wildcard named "id" or ending in "_id" only
+// matches decimal digits (handle answers 404 for /api/v4/leads/abc). Unknown
+// paths get amoCRM's 404 problem, known paths with another method a 405
+// problem with Allow.
+func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, pat := m.sm.Handler(r)
+	if pat == "" {
+		if allow := methodsAllowed(h, r); allow != "" {
+			w.Header().Set("Allow", allow)
+			writeProblem(w, http.StatusMethodNotAllowed, "Method not allowed")
+			return
+		}
+		writeProblem(w, http.StatusNotFound, "Not found")
+		return
+	}
+	m.sm.ServeHTTP(w, r)
+}
+
+// methodsAllowed runs ServeMux's own fallback handler h to learn whether it
+// is the 405 one, and returns its Allow header.
+func methodsAllowed(h http.Handler, r *http.Request) string {
+	hw := &headerOnly{h: http.Header{}}
+	h.ServeHTTP(hw, r)
+	return hw.h.Get("Allow")
+}
+
+// headerOnly is a ResponseWriter that keeps the header and drops the body.
+type headerOnly struct{ h http.Header }
+
+func (w *headerOnly) Header() http.Header         { return w.h }
+func (w *headerOnly) Write(b []byte) (int, error) { return len(b), nil }
+func (w *headerOnly) WriteHeader(int)             {}
+
+// idsAreDigits reports whether every wildcard of r's pattern named "id" or
+// "…_id" holds decimal digits.
+func idsAreDigits(r *http.Request) bool {
+	for rest := r.Pattern; ; {
+		_, after, ok := strings.Cut(rest, "{")
+		if !ok {
+			return true
+		}
+		name, tail, _ := strings.Cut(after, "}")
+		rest = tail
+		if name == "id" || strings.HasSuffix(name, "_id") {
+			if !allDigits(r.PathValue(name)) {
+				return false
+			}
+		}
+	}
+}
+
+func allDigits(s string) bool {
+	if s == "" || len(s) > 18 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// subRoutes serves the paths below one entity, /api/v4/leads/{id}/{sub}
+// and /api/v4/leads/{id}/{sub}/{sub_id}, by the value of {sub}. ServeMux
+// cannot hold "/leads/{id}/notes" beside "/leads/notes/{note_id}" (neither
+// pattern is more specific than the other), so one pattern takes every
+// sub-resource and this table picks the handler; "/leads/notes/{note_id}"
+// and its like stay plain patterns, more specific than the table's.
+type subRoutes map[string]func(c *call) reply
+
+func (t subRoutes) serve(c *call) reply {
+	h, ok := t[c.r.PathValue("sub")]
+	if !ok {
+		return notFound()
+	}
+	return h(c)
 }

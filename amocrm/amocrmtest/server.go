@@ -23,7 +23,7 @@ type Server struct {
 
 	ts      *httptest.Server
 	cfg     config
-	routes  *router
+	routes  *mux
 	handler http.Handler
 
 	jwtKey  []byte
@@ -202,7 +202,7 @@ func NewUnstartedServer(opts ...Option) *Server {
 		cfg.hookClient = &http.Client{Timeout: 3 * time.Second}
 	}
 	s := &Server{cfg: cfg, st: newState(), jwtKey: []byte(randHex(32)), consent: newConsentTemplate()}
-	s.routes = s.newRouter()
+	s.routes = s.newMux()
 	s.handler = http.HandlerFunc(s.serve)
 	s.ts = httptest.NewUnstartedServer(s.handler)
 	return s
