@@ -53,6 +53,15 @@ func (s *Server) Account(subdomain string) (*Account, bool) {
 	return s.accountHandle(a), true
 }
 
+// SetName renames the account (its display name, as GET /api/v4/account
+// answers it).
+func (a *Account) SetName(name string) {
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	a.s.st.accounts[a.ID].name = name
+	a.Name = name
+}
+
 // AddCustomField adds a custom field to the account's "leads", "contacts"
 // or "companies" and returns it with its id (and its enums' ids).
 func (a *Account) AddCustomField(entityType string, f CustomField) CustomField {

@@ -83,33 +83,3 @@ func TestSeedPanicsOnBadInput(t *testing.T) {
 	_, ok = e.srv.Account("nope")
 	assert.False(t, ok)
 }
-
-func TestSeedDemo(t *testing.T) {
-	t.Parallel()
-	one, two := amocrmtest.NewServer(), amocrmtest.NewServer()
-	t.Cleanup(one.Close)
-	t.Cleanup(two.Close)
-	d1, d2 := one.SeedDemo(), two.SeedDemo()
-	assert.Equal(t, d1.Account.ID, d2.Account.ID, "ids are deterministic")
-	assert.Equal(t, ids(d1.Leads, func(l amocrmtest.Lead) int64 { return l.ID }), ids(d2.Leads, func(l amocrmtest.Lead) int64 { return l.ID }))
-
-	assert.Equal(t, amocrmtest.DemoSubdomain, d1.Account.Subdomain)
-	require.GreaterOrEqual(t, len(d1.Leads), 3)
-	for _, l := range d1.Leads {
-		require.NotEmpty(t, l.ContactIDs, l.Name)
-		c, ok := one.Contact(l.ContactIDs[0])
-		require.True(t, ok)
-		var codes []string
-		for _, f := range c.CustomFields {
-			codes = append(codes, f.FieldCode)
-		}
-		assert.ElementsMatch(t, []string{"PHONE", "EMAIL"}, codes, c.Name)
-		assert.Equal(t, d1.Manager.ID, l.ResponsibleUserID)
-	}
-	assert.Equal(t, "products", d1.Products.Type)
-	assert.Len(t, one.Elements(d1.Products.ID), len(d1.ProductElements))
-	assert.Len(t, one.Links("leads", d1.Leads[0].ID), 3, "a contact and two products")
-	assert.Len(t, one.Notes("leads", d1.Leads[0].ID), 1)
-	assert.Equal(t, "regular", d1.Services.Type)
-	assert.Panics(t, func() { one.SeedDemo() })
-}

@@ -25,8 +25,7 @@
 // system PHONE and EMAIL contact fields and the products catalog with SKU,
 // PRICE, DESCRIPTION and GROUP) and returns an *Account handle whose methods
 // seed it: AddUser, AddLead, AddContact, AddCompany, AddNote, AddCatalog,
-// AddElement, AddCustomField, Link. SeedDemo builds a whole Russian demo
-// account. AddIntegration registers an OAuth integration. Lead, Contact,
+// AddElement, AddCustomField, Link. AddIntegration registers an OAuth integration. Lead, Contact,
 // Notes, Links, Elements and their siblings return copies for assertions.
 // Ids are sequential per kind, so a fixed seeding order gives fixed ids.
 //

@@ -152,26 +152,3 @@ func Example_oauth() {
 	// 302 app.example/oauth csrf-42 acme.amocrm.ru
 	// 200 Bearer 86400 1
 }
-
-// ExampleServer_SeedDemo shows the demo account a demo server starts from.
-func ExampleServer_SeedDemo() {
-	srv := amocrmtest.NewServer()
-	defer srv.Close()
-	demo := srv.SeedDemo()
-	fmt.Println(demo.Account.Host, "—", demo.Account.Name)
-	for _, l := range demo.Leads {
-		c, _ := srv.Contact(l.ContactIDs[0])
-		fmt.Printf("%s: %d ₽, %s\n", l.Name, l.Price, c.Name)
-	}
-	for _, el := range srv.Elements(demo.Products.ID)[:2] {
-		fmt.Println(el.Name, el.CustomFields[1].Values[0].Value)
-	}
-	// Output:
-	// steklo.amocrm.ru — Стекольная мастерская «Грань»
-	// Душевое ограждение 900×2000: 17204 ₽, Алексей Петров
-	// Зеркало в прихожую 600×1600: 5600 ₽, Мария Иванова
-	// Кухонный фартук из стекла: 24500 ₽, Сергей Кузнецов
-	// Стеклянная перегородка в офис: 0 ₽, Сергей Кузнецов
-	// Стекло прозрачное М1, 8 мм 2300
-	// Стекло осветлённое, 10 мм 4500
-}

@@ -182,7 +182,7 @@ func WithHookClient(c *http.Client) Option {
 }
 
 // NewServer starts a fake amoCRM on a local port. Call Close when done.
-// It starts with no accounts: add them with AddAccount or SeedDemo.
+// It starts with no accounts: add them with AddAccount.
 func NewServer(opts ...Option) *Server {
 	s := NewUnstartedServer(opts...)
 	s.Start()
@@ -308,6 +308,9 @@ func (s *Server) wait(ctx context.Context, d time.Duration) bool {
 }
 
 func (s *Server) now() time.Time { return s.cfg.clock.Now() }
+
+// Now is the time on the server's Clock, for seeding data relative to it.
+func (s *Server) Now() time.Time { return s.now() }
 
 // statusWriter remembers the status a handler wrote.
 type statusWriter struct {

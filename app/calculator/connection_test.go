@@ -12,6 +12,7 @@ import (
 
 	"github.com/amokit/amokit/amocrm/amocrmtest"
 	"github.com/amokit/amokit/app/calculator"
+	"github.com/amokit/amokit/app/demo"
 	"github.com/amokit/amokit/tokenstore"
 	"github.com/amokit/amokit/widget"
 )
@@ -136,7 +137,7 @@ func TestSaveConnectionThenConsent(t *testing.T) {
 	assert.Empty(t, conn.AccessToken, "no tokens before the consent")
 
 	// The administrator consents at amoCRM, which redirects to our callback with a code.
-	form := url.Values{"client_id": {f.integ.ClientID}, "account": {amocrmtest.DemoSubdomain}, "decision": {"allow"}, "state": {q.Get("state")}}
+	form := url.Values{"client_id": {f.integ.ClientID}, "account": {demo.Subdomain}, "decision": {"allow"}, "state": {q.Get("state")}}
 	resp, err := consent(t, f.fake.URL+"/oauth", form)
 	require.NoError(t, err)
 	resp.Body.Close()
@@ -194,7 +195,7 @@ func TestInstallHookFromAmoCRM(t *testing.T) {
 	require.NoError(t, f.conns.Save(t.Context(), &tokenstore.Connection{
 		Account: f.account, ClientID: f.integ.ClientID, ClientSecret: f.integ.ClientSecret,
 	}))
-	require.NoError(t, f.fake.InstallWidget(t.Context(), f.integ.ClientID, amocrmtest.DemoSubdomain))
+	require.NoError(t, f.fake.InstallWidget(t.Context(), f.integ.ClientID, demo.Subdomain))
 	conn, err := f.conns.Load(t.Context(), f.account)
 	require.NoError(t, err)
 	require.NotEmpty(t, conn.RefreshToken, "the hook without client_id connected the account")

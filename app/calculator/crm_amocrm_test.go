@@ -13,13 +13,14 @@ import (
 	"github.com/amokit/amokit/amocrm"
 	"github.com/amokit/amokit/amocrm/amocrmtest"
 	"github.com/amokit/amokit/app/calculator"
+	"github.com/amokit/amokit/app/demo"
 	"github.com/amokit/amokit/app/glass"
 )
 
 // amoRig is AmoCRM's CRM over the demo account of a fake, without the handler.
 type amoRig struct {
 	fake *amocrmtest.Server
-	demo amocrmtest.Demo
+	demo demo.Demo
 	sdk  *amocrm.Client
 	crm  calculator.CRM
 }
@@ -28,7 +29,7 @@ func newAmoRig(t *testing.T) *amoRig {
 	t.Helper()
 	r := &amoRig{fake: amocrmtest.NewServer(amocrmtest.WithRateLimit(0, 1))}
 	t.Cleanup(r.fake.Close)
-	r.demo = r.fake.SeedDemo()
+	r.demo = demo.Seed(r.fake)
 	integ := r.fake.AddIntegration(amocrmtest.Integration{Name: "Калькулятор стекла", RedirectURI: "https://calc.example.com/oauth/callback"})
 	tok, err := r.fake.IssueToken(integ.ClientID, r.demo.Account.Subdomain)
 	require.NoError(t, err)

@@ -22,6 +22,7 @@ import (
 	"github.com/amokit/amokit/amocrm"
 	"github.com/amokit/amokit/amocrm/amocrmtest"
 	"github.com/amokit/amokit/app/calculator"
+	"github.com/amokit/amokit/app/demo"
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
@@ -128,7 +129,7 @@ type faultRig struct {
 	t       *testing.T
 	fake    *amocrmtest.Server
 	up      *upstream
-	demo    amocrmtest.Demo
+	demo    demo.Demo
 	h       http.Handler
 	signer  *widget.TicketSigner
 	account string
@@ -142,7 +143,7 @@ type faultRig struct {
 // the bubble) and is otherwise untouched.
 func newFaultRig(t *testing.T, fake *amocrmtest.Server) *faultRig {
 	r := &faultRig{t: t, fake: fake, up: &upstream{h: fake.Handler()}, faked: map[string]int{}}
-	r.demo = fake.SeedDemo()
+	r.demo = demo.Seed(fake)
 	r.account = r.demo.Account.Host
 	r.lead = r.demo.Leads[3].ID // no price, no products, no notes yet
 	integ := fake.AddIntegration(amocrmtest.Integration{Name: "Калькулятор стекла", RedirectURI: "https://calc.example.com/oauth/callback"})

@@ -21,6 +21,7 @@ import (
 	"github.com/amokit/amokit/amocrm"
 	"github.com/amokit/amokit/amocrm/amocrmtest"
 	"github.com/amokit/amokit/app/calculator"
+	"github.com/amokit/amokit/app/demo"
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
@@ -45,7 +46,7 @@ const fxOrder = `{"pieces":[{"material":"float","thickness_mm":8,"width_mm":900,
 type fixture struct {
 	t       *testing.T
 	fake    *amocrmtest.Server
-	demo    amocrmtest.Demo
+	demo    demo.Demo
 	integ   amocrmtest.Integration
 	account string // "steklo.amocrm.ru"
 	srv     *httptest.Server
@@ -78,8 +79,8 @@ func newFixture(t *testing.T, opts ...fixtureOptions) *fixture {
 	f := &fixture{t: t, conns: tokenstore.NewMemory(), calcs: calculator.NewMemoryCalculations(), scan: &scanner{}}
 	f.fake = amocrmtest.NewServer(amocrmtest.WithRateLimit(0, 1))
 	t.Cleanup(f.fake.Close)
-	f.demo = f.fake.SeedDemo()
-	f.account = amocrmtest.DemoSubdomain + ".amocrm.ru"
+	f.demo = demo.Seed(f.fake)
+	f.account = demo.Subdomain + ".amocrm.ru"
 
 	var h http.Handler
 	f.srv = httptest.NewServer(f.scan.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) })))
@@ -92,7 +93,7 @@ func newFixture(t *testing.T, opts ...fixtureOptions) *fixture {
 	f.scan.secret(string(fxTicketKey))
 
 	if !o.disconnected {
-		tok, err := f.fake.IssueToken(f.integ.ClientID, amocrmtest.DemoSubdomain)
+		tok, err := f.fake.IssueToken(f.integ.ClientID, demo.Subdomain)
 		require.NoError(t, err)
 		f.scan.secret(tok.AccessToken)
 		f.scan.secret(tok.RefreshToken)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/amokit/amokit/amocrm/amocrmtest"
 	"github.com/amokit/amokit/app/calculator"
+	"github.com/amokit/amokit/app/demo"
 	"github.com/amokit/amokit/widget"
 )
 
@@ -92,7 +93,7 @@ func TestGetLeadRevokedConnection(t *testing.T) {
 	f := newFixture(t)
 	// amoCRM disables the integration: its hook reaches our /oauth/revoke, which deletes the
 	// connection; the card then reads "not connected".
-	require.NoError(t, f.fake.RevokeIntegration(t.Context(), f.integ.ClientID, amocrmtest.DemoSubdomain))
+	require.NoError(t, f.fake.RevokeIntegration(t.Context(), f.integ.ClientID, demo.Subdomain))
 	_, err := f.conns.Load(t.Context(), f.account)
 	require.Error(t, err, "the revoke hook deleted the connection")
 	a := f.do(http.MethodGet, "/widget/api?action=get_lead", "", "Authorization", "Bearer "+f.ticket(f.demo.Leads[0].ID))

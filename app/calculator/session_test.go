@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amokit/amokit/amocrm/amocrmtest"
+	"github.com/amokit/amokit/app/demo"
 	"github.com/amokit/amokit/tokenstore"
 	"github.com/amokit/amokit/widget"
 )
@@ -23,7 +24,7 @@ type sessionAnswer struct {
 	ExpiresAt string `json:"expires_at"`
 }
 
-const fxOrigin = "https://" + amocrmtest.DemoSubdomain + ".amocrm.ru"
+const fxOrigin = "https://" + demo.Subdomain + ".amocrm.ru"
 
 func (f *fixture) session(token string, lead int64) answer {
 	f.t.Helper()
@@ -35,7 +36,7 @@ func TestSessionIssuesTicket(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	lead := f.demo.Leads[0].ID
-	token, err := f.fake.DisposableToken(f.integ.ClientID, amocrmtest.DemoSubdomain, f.demo.Manager.ID, "")
+	token, err := f.fake.DisposableToken(f.integ.ClientID, demo.Subdomain, f.demo.Manager.ID, "")
 	require.NoError(t, err)
 
 	before := time.Now()
@@ -83,12 +84,12 @@ func TestSessionRefusals(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	lead := f.demo.Leads[0].ID
-	good, err := f.fake.DisposableToken(f.integ.ClientID, amocrmtest.DemoSubdomain, 0, "")
+	good, err := f.fake.DisposableToken(f.integ.ClientID, demo.Subdomain, 0, "")
 	require.NoError(t, err)
 	stranger := f.fake.AddIntegration(amocrmtest.Integration{RedirectURI: f.integ.RedirectURI})
-	unknown, err := f.fake.DisposableToken(stranger.ClientID, amocrmtest.DemoSubdomain, 0, "")
+	unknown, err := f.fake.DisposableToken(stranger.ClientID, demo.Subdomain, 0, "")
 	require.NoError(t, err)
-	otherAud, err := f.fake.DisposableToken(f.integ.ClientID, amocrmtest.DemoSubdomain, 0, "https://elsewhere.example")
+	otherAud, err := f.fake.DisposableToken(f.integ.ClientID, demo.Subdomain, 0, "https://elsewhere.example")
 	require.NoError(t, err)
 
 	for name, tc := range map[string]struct {
@@ -118,7 +119,7 @@ func TestSessionRefusals(t *testing.T) {
 func TestSessionNotConnected(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOptions{disconnected: true})
-	token, err := f.fake.DisposableToken(f.integ.ClientID, amocrmtest.DemoSubdomain, 0, "")
+	token, err := f.fake.DisposableToken(f.integ.ClientID, demo.Subdomain, 0, "")
 	require.NoError(t, err)
 	a := f.session(token, f.demo.Leads[0].ID)
 	assert.Equal(t, http.StatusConflict, a.status)
@@ -132,13 +133,13 @@ func TestSessionIntegrationFromTheStore(t *testing.T) {
 	// secret is found in the connection store.
 	own := f.fake.AddIntegration(amocrmtest.Integration{RedirectURI: f.integ.RedirectURI})
 	f.scan.secret(own.ClientSecret)
-	tok, err := f.fake.IssueToken(own.ClientID, amocrmtest.DemoSubdomain)
+	tok, err := f.fake.IssueToken(own.ClientID, demo.Subdomain)
 	require.NoError(t, err)
 	require.NoError(t, f.conns.Save(t.Context(), &tokenstore.Connection{
 		Account: f.account, ClientID: own.ClientID, ClientSecret: own.ClientSecret,
 		AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.ExpiresAt,
 	}))
-	token, err := f.fake.DisposableToken(own.ClientID, amocrmtest.DemoSubdomain, 0, "")
+	token, err := f.fake.DisposableToken(own.ClientID, demo.Subdomain, 0, "")
 	require.NoError(t, err)
 	a := f.session(token, f.demo.Leads[1].ID)
 	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
@@ -163,7 +164,7 @@ func TestSessionRefusesAnotherTenantsSecret(t *testing.T) {
 		base := jwt.MapClaims{
 			"iss": "https://" + f.account, "aud": f.srv.URL, "jti": "forged",
 			"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(),
-			"account_id": f.demo.Account.ID, "user_id": f.demo.Manager.ID, "subdomain": amocrmtest.DemoSubdomain,
+			"account_id": f.demo.Account.ID, "user_id": f.demo.Manager.ID, "subdomain": demo.Subdomain,
 			"client_uuid": b.ClientID,
 		}
 		for k, v := range claims {
@@ -213,7 +214,7 @@ func TestSessionActsAsTheManager(t *testing.T) {
 	own := f.demo.Leads[0]
 	require.Equal(t, manager.ID, own.ResponsibleUserID)
 	other := f.demo.Account.AddLead(amocrmtest.Lead{Name: "Сделка директора"}) // the admin's
-	token, err := f.fake.DisposableToken(f.integ.ClientID, amocrmtest.DemoSubdomain, manager.ID, "")
+	token, err := f.fake.DisposableToken(f.integ.ClientID, demo.Subdomain, manager.ID, "")
 	require.NoError(t, err)
 
 	a := f.session(token, other.ID)
@@ -261,7 +262,7 @@ func TestSessionActsAsTheManager(t *testing.T) {
 func TestSessionNeedsAnAdministratorsGrant(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	tok, err := f.fake.IssueTokenFor(f.integ.ClientID, amocrmtest.DemoSubdomain, f.demo.Manager.ID)
+	tok, err := f.fake.IssueTokenFor(f.integ.ClientID, demo.Subdomain, f.demo.Manager.ID)
 	require.NoError(t, err)
 	f.scan.secret(tok.AccessToken)
 	f.scan.secret(tok.RefreshToken)
@@ -270,7 +271,7 @@ func TestSessionNeedsAnAdministratorsGrant(t *testing.T) {
 	c.AccessToken, c.RefreshToken, c.Expiry = tok.AccessToken, tok.RefreshToken, tok.ExpiresAt
 	require.NoError(t, f.conns.Save(t.Context(), c))
 
-	token, err := f.fake.DisposableToken(f.integ.ClientID, amocrmtest.DemoSubdomain, f.demo.Manager.ID, "")
+	token, err := f.fake.DisposableToken(f.integ.ClientID, demo.Subdomain, f.demo.Manager.ID, "")
 	require.NoError(t, err)
 	a := f.session(token, f.demo.Leads[0].ID)
 	assert.Equal(t, http.StatusForbidden, a.status, "%s", a.body)

@@ -12,6 +12,7 @@ import (
 	"github.com/amokit/amokit/amocrm"
 	"github.com/amokit/amokit/amocrm/amocrmtest"
 	"github.com/amokit/amokit/app/calculator"
+	"github.com/amokit/amokit/app/demo"
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
@@ -26,7 +27,7 @@ import (
 // consent page, and tickets are signed here instead of through /widget/session.
 type inProcess struct {
 	fake    *amocrmtest.Server
-	demo    amocrmtest.Demo
+	demo    demo.Demo
 	srv     *http.Server
 	url     string
 	signer  *widget.TicketSigner
@@ -42,7 +43,7 @@ func newInProcess(ctx context.Context, latency time.Duration) (*inProcess, error
 			e.close()
 		}
 	}()
-	e.demo = e.fake.SeedDemo()
+	e.demo = demo.Seed(e.fake)
 	e.account = e.demo.Account.Host
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/amokit/amokit/amocrm/amocrmtest"
+	appdemo "github.com/amokit/amokit/app/demo"
 	"github.com/amokit/amokit/widget"
 )
 
@@ -27,7 +28,7 @@ const demoWidgetCode = "amokit_glass_calc"
 // lead card around the real script.js.
 type demo struct {
 	fake      *amocrmtest.Server
-	seed      amocrmtest.Demo
+	seed      appdemo.Demo
 	integ     amocrmtest.Integration
 	publicURL string
 	tmpl      *template.Template
@@ -45,7 +46,7 @@ func newDemo(publicURL string, archive []byte, tmpl *template.Template, logger *
 		return nil, err
 	}
 	fake := amocrmtest.NewServer()
-	seed := fake.SeedDemo()
+	seed := appdemo.Seed(fake)
 	integ := fake.AddIntegration(amocrmtest.Integration{
 		Name:          "Калькулятор стекла",
 		RedirectURI:   publicURL + widget.CallbackPath,
