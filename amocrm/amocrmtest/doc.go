@@ -10,6 +10,16 @@
 //
 // # Starting
 //
+// A test of code written on the SDK starts with one call:
+//
+//	client, acme := amocrmtest.NewClient(t)
+//	acme.AddLead(amocrmtest.Lead{Name: "Зеркало"})
+//	// … run the code under test with client, then check acme or acme.Server().
+//
+// NewClient starts a server with the account "acme" and its rate limit off,
+// and returns an unpaced *amocrm.Client on it; Account.NewClient does the
+// same for an account of a server you built.
+//
 // NewServer starts a listener on 127.0.0.1; Server.URL is its base URL and
 // Close stops it. NewUnstartedServer and Start split the two steps, as in
 // httptest. Handler returns the same server as an http.Handler to mount

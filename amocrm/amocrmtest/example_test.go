@@ -152,3 +152,29 @@ func Example_oauth() {
 	// 302 app.example/oauth csrf-42 acme.amocrm.ru
 	// 200 Bearer 86400 1
 }
+
+// ExampleAccount_NewClient is the start of a test of code written on the
+// SDK: seed an account, get a client for it, run the code. In a test,
+// amocrmtest.NewClient(t) does the first three lines and closes the server
+// at the end.
+func ExampleAccount_NewClient() {
+	srv := amocrmtest.NewServer()
+	defer srv.Close()
+	acme := srv.AddAccount("acme")
+	acme.AddLead(amocrmtest.Lead{Name: "Зеркало в прихожую", Price: 5600})
+
+	client, err := acme.NewClient()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for lead, err := range client.Leads.All(context.Background(), nil) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(lead.Name, lead.Price)
+	}
+	// Output:
+	// Зеркало в прихожую 5600
+}

@@ -18,8 +18,11 @@ type RecordedRequest struct {
 	// Time is when it arrived, on the server's clock.
 	Time   time.Time
 	Method string
-	Path   string
-	Query  url.Values
+	// Host is the host the client addressed ("acme.amocrm.ru" through
+	// Transport, "127.0.0.1:port" straight at the listener).
+	Host  string
+	Path  string
+	Query url.Values
 	// Body is the request body. Bodies sent to /oauth2/ have client_secret,
 	// code, refresh_token and access_token replaced by "REDACTED".
 	Body []byte
@@ -64,7 +67,7 @@ type recEntry struct {
 
 func (s *Server) record(r *http.Request, body []byte, arrived time.Time) *recEntry {
 	e := &recEntry{rr: RecordedRequest{
-		Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: bytes.Clone(body),
+		Method: r.Method, Host: r.Host, Path: r.URL.Path, Query: r.URL.Query(), Body: bytes.Clone(body),
 		ContextUser: r.Header.Get("X-Context-User-ID"),
 	}}
 	if strings.HasPrefix(r.URL.Path, "/oauth2/") {
