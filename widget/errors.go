@@ -2,6 +2,7 @@ package widget
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 )
 
@@ -53,6 +54,10 @@ const (
 	CodeInternal = "internal_error"
 )
 
+// MaxFieldErrors is how many field errors WriteError puts into one answer; the message says how
+// many there were in all. Validators should stop collecting there too (see app/glass).
+const MaxFieldErrors = 50
+
 // FieldError names one invalid field of a request.
 type FieldError struct {
 	Path    string `json:"path"`    // JSON path of the field, e.g. "order.items[2].width_mm"
@@ -79,6 +84,10 @@ type ErrorResponse struct {
 // constants or a handler's own code; message is for people and must never carry a token, a
 // ticket or a secret. The answer is marked no-store and nosniff.
 func WriteError(w http.ResponseWriter, status int, code, message string, fields ...FieldError) {
+	if len(fields) > MaxFieldErrors {
+		message += fmt.Sprintf(" (показаны первые %d ошибок из %d)", MaxFieldErrors, len(fields))
+		fields = fields[:MaxFieldErrors]
+	}
 	body, err := json.Marshal(ErrorResponse{Error: ErrorBody{Code: code, Message: message, Fields: fields}})
 	if err != nil { // cannot happen for strings and FieldError, but never write a half answer
 		body = []byte(`{"error":{"code":"internal_error","message":"internal error"}}`)

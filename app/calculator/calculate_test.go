@@ -2,6 +2,9 @@ package calculator_test
 
 import (
 	"net/http"
+	"runtime"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -81,4 +84,45 @@ func TestCalculateValidationErrorsHavePaths(t *testing.T) {
 	assert.Equal(t, calculator.CodeInvalidOrder, a.errorCode(t))
 	a = f.do(http.MethodPost, "/widget/calculate", ``, "Authorization", auth)
 	assert.Equal(t, http.StatusUnprocessableEntity, a.status)
+}
+
+// TestCalculateCapsValidation: 16 requests at once, each a 48 KB order of 16,000 empty pieces,
+// get answers of at most 64 KiB that list the first problems and count the rest, and together
+// allocate less than 64 MB (an upper bound on what they can add to the heap). Not parallel, so
+// that the allocation count is this test's.
+func TestCalculateCapsValidation(t *testing.T) {
+	f := newFixture(t)
+	body := `{"pieces":[` + strings.Repeat(`{},`, 15999) + `{}],"hardware":[],"installation":false,"delivery":false,"urgent":false,"discount_percent":0}`
+	require.Less(t, len(body), 49<<10)
+	auth := "Bearer " + f.ticket(f.demo.Leads[0].ID)
+	f.do(http.MethodPost, "/widget/calculate", body, "Authorization", auth) // warm up: pools, the first connection
+
+	const concurrent = 16
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	answers := make([]answer, concurrent)
+	var wg sync.WaitGroup
+	for i := range concurrent {
+		wg.Go(func() { answers[i] = f.do(http.MethodPost, "/widget/calculate", body, "Authorization", auth) })
+	}
+	wg.Wait()
+	runtime.ReadMemStats(&after)
+
+	for _, a := range answers {
+		require.Equal(t, http.StatusUnprocessableEntity, a.status)
+		assert.LessOrEqual(t, len(a.body), 64<<10)
+		var e struct {
+			Error struct {
+				Message string              `json:"message"`
+				Fields  []widget.FieldError `json:"fields"`
+			} `json:"error"`
+		}
+		a.decode(t, &e)
+		assert.Len(t, e.Error.Fields, glass.MaxFieldErrors)
+		assert.Contains(t, e.Error.Message, "и ещё")
+	}
+	allocated := after.TotalAlloc - before.TotalAlloc
+	t.Logf("16 concurrent capped answers: %d bytes each, %.1f MB allocated in all", len(answers[0].body), float64(allocated)/(1<<20))
+	assert.Less(t, allocated, uint64(64<<20))
 }

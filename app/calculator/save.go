@@ -174,7 +174,11 @@ func (h *handler) quote(w http.ResponseWriter, r *http.Request, raw []byte, vers
 		for i, fe := range verr.Errors {
 			fields[i] = widget.FieldError{Path: fe.Path, Message: fe.Message}
 		}
-		widget.WriteError(w, http.StatusUnprocessableEntity, CodeInvalidOrder, "Заказ заполнен с ошибками", fields...)
+		msg := "Заказ заполнен с ошибками"
+		if verr.More > 0 {
+			msg += fmt.Sprintf(": показаны первые %d, и ещё %d", len(verr.Errors), verr.More)
+		}
+		widget.WriteError(w, http.StatusUnprocessableEntity, CodeInvalidOrder, msg, fields...)
 		return glass.Order{}, nil, false
 	case err != nil:
 		h.log.Error("calculator: quoting failed", slog.String("error", err.Error()))

@@ -60,15 +60,16 @@ func (p Piece) edge() Edge {
 // DecodeOrder reads an order in the wire format. It is strict: unknown or
 // repeated fields, values of the wrong type (including null and fractional
 // millimetres), missing required fields and data after the order are all
-// rejected. Every problem is reported at once in a *ValidationError whose
-// field errors carry the JSON path, such as pieces[0].width_mm.
+// rejected. The problems are reported at once in a *ValidationError whose
+// field errors carry the JSON path, such as pieces[0].width_mm: the first
+// MaxFieldErrors of them, the rest counted in More.
 //
 // DecodeOrder checks the form of the order only; Quote and
 // PriceList.ValidateOrder check it against the rules and the price list.
 func DecodeOrder(data []byte) (Order, error) {
 	var o Order
-	if errs := decodeStrict(data, &o); len(errs) > 0 {
-		return Order{}, &ValidationError{Errors: errs}
+	if errs, more := decodeStrictLimit(data, &o, MaxFieldErrors); len(errs) > 0 {
+		return Order{}, &ValidationError{Errors: errs, More: more}
 	}
 	return o, nil
 }

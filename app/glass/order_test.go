@@ -108,3 +108,23 @@ pieces[0].height_mm: expected a whole number, got 900.5
 pieces[0].x: unknown field "x"`, strings.Join(en, "\n"))
 	assert.Equal(t, "ожидается целое число, получено: строка", verr.Errors[0].Message)
 }
+
+// TestValidationIsCapped: a 48 KB body of 16,000 empty pieces holds tens of thousands of
+// problems; the error lists MaxFieldErrors of them and counts the rest.
+func TestValidationIsCapped(t *testing.T) {
+	t.Parallel()
+	body := `{"pieces":[` + strings.Repeat(`{},`, 15999) + `{}],"hardware":[],"installation":false,"delivery":false,"urgent":false,"discount_percent":0}`
+	_, err := glass.DecodeOrder([]byte(body))
+	var verr *glass.ValidationError
+	require.ErrorAs(t, err, &verr)
+	assert.Len(t, verr.Errors, glass.MaxFieldErrors)
+	assert.Greater(t, verr.More, 1000, "every empty piece misses several fields")
+	assert.Contains(t, err.Error(), "и ещё")
+
+	// The rules of ValidateOrder are capped the same way.
+	o := glass.Order{Pieces: make([]glass.Piece, 16000)}
+	err = glass.DefaultPriceList().ValidateOrder(o)
+	require.ErrorAs(t, err, &verr)
+	assert.Len(t, verr.Errors, glass.MaxFieldErrors)
+	assert.Greater(t, verr.More, 16000)
+}

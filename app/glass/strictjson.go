@@ -30,24 +30,52 @@ var errSyntax = errors.New("glass: malformed JSON")
 var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 
 type strictDecoder struct {
-	dec  *json.Decoder
-	errs []FieldError
+	dec   *json.Decoder
+	errs  []FieldError
+	limit int // how many problems errs keeps; 0 keeps all
+	more  int // problems found beyond limit
+}
+
+// maxArrayItems is how many elements of one array a limited decoder (an order's)
+// reads; the rest are skipped with one problem. No array of an order may be this
+// long, and skipping keeps a small body of many elements from costing much memory.
+const maxArrayItems = 1000
+
+// full reports whether the decoder keeps no more problems, so that a caller can
+// skip building one.
+func (d *strictDecoder) full() bool { return d.limit > 0 && len(d.errs) >= d.limit }
+
+// add records a problem, or only counts it once limit problems are kept, so that
+// a small body of many bad values cannot make a huge list.
+func (d *strictDecoder) add(fe FieldError) {
+	if d.limit > 0 && len(d.errs) >= d.limit {
+		d.more++
+		return
+	}
+	d.errs = append(d.errs, fe)
 }
 
 // decodeStrict decodes data into the value v points to and returns every
 // problem found, or nil.
 func decodeStrict(data []byte, v any) []FieldError {
-	d := &strictDecoder{dec: json.NewDecoder(bytes.NewReader(data))}
+	errs, _ := decodeStrictLimit(data, v, 0)
+	return errs
+}
+
+// decodeStrictLimit is decodeStrict keeping the first limit problems (all for
+// 0) and counting the others in more.
+func decodeStrictLimit(data []byte, v any, limit int) (errs []FieldError, more int) {
+	d := &strictDecoder{dec: json.NewDecoder(bytes.NewReader(data)), limit: limit}
 	d.dec.UseNumber()
 	if err := d.value("", reflect.ValueOf(v).Elem()); err != nil {
-		return d.errs
+		return d.errs, d.more
 	}
 	if _, err := d.dec.Token(); err != io.EOF {
-		d.errs = append(d.errs, fieldError("", CodeTrailingData,
+		d.add(fieldError("", CodeTrailingData,
 			"после JSON-документа есть лишние данные",
 			"there is data after the JSON document"))
 	}
-	return d.errs
+	return d.errs, d.more
 }
 
 // token reads the next token and records a syntax error if there is one.
@@ -61,11 +89,11 @@ func (d *strictDecoder) token(path string) (json.Token, error) {
 		offset = se.Offset
 	}
 	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
-		d.errs = append(d.errs, fieldError(path, CodeInvalidJSON,
+		d.add(fieldError(path, CodeInvalidJSON,
 			"JSON-документ оборван",
 			"the JSON document ends too early"))
 	} else {
-		d.errs = append(d.errs, fieldError(path, CodeInvalidJSON,
+		d.add(fieldError(path, CodeInvalidJSON,
 			"некорректный JSON около байта "+strconv.FormatInt(offset, 10),
 			"malformed JSON near byte "+strconv.FormatInt(offset, 10)))
 	}
@@ -102,7 +130,7 @@ func (d *strictDecoder) decode(path string, tok json.Token, v reflect.Value) err
 			if ne, ok := errors.AsType[*numberError](err); ok {
 				ru, en = ne.ru, ne.en
 			}
-			d.errs = append(d.errs, fieldError(path, CodeInvalidValue, ru, en))
+			d.add(fieldError(path, CodeInvalidValue, ru, en))
 		}
 		return nil
 	}
@@ -127,11 +155,11 @@ func (d *strictDecoder) decode(path string, tok json.Token, v reflect.Value) err
 		n, err := strconv.ParseInt(string(num), 10, 64)
 		switch {
 		case err != nil && isIntegerLiteral(string(num)), err == nil && v.OverflowInt(n):
-			d.errs = append(d.errs, fieldError(path, CodeOutOfRange,
+			d.add(fieldError(path, CodeOutOfRange,
 				"число "+string(num)+" слишком велико",
 				"the number "+string(num)+" is too large"))
 		case err != nil:
-			d.errs = append(d.errs, fieldError(path, CodeInvalidType,
+			d.add(fieldError(path, CodeInvalidType,
 				"ожидается целое число, получено "+string(num),
 				"expected a whole number, got "+string(num)))
 		default:
@@ -143,6 +171,17 @@ func (d *strictDecoder) decode(path string, tok json.Token, v reflect.Value) err
 		}
 		v.Set(reflect.MakeSlice(v.Type(), 0, 0))
 		for i := 0; d.dec.More(); i++ {
+			if d.limit > 0 && i >= maxArrayItems {
+				if i == maxArrayItems {
+					d.add(fieldError(path, CodeTooMany,
+						"в списке больше "+strconv.Itoa(maxArrayItems)+" элементов",
+						"the list has more than "+strconv.Itoa(maxArrayItems)+" items"))
+				}
+				if err := d.skipValue(path); err != nil {
+					return err
+				}
+				continue
+			}
 			elem := reflect.New(v.Type().Elem()).Elem()
 			if err := d.value(path+"["+strconv.Itoa(i)+"]", elem); err != nil {
 				return err
@@ -186,12 +225,12 @@ func (d *strictDecoder) object(path string, v reflect.Value) error {
 		i := fieldIndex(t, key)
 		switch {
 		case i < 0:
-			d.errs = append(d.errs, fieldError(fpath, CodeUnknownField,
+			d.add(fieldError(fpath, CodeUnknownField,
 				"неизвестное поле "+strconv.Quote(key),
 				"unknown field "+strconv.Quote(key)))
 			err = d.skipValue(fpath)
 		case seen[i]:
-			d.errs = append(d.errs, fieldError(fpath, CodeDuplicateField,
+			d.add(fieldError(fpath, CodeDuplicateField,
 				"поле "+strconv.Quote(key)+" указано дважды",
 				"field "+strconv.Quote(key)+" is given twice"))
 			err = d.skipValue(fpath)
@@ -209,8 +248,12 @@ func (d *strictDecoder) object(path string, v reflect.Value) error {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if !seen[i] && f.Tag.Get("glass") == "required" {
+			if d.full() {
+				d.more++
+				continue
+			}
 			name := jsonName(f)
-			d.errs = append(d.errs, fieldError(memberPath(path, name), CodeMissing,
+			d.add(fieldError(memberPath(path, name), CodeMissing,
 				"обязательное поле "+strconv.Quote(name)+" не указано",
 				"required field "+strconv.Quote(name)+" is missing"))
 		}
@@ -234,14 +277,14 @@ func (d *strictDecoder) intMap(path string, v reflect.Value) error {
 		kv := reflect.New(t.Key()).Elem()
 		switch {
 		case perr != nil || !isIntegerLiteral(key) || kv.OverflowInt(n):
-			d.errs = append(d.errs, fieldError(kpath, CodeInvalidType,
+			d.add(fieldError(kpath, CodeInvalidType,
 				"ключ "+strconv.Quote(key)+" должен быть целым числом",
 				"key "+strconv.Quote(key)+" must be a whole number"))
 			err = d.skipValue(kpath)
 		default:
 			kv.SetInt(n)
 			if v.MapIndex(kv).IsValid() {
-				d.errs = append(d.errs, fieldError(kpath, CodeDuplicateField,
+				d.add(fieldError(kpath, CodeDuplicateField,
 					"ключ "+strconv.Quote(key)+" указан дважды",
 					"key "+strconv.Quote(key)+" is given twice"))
 				err = d.skipValue(kpath)
@@ -293,7 +336,7 @@ func (d *strictDecoder) skipRest(path string, tok json.Token) error {
 func (d *strictDecoder) mismatch(path string, tok json.Token, t reflect.Type) error {
 	wantRU, wantEN := describeType(t)
 	gotRU, gotEN := describeToken(tok)
-	d.errs = append(d.errs, fieldError(path, CodeInvalidType,
+	d.add(fieldError(path, CodeInvalidType,
 		"ожидается "+wantRU+", получено: "+gotRU,
 		"expected "+wantEN+", got "+gotEN))
 	return d.skipRest(path, tok)

@@ -70,12 +70,24 @@ const (
 // ValidationError reports everything wrong with an order: every field error
 // found, in document order. Get it with errors.As.
 type ValidationError struct {
+	// Errors are the first MaxFieldErrors problems, in the order found.
 	Errors []FieldError `json:"errors"`
+	// More is how many further problems were found and not listed.
+	More int `json:"more,omitempty"`
 }
+
+// MaxFieldErrors is how many problems a ValidationError of an order lists; the
+// rest are only counted. An order body of a few kilobytes can hold tens of
+// thousands of bad values, and neither memory nor the answer grows with them.
+const MaxFieldErrors = 50
 
 // Error lists the field errors in Russian.
 func (e *ValidationError) Error() string {
-	return joinFieldErrors("glass: заказ не прошёл проверку: ", e.Errors)
+	s := joinFieldErrors("glass: заказ не прошёл проверку: ", e.Errors)
+	if e.More > 0 {
+		s += "; и ещё " + itoa(e.More)
+	}
+	return s
 }
 
 // PriceListError reports everything wrong with a price list. Get it with
@@ -102,7 +114,8 @@ func joinFieldErrors(prefix string, errs []FieldError) string {
 }
 
 // ValidateOrder checks an order against the rules and this price list and
-// returns nil or a *ValidationError listing every violation. Quote calls it
+// returns nil or a *ValidationError listing the violations (the first
+// MaxFieldErrors, the rest counted). Quote calls it
 // before pricing.
 func (pl *PriceList) ValidateOrder(o Order) error {
 	var v orderValidator
@@ -135,19 +148,24 @@ func (pl *PriceList) ValidateOrder(o Order) error {
 	v.between("discount_percent", "", o.DiscountPercent, 0, MaxDiscountPercent,
 		"скидка в процентах должна быть", "the discount percentage")
 	if len(v.errs) > 0 {
-		return &ValidationError{Errors: v.errs}
+		return &ValidationError{Errors: v.errs, More: v.more}
 	}
 	return nil
 }
 
 type orderValidator struct {
 	pl   *PriceList
-	errs []FieldError
+	errs []FieldError // the first MaxFieldErrors problems
+	more int          // the problems after those
 }
 
 // add records a problem at base+field. Paths are joined only when a
 // problem is found, so a valid order costs no string building.
 func (v *orderValidator) add(base, field, code, ru, en string) {
+	if len(v.errs) >= MaxFieldErrors {
+		v.more++
+		return
+	}
 	v.errs = append(v.errs, fieldError(base+field, code, ru, en))
 }
 
