@@ -44,7 +44,7 @@ type admin struct {
 	publicURL  string
 	archive    func() ([]byte, error) // widget.zip for this server
 	demo       *demoPrefill           // nil outside the demo
-	priceList  string                 // the price list's version, for the page
+	priceList  func() string          // the current price list's version, for the page
 	logger     *slog.Logger
 	tmpl       *template.Template
 	location   *time.Location
@@ -157,7 +157,7 @@ func (a *admin) view(ctx context.Context, session string) adminView {
 		PublicURL:   a.publicURL,
 		HTTPS:       strings.HasPrefix(a.publicURL, "https://"),
 		Demo:        a.demo,
-		PriceList:   a.priceList,
+		PriceList:   a.priceList(),
 		Store:       a.storeLabel,
 	}
 	if a.demo != nil {

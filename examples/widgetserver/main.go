@@ -28,6 +28,8 @@ import (
 	"github.com/amokit/amokit/amocrm"
 	"github.com/amokit/amokit/app/calculator"
 	"github.com/amokit/amokit/app/glass"
+	"github.com/amokit/amokit/app/pricelist"
+	"github.com/amokit/amokit/app/proposal"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
 	"github.com/amokit/amokit/widget"
@@ -196,9 +198,17 @@ type server struct {
 	adminToken string
 	store      tokenstore.Store
 	calcs      calculator.CalculationStore
-	db         pinger // nil for the memory store
+	// priceLists keeps published price lists, prices serves the current one.
+	priceLists pricelist.Store
+	prices     *pricelist.Live
+	// proposalSettings and proposals keep the shop's details and the issued proposals.
+	proposalSettings proposal.SettingsStore
+	proposals        proposal.Registry
+	db               pinger // nil for the memory store
 	widget     http.Handler
 	admin      *admin
+	// adminPrices and adminProposal are the admin's price-list editor and proposal settings.
+	adminPrices, adminProposal http.Handler
 	demo       *demo // nil outside the demo
 	static     fs.FS
 	closers    []func()
@@ -233,6 +243,9 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 	}
 
 	if err := s.openStores(ctx, master); err != nil {
+		return nil, err
+	}
+	if s.prices, err = pricelist.NewLive(s.priceLists, cfg.PriceList, pricelist.WithLogger(logger)); err != nil {
 		return nil, err
 	}
 
@@ -289,7 +302,7 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 	}
 	// The token sources live as long as the process, not as long as a request.
 	clients := calculator.NewAmoCRMClients(context.WithoutCancel(ctx), oc, s.store, amoOpts...)
-	page, err := calculatorPage(tmpl, cfg.PriceList)
+	page, err := calculatorPage(tmpl, s.prices)
 	if err != nil {
 		return nil, err
 	}
@@ -315,8 +328,9 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 			TicketTTL:      cfg.TicketTTL,
 		},
 		Calculations: s.calcs,
-		PriceList:    cfg.PriceList,
+		Prices:       s.prices,
 		CRMFor:       clients.CRM,
+		Proposals:    &calculator.Proposals{Settings: s.proposalSettings, Registry: s.proposals},
 	})
 	if err != nil {
 		return nil, err
@@ -331,7 +345,7 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 		connect:    widgetConnector(s.widget, s.adminToken),
 		publicURL:  public,
 		archive:    archive,
-		priceList:  cfg.PriceList.Version,
+		priceList:  func() string { return s.prices.Current(context.Background()).Version },
 		logger:     logger,
 		tmpl:       tmpl,
 		location:   time.Local,
@@ -343,6 +357,9 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 	if s.demo != nil {
 		s.admin.demo = s.demo.prefill()
 	}
+	if err := s.adminPages(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -352,6 +369,8 @@ func (s *server) openStores(ctx context.Context, master []byte) error {
 	if s.cfg.DatabaseURL == "" {
 		s.store = tokenstore.NewMemory()
 		s.calcs = calculator.NewMemoryCalculations()
+		s.priceLists = pricelist.NewMemory()
+		s.proposalSettings, s.proposals = &proposal.MemorySettings{}, &proposal.MemoryRegistry{}
 		return nil
 	}
 	return s.openPostgres(ctx, master)
@@ -371,6 +390,8 @@ func (s *server) handler(shuttingDown func() bool) http.Handler {
 	mux.Handle("/widget/", s.widget)
 	mux.Handle("/oauth/", s.widget)
 	s.admin.routes(mux)
+	mux.Handle("/admin/prices/", adminPageHeaders(http.StripPrefix("/admin/prices", s.adminPrices)))
+	mux.Handle("/admin/proposal/", adminPageHeaders(http.StripPrefix("/admin/proposal", s.adminProposal)))
 	if s.demo != nil {
 		s.demo.routes(mux)
 	}
@@ -405,18 +426,39 @@ func staticFiles(fsys fs.FS) http.Handler {
 	})
 }
 
-// calculatorPage is widget.Config.CalculatorPage: calculator.html with the price list inside.
-func calculatorPage(tmpl *template.Template, pl *glass.PriceList) (http.Handler, error) {
-	raw, err := json.Marshal(pl) // escapes <, > and &: safe inside a script element
-	if err != nil {
-		return nil, fmt.Errorf("encoding the price list: %w", err)
+// calculatorPage is widget.Config.CalculatorPage: calculator.html with the current price list
+// inside, so a page opened after a new version is published prices with it. The page of each
+// version is rendered once.
+func calculatorPage(tmpl *template.Template, prices *pricelist.Live) (http.Handler, error) {
+	var mu sync.Mutex
+	pages := map[*glass.PriceList][]byte{}
+	render := func(pl *glass.PriceList) ([]byte, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if page, ok := pages[pl]; ok {
+			return page, nil
+		}
+		raw, err := json.Marshal(pl) // escapes <, > and &: safe inside a script element
+		if err != nil {
+			return nil, fmt.Errorf("encoding the price list: %w", err)
+		}
+		var buf bytes.Buffer
+		if err := tmpl.ExecuteTemplate(&buf, "calculator.html", map[string]any{"PriceList": template.JS(raw)}); err != nil {
+			return nil, fmt.Errorf("rendering the calculator page: %w", err)
+		}
+		clear(pages) // only the current version's page is kept
+		pages[pl] = buf.Bytes()
+		return buf.Bytes(), nil
 	}
-	var buf bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&buf, "calculator.html", map[string]any{"PriceList": template.JS(raw)}); err != nil {
-		return nil, fmt.Errorf("rendering the calculator page: %w", err)
+	if _, err := render(prices.Current(context.Background())); err != nil {
+		return nil, err
 	}
-	page := buf.Bytes()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page, err := render(prices.Current(r.Context()))
+		if err != nil {
+			http.Error(w, "Не удалось показать калькулятор. Обновите страницу.", http.StatusInternalServerError)
+			return
+		}
 		h := w.Header()
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		// The widget package has set frame-ancestors; this second policy limits everything else.

@@ -8,6 +8,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	cpostgres "github.com/amokit/amokit/app/calculator/postgres"
+	plpostgres "github.com/amokit/amokit/app/pricelist/postgres"
+	ppostgres "github.com/amokit/amokit/app/proposal/postgres"
 	"github.com/amokit/amokit/tokenstore"
 	tspostgres "github.com/amokit/amokit/tokenstore/postgres"
 )
@@ -51,6 +53,15 @@ func (s *server) openPostgres(ctx context.Context, key []byte) error {
 	if err != nil {
 		return err
 	}
+	prices, err := plpostgres.New(sctx, pool)
+	if err != nil {
+		return fmt.Errorf("preparing the price lists table: %w", err)
+	}
+	proposals, err := ppostgres.New(sctx, pool)
+	if err != nil {
+		return fmt.Errorf("preparing the proposals tables: %w", err)
+	}
 	s.store, s.calcs, s.db = store, calcs, store
+	s.priceLists, s.proposalSettings, s.proposals = prices, proposals, proposals
 	return nil
 }

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"crypto/hmac"
+	"encoding/base64"
+	"net/http"
+	"strings"
+
+	"github.com/amokit/amokit/app/pricelist"
+	"github.com/amokit/amokit/app/proposal"
+)
+
+// adminPages makes the admin's price-list editor and proposal settings, both behind the admin
+// session: a page or a read needs a valid session, a change also the session's CSRF token (in
+// the X-CSRF-Token header for the editor's JSON calls, in the form for the settings page) and
+// our own Origin.
+func (s *server) adminPages() error {
+	auth := s.admin.auth
+	csrf := func(r *http.Request) string { return auth.csrfToken(auth.session(r)) }
+	var err error
+	s.adminPrices, err = pricelist.NewAdminHandler(pricelist.AdminConfig{
+		Store: s.priceLists, Live: s.prices, Logger: s.logger, Location: s.admin.location,
+		CSRF: csrf,
+		Allow: func(r *http.Request) bool {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				return auth.session(r) != ""
+			}
+			return auth.checkHeader(r)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	s.adminProposal, err = proposal.NewSettingsHandler(proposal.SettingsConfig{
+		Store: s.proposalSettings, Logger: s.logger, CSRF: csrf,
+		Allow: func(r *http.Request) bool {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				return auth.session(r) != ""
+			}
+			return auth.checkPost(r)
+		},
+	})
+	return err
+}
+
+// checkHeader accepts a state-changing admin request made by a page's script: a valid session,
+// the session's CSRF token in the X-CSRF-Token header, and (when the browser sends one) an Origin
+// equal to ours.
+func (a *adminAuth) checkHeader(r *http.Request) bool {
+	s := a.session(r)
+	if s == "" {
+		return false
+	}
+	if o := r.Header.Get("Origin"); o != "" && o != "null" && !strings.EqualFold(o, a.origin) {
+		return false
+	}
+	got, err := base64.RawURLEncoding.DecodeString(r.Header.Get("X-CSRF-Token"))
+	if err != nil {
+		return false
+	}
+	want, _ := base64.RawURLEncoding.DecodeString(a.csrfToken(s))
+	return hmac.Equal(got, want)
+}
+
+// adminPageHeaders gives the admin's other pages the admin page's policy: their own scripts and
+// styles only, never in a frame.
+func adminPageHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
