@@ -25,6 +25,9 @@
   var NBSP = '\u00a0';
 
   var PL = JSON.parse(document.getElementById('pricelist').textContent);
+  // priceVersion is the price list of a calculation reopened from the history when it is not the
+  // current one: the form is priced with its prices until the manager asks for the current ones.
+  var priceVersion = null;
   var ticket = new URLSearchParams(window.location.search).get('ticket') || '';
 
   var EDGE_NAMES = { none: 'Без обработки', grind: 'Шлифовка', polish: 'Полировка', facet: 'Фацет' };
@@ -554,7 +557,8 @@
       return;
     }
     quoteCtl = typeof AbortController === 'function' ? new AbortController() : null;
-    api('POST', '/widget/calculate', read.order, quoteCtl && quoteCtl.signal).then(function (res) {
+    var calcPath = '/widget/calculate' + (priceVersion ? '?price_list=' + encodeURIComponent(priceVersion) : '');
+    api('POST', calcPath, read.order, quoteCtl && quoteCtl.signal).then(function (res) {
       if (seq !== quoteSeq) return;
       if (sessionOver(res)) return;
       if (res.status === 200 && res.body) {
@@ -762,7 +766,8 @@
     lockForm(true);
     updateSaveButton();
     setSaveState('saving', 'Сохраняем расчёт в сделку…');
-    api('POST', '/widget/api', '{"action":"save_calculation","idempotency_key":' + JSON.stringify(attempt.key) + ',"order":' + attempt.body + '}')
+    var versionField = priceVersion ? ',"price_list_version":' + JSON.stringify(priceVersion) : '';
+    api('POST', '/widget/api', '{"action":"save_calculation","idempotency_key":' + JSON.stringify(attempt.key) + versionField + ',"order":' + attempt.body + '}')
       .then(function (res) {
         saving = false;
         lockForm(false);
@@ -903,6 +908,7 @@
             state = stateFromOrder(c.order);
             state.pieces.forEach(fitPiece);
             pendingSave = null;
+            setPriceVersion(c.quote && c.quote.price_list_version);
             renderAll();
             orderChanged();
           });
@@ -910,8 +916,123 @@
         }
         list.appendChild(li);
       });
+      showProposal(calcs);
       resized();
     }, function () { /* the history is a convenience: no error box for it */ });
+  }
+
+  // setPriceVersion prices the form with version when it is not the current price list.
+  function setPriceVersion(version) {
+    priceVersion = version && version !== PL.version ? version : null;
+    $('version-note').hidden = !priceVersion;
+    $('version-text').textContent = priceVersion
+      ? 'Расчёт открыт с ценами прайс-листа «' + priceVersion + '», по которым он был сделан. Сейчас действует «' + PL.version + '».'
+      : '';
+  }
+
+  // ---------------------------------------------------------------- the commercial proposal
+
+  var proposalParties = null; // loaded once per page
+
+  // showProposal offers a proposal of the saved calculations, for the lead's contact or company.
+  function showProposal(calcs) {
+    var done = calcs.filter(function (c) { return c.complete !== false && c.quote; });
+    $('proposal').hidden = done.length === 0;
+    if (!done.length) return;
+    var sel = $('proposal-calc');
+    var keep = sel.value;
+    sel.textContent = '';
+    done.forEach(function (c, i) {
+      var label = dateTime(c.created_at) + ' — ' + kopecks(c.quote.total) + (i === 0 ? ' (последний)' : '');
+      sel.appendChild(option(c.id, label, c.id === keep));
+    });
+    if (proposalParties) return;
+    proposalParties = [];
+    api('GET', '/widget/leads/' + encodeURIComponent(lead.id) + '/proposal').then(function (res) {
+      if (res.status !== 200 || !res.body) {
+        proposalOff(errorMessage(res, 'Коммерческие предложения сейчас недоступны.'));
+        return;
+      }
+      proposalParties = res.body.parties || [];
+      var ps = $('proposal-party');
+      ps.textContent = '';
+      proposalParties.forEach(function (p) {
+        var kind = p.kind === 'company' ? 'компания' : 'контакт';
+        ps.appendChild(option(p.key, p.name + ' (' + kind + ')', false));
+      });
+      if (!proposalParties.length) {
+        proposalOff('В сделке нет ни контакта, ни компании: добавьте клиента в сделку, чтобы сделать КП.');
+      } else if (!res.body.configured) {
+        proposalOff('Реквизиты магазина для КП не заполнены: попросите администратора заполнить их на странице администратора, раздел «Реквизиты для КП».');
+      }
+      resized();
+    }, function () { proposalOff('Нет связи с сервером калькулятора.'); });
+  }
+
+  function proposalOff(text) {
+    $('proposal-off').textContent = text;
+    $('proposal-off').hidden = false;
+    $('proposal-form').hidden = true;
+  }
+
+  var makingProposal = false;
+  function makeProposal() {
+    if (makingProposal) return;
+    var calc = $('proposal-calc').value, party = $('proposal-party').value;
+    if (!calc || !party) return;
+    makingProposal = true;
+    $('proposal-make').setAttribute('aria-disabled', 'true');
+    $('proposal-status').setAttribute('data-state', 'saving');
+    $('proposal-status').textContent = 'Готовим КП и прикрепляем его к сделке…';
+    api('POST', '/widget/leads/' + encodeURIComponent(lead.id) + '/proposals', JSON.stringify({ calculation_id: calc, party: party }))
+      .then(function (res) {
+        makingProposal = false;
+        $('proposal-make').removeAttribute('aria-disabled');
+        if (sessionOver(res)) return;
+        var p = res.body && res.body.proposal;
+        if (res.status === 200 && p) {
+          $('proposal-status').setAttribute('data-state', 'saved');
+          $('proposal-status').textContent = 'КП № ' + p.number + ' прикреплено к сделке: файл «' + p.file_name + '» и примечание со ссылкой.';
+        } else {
+          $('proposal-status').setAttribute('data-state', 'failed');
+          $('proposal-status').textContent = errorMessage(res, 'Не получилось сделать КП. Попробуйте ещё раз.');
+        }
+        if (p) {
+          $('proposal-download-row').hidden = false;
+          $('proposal-download').setAttribute('data-path', p.download);
+          $('proposal-download').setAttribute('data-name', p.file_name);
+          $('proposal-download').textContent = 'Скачать КП № ' + p.number + ' (PDF)';
+        }
+        resized();
+      }, function () {
+        makingProposal = false;
+        $('proposal-make').removeAttribute('aria-disabled');
+        $('proposal-status').setAttribute('data-state', 'failed');
+        $('proposal-status').textContent = 'Нет связи с сервером. Нажмите «Сделать КП» ещё раз — файл не задвоится.';
+      });
+  }
+
+  // downloadProposal fetches the PDF with the ticket (it is never put in a link) and saves it.
+  function downloadProposal(ev) {
+    ev.preventDefault();
+    var a = ev.currentTarget;
+    fetch(a.getAttribute('data-path'), { headers: { Authorization: 'Bearer ' + ticket }, credentials: 'omit' })
+      .then(function (res) {
+        if (!res.ok) throw new Error(String(res.status));
+        return res.blob();
+      })
+      .then(function (blob) {
+        var link = document.createElement('a');
+        link.href = URL.createObjectURL(blob);
+        link.download = a.getAttribute('data-name') || 'proposal.pdf';
+        document.body.appendChild(link);
+        link.click();
+        setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+      })
+      .catch(function () {
+        $('proposal-status').setAttribute('data-state', 'failed');
+        $('proposal-status').textContent = 'Не удалось скачать КП. Попробуйте ещё раз.';
+      });
   }
 
   // ---------------------------------------------------------------- the frame around us
@@ -941,6 +1062,12 @@
     form.addEventListener('click', onClick);
     form.addEventListener('submit', function (ev) { ev.preventDefault(); });
     $('save').addEventListener('click', save);
+    $('proposal-make').addEventListener('click', makeProposal);
+    $('proposal-download').addEventListener('click', downloadProposal);
+    $('version-current').addEventListener('click', function () {
+      setPriceVersion(null);
+      orderChanged();
+    });
     if (typeof ResizeObserver === 'function') new ResizeObserver(resized).observe($('calc'));
     window.addEventListener('resize', resized);
     window.addEventListener('message', onTicket);
