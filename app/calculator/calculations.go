@@ -127,11 +127,28 @@ var (
 	ErrLeaseLost = errors.New("calculator: the lease on the calculation was lost")
 )
 
+// SaveInProgressError is the error of Claim while another lease on the calculation is valid. It
+// matches ErrSaveInProgress and says until when the lease runs, so a caller can tell people how
+// long to wait.
+type SaveInProgressError struct {
+	Key   CalculationKey
+	Until time.Time // when the other lease runs out unless its holder extends it
+}
+
+func (e *SaveInProgressError) Error() string {
+	return ErrSaveInProgress.Error() + " (" + e.Key.String() + ") until " + e.Until.UTC().Format(time.RFC3339)
+}
+
+// Is makes errors.Is(err, ErrSaveInProgress) true.
+func (e *SaveInProgressError) Is(target error) bool { return target == ErrSaveInProgress }
+
 // CalculationStore keeps saved calculations and hands out leases, so that a calculation's writes
 // to amoCRM are made by one request at a time, in this process or any other that shares the
 // store. Implementations are safe for concurrent use; what goes in and out are copies.
 //
-// A save goes: Claim → for each part not done, write it to amoCRM and SetPart → Release.
+// A save goes: Claim → for each part not done, write it to amoCRM and SetPart → Release, with
+// Extend renewing the lease while the writes run. Leases are short and renewed, so that a
+// process that dies in the middle of a save holds it only until its lease runs out.
 type CalculationStore interface {
 	// Claim starts or resumes the save of c, identified by c.Key(), at the time now.
 	//   - No calculation has the key: c is stored as given and a new lease, valid until now+ttl,
@@ -139,8 +156,8 @@ type CalculationStore interface {
 	//   - The stored calculation is complete: it is returned with an empty lease; nothing is to
 	//     be written.
 	//   - It is incomplete and its lease is free or expired: it is returned with a new lease.
-	//   - It is incomplete and another lease is still valid: the error matches
-	//     ErrSaveInProgress.
+	//   - It is incomplete and another lease is still valid: the error is a
+	//     *SaveInProgressError (matching ErrSaveInProgress) with the lease's end.
 	// Apart from the key, c matters only when it is stored: an existing calculation is returned
 	// as stored, for the caller to compare.
 	Claim(ctx context.Context, c Calculation, now time.Time, ttl time.Duration) (stored Calculation, lease string, err error)
@@ -148,6 +165,9 @@ type CalculationStore interface {
 	// when expired, as long as nobody has claimed it since); otherwise the error matches
 	// ErrLeaseLost.
 	SetPart(ctx context.Context, key CalculationKey, lease string, part Part, status PartStatus) error
+	// Extend moves the end of a valid lease to until, if lease is still the calculation's lease
+	// and has not expired at the time now; otherwise the error matches ErrLeaseLost.
+	Extend(ctx context.Context, key CalculationKey, lease string, now, until time.Time) error
 	// Release gives the lease up, so that a retry need not wait for it to expire. It returns an
 	// error matching ErrLeaseLost when lease is not the calculation's lease.
 	Release(ctx context.Context, key CalculationKey, lease string) error
@@ -207,7 +227,7 @@ func (m *MemoryCalculations) Claim(ctx context.Context, c Calculation, now time.
 		out, err := mc.calculation()
 		return out, "", err
 	} else if mc.lease != "" && now.Before(mc.leaseUntil) {
-		return Calculation{}, "", fmt.Errorf("%w (%s)", ErrSaveInProgress, key)
+		return Calculation{}, "", &SaveInProgressError{Key: key, Until: mc.leaseUntil}
 	}
 	mc.lease, mc.leaseUntil = stored.NewLease(), now.Add(ttl)
 	out, err := mc.calculation()
@@ -229,6 +249,21 @@ func (m *MemoryCalculations) SetPart(ctx context.Context, key CalculationKey, le
 		return fmt.Errorf("%w (%s)", ErrLeaseLost, key)
 	}
 	mc.c.Parts.Set(part, status)
+	return nil
+}
+
+// Extend implements CalculationStore.
+func (m *MemoryCalculations) Extend(ctx context.Context, key CalculationKey, lease string, now, until time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mc, ok := m.calcs[key]
+	if !ok || lease == "" || mc.lease != lease || !now.Before(mc.leaseUntil) {
+		return fmt.Errorf("%w (%s)", ErrLeaseLost, key)
+	}
+	mc.leaseUntil = until
 	return nil
 }
 

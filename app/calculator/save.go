@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,8 +23,10 @@ import (
 // request, so that a browser going away cannot leave the outcome unrecorded.
 const storeTimeout = 10 * time.Second
 
-// leaseMargin is how much longer a save's lease lasts than its writes may take.
-const leaseMargin = 30 * time.Second
+// SaveLease is how long a save holds its calculation at a time. The lease is renewed every third
+// of it while the writes run, so a process that dies in the middle of a save (a deploy, a crash)
+// keeps a retry waiting at most this long.
+const SaveLease = 10 * time.Second
 
 // calculationView is a saved calculation as the browser sees it.
 type calculationView struct {
@@ -65,10 +69,11 @@ type saveRequest struct {
 // The order is quoted here; a price computed by the browser is never read. The calculation is
 // identified by (account, lead, idempotency key). In this process one mutex per key makes a
 // second request with the same key wait for the first and then answer its result. Across
-// processes sharing the store, CalculationStore.Claim hands out a lease: a request arriving while
-// another process writes the same calculation gets 409 save_in_progress and may retry; a lease
-// left behind by a crashed process expires after SaveTimeout plus a margin, and a retry then
-// writes the parts that were never recorded as done.
+// processes sharing the store, CalculationStore.Claim hands out a lease of SaveLease, renewed
+// while the writes run: a request arriving while another process writes the same calculation
+// gets 409 save_in_progress with Retry-After saying when the lease runs out; a lease left behind
+// by a dead process runs out within SaveLease, and a retry then writes the parts that were never
+// recorded as done.
 func (h *handler) saveCalculation(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	t, ok := widget.TicketFrom(ctx)
@@ -113,10 +118,19 @@ func (h *handler) saveCalculation(w http.ResponseWriter, r *http.Request) {
 		ID: newCalculationID(), Account: t.Account, AccountID: t.AccountID, LeadID: t.LeadID, UserID: t.UserID,
 		IdempotencyKey: key, Order: order, Quote: *quote, Parts: PendingParts(), CreatedAt: now,
 	}
-	stored, lease, err := h.calcs.Claim(ctx, calc, now, h.saveTimeout+leaseMargin)
+	stored, lease, err := h.calcs.Claim(ctx, calc, now, SaveLease)
+	var busy *SaveInProgressError
 	switch {
+	case errors.As(err, &busy):
+		wait := max(1, int(math.Ceil(busy.Until.Sub(now).Seconds())))
+		w.Header().Set("Retry-After", strconv.Itoa(wait))
+		widget.WriteError(w, http.StatusConflict, CodeSaveInProgress,
+			fmt.Sprintf("Этот расчёт сейчас сохраняется; повторите через %d с", wait))
+		return
 	case errors.Is(err, ErrSaveInProgress):
-		widget.WriteError(w, http.StatusConflict, CodeSaveInProgress, "Этот расчёт сейчас сохраняется; повторите через несколько секунд")
+		w.Header().Set("Retry-After", strconv.Itoa(int(SaveLease/time.Second)))
+		widget.WriteError(w, http.StatusConflict, CodeSaveInProgress,
+			fmt.Sprintf("Этот расчёт сейчас сохраняется; повторите через %d с", int(SaveLease/time.Second)))
 		return
 	case err != nil:
 		h.storeError(w, r, "claim calculation", err)
@@ -206,6 +220,8 @@ func (h *handler) writeParts(ctx context.Context, crm CRM, c Calculation, lease 
 			todo = append(todo, p)
 		}
 	}
+	stopRenewing := h.keepLease(sctx, key, lease)
+	defer stopRenewing()
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for _, p := range todo {
@@ -234,8 +250,38 @@ func (h *handler) writeParts(ctx context.Context, crm CRM, c Calculation, lease 
 		})
 	}
 	wg.Wait()
+	stopRenewing()
 	h.release(sctx, key, lease)
 	return parts
+}
+
+// keepLease renews a save's lease every third of SaveLease until the returned function is
+// called; that function waits for a renewal under way to finish.
+func (h *handler) keepLease(ctx context.Context, key CalculationKey, lease string) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(SaveLease / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			now := h.now()
+			err := h.calcs.Extend(ctx, key, lease, now, now.Add(SaveLease))
+			if err != nil {
+				h.log.LogAttrs(ctx, slog.LevelWarn, "calculator: renewing a save's lease failed",
+					slog.String("calculation", key.String()), slog.String("error", err.Error()))
+			}
+			if errors.Is(err, ErrLeaseLost) || ctx.Err() != nil {
+				return
+			}
+		}
+	})
+	var once sync.Once
+	return func() { once.Do(func() { close(done); wg.Wait() }) }
 }
 
 // writePart makes one write of a calculation. With check set and crm a SaveChecker, it first

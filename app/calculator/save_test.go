@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -530,32 +531,77 @@ func TestSaveSameKeyOnTwoReplicas(t *testing.T) {
 	})
 }
 
-func TestSaveAfterACrashedReplicaWaitsForTheLease(t *testing.T) {
+// TestSaveAfterADeadReplicaWaitsOnlyForItsShortLease: a replica that dies in the middle of a
+// save (its goroutines never run again) holds the calculation only until its lease, renewed while
+// it lived, runs out; the refusal meanwhile says how long to wait, and waiting that long is
+// enough.
+func TestSaveAfterADeadReplicaWaitsOnlyForItsShortLease(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		crm := newGateCRM()
-		close(crm.gate)
-		calcs := calculator.NewMemoryCalculations()
-		h := bareHandler(t, crm, calcs)
+		shared := calculator.NewMemoryCalculations()
+		dying := &freezableStore{CalculationStore: shared, thaw: make(chan struct{})}
+		crmA := newGateCRM() // replica A's writes hang until it dies
+		replicaA := bareHandler(t, crmA, dying)
+		crmB := newGateCRM()
+		close(crmB.gate)
+		replicaB := bareHandler(t, crmB, shared)
 
-		// A replica claimed the calculation, wrote the price, and died.
-		q := quoteOf(t, fxOrder)
-		c := calculator.Calculation{ID: "crashed", Account: bareAccount, AccountID: 1, LeadID: 3, UserID: 2, IdempotencyKey: fxKey1,
-			Order: q.Order, Quote: *q, Parts: calculator.PendingParts(), CreatedAt: time.Now()}
-		_, lease, err := calcs.Claim(t.Context(), c, time.Now(), calculator.DefaultSaveTimeout+time.Minute)
-		require.NoError(t, err)
-		require.NoError(t, calcs.SetPart(t.Context(), c.Key(), lease, calculator.PartPrice, calculator.PartDone))
+		var wg sync.WaitGroup
+		wg.Go(func() { bareSave(t, t.Context(), replicaA, fxKey1) })
+		synctest.Wait()
+		time.Sleep(3 * calculator.SaveLease) // A renews its lease while it writes
+		w := bareSave(t, t.Context(), replicaB, fxKey1)
+		require.Equal(t, http.StatusConflict, w.Code, "A is alive and holds the save")
 
-		w := bareSave(t, t.Context(), h, fxKey1)
-		assert.Equal(t, http.StatusConflict, w.Code)
-		assert.Empty(t, crm.counts())
+		dying.freeze() // A dies: it renews nothing any more
+		w = bareSave(t, t.Context(), replicaB, fxKey1)
+		require.Equal(t, http.StatusConflict, w.Code, w.Body.String())
+		wait, err := strconv.Atoi(w.Header().Get("Retry-After"))
+		require.NoError(t, err, "Retry-After in seconds")
+		assert.LessOrEqual(t, wait, int(calculator.SaveLease/time.Second))
+		assert.Contains(t, w.Body.String(), "повторите через "+strconv.Itoa(wait)+" с", "the message says the same wait")
+		assert.Empty(t, crmB.counts())
 
-		time.Sleep(calculator.DefaultSaveTimeout + time.Minute) // the lease runs out
-		w = bareSave(t, t.Context(), h, fxKey1)
+		time.Sleep(time.Duration(wait) * time.Second)
+		w = bareSave(t, t.Context(), replicaB, fxKey1)
 		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
-		assert.Equal(t, "crashed", calculationID(t, w))
-		assert.Equal(t, map[string]int{"note": 1, "products": 1}, crm.counts(), "the price, recorded as done, is not written again")
+		assert.Equal(t, map[string]int{"price": 1}, crmB.counts(), "B writes only what A never recorded: A's note and products are done")
+
+		close(dying.thaw) // let A's stuck goroutines end with the test
+		close(crmA.gate)
+		wg.Wait()
 	})
+}
+
+// freezableStore stands for the store as a replica sees it: once frozen, every call of the
+// replica blocks until thaw is closed, as if its process had died.
+type freezableStore struct {
+	calculator.CalculationStore
+	frozen atomic.Bool
+	thaw   chan struct{}
+}
+
+func (f *freezableStore) freeze() { f.frozen.Store(true) }
+
+func (f *freezableStore) wait() {
+	if f.frozen.Load() {
+		<-f.thaw
+	}
+}
+
+func (f *freezableStore) Extend(ctx context.Context, key calculator.CalculationKey, lease string, now, until time.Time) error {
+	f.wait()
+	return f.CalculationStore.Extend(ctx, key, lease, now, until)
+}
+
+func (f *freezableStore) SetPart(ctx context.Context, key calculator.CalculationKey, lease string, part calculator.Part, status calculator.PartStatus) error {
+	f.wait()
+	return f.CalculationStore.SetPart(ctx, key, lease, part, status)
+}
+
+func (f *freezableStore) Release(ctx context.Context, key calculator.CalculationKey, lease string) error {
+	f.wait()
+	return f.CalculationStore.Release(ctx, key, lease)
 }
 
 func TestSaveOutlivesTheBrowser(t *testing.T) {

@@ -63,6 +63,30 @@ func Run(t *testing.T, newStore func(t *testing.T) calculator.CalculationStore) 
 		require.NotEmpty(t, lease)
 		_, _, err = s.Claim(t.Context(), c, t0.Add(59*time.Second), time.Minute)
 		assert.ErrorIs(t, err, calculator.ErrSaveInProgress)
+		var busy *calculator.SaveInProgressError
+		require.ErrorAs(t, err, &busy)
+		assert.True(t, busy.Until.Equal(t0.Add(time.Minute)), "the refusal says when the lease runs out: %v", busy.Until)
+	})
+
+	t.Run("ExtendedLeaseHoldsLonger", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		c := calc(t, "acme.amocrm.ru", 10, "k1", 1)
+		_, lease, err := s.Claim(t.Context(), c, t0, 10*time.Second)
+		require.NoError(t, err)
+		require.NoError(t, s.Extend(t.Context(), c.Key(), lease, t0.Add(8*time.Second), t0.Add(18*time.Second)))
+		_, _, err = s.Claim(t.Context(), c, t0.Add(15*time.Second), 10*time.Second)
+		var busy *calculator.SaveInProgressError
+		require.ErrorAs(t, err, &busy, "the extended lease still holds")
+		assert.True(t, busy.Until.Equal(t0.Add(18*time.Second)), "%v", busy.Until)
+
+		assert.ErrorIs(t, s.Extend(t.Context(), c.Key(), "not-the-lease", t0.Add(15*time.Second), t0.Add(25*time.Second)), calculator.ErrLeaseLost)
+		assert.ErrorIs(t, s.Extend(t.Context(), c.Key(), lease, t0.Add(18*time.Second), t0.Add(28*time.Second)), calculator.ErrLeaseLost,
+			"an expired lease is not brought back: another request may have found it free")
+		got, again, err := s.Claim(t.Context(), c, t0.Add(18*time.Second), 10*time.Second)
+		require.NoError(t, err, "once it has run out it is free")
+		assert.NotEmpty(t, again)
+		assert.Equal(t, c.ID, got.ID)
 	})
 
 	t.Run("ExpiredLeaseIsTakenOver", func(t *testing.T) {

@@ -173,7 +173,7 @@ func (s *Store) Claim(ctx context.Context, c calculator.Calculation, now time.Ti
 		case out.Complete():
 			return nil
 		case x.lease != nil && x.leaseUntil != nil && now.Before(*x.leaseUntil):
-			return fmt.Errorf("%w (%s)", calculator.ErrSaveInProgress, c.Key())
+			return &calculator.SaveInProgressError{Key: c.Key(), Until: x.leaseUntil.UTC()}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE widget_calculations SET lease = $4, lease_until = $5, updated_at = now()
 			WHERE account = $1 AND lead_id = $2 AND idempotency_key = $3`,
@@ -208,6 +208,20 @@ func (s *Store) SetPart(ctx context.Context, key calculator.CalculationKey, leas
 		key.Account, key.LeadID, key.IdempotencyKey, lease, string(part), string(status))
 	if err != nil {
 		return fmt.Errorf("calculator/postgres: recording %s of %s: %w", part, key, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%w (%s)", calculator.ErrLeaseLost, key)
+	}
+	return nil
+}
+
+// Extend implements calculator.CalculationStore with one conditional UPDATE.
+func (s *Store) Extend(ctx context.Context, key calculator.CalculationKey, lease string, now, until time.Time) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE widget_calculations SET lease_until = $6, updated_at = now()
+		WHERE account = $1 AND lead_id = $2 AND idempotency_key = $3 AND lease = $4 AND lease_until > $5`,
+		key.Account, key.LeadID, key.IdempotencyKey, lease, now, until)
+	if err != nil {
+		return fmt.Errorf("calculator/postgres: extending the lease of %s: %w", key, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("%w (%s)", calculator.ErrLeaseLost, key)

@@ -483,7 +483,7 @@
       return res.text().then(function (text) {
         var body = null;
         try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
-        var out = { status: res.status, body: body };
+        var out = { status: res.status, body: body, retryAfter: Number(res.headers.get('Retry-After')) || 0 };
         if (res.status !== 401 || renewed) return out;
         return renewTicket().then(function (ok) {
           return ok ? api(method, path, payload, signal, true) : out;
@@ -788,6 +788,14 @@
           notifyParent({ type: SAVED, lead_id: lead && lead.id, complete: false });
           loadLead();
           loadHistory();
+        } else if (res.status === 409 && res.body && res.body.error && res.body.error.code === 'save_in_progress') {
+          // Another request still holds this save (one cut off a moment ago, say): wait as long
+          // as the server says and try again with the same key.
+          var wait = Math.min(60, Math.max(1, res.retryAfter || 5));
+          saving = true;
+          lockForm(true);
+          setSaveState('saving', 'Этот расчёт ещё сохраняется. Повторим сами через ' + wait + ' с.');
+          setTimeout(function () { saving = false; lockForm(false); updateSaveButton(); save(); }, wait * 1000);
         } else if (res.status === 422) {
           pendingSave = null;
           showFieldErrors(res.body && res.body.error && res.body.error.fields);
