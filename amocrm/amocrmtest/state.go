@@ -30,6 +30,8 @@ type state struct {
 
 	requests []*recEntry
 	counters Counters
+
+	crm crmState // tasks, pipelines, roles, sources, field groups, events: crm.go
 }
 
 func newState() *state {

@@ -1,0 +1,457 @@
+package amocrmtest
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Custom field definitions and groups (docs/amocrm-services.md#custom-field-definitions):
+// writes are for administrators; create answers 201; select, multiselect and radiobutton fields
+// need options; an update that sends enums replaces the whole list: options it leaves out are
+// deleted and options without an id get new ids; system fields (those with a code) cannot be
+// deleted. Groups have string ids; the predefined "default" group cannot be deleted.
+
+var fieldTypes = []string{"text", "numeric", "checkbox", "select", "multiselect", "date", "url", "textarea", "radiobutton",
+	"streetaddress", "smart_address", "birthday", "legal_entity", "date_time", "price", "category", "items", "tracking_data",
+	"linked_entity", "chained_list", "monetary", "file", "payer", "supplier", "multitext"}
+
+type fieldGroup struct {
+	id     string
+	name   string
+	sort   int64
+	fields []int64
+}
+
+func (c *call) fieldDef(kind string, id int64) *fieldDef {
+	for _, d := range c.acct.fields[kind] {
+		if d.id == id {
+			return d
+		}
+	}
+	return nil
+}
+
+func (c *call) renderField(kind string, d *fieldDef) obj {
+	o := renderFieldDef(d, c.acct.id, c.base, "/api/v4/"+kind+"/custom_fields")
+	for _, g := range c.crm().groups[kind] {
+		if slices.Contains(g.fields, d.id) {
+			o["group_id"] = g.id
+		}
+	}
+	return o
+}
+
+// parseEnums reads an enums list; cur are the field's options (nil on create). It returns the
+// new list: kept options keep their ids, new ones get ids, and the rest are gone.
+func (c *call) parseEnums(f *fields, cur []enumDef) ([]enumDef, bool) {
+	items, present := f.array("enums")
+	if !present {
+		return nil, false
+	}
+	var out []enumDef
+	for i, raw := range items {
+		ef, ok := f.c.object(raw, index("enums", i))
+		if !ok {
+			continue
+		}
+		var e enumDef
+		if id, ok := ef.int("id"); ok {
+			j := slices.IndexFunc(cur, func(x enumDef) bool { return x.id == id })
+			if j < 0 {
+				f.c.add(codeNotSupported, ef.path+".id", "Enum not found")
+			}
+			e.id = id
+		}
+		e.value, _ = ef.str("value")
+		if strings.TrimSpace(e.value) == "" {
+			f.c.add(codeFieldMissing, ef.path+".value", detailMissing)
+		}
+		if s, ok := ef.int("sort"); ok {
+			e.sort = int(s)
+		}
+		ef.get("code")
+		ef.done()
+		out = append(out, e)
+	}
+	return out, true
+}
+
+type fieldWrite struct {
+	rid      json.RawMessage
+	id       int64
+	d        fieldDef
+	has      map[string]bool
+	enums    []enumDef
+	hasEnums bool
+}
+
+func (c *call) parseField(kind string, raw json.RawMessage, create, one bool, ch *checker) (fieldWrite, string) {
+	w := fieldWrite{has: map[string]bool{}}
+	f, ok := ch.object(raw, "")
+	if !ok {
+		return w, ""
+	}
+	var label string
+	w.rid, label = f.requestID()
+	var cur *fieldDef
+	if create {
+		f.require("name", "type")
+	} else if !one {
+		f.require("id")
+	}
+	if id, ok := f.int("id"); ok {
+		w.id = id
+		if cur = c.fieldDef(kind, id); cur == nil {
+			ch.add(codeNotSupported, "id", "Custom field not found")
+		}
+	}
+	if v, ok := f.str("name"); ok {
+		w.d.name, w.has["name"] = v, true
+	}
+	if v, ok := f.str("code"); ok {
+		w.d.code, w.has["code"] = v, true
+	}
+	if v, ok := f.int("sort"); ok {
+		w.d.sort, w.has["sort"] = int(v), true
+	}
+	if v, ok := f.str("type"); ok {
+		if !create {
+			ch.add(codeNotExpected, "type", "The type of a field cannot change")
+		} else if !slices.Contains(fieldTypes, v) {
+			ch.add(codeNotSupported, "type", detailChoice)
+		}
+		w.d.typ = v
+	}
+	var curEnums []enumDef
+	if cur != nil {
+		curEnums = cur.enums
+	}
+	w.enums, w.hasEnums = c.parseEnums(f, curEnums)
+	if create && selectLike(w.d.typ) && w.d.typ != "multitext" && w.d.typ != "category" && len(w.enums) == 0 {
+		ch.add(codeFieldMissing, "enums", detailMissing)
+	}
+	for _, k := range []string{"group_id", "is_api_only", "is_visible", "is_required", "required_statuses", "remind", "currency", "settings"} {
+		f.get(k)
+	}
+	f.done()
+	return w, label
+}
+
+func (c *call) applyField(d *fieldDef, w fieldWrite) {
+	if w.has["name"] {
+		d.name = w.d.name
+	}
+	if w.has["code"] {
+		d.code = w.d.code
+	}
+	if w.has["sort"] {
+		d.sort = w.d.sort
+	}
+	if w.hasEnums {
+		// The list replaces the options: those left out are gone.
+		for i := range w.enums {
+			if w.enums[i].id == 0 {
+				w.enums[i].id = c.st().next("enum")
+			}
+			if w.enums[i].sort == 0 {
+				w.enums[i].sort = 10 * (i + 1)
+			}
+		}
+		d.enums = w.enums
+	}
+}
+
+func fieldKindOK(kind string) bool {
+	return kind == "leads" || kind == "contacts" || kind == "companies"
+}
+
+func getField(kind string) func(c *call) reply {
+	return func(c *call) reply {
+		d := c.fieldDef(kind, c.pathID("id"))
+		if d == nil {
+			return problem(http.StatusNotFound, "Custom field not found")
+		}
+		return okReply(c.renderField(kind, d))
+	}
+}
+
+func createFields(kind string) func(c *call) reply {
+	return func(c *call) reply {
+		if rep := c.adminOnly(); rep != nil {
+			return *rep
+		}
+		writes, rep := parseWrites(c.body, maxBatch, detailLimit250, func(raw json.RawMessage, ch *checker) (fieldWrite, string) {
+			return c.parseField(kind, raw, true, false, ch)
+		})
+		if rep != nil {
+			return *rep
+		}
+		out := make([]obj, 0, len(writes))
+		for i, w := range writes {
+			d := c.st().newField(CustomField{Name: w.d.name, Code: w.d.code, Type: w.d.typ, Sort: w.d.sort}, kind, 0)
+			if d.sort == 0 {
+				d.sort = 10 * (len(c.acct.fields[kind]) + 1)
+			}
+			c.applyField(d, fieldWrite{hasEnums: w.hasEnums, enums: w.enums})
+			c.acct.fields[kind] = append(c.acct.fields[kind], d)
+			o := c.renderField(kind, d)
+			o["request_id"] = echoRequestID(w.rid, i)
+			out = append(out, o)
+		}
+		rep2 := c.embeddedReply("custom_fields", out)
+		rep2.status = http.StatusCreated
+		rep2.body.(obj)["_total_items"] = len(out)
+		return rep2
+	}
+}
+
+func updateFields(kind string) func(c *call) reply {
+	return func(c *call) reply {
+		if rep := c.adminOnly(); rep != nil {
+			return *rep
+		}
+		writes, rep := parseWrites(c.body, maxBatch, detailLimit250, func(raw json.RawMessage, ch *checker) (fieldWrite, string) {
+			return c.parseField(kind, raw, false, false, ch)
+		})
+		if rep != nil {
+			return *rep
+		}
+		out := make([]obj, 0, len(writes))
+		for i, w := range writes {
+			d := c.fieldDef(kind, w.id)
+			c.applyField(d, w)
+			o := c.renderField(kind, d)
+			o["request_id"] = echoRequestID(w.rid, i)
+			out = append(out, o)
+		}
+		return c.embeddedReply("custom_fields", out)
+	}
+}
+
+func updateField(kind string) func(c *call) reply {
+	return func(c *call) reply {
+		if rep := c.adminOnly(); rep != nil {
+			return *rep
+		}
+		d := c.fieldDef(kind, c.pathID("id"))
+		if d == nil {
+			return problem(http.StatusNotFound, "Custom field not found")
+		}
+		if rep := parseObjectBody(c.body); rep != nil {
+			return *rep
+		}
+		var ch checker
+		w, _ := c.parseField(kind, c.body, false, true, &ch)
+		if w.id != 0 && w.id != d.id {
+			ch.add(codeNotSupported, "id", "id does not match the URL")
+		}
+		var errs batchErrors
+		errs.add(0, "0", &ch)
+		if len(errs) > 0 {
+			return validationReply(errs)
+		}
+		c.applyField(d, w)
+		return okReply(c.renderField(kind, d))
+	}
+}
+
+func deleteField(kind string) func(c *call) reply {
+	return func(c *call) reply {
+		if rep := c.adminOnly(); rep != nil {
+			return *rep
+		}
+		d := c.fieldDef(kind, c.pathID("id"))
+		if d == nil {
+			return problem(http.StatusNotFound, "Custom field not found")
+		}
+		if d.code != "" {
+			return problem(http.StatusBadRequest, "A system field cannot be deleted")
+		}
+		c.acct.fields[kind] = slices.DeleteFunc(c.acct.fields[kind], func(x *fieldDef) bool { return x == d })
+		for _, e := range c.st().entities[kind] {
+			if e.accountID == c.acct.id {
+				e.cf = slices.DeleteFunc(e.cf, func(v cfValue) bool { return v.def == d })
+			}
+		}
+		return noContent()
+	}
+}
+
+// groups returns the groups of kind, the predefined "default" first.
+func (c *call) groups(kind string) []*fieldGroup {
+	ca := c.crm()
+	if len(ca.groups[kind]) == 0 {
+		ca.groups[kind] = []*fieldGroup{{id: "default", name: "Основное"}}
+	}
+	return ca.groups[kind]
+}
+
+func (c *call) renderGroup(kind string, g *fieldGroup) obj {
+	o := obj{"id": g.id, "name": g.name, "sort": g.sort, "entity_type": kind, "is_predefined": g.id == "default",
+		"type": "custom_field_group", "_links": obj{"self": obj{"href": c.base + "/api/v4/" + kind + "/custom_fields/groups/" + g.id}}}
+	if len(g.fields) > 0 {
+		o["fields"] = g.fields
+	}
+	return o
+}
+
+func listGroups(kind string) func(c *call) reply {
+	return func(c *call) reply {
+		var out []obj
+		for _, g := range c.groups(kind) {
+			out = append(out, c.renderGroup(kind, g))
+		}
+		return c.unpaged("custom_field_groups", out)
+	}
+}
+
+func (c *call) group(kind string) (*fieldGroup, *reply) {
+	id := c.r.PathValue("group")
+	for _, g := range c.groups(kind) {
+		if g.id == id {
+			return g, nil
+		}
+	}
+	rep := problem(http.StatusNotFound, "Group not found")
+	return nil, &rep
+}
+
+func getGroup(kind string) func(c *call) reply {
+	return func(c *call) reply {
+		g, rep := c.group(kind)
+		if rep != nil {
+			return *rep
+		}
+		return okReply(c.renderGroup(kind, g))
+	}
+}
+
+func createGroups(kind string) func(c *call) reply {
+	return func(c *call) reply {
+		if rep := c.adminOnly(); rep != nil {
+			return *rep
+		}
+		type gw struct {
+			rid json.RawMessage
+			g   fieldGroup
+		}
+		writes, rep := parseWrites(c.body, maxBatch, detailLimit250, func(raw json.RawMessage, ch *checker) (gw, string) {
+			var w gw
+			f, ok := ch.object(raw, "")
+			if !ok {
+				return w, ""
+			}
+			var label string
+			w.rid, label = f.requestID()
+			f.require("name")
+			w.g.name, _ = f.str("name")
+			w.g.sort, _ = f.int("sort")
+			f.done()
+			return w, label
+		})
+		if rep != nil {
+			return *rep
+		}
+		out := make([]obj, 0, len(writes))
+		for i, w := range writes {
+			g := w.g
+			g.id = kind + "_" + strconv.FormatInt(2745000+c.st().next("field_group"), 10)
+			c.crm().groups[kind] = append(c.groups(kind), &g)
+			o := c.renderGroup(kind, &g)
+			o["request_id"] = echoRequestID(w.rid, i)
+			out = append(out, o)
+		}
+		rep2 := c.embeddedReply("custom_field_groups", out)
+		rep2.status = http.StatusCreated
+		rep2.body.(obj)["_total_items"] = len(out)
+		return rep2
+	}
+}
+
+func updateGroup(kind string) func(c *call) reply {
+	return func(c *call) reply {
+		if rep := c.adminOnly(); rep != nil {
+			return *rep
+		}
+		g, rep := c.group(kind)
+		if rep != nil {
+			return *rep
+		}
+		if rep := parseObjectBody(c.body); rep != nil {
+			return *rep
+		}
+		var ch checker
+		if f, ok := ch.object(c.body, ""); ok {
+			name, hasName := f.str("name")
+			sort, hasSort := f.int("sort")
+			items, hasFields := f.array("fields")
+			var ids []int64
+			for i, raw := range items {
+				if id, ok := ch.intValue(raw, index("fields", i)); ok {
+					if c.fieldDef(kind, id) == nil {
+						ch.add(codeNotSupported, index("fields", i), "Custom field not found")
+					}
+					ids = append(ids, id)
+				}
+			}
+			f.done()
+			if !ch.failed() {
+				if hasName {
+					g.name = name
+				}
+				if hasSort {
+					g.sort = sort
+				}
+				if hasFields {
+					for _, other := range c.groups(kind) { // a field is in one group
+						other.fields = slices.DeleteFunc(other.fields, func(id int64) bool { return slices.Contains(ids, id) })
+					}
+					g.fields = ids
+				}
+			}
+		}
+		var errs batchErrors
+		errs.add(0, "0", &ch)
+		if len(errs) > 0 {
+			return validationReply(errs)
+		}
+		return okReply(c.renderGroup(kind, g))
+	}
+}
+
+func deleteGroup(kind string) func(c *call) reply {
+	return func(c *call) reply {
+		if rep := c.adminOnly(); rep != nil {
+			return *rep
+		}
+		g, rep := c.group(kind)
+		if rep != nil {
+			return *rep
+		}
+		if g.id == "default" {
+			return problem(http.StatusBadRequest, "A predefined group cannot be deleted")
+		}
+		ca := c.crm()
+		ca.groups[kind] = slices.DeleteFunc(ca.groups[kind], func(x *fieldGroup) bool { return x == g })
+		return noContent()
+	}
+}
+
+func fieldRoutes(m *mux) {
+	for _, kind := range []string{"leads", "contacts", "companies"} {
+		p := "/api/v4/" + kind + "/custom_fields"
+		m.api("POST "+p, createFields(kind))
+		m.api("PATCH "+p, updateFields(kind))
+		m.api("GET "+p+"/groups", listGroups(kind))
+		m.api("POST "+p+"/groups", createGroups(kind))
+		m.api("GET "+p+"/groups/{group}", getGroup(kind))
+		m.api("PATCH "+p+"/groups/{group}", updateGroup(kind))
+		m.api("DELETE "+p+"/groups/{group}", deleteGroup(kind))
+		m.api("GET "+p+"/{id}", getField(kind))
+		m.api("PATCH "+p+"/{id}", updateField(kind))
+		m.api("DELETE "+p+"/{id}", deleteField(kind))
+	}
+}

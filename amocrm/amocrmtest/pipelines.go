@@ -1,0 +1,461 @@
+package amocrmtest
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Pipelines and statuses (docs/amocrm-services.md#pipelines-and-statuses): lists are not
+// paginated; writes are for administrators; pipelines and statuses change one at a time; every
+// pipeline has its own unsorted stage (type 1) and the shared stages 142 and 143 (type 0), none of
+// which can be changed or deleted; a stage's colour is one of 21; the server renumbers sort; the
+// last pipeline and a pipeline with leads cannot be deleted, and a deleted stage's leads move to
+// the first stage. The main pipeline is the account's own; leads can only be in it here.
+
+type pipeline struct {
+	id               int64
+	name             string
+	sort             int64
+	main, unsortedOn bool
+	statuses         []status
+}
+
+var statusPalette = []string{
+	"#fffeb2", "#fffd7f", "#fff000", "#ffeab2", "#ffdc7f", "#ffce5a", "#ffdbdb", "#ffc8c8", "#ff8f92",
+	"#d6eaff", "#c1e0ff", "#98cbff", "#ebffb1", "#deff81", "#87f2c0", "#f9deff", "#f3beff", "#ccc8f9",
+	"#eb93ff", "#f2f3f4", "#e6e8ea",
+}
+
+const (
+	maxPipelines        = 50
+	maxStatusesPipeline = 100
+)
+
+// pipelineByID returns the pipeline id and a pointer to its statuses; the main pipeline's
+// statuses are the account's, which lead writes check.
+func (c *call) pipelineByID(id int64) (*pipeline, *[]status) {
+	if id == c.acct.pipelineID {
+		ca := c.crm()
+		p := &pipeline{id: id, name: "Воронка", sort: 1, main: true, unsortedOn: true}
+		if ca.mainName != "" {
+			p.name = ca.mainName
+		}
+		return p, &c.acct.statuses
+	}
+	for _, p := range c.crm().pipelines {
+		if p.id == id {
+			return p, &p.statuses
+		}
+	}
+	return nil, nil
+}
+
+func (c *call) allPipelines() []*pipeline {
+	main, _ := c.pipelineByID(c.acct.pipelineID)
+	main.statuses = c.acct.statuses
+	return append([]*pipeline{main}, c.crm().pipelines...)
+}
+
+func (c *call) renderStatus(pipelineID int64, s status) obj {
+	editable := s.typ == 0 && s.id != statusWon && s.id != statusLost
+	return obj{
+		"id": s.id, "name": s.name, "sort": s.sort, "is_editable": editable, "pipeline_id": pipelineID,
+		"color": s.color, "type": s.typ, "account_id": c.acct.id,
+		"_links": c.idHref("/api/v4/leads/pipelines/"+strconv.FormatInt(pipelineID, 10)+"/statuses", s.id),
+	}
+}
+
+func (c *call) renderPipeline(p *pipeline) obj {
+	sts := make([]obj, 0, len(p.statuses))
+	for _, s := range p.statuses {
+		sts = append(sts, c.renderStatus(p.id, s))
+	}
+	return obj{
+		"id": p.id, "name": p.name, "sort": p.sort, "is_main": p.main, "is_unsorted_on": p.unsortedOn, "is_archive": false,
+		"account_id": c.acct.id, "_links": c.idHref("/api/v4/leads/pipelines", p.id), "_embedded": obj{"statuses": sts},
+	}
+}
+
+// unpaged is the answer of a list amoCRM does not paginate.
+func (c *call) unpaged(key string, items []obj) reply {
+	if len(items) == 0 {
+		return noContent()
+	}
+	return okReply(obj{"_total_items": len(items), "_links": obj{"self": obj{"href": c.base + c.r.URL.Path}}, "_embedded": obj{key: items}})
+}
+
+func listPipelines(c *call) reply {
+	var out []obj
+	for _, p := range c.allPipelines() {
+		out = append(out, c.renderPipeline(p))
+	}
+	return c.unpaged("pipelines", out)
+}
+
+func getPipeline(c *call) reply {
+	p, sts := c.pipelineByID(c.pathID("id"))
+	if p == nil {
+		return problem(http.StatusNotFound, "Pipeline not found")
+	}
+	p.statuses = *sts
+	return okReply(c.renderPipeline(p))
+}
+
+// parseStatus reads a new stage: name and sort are required, color is from the palette.
+func parseStatus(f *fields, create bool) (status, bool) {
+	var s status
+	if create {
+		f.require("name", "sort")
+	}
+	if v, ok := f.str("name"); ok {
+		if strings.TrimSpace(v) == "" {
+			f.c.add(codeNotSupported, join(f.path, "name"), "This value should not be blank.")
+		}
+		s.name = v
+	}
+	if v, ok := f.int("sort"); ok {
+		s.sort = int(v)
+	}
+	if v, ok := f.str("color"); ok {
+		if !slices.Contains(statusPalette, v) {
+			f.c.add(codeNotSupported, join(f.path, "color"), detailChoice)
+		}
+		s.color = v
+	}
+	return s, !f.c.failed()
+}
+
+// addStatus places a new stage before the closed ones and renumbers the editable stages' sorts.
+func addStatus(sts *[]status, s status, id int64) status {
+	s.id = id
+	if s.color == "" {
+		s.color = statusPalette[0]
+	}
+	cut := slices.IndexFunc(*sts, func(x status) bool { return x.id == statusWon || x.id == statusLost })
+	if cut < 0 {
+		cut = len(*sts)
+	}
+	*sts = slices.Insert(*sts, cut, s)
+	renumber(*sts)
+	i := slices.IndexFunc(*sts, func(x status) bool { return x.id == id })
+	return (*sts)[i]
+}
+
+func renumber(sts []status) {
+	n := 0
+	for i := range sts {
+		if sts[i].id != statusWon && sts[i].id != statusLost {
+			n++
+			sts[i].sort = 10 * n
+		}
+	}
+}
+
+func systemStatuses(c *call) []status {
+	return []status{
+		{id: c.st().next("status"), name: "Неразобранное", sort: 10, typ: 1, color: "#c1c1c1"},
+		{id: statusWon, name: "Успешно реализовано", sort: 10000, color: "#CCFF66"},
+		{id: statusLost, name: "Закрыто и не реализовано", sort: 11000, color: "#D5D8DB"},
+	}
+}
+
+func createPipelines(c *call) reply {
+	if rep := c.adminOnly(); rep != nil {
+		return *rep
+	}
+	type pipeWrite struct {
+		requestID json.RawMessage
+		p         pipeline
+		closed    map[int64]string
+		extra     []status
+	}
+	writes, rep := parseWrites(c.body, maxBatch, detailLimit250, func(raw json.RawMessage, ch *checker) (pipeWrite, string) {
+		var w pipeWrite
+		f, ok := ch.object(raw, "")
+		if !ok {
+			return w, ""
+		}
+		var label string
+		w.requestID, label = f.requestID()
+		f.require("name", "sort", "is_main", "is_unsorted_on")
+		w.p.name, _ = f.str("name")
+		w.p.sort, _ = f.int("sort")
+		w.p.main, _ = f.boolean("is_main")
+		w.p.unsortedOn, _ = f.boolean("is_unsorted_on")
+		w.closed = map[int64]string{}
+		if emb, ok := f.sub("_embedded"); ok {
+			items, _ := emb.array("statuses")
+			for i, it := range items {
+				sf, ok := ch.object(it, "_embedded.statuses."+strconv.Itoa(i))
+				if !ok {
+					continue
+				}
+				if id, ok := sf.int("id"); ok {
+					if id != statusWon && id != statusLost {
+						ch.add(codeNotSupported, sf.path+".id", "Only the stages 142 and 143 can be named here")
+					}
+					name, _ := sf.str("name")
+					w.closed[id] = name
+					sf.done()
+					continue
+				}
+				if s, ok := parseStatus(sf, true); ok {
+					w.extra = append(w.extra, s)
+				}
+				sf.done()
+			}
+			emb.done()
+		}
+		f.done()
+		return w, label
+	})
+	if rep != nil {
+		return *rep
+	}
+	if len(c.allPipelines())+len(writes) > maxPipelines {
+		return problem(http.StatusBadRequest, "An account has at most 50 pipelines")
+	}
+	out := make([]obj, 0, len(writes))
+	for i, w := range writes {
+		p := w.p
+		p.id = c.st().next("pipeline")
+		p.main = false // the account's main pipeline stays main here
+		p.statuses = systemStatuses(c)
+		for id, name := range w.closed {
+			if name != "" {
+				p.statuses[slices.IndexFunc(p.statuses, func(s status) bool { return s.id == id })].name = name
+			}
+		}
+		for _, s := range w.extra {
+			addStatus(&p.statuses, s, c.st().next("status"))
+		}
+		c.crm().pipelines = append(c.crm().pipelines, &p)
+		o := c.renderPipeline(&p)
+		o["request_id"] = echoRequestID(w.requestID, i)
+		out = append(out, o)
+	}
+	rep2 := c.embeddedReply("pipelines", out)
+	rep2.body.(obj)["_total_items"] = len(out)
+	return rep2
+}
+
+func updatePipeline(c *call) reply {
+	if rep := c.adminOnly(); rep != nil {
+		return *rep
+	}
+	p, sts := c.pipelineByID(c.pathID("id"))
+	if p == nil {
+		return problem(http.StatusNotFound, "Pipeline not found")
+	}
+	if rep := parseObjectBody(c.body); rep != nil {
+		return *rep
+	}
+	var ch checker
+	f, ok := ch.object(c.body, "")
+	if ok {
+		name, hasName := f.str("name")
+		sort, hasSort := f.int("sort")
+		f.boolean("is_main")
+		unsorted, hasUnsorted := f.boolean("is_unsorted_on")
+		f.done()
+		if !ch.failed() {
+			if p.main {
+				if hasName {
+					c.crm().mainName = name
+				}
+			} else {
+				if hasName {
+					p.name = name
+				}
+				if hasSort {
+					p.sort = sort
+				}
+				if hasUnsorted {
+					p.unsortedOn = unsorted
+				}
+			}
+		}
+	}
+	var errs batchErrors
+	errs.add(0, "0", &ch)
+	if len(errs) > 0 {
+		return validationReply(errs)
+	}
+	p, sts = c.pipelineByID(p.id)
+	p.statuses = *sts
+	return okReply(c.renderPipeline(p))
+}
+
+func deletePipeline(c *call) reply {
+	if rep := c.adminOnly(); rep != nil {
+		return *rep
+	}
+	id := c.pathID("id")
+	p, _ := c.pipelineByID(id)
+	switch {
+	case p == nil:
+		return problem(http.StatusNotFound, "Pipeline not found")
+	case len(c.allPipelines()) == 1:
+		return problem(http.StatusBadRequest, "The last pipeline cannot be deleted")
+	case p.main:
+		return problem(http.StatusBadRequest, "The main pipeline cannot be deleted")
+	}
+	ca := c.crm()
+	ca.pipelines = slices.DeleteFunc(ca.pipelines, func(x *pipeline) bool { return x.id == id })
+	return noContent()
+}
+
+func listStatuses(c *call) reply {
+	p, sts := c.pipelineByID(c.pathID("id"))
+	if p == nil {
+		return problem(http.StatusNotFound, "Pipeline not found")
+	}
+	var out []obj
+	for _, s := range *sts {
+		out = append(out, c.renderStatus(p.id, s))
+	}
+	return c.unpaged("statuses", out)
+}
+
+func getStatus(c *call) reply {
+	p, sts := c.pipelineByID(c.pathID("id"))
+	if p == nil {
+		return problem(http.StatusNotFound, "Pipeline not found")
+	}
+	for _, s := range *sts {
+		if s.id == c.pathID("status_id") {
+			return okReply(c.renderStatus(p.id, s))
+		}
+	}
+	return problem(http.StatusNotFound, "Status not found")
+}
+
+func createStatuses(c *call) reply {
+	if rep := c.adminOnly(); rep != nil {
+		return *rep
+	}
+	p, sts := c.pipelineByID(c.pathID("id"))
+	if p == nil {
+		return problem(http.StatusNotFound, "Pipeline not found")
+	}
+	type stWrite struct {
+		requestID json.RawMessage
+		s         status
+	}
+	writes, rep := parseWrites(c.body, maxBatch, detailLimit250, func(raw json.RawMessage, ch *checker) (stWrite, string) {
+		var w stWrite
+		f, ok := ch.object(raw, "")
+		if !ok {
+			return w, ""
+		}
+		var label string
+		w.requestID, label = f.requestID()
+		w.s, _ = parseStatus(f, true)
+		f.done()
+		return w, label
+	})
+	if rep != nil {
+		return *rep
+	}
+	if len(*sts)+len(writes) > maxStatusesPipeline {
+		return problem(http.StatusBadRequest, "A pipeline has at most 100 stages")
+	}
+	out := make([]obj, 0, len(writes))
+	for i, w := range writes {
+		s := addStatus(sts, w.s, c.st().next("status"))
+		o := c.renderStatus(p.id, s)
+		o["request_id"] = echoRequestID(w.requestID, i)
+		out = append(out, o)
+	}
+	rep2 := c.embeddedReply("statuses", out)
+	rep2.body.(obj)["_total_items"] = len(out)
+	return rep2
+}
+
+// editableStatus finds the stage of the path, refusing the system ones.
+func (c *call) editableStatus() (*pipeline, *[]status, int, *reply) {
+	p, sts := c.pipelineByID(c.pathID("id"))
+	if p == nil {
+		rep := problem(http.StatusNotFound, "Pipeline not found")
+		return nil, nil, 0, &rep
+	}
+	i := slices.IndexFunc(*sts, func(s status) bool { return s.id == c.pathID("status_id") })
+	if i < 0 {
+		rep := problem(http.StatusNotFound, "Status not found")
+		return nil, nil, 0, &rep
+	}
+	if s := (*sts)[i]; s.typ != 0 || s.id == statusWon || s.id == statusLost {
+		rep := problem(http.StatusBadRequest, "A system stage cannot be changed")
+		return nil, nil, 0, &rep
+	}
+	return p, sts, i, nil
+}
+
+func updateStatus(c *call) reply {
+	if rep := c.adminOnly(); rep != nil {
+		return *rep
+	}
+	p, sts, i, rep := c.editableStatus()
+	if rep != nil {
+		return *rep
+	}
+	if rep := parseObjectBody(c.body); rep != nil {
+		return *rep
+	}
+	var ch checker
+	if f, ok := ch.object(c.body, ""); ok {
+		n, _ := parseStatus(f, false)
+		f.done()
+		if !ch.failed() {
+			s := &(*sts)[i]
+			if n.name != "" {
+				s.name = n.name
+			}
+			if n.color != "" {
+				s.color = n.color
+			}
+		}
+	}
+	var errs batchErrors
+	errs.add(0, "0", &ch)
+	if len(errs) > 0 {
+		return validationReply(errs)
+	}
+	return okReply(c.renderStatus(p.id, (*sts)[i]))
+}
+
+func deleteStatus(c *call) reply {
+	if rep := c.adminOnly(); rep != nil {
+		return *rep
+	}
+	p, sts, i, rep := c.editableStatus()
+	if rep != nil {
+		return *rep
+	}
+	gone := (*sts)[i].id
+	*sts = slices.Delete(*sts, i, i+1)
+	if p.main {
+		for _, e := range c.st().entities["leads"] {
+			if e.accountID == c.acct.id && e.statusID == gone {
+				e.statusID = c.acct.defaultStatus()
+			}
+		}
+	}
+	return noContent()
+}
+
+func pipelineRoutes(m *mux) {
+	m.api("GET /api/v4/leads/pipelines", listPipelines)
+	m.api("POST /api/v4/leads/pipelines", createPipelines)
+	m.api("GET /api/v4/leads/pipelines/{id}", getPipeline)
+	m.api("PATCH /api/v4/leads/pipelines/{id}", updatePipeline)
+	m.api("DELETE /api/v4/leads/pipelines/{id}", deletePipeline)
+	m.api("GET /api/v4/leads/pipelines/{id}/statuses", listStatuses)
+	m.api("POST /api/v4/leads/pipelines/{id}/statuses", createStatuses)
+	m.api("GET /api/v4/leads/pipelines/{id}/statuses/{status_id}", getStatus)
+	m.api("PATCH /api/v4/leads/pipelines/{id}/statuses/{status_id}", updateStatus)
+	m.api("DELETE /api/v4/leads/pipelines/{id}/statuses/{status_id}", deleteStatus)
+}

@@ -1,0 +1,182 @@
+package amocrmtest
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+)
+
+// Roles (docs/amocrm-services.md#users-and-roles): administrators only; create answers 201,
+// update 202, delete 204; with=users lists the ids of the role's users. The rights are kept as
+// sent, after checking their letters.
+
+type role struct {
+	id     int64
+	name   string
+	rights json.RawMessage
+}
+
+func (c *call) renderRole(r *role, withUsers bool) obj {
+	rights := r.rights
+	if rights == nil {
+		rights = json.RawMessage(`{}`)
+	}
+	o := obj{"id": r.id, "name": r.name, "rights": rights, "_links": c.idHref("/api/v4/roles", r.id)}
+	if withUsers {
+		o["_embedded"] = obj{"users": []int64{}}
+	}
+	return o
+}
+
+// checkRights checks the letters of a rights object: A, G, M, D for view, edit, delete and export,
+// A or D for add and in stage rights.
+func checkRights(f *fields) {
+	for _, kind := range []string{"leads", "contacts", "companies", "tasks"} {
+		sub, ok := f.sub(kind)
+		if !ok {
+			continue
+		}
+		for _, action := range []string{"view", "edit", "add", "delete", "export"} {
+			v, ok := sub.str(action)
+			if !ok {
+				continue
+			}
+			allowed := "AGMD"
+			if action == "add" {
+				allowed = "AD"
+			}
+			if len(v) != 1 || !strings.Contains(allowed, v) || (kind == "tasks" && (action == "view" || action == "add" || action == "export")) {
+				f.c.add(codeNotSupported, join(sub.path, action), detailChoice)
+			}
+		}
+		sub.done()
+	}
+	for _, k := range []string{"status_rights", "mail_access", "catalog_access", "catalog_rights", "is_admin", "is_free", "group_id", "role_id"} {
+		f.get(k)
+	}
+	f.done()
+}
+
+func parseRole(raw json.RawMessage, create bool, ch *checker) (role, json.RawMessage, string) {
+	var r role
+	f, ok := ch.object(raw, "")
+	if !ok {
+		return r, nil, ""
+	}
+	rid, label := f.requestID()
+	if create {
+		f.require("name")
+	}
+	r.name, _ = f.str("name")
+	if raw, ok := f.get("rights"); ok {
+		if rf, ok := ch.object(raw, "rights"); ok {
+			checkRights(rf)
+			r.rights = raw
+		}
+	}
+	f.done()
+	return r, rid, label
+}
+
+func listRoles(c *call) reply {
+	if rep := c.adminOnly(); rep != nil {
+		return *rep
+	}
+	lq, rep := c.s.parseList(c.r.URL.Query())
+	if rep != nil {
+		return *rep
+	}
+	var items []*role
+	for _, r := range c.crm().roles {
+		items = append(items, r)
+	}
+	sortBy(items, lq, func(r *role, _ string) int64 { return r.id })
+	return pageOf(c.r, lq, "roles", items, func(r *role) obj { return c.renderRole(r, lq.with["users"]) })
+}
+
+func getRole(c *call) reply {
+	if rep := c.adminOnly(); rep != nil {
+		return *rep
+	}
+	r := c.crm().roles[c.pathID("id")]
+	if r == nil {
+		return notFound()
+	}
+	return okReply(c.renderRole(r, strings.Contains(c.r.URL.Query().Get("with"), "users")))
+}
+
+func createRoles(c *call) reply {
+	if rep := c.adminOnly(); rep != nil {
+		return *rep
+	}
+	type roleWrite struct {
+		r   role
+		rid json.RawMessage
+	}
+	writes, rep := parseWrites(c.body, maxBatch, detailLimit250, func(raw json.RawMessage, ch *checker) (roleWrite, string) {
+		r, rid, label := parseRole(raw, true, ch)
+		return roleWrite{r, rid}, label
+	})
+	if rep != nil {
+		return *rep
+	}
+	out := make([]obj, 0, len(writes))
+	for i, w := range writes {
+		r := w.r
+		r.id = c.st().next("role")
+		c.crm().roles[r.id] = &r
+		o := c.renderRole(&r, false)
+		o["request_id"] = echoRequestID(w.rid, i)
+		out = append(out, o)
+	}
+	rep2 := c.embeddedReply("roles", out)
+	rep2.status = http.StatusCreated
+	return rep2
+}
+
+func updateRole(c *call) reply {
+	if rep := c.adminOnly(); rep != nil {
+		return *rep
+	}
+	cur := c.crm().roles[c.pathID("id")]
+	if cur == nil {
+		return notFound()
+	}
+	if rep := parseObjectBody(c.body); rep != nil {
+		return *rep
+	}
+	var ch checker
+	r, _, _ := parseRole(c.body, false, &ch)
+	var errs batchErrors
+	errs.add(0, "0", &ch)
+	if len(errs) > 0 {
+		return validationReply(errs)
+	}
+	if r.name != "" {
+		cur.name = r.name
+	}
+	if r.rights != nil {
+		cur.rights = r.rights
+	}
+	return reply{status: http.StatusAccepted, body: c.renderRole(cur, false)}
+}
+
+func deleteRole(c *call) reply {
+	if rep := c.adminOnly(); rep != nil {
+		return *rep
+	}
+	id := c.pathID("id")
+	if c.crm().roles[id] == nil {
+		return notFound()
+	}
+	delete(c.crm().roles, id)
+	return noContent()
+}
+
+func roleRoutes(m *mux) {
+	m.api("GET /api/v4/roles", listRoles)
+	m.api("POST /api/v4/roles", createRoles)
+	m.api("GET /api/v4/roles/{id}", getRole)
+	m.api("PATCH /api/v4/roles/{id}", updateRole)
+	m.api("DELETE /api/v4/roles/{id}", deleteRole)
+}
