@@ -38,6 +38,9 @@ type tokenServer struct {
 	// which GET /api/v4/account with such a token answers.
 	accountID int64
 	subdomain string
+	// revoked makes it refuse every token and refresh, as amoCRM does once the integration is
+	// disconnected.
+	revoked   atomic.Bool
 	grants    atomic.Int32
 	refreshes atomic.Int32
 }
@@ -92,7 +95,7 @@ func (ts *tokenServer) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		delete(ts.codes, body["code"])
 	case "refresh_token":
-		if !ts.refresh[body["refresh_token"]] {
+		if !ts.refresh[body["refresh_token"]] || ts.revoked.Load() {
 			fail(401, "Token has been revoked")
 			return
 		}
@@ -120,7 +123,7 @@ func (ts *tokenServer) serve(w http.ResponseWriter, r *http.Request) {
 func (ts *tokenServer) account(w http.ResponseWriter, r *http.Request) {
 	tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
+	if len(parts) != 3 || ts.revoked.Load() {
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
@@ -412,33 +415,55 @@ func signature(secret, clientID, accountID string) string {
 
 func TestRevokeHandlerChecksTheSignature(t *testing.T) {
 	t.Parallel()
-	store := storeWith(t, "a", "r", time.Now().Add(time.Hour))
+	ts := newTokenServer(t)
+	ts.refresh["refresh-0"] = true
+	live := fakeJWT(map[string]any{"account_id": 31415, "exp": time.Now().Add(time.Hour).Unix(), "test_subdomain": "acme"})
+	store := storeWith(t, live, "refresh-0", time.Now().Add(time.Hour))
 	conn, _ := store.Load(t.Context(), "acme.amocrm.ru")
 	conn.AccountID = 31415
 	require.NoError(t, store.Save(t.Context(), conn))
+	// Another tenant, connected with its own integration, and its valid signature.
+	require.NoError(t, store.Save(t.Context(), &tokenstore.Connection{Account: "other.amocrm.ru", AccountID: 27182,
+		ClientID: "client-2", ClientSecret: "secret-2", AccessToken: live, RefreshToken: "refresh-x", Expiry: time.Now().Add(time.Hour)}))
 	var revoked []string
-	h := &RevokeHandler{Store: store, OnRevoke: func(_ context.Context, a string) { revoked = append(revoked, a) }}
-	call := func(q string) int {
+	h := &RevokeHandler{Config: ts.config(), Store: store, OnRevoke: func(_ context.Context, a string) { revoked = append(revoked, a) }}
+	call := func(q string) (int, string) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/oauth/revoke?"+q, nil))
-		return rec.Code
+		return rec.Code, rec.Body.String()
 	}
-	for _, q := range []string{
-		"client_uuid=client-1&account_id=31415&signature=" + signature("wrong-secret", "client-1", "31415"),
-		"client_uuid=client-1&account_id=31415&signature=" + signature("secret-1", "client-1", "31416"),
-		"client_uuid=client-1&account_id=31415&signature=zz",
-		"client_uuid=client-1&account_id=31415",
-		"client_uuid=client-2&account_id=31415&signature=" + signature("secret-1", "client-2", "31415"),
+	valid := "client_uuid=client-1&account_id=31415&signature=" + signature("secret-1", "client-1", "31415")
+	refusedCode, refusedBody := call("client_uuid=client-1&account_id=999&signature=" + signature("secret-1", "client-1", "999"))
+	assert.Equal(t, http.StatusForbidden, refusedCode, "an unknown account")
+	for name, q := range map[string]string{
+		"wrong secret":    "client_uuid=client-1&account_id=31415&signature=" + signature("wrong-secret", "client-1", "31415"),
+		"signed other id": "client_uuid=client-1&account_id=31415&signature=" + signature("secret-1", "client-1", "31416"),
+		"not hex":         "client_uuid=client-1&account_id=31415&signature=zz",
+		"other client":    "client_uuid=client-2&account_id=31415&signature=" + signature("secret-1", "client-2", "31415"),
+		"other tenant's signature for this account": "client_uuid=client-2&account_id=31415&signature=" + signature("secret-2", "client-2", "31415"),
+		// The hook's signature never changes for an account: an old one, replayed while the
+		// tokens still work, must not delete the connection.
+		"replayed valid signature": valid,
 	} {
-		assert.NotEqual(t, http.StatusOK, call(q), q)
+		code, body := call(q)
+		assert.Equal(t, refusedCode, code, name)
+		assert.Equal(t, refusedBody, body, "%s: the same answer as for an unknown account", name)
 		_, err := store.Load(t.Context(), "acme.amocrm.ru")
-		require.NoError(t, err, "nothing is deleted by %s", q)
+		require.NoError(t, err, "nothing is deleted by %s", name)
 	}
+	code, _ := call("client_uuid=client-1&account_id=31415")
+	assert.Equal(t, http.StatusBadRequest, code)
 	assert.Empty(t, revoked)
-	assert.Equal(t, http.StatusOK, call("client_uuid=client-1&account_id=31415&signature="+signature("secret-1", "client-1", "31415")))
+
+	// amoCRM disconnects the integration: now its tokens are refused, and the hook deletes.
+	ts.revoked.Store(true)
+	code, _ = call(valid)
+	assert.Equal(t, http.StatusOK, code)
 	_, err := store.Load(t.Context(), "acme.amocrm.ru")
 	assert.ErrorIs(t, err, tokenstore.ErrNotFound)
 	assert.Equal(t, []string{"acme.amocrm.ru"}, revoked)
+	_, err = store.Load(t.Context(), "other.amocrm.ru")
+	assert.NoError(t, err, "the other tenant is untouched")
 }
 
 func TestHeldTokensYieldToANewerPairSavedElsewhere(t *testing.T) {

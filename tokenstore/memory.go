@@ -108,6 +108,15 @@ func (m *Memory) List(ctx context.Context) ([]Connection, error) {
 	return list, nil
 }
 
+// FindByAccountID implements Finder.
+func (m *Memory) FindByAccountID(ctx context.Context, accountID int64) ([]Connection, error) {
+	list, err := m.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(list, func(c Connection) bool { return c.AccountID != accountID }), nil
+}
+
 // WithLock implements Locker for the goroutines of this process.
 func (m *Memory) WithLock(ctx context.Context, account string, fn func(ctx context.Context) error) error {
 	unlock, err := m.locks.Lock(ctx, account)

@@ -150,3 +150,31 @@ type Locker interface {
 	// Inside fn, the store's Load and Save work as usual, and a Save is durable when it returns.
 	WithLock(ctx context.Context, account string, fn func(ctx context.Context) error) error
 }
+
+// Finder is the optional capability of a Store that finds connections by amoCRM account id
+// through an index, reading only the rows it returns: a row of another account that cannot be
+// read (a sealed value under a lost key, say) does not fail the search.
+type Finder interface {
+	// FindByAccountID returns the connections whose AccountID is accountID, sorted by Account;
+	// none is not an error.
+	FindByAccountID(ctx context.Context, accountID int64) ([]Connection, error)
+}
+
+// FindByAccountID returns the connections of s whose AccountID is accountID: through Finder when
+// s has it, otherwise by filtering List.
+func FindByAccountID(ctx context.Context, s Store, accountID int64) ([]Connection, error) {
+	if f, ok := s.(Finder); ok {
+		return f.FindByAccountID(ctx, accountID)
+	}
+	all, err := s.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Connection
+	for _, c := range all {
+		if c.AccountID == accountID {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}

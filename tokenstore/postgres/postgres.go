@@ -124,6 +124,19 @@ func (s *Store) List(ctx context.Context) ([]tokenstore.Connection, error) {
 	return list, nil
 }
 
+// FindByAccountID implements tokenstore.Finder through the index on account_id.
+func (s *Store) FindByAccountID(ctx context.Context, accountID int64) ([]tokenstore.Connection, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+columns+" FROM amokit_connections WHERE account_id = $1 ORDER BY account", accountID)
+	if err != nil {
+		return nil, fmt.Errorf("tokenstore/postgres: find account id %d: %w", accountID, err)
+	}
+	list, err := pgx.CollectRows(rows, s.scan)
+	if err != nil {
+		return nil, fmt.Errorf("tokenstore/postgres: find account id %d: %w", accountID, err)
+	}
+	return list, nil
+}
+
 func (s *Store) scan(row pgx.CollectableRow) (tokenstore.Connection, error) {
 	var (
 		c                   tokenstore.Connection

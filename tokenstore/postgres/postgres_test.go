@@ -130,22 +130,22 @@ func assertMigrations(t *testing.T, pool *pgxpool.Pool) {
 		got = append(got, fmt.Sprintf("%s/%d_%s", component, version, name))
 	}
 	require.NoError(t, rows.Err())
-	assert.Equal(t, []string{"tokenstore/1_connections"}, got)
+	assert.Equal(t, []string{"tokenstore/1_connections", "tokenstore/2_connection_indexes"}, got)
 }
 
 func TestMigrateLeavesNewerVersions(t *testing.T) {
 	t.Parallel()
 	pool := pgtest.Pool(t)
 	newStore(t, pool)
-	// A newer replica applied version 2, and another component keeps its own migrations.
+	// A newer replica applied version 3, and another component keeps its own migrations.
 	_, err := pool.Exec(t.Context(), `INSERT INTO amokit_schema_migrations (component, version, name)
-		VALUES ('tokenstore', 2, 'from_the_future'), ('widget', 1, 'calculations')`)
+		VALUES ('tokenstore', 3, 'from_the_future'), ('widget', 1, 'calculations')`)
 	require.NoError(t, err)
 	s := newStore(t, pool)
 	require.NoError(t, s.Ping(t.Context()))
 	var n int
 	require.NoError(t, pool.QueryRow(t.Context(), "SELECT count(*) FROM amokit_schema_migrations").Scan(&n))
-	assert.Equal(t, 3, n)
+	assert.Equal(t, 4, n)
 }
 
 func TestNewErrors(t *testing.T) {

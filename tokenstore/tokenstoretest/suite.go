@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tokenstore.Store) {
 		{"Copies", testCopies},
 		{"List", testList},
 		{"Delete", testDelete},
+		{"FindByAccountID", testFindByAccountID},
 		{"ConcurrentSaves", testConcurrentSaves},
 		{"LockExclusive", lockTest(testLockExclusive)},
 		{"LockIndependentAccounts", lockTest(testLockIndependent)},
@@ -455,4 +456,28 @@ func testLockCancelledContext(t *testing.T, _ tokenstore.Store, l tokenstore.Loc
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.False(t, called)
 	lockRuns(t, l, "acme.amocrm.ru")
+}
+
+// testFindByAccountID: the store's Finder, when it has one (and FindByAccountID over List
+// otherwise), returns exactly the connections of that account id.
+func testFindByAccountID(t *testing.T, s tokenstore.Store) {
+	ctx := t.Context()
+	for _, c := range []tokenstore.Connection{
+		{Account: "b.amocrm.ru", AccountID: 7, ClientID: "client-b"},
+		{Account: "a.amocrm.ru", AccountID: 7, ClientID: "client-a"},
+		{Account: "c.amocrm.ru", AccountID: 8, ClientID: "client-c"},
+		{Account: "d.amocrm.ru", ClientID: "client-d"},
+	} {
+		require.NoError(t, s.Save(ctx, &c))
+	}
+	got, err := tokenstore.FindByAccountID(ctx, s, 7)
+	require.NoError(t, err)
+	var accounts []string
+	for _, c := range got {
+		accounts = append(accounts, c.Account)
+	}
+	assert.Equal(t, []string{"a.amocrm.ru", "b.amocrm.ru"}, accounts)
+	got, err = tokenstore.FindByAccountID(ctx, s, 9)
+	require.NoError(t, err)
+	assert.Empty(t, got)
 }
