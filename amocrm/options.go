@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/time/rate"
+
+	"github.com/amokit/amokit/internal/httpx"
 )
 
 // Defaults of a new Client.
@@ -58,11 +60,11 @@ func defaultOptions() options {
 // Client at a host that is not the account's own.
 func WithBaseURL(base string) Option {
 	return func(o *options) error {
-		u, err := url.Parse(base)
-		if err != nil {
+		if _, err := url.Parse(base); err != nil {
 			return fmt.Errorf("amocrm: WithBaseURL: %w", err)
 		}
-		if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		u, ok := httpx.AbsoluteURL(base)
+		if !ok {
 			return fmt.Errorf("amocrm: WithBaseURL: %q is not an absolute http(s) URL", base)
 		}
 		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {

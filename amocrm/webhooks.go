@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
+
+	"github.com/amokit/amokit/internal/httpx"
 )
 
 // WebhooksService subscribes the account's events to a URL: /api/v4/webhooks. Only an
@@ -87,8 +88,8 @@ func checkDestination(dest string) error {
 	if dest == "" {
 		return errors.New("amocrm: webhook destination is empty")
 	}
-	u, err := url.Parse(dest)
-	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+	u, ok := httpx.AbsoluteURL(dest)
+	if !ok {
 		return errors.New("amocrm: webhook destination is not an absolute http(s) URL")
 	}
 	for i := 0; i < len(u.Host); i++ {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/amokit/amokit/amocrm"
+	"github.com/amokit/amokit/internal/httpx"
 )
 
 // Consent pages (docs/amocrm-api.md#consent-page). amoCRM accounts use the first, Kommo accounts
@@ -74,11 +75,11 @@ func (c Config) Validate() error {
 	if c.ClientSecret == "" {
 		errs = append(errs, errors.New("ClientSecret is empty"))
 	}
-	if u, err := url.Parse(c.RedirectURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if _, ok := httpx.AbsoluteURL(c.RedirectURL); !ok {
 		errs = append(errs, fmt.Errorf("RedirectURL %q is not an absolute http(s) URL", c.RedirectURL))
 	}
 	if c.BaseURL != "" {
-		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		if _, ok := httpx.AbsoluteURL(c.BaseURL); !ok {
 			errs = append(errs, fmt.Errorf("BaseURL %q is not an absolute http(s) URL", c.BaseURL))
 		}
 	}

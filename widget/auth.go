@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/amokit/amokit/internal/httpx"
 )
 
 // MaxTokenSize is the longest X-Auth-Token accepted. amoCRM's tokens are about 600 bytes; longer
@@ -196,8 +197,8 @@ func (c VerifierConfig) verifier() (*verifier, error) {
 	if c.Secrets == nil {
 		return nil, errors.New("widget: VerifierConfig.Secrets is nil")
 	}
-	u, err := url.Parse(c.RedirectURI)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+	u, ok := httpx.AbsoluteURL(c.RedirectURI)
+	if !ok || u.User != nil {
 		return nil, fmt.Errorf("widget: VerifierConfig.RedirectURI %q is not an absolute http(s) URL with a host", c.RedirectURI)
 	}
 	host := strings.ToLower(u.Host)

@@ -10,11 +10,11 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/amokit/amokit/internal/httpx"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
 )
@@ -192,7 +192,7 @@ func newHandler(cfg Config) (*handler, error) {
 	problem := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
 	public := strings.TrimSuffix(cfg.PublicURL, "/")
-	if u, err := url.Parse(public); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+	if _, ok := httpx.BaseURL(public); !ok {
 		problem("PublicURL %q is not an absolute http(s) URL", cfg.PublicURL)
 	}
 	now := cfg.Now
@@ -207,7 +207,7 @@ func newHandler(cfg Config) (*handler, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
-	if u, err := url.Parse(cfg.OAuth.RedirectURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if u, ok := httpx.AbsoluteURL(cfg.OAuth.RedirectURL); !ok {
 		problem("OAuth.RedirectURL %q is not an absolute http(s) URL", cfg.OAuth.RedirectURL)
 	} else if !strings.HasSuffix(u.Path, CallbackPath) {
 		problem("OAuth.RedirectURL %q must end in %s, where the handler serves the callback", cfg.OAuth.RedirectURL, CallbackPath)

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/amokit/amokit/internal/httpx"
 )
 
 // RecordedRequest is one request the server received.
@@ -84,12 +86,12 @@ func (s *Server) record(r *http.Request, body []byte, arrived time.Time) *recEnt
 	return e
 }
 
-func (s *Server) finish(e *recEntry, sw *statusWriter) {
+func (s *Server) finish(e *recEntry, sw *httpx.StatusWriter) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e.rr.Status = sw.status
+	e.rr.Status = sw.Status
 	c := &s.st.counters
-	switch sw.status {
+	switch sw.Status {
 	case 0:
 		c.Dropped++
 		return
@@ -98,7 +100,7 @@ func (s *Server) finish(e *recEntry, sw *statusWriter) {
 	case http.StatusForbidden:
 		c.Forbidden++
 	}
-	c.ByStatus[sw.status]++
+	c.ByStatus[sw.Status]++
 }
 
 // redactBody hides the secrets of a token request, JSON or form.

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/amokit/amokit/internal/httpx"
 )
 
 // Server is an in-process fake amoCRM: an httptest.Server plus the state
@@ -277,7 +279,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &httpx.StatusWriter{ResponseWriter: w}
 	entry := s.record(r, body, arrived)
 	defer s.finish(entry, sw)
 
@@ -311,29 +313,6 @@ func (s *Server) now() time.Time { return s.cfg.clock.Now() }
 
 // Now is the time on the server's Clock, for seeding data relative to it.
 func (s *Server) Now() time.Time { return s.now() }
-
-// statusWriter remembers the status a handler wrote.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection (for Drop faults).
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // baseURL is scheme://host of the request, as the client addressed it.
 func baseURL(r *http.Request) string {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/amokit/amokit/app/glass"
+	"github.com/amokit/amokit/internal/httpx"
 )
 
 // Environment variables read by parseConfig. A flag given on the command line wins over its
@@ -261,8 +262,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	}
 
 	if base, src := get("amocrm-base-url", envAmoCRMBaseURL); base != "" {
-		u, err := url.Parse(base)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		if _, ok := httpx.BaseURL(base); !ok {
 			p = append(p, fmt.Sprintf("%s %q: write an absolute http(s) URL such as https://amocrm.staging.example.com", src, base))
 		} else {
 			c.AmoCRMBaseURL = strings.TrimRight(base, "/")
@@ -296,8 +296,8 @@ func checkAddr(addr string) error {
 // checkPublicURL returns the URL without a trailing slash. Outside the demo it must be https:
 // amoCRM pages are https and block plain-http frames and requests.
 func checkPublicURL(s string, demo bool) (string, error) {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+	u, ok := httpx.AbsoluteURL(s)
+	if !ok {
 		return "", errors.New("write an absolute URL such as https://calc.example.com")
 	}
 	if u.Scheme != "https" && !demo {

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/amokit/amokit/internal/httpx"
 )
 
 // Timeouts of the http.Server. WriteTimeout bounds a whole request, so it must exceed the
@@ -81,32 +83,6 @@ func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(contextHandler{slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})})
 }
 
-// statusWriter remembers the status and size of a response.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	size   int64
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(b)
-	w.size += int64(n)
-	return n, err
-}
-
-// Unwrap lets http.ResponseController reach the connection (flushes, deadlines).
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
 // withRequestID gives every request an id (the proxy's X-Request-Id when sane), answers it in
 // X-Request-Id, puts it into the context for the logs, and logs one line per request: method,
 // path (never the query, which can hold tickets, codes and tokens), status, size and duration.
@@ -118,10 +94,10 @@ func withRequestID(logger *slog.Logger, now func() time.Time, next http.Handler)
 		}
 		w.Header().Set(requestIDHeader, id)
 		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &httpx.StatusWriter{ResponseWriter: w}
 		start := now()
 		defer func() {
-			status := sw.status
+			status := sw.Status
 			if status == 0 {
 				status = http.StatusOK
 			}
@@ -136,7 +112,7 @@ func withRequestID(logger *slog.Logger, now func() time.Time, next http.Handler)
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", status),
-				slog.Int64("bytes", sw.size),
+				slog.Int64("bytes", sw.Size),
 				slog.Float64("duration_ms", float64(now().Sub(start).Microseconds())/1000),
 			)
 		}()

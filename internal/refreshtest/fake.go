@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/amokit/amokit/amocrm/amocrmtest"
+	"github.com/amokit/amokit/internal/httpx"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
 )
@@ -171,14 +172,17 @@ func (f *Fake) watch(h http.Handler) http.Handler {
 		if hook := f.beforeGrant.Swap(nil); hook != nil {
 			(*hook)()
 		}
-		cw := &captureWriter{ResponseWriter: rw}
+		// Keep a copy of the answer. It still leaves only when the handler
+		// returns, so an AfterNextGrant hook runs before the client can read it.
+		var answer bytes.Buffer
+		cw := &httpx.StatusWriter{ResponseWriter: rw, Copy: &answer}
 		h.ServeHTTP(cw, r)
-		g.Status = cw.status
+		g.Status = cw.Status
 		var body struct {
 			AccessToken  string `json:"access_token"`
 			RefreshToken string `json:"refresh_token"`
 		}
-		ok := cw.status == http.StatusOK && json.Unmarshal(cw.body.Bytes(), &body) == nil
+		ok := cw.Status == http.StatusOK && json.Unmarshal(answer.Bytes(), &body) == nil
 		if ok {
 			g.Issued = Issued{At: at, Access: amocrmtest.Fingerprint(body.AccessToken), Refresh: amocrmtest.Fingerprint(body.RefreshToken)}
 			if c, err := oauth.ParseClaims(body.AccessToken); err == nil {
@@ -203,32 +207,6 @@ func (f *Fake) watch(h http.Handler) http.Handler {
 		}
 	})
 }
-
-// captureWriter keeps a copy of what the fake answers. The answer still leaves only when the
-// handler returns, so an AfterNextGrant hook runs before the client can read it.
-type captureWriter struct {
-	http.ResponseWriter
-	status int
-	body   bytes.Buffer
-}
-
-func (w *captureWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *captureWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	w.body.Write(b)
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets the fake hijack the connection for its Drop faults.
-func (w *captureWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // connTracker counts the open connections of a server.
 type connTracker struct {
