@@ -205,13 +205,13 @@ type server struct {
 	proposalSettings proposal.SettingsStore
 	proposals        proposal.Registry
 	db               pinger // nil for the memory store
-	widget     http.Handler
-	admin      *admin
+	widget           http.Handler
+	admin            *admin
 	// adminPrices and adminProposal are the admin's price-list editor and proposal settings.
 	adminPrices, adminProposal http.Handler
-	demo       *demo // nil outside the demo
-	static     fs.FS
-	closers    []func()
+	demo                       *demo // nil outside the demo
+	static                     fs.FS
+	closers                    []func()
 }
 
 func (s *server) close() {
