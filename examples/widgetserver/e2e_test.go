@@ -96,21 +96,7 @@ func TestDemoEndToEnd(t *testing.T) {
 
 	// Enter the worked example as a person would.
 	piece := "fieldset.piece "
-	require.NoError(t, doWithin(ctx,
-		choose(piece+`[data-key="material"]`, "float"),
-		choose(piece+`[data-key="thickness_mm"]`, "8"),
-		typeIn(piece+`[data-key="width_mm"]`, "900"),
-		typeIn(piece+`[data-key="height_mm"]`, "2000"),
-		choose(piece+`[data-key="edge"]`, "polish"),
-		chromedp.Click(css(piece+`[data-key="tempered"]`), in),
-		chromedp.Click(css(piece+`[data-action="add-hole"]`), in),
-		chromedp.Click(css(piece+`[data-action="add-hole"]`), in),
-		typeIn(piece+`[data-key="cutouts"]`, "1"),
-		chromedp.Click(css("#add-hardware"), in),
-		choose(`.hw [data-key="code"]`, "hinge_wall_glass"),
-		typeIn(`.hw [data-key="count"]`, "2"),
-		chromedp.Click(css("#installation"), in),
-	), "entering the order")
+	require.NoError(t, doWithin(ctx, enterWorkedExample(in)...), "entering the order")
 
 	total := waitText(t, ctx, "#total", "17 204", frame)
 	assert.Equal(t, "17 204,00 ₽", total)
@@ -154,6 +140,27 @@ func TestDemoEndToEnd(t *testing.T) {
 	assert.Equal(t, "2", got["hw-hinge_wall_glass"])
 
 	keepScreenshot(t, ctx)
+}
+
+// enterWorkedExample types the worked example into an empty calculator form, as a person would.
+func enterWorkedExample(in chromedp.QueryOption) []chromedp.Action[chromedp.Void] {
+	piece := "fieldset.piece "
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	return []chromedp.Action[chromedp.Void]{
+		choose(piece+`[data-key="material"]`, "float"),
+		choose(piece+`[data-key="thickness_mm"]`, "8"),
+		typeIn(piece+`[data-key="width_mm"]`, "900"),
+		typeIn(piece+`[data-key="height_mm"]`, "2000"),
+		choose(piece+`[data-key="edge"]`, "polish"),
+		chromedp.Click(css(piece+`[data-key="tempered"]`), in),
+		chromedp.Click(css(piece+`[data-action="add-hole"]`), in),
+		chromedp.Click(css(piece+`[data-action="add-hole"]`), in),
+		typeIn(piece+`[data-key="cutouts"]`, "1"),
+		chromedp.Click(css("#add-hardware"), in),
+		choose(`.hw [data-key="code"]`, "hinge_wall_glass"),
+		typeIn(`.hw [data-key="count"]`, "2"),
+		chromedp.Click(css("#installation"), in),
+	}
 }
 
 // demoServer is a running `widgetserver -demo`.

@@ -284,9 +284,12 @@
   }
 
   async function check() {
+    $("example").textContent = "";
     const local = collect();
     if (local.length) { showProblems(local); return null; }
-    const { status: code, data } = await call("POST", "preview", { price_list: model });
+    // A check needs no name yet: the name is asked for when publishing.
+    const draft = Object.assign({}, model, { version: model.version || "новая версия" });
+    const { status: code, data } = await call("POST", "preview", { price_list: draft });
     if (code === 200) {
       showProblems([]);
       const ex = data.example;
