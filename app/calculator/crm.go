@@ -53,6 +53,17 @@ type SaveChecker interface {
 	MissingProducts(ctx context.Context, leadID int64, products []glass.Product) ([]glass.Product, error)
 }
 
+// ProductReplacer is a CRM that can also take the products of an earlier calculation off a
+// lead. A save first unlinks the products that the lead's earlier calculations linked and this
+// one does not have, so the lead's products are the newest calculation's; elements with other
+// SKUs (products a person added by hand) are left alone. A CRM that is no ProductReplacer only
+// links, leaving earlier calculations' products beside the new ones. AmoCRM's CRM is one.
+type ProductReplacer interface {
+	// UnlinkSKUs unlinks from the lead those of its linked products catalog elements whose SKU
+	// is one of skus. Elements that are not linked are skipped, so a retry is harmless.
+	UnlinkSKUs(ctx context.Context, leadID int64, skus []string) error
+}
+
 // CRMSource returns the CRM of an account host ("acme.amocrm.ru"). When the account has no
 // usable connection (never connected, or amoCRM refused its refresh token) the error matches
 // widget.ErrNotConnected. AmoCRMClients.CRM is one.

@@ -223,6 +223,49 @@ func (a *amoCRM) MissingProducts(ctx context.Context, leadID int64, products []g
 	return missing, nil
 }
 
+var _ ProductReplacer = (*amoCRM)(nil)
+
+// UnlinkSKUs implements ProductReplacer: GET /api/v4/leads/{id}/links for the linked elements,
+// each SKU's element (known already, or one search per SKU), then one POST
+// /api/v4/leads/{id}/unlink of those linked.
+func (a *amoCRM) UnlinkSKUs(ctx context.Context, leadID int64, skus []string) error {
+	if len(skus) == 0 {
+		return nil
+	}
+	catalogID, err := a.productsCatalog(ctx)
+	if err != nil {
+		return err
+	}
+	links, err := a.c.Leads.Products(ctx, leadID)
+	if err != nil {
+		return fmt.Errorf("calculator: reading the products of lead %d: %w", leadID, notFound(err, "lead", leadID))
+	}
+	linked := map[int64]amocrm.ProductLink{}
+	for _, l := range links {
+		if l.CatalogID == catalogID {
+			linked[l.ElementID] = l
+		}
+	}
+	var drop []amocrm.ProductLink
+	for _, sku := range skus {
+		if len(linked) == 0 {
+			break
+		}
+		id, err := a.findBySKU(ctx, catalogID, sku)
+		if err != nil {
+			return err
+		}
+		if l, ok := linked[id]; ok && id != 0 {
+			drop = append(drop, l)
+			delete(linked, id)
+		}
+	}
+	if len(drop) == 0 {
+		return nil
+	}
+	return notFound(a.c.Leads.UnlinkProducts(ctx, leadID, drop), "lead", leadID)
+}
+
 // sameQuantity reports whether amoCRM's quantity of a link is q exactly, compared in millionths
 // (the glass package's precision); a quantity that cannot be read is not the same.
 func sameQuantity(linked amocrm.Decimal, q glass.Decimal) bool {

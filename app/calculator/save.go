@@ -144,9 +144,15 @@ func (h *handler) saveCalculation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if lease != "" {
+		replaced, err := h.earlierSKUs(ctx, stored)
+		if err != nil {
+			h.release(ctx, ckey, lease)
+			h.storeError(w, r, "list earlier calculations", err)
+			return
+		}
 		// A calculation stored before this request is a retry: an earlier attempt may have made
 		// a write whose answer it never got.
-		stored.Parts = h.writeParts(ctx, crm, stored, lease, stored.ID != calc.ID)
+		stored.Parts = h.writeParts(ctx, crm, stored, lease, stored.ID != calc.ID, replaced)
 	}
 	if stored.Complete() {
 		widget.WriteJSON(w, http.StatusOK, saveResponse{Calculation: viewOf(stored)})
@@ -207,7 +213,7 @@ func (h *handler) quote(w http.ResponseWriter, r *http.Request, raw []byte, vers
 // browser going away cannot cut a write off between amoCRM and the store. On a retry (an earlier
 // request stored c) it first looks at amoCRM for each part, when crm is a SaveChecker. It returns
 // the parts as they now stand.
-func (h *handler) writeParts(ctx context.Context, crm CRM, c Calculation, lease string, retry bool) Parts {
+func (h *handler) writeParts(ctx context.Context, crm CRM, c Calculation, lease string, retry bool, replaced []string) Parts {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.saveTimeout)
 	defer cancel()
 	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), h.saveTimeout+storeTimeout)
@@ -227,7 +233,7 @@ func (h *handler) writeParts(ctx context.Context, crm CRM, c Calculation, lease 
 	for _, p := range todo {
 		wg.Go(func() {
 			status := PartDone
-			found, err := writePart(wctx, crm, c, p, retry)
+			found, err := writePart(wctx, crm, c, p, retry, replaced)
 			switch {
 			case err != nil:
 				status = PartFailed
@@ -284,11 +290,39 @@ func (h *handler) keepLease(ctx context.Context, key CalculationKey, lease strin
 	return func() { once.Do(func() { close(done); wg.Wait() }) }
 }
 
+// earlierSKUs returns the SKUs of the products that the lead's calculations created before c
+// wrote and c does not have: the products a save of c takes off the lead.
+func (h *handler) earlierSKUs(ctx context.Context, c Calculation) ([]string, error) {
+	calcs, err := h.calcs.List(ctx, c.Account, c.LeadID, 0)
+	if err != nil {
+		return nil, err
+	}
+	keep := map[string]bool{}
+	for _, p := range c.Quote.Products() {
+		keep[p.SKU] = true
+	}
+	var out []string
+	for _, e := range calcs {
+		if e.ID == c.ID || !e.CreatedAt.Before(c.CreatedAt) {
+			continue
+		}
+		for _, p := range e.Quote.Products() {
+			if !keep[p.SKU] {
+				keep[p.SKU] = true
+				out = append(out, p.SKU)
+			}
+		}
+	}
+	return out, nil
+}
+
 // writePart makes one write of a calculation. With check set and crm a SaveChecker, it first
 // reads what amoCRM holds and writes only what is missing; found reports that the whole part was
 // there and nothing was written. A check that fails fails the part without writing: writing
-// blindly could add the note twice, and the next retry checks again.
-func writePart(ctx context.Context, crm CRM, c Calculation, p Part, check bool) (found bool, err error) {
+// blindly could add the note twice, and the next retry checks again. The products part first
+// unlinks the replaced SKUs (earlier calculations' products that c has not), when crm is a
+// ProductReplacer.
+func writePart(ctx context.Context, crm CRM, c Calculation, p Part, check bool, replaced []string) (found bool, err error) {
 	var checker SaveChecker
 	if check {
 		checker, _ = crm.(SaveChecker)
@@ -317,6 +351,11 @@ func writePart(ctx context.Context, crm CRM, c Calculation, p Part, check bool) 
 		}
 		return false, crm.AddNote(ctx, c.LeadID, c.NoteText())
 	case PartProducts:
+		if r, ok := crm.(ProductReplacer); ok && len(replaced) > 0 {
+			if err := r.UnlinkSKUs(ctx, c.LeadID, replaced); err != nil {
+				return false, fmt.Errorf("calculator: unlinking the products of earlier calculations: %w", err)
+			}
+		}
 		products := c.Quote.Products()
 		if len(products) == 0 {
 			return false, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -242,4 +243,67 @@ func TestCalculatorKeepsWorkAcrossSessionsAndSaves(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 2, notes, "one note per calculation")
+}
+
+// TestCalculatorReplacesItsOwnProductsOnly saves two calculations of one lead with a product
+// added by hand in between: the second calculation's products replace the first's, the product
+// added by hand stays, and the calculator said so before the save.
+func TestCalculatorReplacesItsOwnProductsOnly(t *testing.T) {
+	t.Parallel()
+	c := openCalculator(t, nil)
+	ctx, frame := c.ctx, c.frame
+	in := chromedp.FromNode(frame)
+	piece := "fieldset.piece "
+	width, height := piece+`[data-key="width_mm"]`, piece+`[data-key="height_mm"]`
+
+	// The first calculation: a 900 × 2000 piece and a hinge.
+	require.NoError(t, doWithin(ctx,
+		typeIn(width, "900"), chromedp.KeyEvent(kb.Tab), typeIn(height, "2000"),
+		chromedp.Click(chromedp.CSS("#add-hardware"), in),
+		choose(`.hw [data-key="code"]`, "hinge_wall_glass"),
+	))
+	waitText(t, ctx, `#quote[data-state="ready"] #lines`, "Петля", frame)
+	require.NoError(t, doWithin(ctx, chromedp.Click(chromedp.CSS("#save"), in)))
+	waitText(t, ctx, `#save-status[data-state="saved"]`, "Сохранено в сделку", frame)
+	assert.ElementsMatch(t, []string{"float-6", "hw-hinge_wall_glass"}, leadSKUs(t, c))
+
+	// A person adds a product from the catalog by hand.
+	acct, ok := c.s.demo.fake.Account(c.s.demo.seed.Account.Subdomain)
+	require.True(t, ok)
+	var knob int64
+	for _, e := range c.s.demo.seed.ProductElements {
+		if e.Name == "Ручка-кнопка" {
+			knob = e.ID
+		}
+	}
+	require.NotZero(t, knob)
+	acct.Link(amocrmtest.Link{EntityType: "leads", EntityID: c.leadID, ToEntityType: "catalog_elements", ToEntityID: knob,
+		Metadata: map[string]any{"catalog_id": c.s.demo.seed.Products.ID, "quantity": 1}})
+
+	// The second calculation, without the hinge: reopening the card shows what a save will do.
+	require.NoError(t, doWithin(ctx, chromedp.Reload()))
+	frame = calculatorFrame(t, ctx)
+	in = chromedp.FromNode(frame)
+	require.NoError(t, doWithin(ctx,
+		chromedp.Click(chromedp.CSS(`.hw [data-action="remove-hardware"]`), in),
+		typeIn(width, "1000"),
+	))
+	note := waitText(t, ctx, "#products-note", "останутся: Ручка-кнопка", frame)
+	assert.Contains(t, note, "Товары прошлого расчёта заменятся")
+	waitText(t, ctx, "#lead-total", quotedLeadPrice(t, 1000, 2000), frame)
+	require.NoError(t, doWithin(ctx, chromedp.Click(chromedp.CSS("#save"), in)))
+	waitText(t, ctx, `#save-status[data-state="saved"]`, "Сохранено в сделку", frame)
+
+	assert.ElementsMatch(t, []string{"float-6", "handle_knob"}, leadSKUs(t, c), "the hinge of the first calculation is gone, the knob stays")
+}
+
+// leadSKUs lists the SKUs of the products linked to the calculator's lead, as the fake holds them.
+func leadSKUs(t *testing.T, c *openedCalculator) []string {
+	t.Helper()
+	l := (&demoServer{base: c.base, leadID: strconv.FormatInt(c.leadID, 10)}).lead(t)
+	var skus []string
+	for _, p := range l.Products {
+		skus = append(skus, p.SKU)
+	}
+	return skus
 }

@@ -46,6 +46,7 @@
   var saved = null; // {key, body} of the last complete save: the same order is not written again
   var saving = false;
   var touched = false; // the form was changed by hand since the page opened
+  var savedCalcs = []; // the lead's saved calculations, newest first
 
   function emptyState() {
     return { pieces: [newPiece()], hardware: [], installation: false, delivery: false, urgent: false, discount: '0' };
@@ -896,6 +897,8 @@
       var list = $('history');
       list.textContent = '';
       var calcs = res.body.calculations || [];
+      savedCalcs = calcs;
+      showProductsNote();
       $('history-empty').hidden = calcs.length > 0;
       calcs.forEach(function (c) {
         var li = el('li', c.complete === false ? 'partial' : '');
@@ -927,6 +930,31 @@
       showProposal(calcs);
       resized();
     }, function () { /* the history is a convenience: no error box for it */ });
+  }
+
+  // showProductsNote says what a save does to the lead's products: the earlier calculations'
+  // products are replaced, those added by hand stay. A product counts as the calculator's when
+  // an earlier calculation of this lead wrote its SKU.
+  function showProductsNote() {
+    var box = $('products-note');
+    var products = (lead && lead.products) || [];
+    var ours = {};
+    savedCalcs.forEach(function (c) {
+      ((c.quote && c.quote.lines) || []).forEach(function (l) { ours[l.code] = true; });
+    });
+    var replaced = 0;
+    var kept = [];
+    products.forEach(function (p) {
+      if (p.sku && ours[p.sku]) replaced++;
+      else kept.push(p.name || p.sku || 'товар №' + p.id);
+    });
+    var text = '';
+    if (replaced) text = 'Товары прошлого расчёта заменятся товарами этого. ';
+    if (kept.length) text += 'Товары, добавленные вручную, останутся: ' + kept.join(', ') + '.';
+    text += ' Товары идут по ценам прайс-листа; наценка за срочность и скидка входят только в бюджет сделки.';
+    box.textContent = text.trim();
+    box.hidden = !products.length && !savedCalcs.length;
+    resized();
   }
 
   // setPriceVersion prices the form with version when it is not the current price list.
