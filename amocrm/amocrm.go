@@ -316,10 +316,26 @@ func (c *Client) send(ctx context.Context, method, path string, body, out any) (
 
 // getOne fetches a single entity; a 204 is ErrNotFound.
 func (c *Client) getOne(ctx context.Context, path string, q url.Values, out any) error {
-	noContent, err := c.get(ctx, path, q, out)
-	if err == nil && noContent {
-		u, _ := c.baseURL.Parse(path)
-		return &Error{StatusCode: http.StatusNoContent, Detail: "no such entity", Method: http.MethodGet, URL: sanitizeURL(u)}
+	req, err := c.newRequest(ctx, http.MethodGet, path, q, nil)
+	if err != nil {
+		return err
 	}
-	return err
+	body, noContent, err := c.doRaw(req)
+	if err != nil {
+		return err
+	}
+	// amoCRM answers some gets of a missing id with 204 rather than 404 (docs/amocrmtest.md#missing-entities);
+	// an empty 200 is no entity either. Neither may decode into a zero value.
+	if noContent {
+		return &Error{StatusCode: http.StatusNoContent, Detail: "no such entity", Method: http.MethodGet, URL: sanitizeURL(req.URL)}
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return fmt.Errorf("amocrm: GET %s: an empty answer where an entity was expected: %w", sanitizeURL(req.URL), ErrNotFound)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(out); err != nil {
+		return decodeError(req, err)
+	}
+	return nil
 }

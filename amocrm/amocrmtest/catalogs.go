@@ -97,7 +97,7 @@ func listCatalogs(c *call) reply {
 func getCatalog(c *call) reply {
 	cat := c.catalog(c.pathID("id"))
 	if cat == nil {
-		return notFound()
+		return c.missing("catalogs")
 	}
 	return okReply(c.renderCatalog(cat))
 }
@@ -173,7 +173,7 @@ func getElement(c *call) reply {
 	}
 	el := c.st().elements[c.pathID("element_id")]
 	if el == nil || el.catalogID != cat.id {
-		return notFound()
+		return c.missing("catalog_elements")
 	}
 	return okReply(c.renderElement(el))
 }

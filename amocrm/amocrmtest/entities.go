@@ -648,11 +648,8 @@ func listEntities(kind string) func(c *call) reply {
 func getEntity(kind string) func(c *call) reply {
 	return func(c *call) reply {
 		e := c.entity(kind, c.pathID("id"))
-		if e == nil && kind == "companies" {
-			return noContent() // amoCRM answers an unknown company with 204 (docs/amocrm-services.md#companies)
-		}
 		if e == nil {
-			return notFound()
+			return c.missing(kind)
 		}
 		lq, rep := c.s.parseList(c.r.URL.Query())
 		if rep != nil {

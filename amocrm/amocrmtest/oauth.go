@@ -231,8 +231,17 @@ func (s *Server) IssueToken(clientID, subdomain string) (Token, error) {
 
 // issuePair mints a token pair for g. The caller holds s.mu.
 func (s *Server) issuePair(g *grant) *tokenPair {
+	return s.mintPair(g, s.now().Add(s.cfg.accessTTL), true)
+}
+
+// mintPair mints an access token that expires at exp and, with
+// withRefresh, a refresh token. The caller holds s.mu.
+func (s *Server) mintPair(g *grant, exp time.Time, withRefresh bool) *tokenPair {
 	now := s.now()
-	p := &tokenPair{refresh: "def50200" + randHex(96), accessExp: now.Add(s.cfg.accessTTL), refreshExp: now.Add(refreshTTL)}
+	p := &tokenPair{accessExp: exp}
+	if withRefresh {
+		p.refresh, p.refreshExp = "def50200"+randHex(96), now.Add(refreshTTL)
+	}
 	claims := jwt.MapClaims{
 		"aud": g.integ.ClientID, "jti": randUUID(), "iat": now.Unix(), "nbf": now.Unix(),
 		"exp": p.accessExp.Unix(), "sub": strconv.FormatInt(g.userID, 10), "grant_type": "",
@@ -246,7 +255,9 @@ func (s *Server) issuePair(g *grant) *tokenPair {
 	}
 	p.access = tok
 	s.st.access[p.access] = &pairRef{g, p}
-	s.st.refresh[p.refresh] = &pairRef{g, p}
+	if withRefresh {
+		s.st.refresh[p.refresh] = &pairRef{g, p}
+	}
 	return p
 }
 
@@ -325,6 +336,17 @@ func tokenParams(r *http.Request) (map[string]string, error) {
 
 // tokenEndpoint is POST /oauth2/access_token.
 func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	refused := s.hostRefusal(r.Host)
+	s.mu.Unlock()
+	if refused != nil {
+		s.writeReply(w, *refused)
+		return
+	}
+	if mt := mediaType(r); mt != "application/json" && mt != "application/x-www-form-urlencoded" && !s.lenient(LenientContentType) {
+		s.writeReply(w, badGrant(http.StatusBadRequest, "The request body must be JSON or a form"))
+		return
+	}
 	p, err := tokenParams(r)
 	if err != nil {
 		s.writeReply(w, badGrant(http.StatusBadRequest, "The request body could not be parsed"))

@@ -314,7 +314,7 @@ func TestTransportRoutesAccountHosts(t *testing.T) {
 	require.NotNil(t, p.Links.Next)
 	assert.True(t, strings.HasPrefix(p.Links.Next.Href, "https://acme.amocrm.ru/api/v4/leads?"), p.Links.Next.Href)
 	assert.Equal(t, http.StatusOK, get(p.Links.Next.Href).StatusCode)
-	assert.Equal(t, http.StatusOK, get("https://api-b.amocrm.ru/api/v4/account").StatusCode)
+	assert.Equal(t, http.StatusNotFound, get("https://api-b.amocrm.ru/api/v4/account").StatusCode, "only the account's own host serves the API")
 	assert.Equal(t, http.StatusUnauthorized, get("https://other.amocrm.ru/api/v4/leads").StatusCode, "a token works only on its account's host")
 }
 

@@ -26,18 +26,35 @@ func (c *call) pathID(name string) int64 {
 	return n
 }
 
-// api wraps an API handler: it authenticates the bearer token (401) and
-// runs h under the lock. The rate limit applies before, at the edge.
+// api wraps an API handler: it refuses hosts that are no account's (404),
+// authenticates the bearer token (401), answers 402 for an account whose
+// paid period is over, checks a write's Content-Type (400) and runs h under
+// the lock. The rate limit applies before, at the edge.
 func (s *Server) api(h func(c *call) reply) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		tok := bearerToken(r)
 		s.mu.Lock()
+		if rep := s.hostRefusal(r.Host); rep != nil {
+			s.mu.Unlock()
+			s.writeReply(w, *rep)
+			return
+		}
 		now := s.now()
 		acct, userID, ok := s.authenticate(tok, r.Host, now)
 		if !ok {
 			s.mu.Unlock()
 			s.writeReply(w, problem(http.StatusUnauthorized, "Invalid user name or password"))
+			return
+		}
+		if acct.unpaid {
+			s.mu.Unlock()
+			s.writeReply(w, paymentRequired())
+			return
+		}
+		if rep := s.contentTypeRefusal(r, body); rep != nil {
+			s.mu.Unlock()
+			s.writeReply(w, *rep)
 			return
 		}
 		userID, refused := s.actingUser(r, acct, userID)

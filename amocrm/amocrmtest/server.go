@@ -82,6 +82,7 @@ type config struct {
 	refreshRedirect  bool
 	limitFallback    bool
 	hookClient       *http.Client
+	strict           strictConfig
 }
 
 func defaultConfig() config {

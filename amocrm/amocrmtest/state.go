@@ -91,6 +91,7 @@ type account struct {
 	tagNames   map[int64]string
 	uuid       string
 	amojoID    string
+	unpaid     bool // the paid period is over: the API answers 402
 }
 
 type status struct {

@@ -1,0 +1,243 @@
+package amocrmtest_test
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/amokit/amokit/amocrm/amocrmtest"
+)
+
+// wireRule is one documented rule of amoCRM's wire behaviour and what the fake does about it.
+// name starts with the section of docs/amocrmtest.md that states the rule.
+type wireRule struct {
+	name string
+	opts []amocrmtest.Option
+	run  func(t *testing.T, e *env)
+}
+
+// TestWire checks the fake against amoCRM's documented behaviour, one rule a row; where a
+// Leniency relaxes a rule, the row after it shows the leniency and nothing else changing.
+func TestWire(t *testing.T) {
+	t.Parallel()
+	for _, rule := range wireRules() {
+		t.Run(rule.name, func(t *testing.T) {
+			t.Parallel()
+			rule.run(t, setup(t, rule.opts...))
+		})
+	}
+}
+
+func wireRules() []wireRule {
+	var rules []wireRule
+	rules = append(rules, hostRules()...)
+	rules = append(rules, contentTypeRules()...)
+	rules = append(rules, paymentRules()...)
+	rules = append(rules, longLivedRules()...)
+	rules = append(rules, missingEntityRules()...)
+	return rules
+}
+
+// viaHost sends a request with e's token to host (through the server's Transport).
+func (e *env) viaHost(host, method, path string, body, contentType string) resp {
+	e.t.Helper()
+	return e.viaHostAs(e.tok.AccessToken, host, method, path, body, contentType)
+}
+
+func (e *env) viaHostAs(token, host, method, path string, body, contentType string) resp {
+	e.t.Helper()
+	var rd *strings.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(e.t.Context(), method, "https://"+host+path, nil)
+	require.NoError(e.t, err)
+	if rd != nil {
+		req, err = http.NewRequestWithContext(e.t.Context(), method, "https://"+host+path, rd)
+		require.NoError(e.t, err)
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	return send(e.t, e.srv.Client(), req)
+}
+
+// refreshAt posts a refresh_token grant for e's pair to host.
+func (e *env) refreshAt(host string) resp {
+	e.t.Helper()
+	form := url.Values{"client_id": {e.integ.ClientID}, "client_secret": {e.integ.ClientSecret}, "grant_type": {"refresh_token"},
+		"refresh_token": {e.tok.RefreshToken}, "redirect_uri": {e.integ.RedirectURI}}
+	req, err := http.NewRequestWithContext(e.t.Context(), http.MethodPost, "https://"+host+"/oauth2/access_token", strings.NewReader(form.Encode()))
+	require.NoError(e.t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return send(e.t, e.srv.Client(), req)
+}
+
+func hostRules() []wireRule {
+	refused := []string{"www.amocrm.ru", "amocrm.ru", "nobody.amocrm.ru", "api-b.amocrm.ru"}
+	return []wireRule{
+		{name: "docs/amocrmtest.md#hosts: the account's own host serves the API", run: func(t *testing.T, e *env) {
+			assert.Equal(t, http.StatusOK, e.viaHost("acme.amocrm.ru", http.MethodGet, "/api/v4/account", "", "").StatusCode)
+		}},
+		{name: "docs/amocrmtest.md#hosts: no other host under the base domain serves the API", run: func(t *testing.T, e *env) {
+			for _, h := range refused {
+				r := e.viaHost(h, http.MethodGet, "/api/v4/account", "", "")
+				assert.Equal(t, http.StatusNotFound, r.StatusCode, h)
+				assert.Equal(t, "application/problem+json", r.Header.Get("Content-Type"), h)
+			}
+		}},
+		{name: "docs/amocrmtest.md#hosts: another account's host refuses the token", run: func(t *testing.T, e *env) {
+			e.srv.AddAccount("other")
+			assert.Equal(t, http.StatusUnauthorized, e.viaHost("other.amocrm.ru", http.MethodGet, "/api/v4/account", "", "").StatusCode)
+		}},
+		{name: "docs/amocrmtest.md#hosts: no other host under the base domain serves the token endpoint", run: func(t *testing.T, e *env) {
+			for _, h := range refused {
+				assert.Equal(t, http.StatusNotFound, e.refreshAt(h).StatusCode, h)
+			}
+			assert.Zero(t, e.srv.Counters().Refreshes)
+			assert.Equal(t, http.StatusOK, e.refreshAt("acme.amocrm.ru").StatusCode, "the pair still works at the account's host")
+		}},
+		{name: "docs/amocrmtest.md#hosts: LenientHost serves any host under the base domain", opts: []amocrmtest.Option{amocrmtest.WithLeniency(amocrmtest.LenientHost)},
+			run: func(t *testing.T, e *env) {
+				for _, h := range refused {
+					assert.Equal(t, http.StatusOK, e.viaHost(h, http.MethodGet, "/api/v4/account", "", "").StatusCode, h)
+				}
+				e.srv.AddAccount("other")
+				assert.Equal(t, http.StatusUnauthorized, e.viaHost("other.amocrm.ru", http.MethodGet, "/api/v4/account", "", "").StatusCode,
+					"another account's host still refuses the token")
+				assert.Equal(t, http.StatusOK, e.refreshAt("www.amocrm.ru").StatusCode)
+			}},
+	}
+}
+
+func contentTypeRules() []wireRule {
+	body := `[{"name":"Зеркало"}]`
+	return []wireRule{
+		{name: "docs/amocrmtest.md#content-type: an API write declared JSON is taken", run: func(t *testing.T, e *env) {
+			for _, ct := range []string{"application/json", "application/json; charset=utf-8"} {
+				r := e.viaHost("acme.amocrm.ru", http.MethodPost, "/api/v4/leads", body, ct)
+				assert.Equal(t, http.StatusOK, r.StatusCode, "%s: %s", ct, r.body)
+			}
+		}},
+		{name: "docs/amocrmtest.md#content-type: an API write not declared JSON is refused", run: func(t *testing.T, e *env) {
+			for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded"} {
+				r := e.viaHost("acme.amocrm.ru", http.MethodPost, "/api/v4/leads", body, ct)
+				assert.Equal(t, http.StatusBadRequest, r.StatusCode, ct)
+				assert.Contains(t, string(r.body), "Content-Type", ct)
+			}
+			assert.Empty(t, e.srv.Leads("acme"), "nothing was written")
+		}},
+		{name: "docs/amocrmtest.md#content-type: the token endpoint takes JSON or a form, nothing else", run: func(t *testing.T, e *env) {
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "https://acme.amocrm.ru/oauth2/access_token",
+				strings.NewReader(`{"grant_type":"refresh_token"}`))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "text/plain")
+			r := send(t, e.srv.Client(), req)
+			assert.Equal(t, http.StatusBadRequest, r.StatusCode)
+		}},
+		{name: "docs/amocrmtest.md#content-type: LenientContentType takes any body type", opts: []amocrmtest.Option{amocrmtest.WithLeniency(amocrmtest.LenientContentType)},
+			run: func(t *testing.T, e *env) {
+				r := e.viaHost("acme.amocrm.ru", http.MethodPost, "/api/v4/leads", body, "text/plain")
+				assert.Equal(t, http.StatusOK, r.StatusCode, "%s", r.body)
+			}},
+	}
+}
+
+func paymentRules() []wireRule {
+	return []wireRule{
+		{name: "docs/amocrmtest.md#payment-required: an account past its paid period answers 402", run: func(t *testing.T, e *env) {
+			e.acct.SetPaymentRequired(true)
+			r := e.do(http.MethodGet, "/api/v4/leads", nil)
+			assert.Equal(t, http.StatusPaymentRequired, r.StatusCode)
+			p := decode[problemJSON](t, r)
+			assert.Equal(t, problemJSON{Title: "Payment Required", Type: "https://httpstatus.es/402", Status: 402, Detail: "Payment required"}, p)
+			assert.Equal(t, http.StatusPaymentRequired, e.do(http.MethodPost, "/api/v4/leads", []any{map[string]any{"name": "x"}}).StatusCode)
+			assert.Empty(t, e.srv.Leads("acme"))
+			e.acct.SetPaymentRequired(false)
+			assert.Equal(t, http.StatusNoContent, e.do(http.MethodGet, "/api/v4/leads", nil).StatusCode)
+			e.acct.SetPaymentRequired(true)
+			assert.Equal(t, http.StatusOK, e.refreshAt("acme.amocrm.ru").StatusCode, "OAuth keeps working")
+		}},
+		{name: "docs/amocrmtest.md#payment-required: only that account", run: func(t *testing.T, e *env) {
+			other := e.srv.AddAccount("other")
+			other.SetPaymentRequired(true)
+			assert.Equal(t, http.StatusNoContent, e.do(http.MethodGet, "/api/v4/leads", nil).StatusCode)
+		}},
+	}
+}
+
+func longLivedRules() []wireRule {
+	return []wireRule{
+		{name: "docs/amocrm-api.md#long-lived-tokens: a private integration's token works until it expires and has no refresh", run: func(t *testing.T, e *env) {
+			private := e.srv.AddIntegration(amocrmtest.Integration{RedirectURI: redirectURI, Owner: "acme"})
+			tok, err := e.srv.IssueLongLivedToken(private.ClientID, "acme", start().Add(365*24*time.Hour))
+			require.NoError(t, err)
+			e.clock.Advance(200 * 24 * time.Hour)
+			assert.Equal(t, http.StatusOK, e.doToken(tok, http.MethodGet, "/api/v4/account", nil).StatusCode, "longer than an OAuth token lives")
+			e.clock.Advance(166 * 24 * time.Hour)
+			assert.Equal(t, http.StatusUnauthorized, e.doToken(tok, http.MethodGet, "/api/v4/account", nil).StatusCode, "past its expiry")
+		}},
+		{name: "docs/amocrm-api.md#long-lived-tokens: revoking the integration ends it", run: func(t *testing.T, e *env) {
+			private := e.srv.AddIntegration(amocrmtest.Integration{RedirectURI: redirectURI, Owner: "acme"})
+			tok, err := e.srv.IssueLongLivedToken(private.ClientID, "acme", start().Add(24*time.Hour*30))
+			require.NoError(t, err)
+			require.NoError(t, e.srv.RevokeIntegration(t.Context(), private.ClientID, "acme"))
+			assert.Equal(t, http.StatusUnauthorized, e.doToken(tok, http.MethodGet, "/api/v4/account", nil).StatusCode)
+		}},
+		{name: "docs/amocrm-api.md#long-lived-tokens: only private integrations have them", run: func(t *testing.T, e *env) {
+			_, err := e.srv.IssueLongLivedToken(e.integ.ClientID, "acme", start().Add(time.Hour))
+			assert.ErrorContains(t, err, "private")
+			e.srv.AddAccount("other")
+			private := e.srv.AddIntegration(amocrmtest.Integration{RedirectURI: redirectURI, Owner: "other"})
+			tok, err := e.srv.IssueLongLivedToken(private.ClientID, "other", start().Add(time.Hour))
+			require.NoError(t, err)
+			assert.Equal(t, http.StatusOK, e.viaHostAs(tok, "other.amocrm.ru", http.MethodGet, "/api/v4/account", "", "").StatusCode)
+			assert.Equal(t, http.StatusUnauthorized, e.viaHostAs(tok, "acme.amocrm.ru", http.MethodGet, "/api/v4/account", "", "").StatusCode,
+				"another account's host refuses it")
+		}},
+	}
+}
+
+func missingEntityRules() []wireRule {
+	get := func(t *testing.T, e *env, path string) resp {
+		t.Helper()
+		r := e.do(http.MethodGet, path, nil)
+		if r.StatusCode == http.StatusNoContent {
+			assert.Empty(t, bytes.TrimSpace(r.body), path)
+		}
+		return r
+	}
+	return []wireRule{
+		{name: "docs/amocrmtest.md#missing-entities: a company answers 204, as documented", run: func(t *testing.T, e *env) {
+			assert.Equal(t, http.StatusNoContent, get(t, e, "/api/v4/companies/999").StatusCode)
+			c := e.acct.AddCompany(amocrmtest.Company{Name: "ООО «Ремстрой»"})
+			assert.Equal(t, http.StatusOK, get(t, e, "/api/v4/companies/"+itoa(c.ID)).StatusCode)
+		}},
+		{name: "docs/amocrmtest.md#missing-entities: leads, contacts and catalog elements answer 404", run: func(t *testing.T, e *env) {
+			for _, p := range []string{"/api/v4/leads/999", "/api/v4/contacts/999", "/api/v4/catalogs/" + itoa(e.acct.ProductsCatalog().ID) + "/elements/999"} {
+				r := get(t, e, p)
+				assert.Equal(t, http.StatusNotFound, r.StatusCode, p)
+				assert.Equal(t, "application/problem+json", r.Header.Get("Content-Type"), p)
+			}
+		}},
+		{name: "docs/amocrmtest.md#missing-entities: another account's entity is missing too", run: func(t *testing.T, e *env) {
+			other := e.srv.AddAccount("other")
+			c := other.AddCompany(amocrmtest.Company{Name: "чужая"})
+			l := other.AddLead(amocrmtest.Lead{Name: "чужая"})
+			assert.Equal(t, http.StatusNoContent, get(t, e, "/api/v4/companies/"+itoa(c.ID)).StatusCode)
+			assert.Equal(t, http.StatusNotFound, get(t, e, "/api/v4/leads/"+itoa(l.ID)).StatusCode)
+		}},
+		{name: "docs/amocrmtest.md#missing-entities: WithNotFoundStatus swaps the answers", opts: []amocrmtest.Option{
+			amocrmtest.WithNotFoundStatus("companies", http.StatusNotFound), amocrmtest.WithNotFoundStatus("leads", http.StatusNoContent)},
+			run: func(t *testing.T, e *env) {
+				assert.Equal(t, http.StatusNotFound, get(t, e, "/api/v4/companies/999").StatusCode)
+				assert.Equal(t, http.StatusNoContent, get(t, e, "/api/v4/leads/999").StatusCode)
+				assert.Equal(t, http.StatusNotFound, get(t, e, "/api/v4/contacts/999").StatusCode)
+			}},
+	}
+}
