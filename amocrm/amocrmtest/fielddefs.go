@@ -102,6 +102,9 @@ func (c *call) parseField(kind string, raw json.RawMessage, create, one bool, ch
 	} else if !one {
 		f.require("id")
 	}
+	if one {
+		cur = c.fieldDef(kind, c.pathID("id"))
+	}
 	if id, ok := f.int("id"); ok {
 		w.id = id
 		if cur = c.fieldDef(kind, id); cur == nil {

@@ -173,7 +173,67 @@ func deleteRole(c *call) reply {
 	return noContent()
 }
 
+// maxUsersBatch is the most users one request adds; maxUsersAccount the size past which amoCRM
+// refuses to add any.
+const (
+	maxUsersBatch   = 10
+	maxUsersAccount = 100
+)
+
+// createUsers is POST /api/v4/users: name (at most 50 characters), email and password are
+// required; rights are checked like a role's; the answer is 201.
+func createUsers(c *call) reply {
+	if rep := c.adminOnly(); rep != nil {
+		return *rep
+	}
+	if len(c.acct.userIDs) > maxUsersAccount {
+		return problem(http.StatusForbidden, "Users cannot be added to an account with more than 100 users")
+	}
+	type uw struct {
+		rid               json.RawMessage
+		name, email, lang string
+	}
+	writes, rep := parseWrites(c.body, maxUsersBatch, "Limit 10 per request", func(raw json.RawMessage, ch *checker) (uw, string) {
+		var w uw
+		f, ok := ch.object(raw, "")
+		if !ok {
+			return w, ""
+		}
+		var label string
+		w.rid, label = f.requestID()
+		f.require("name", "email", "password")
+		w.name, _ = f.str("name")
+		if n := len([]rune(w.name)); n > 50 || (f.has("name") && strings.TrimSpace(w.name) == "") {
+			ch.add(codeNotSupported, "name", "At most 50 characters, not blank")
+		}
+		w.email, _ = f.str("email")
+		f.str("password")
+		w.lang, _ = f.str("lang")
+		if raw, ok := f.get("rights"); ok {
+			if rf, ok := ch.object(raw, "rights"); ok {
+				checkRights(rf)
+			}
+		}
+		f.done()
+		return w, label
+	})
+	if rep != nil {
+		return *rep
+	}
+	out := make([]obj, 0, len(writes))
+	for i, w := range writes {
+		u := c.st().newUser(c.acct, User{Name: w.name, Email: w.email, Lang: w.lang})
+		o := c.renderUser(u)
+		o["request_id"] = echoRequestID(w.rid, i)
+		out = append(out, o)
+	}
+	rep2 := c.embeddedReply("users", out)
+	rep2.status = http.StatusCreated
+	return rep2
+}
+
 func roleRoutes(m *mux) {
+	m.api("POST /api/v4/users", createUsers)
 	m.api("GET /api/v4/roles", listRoles)
 	m.api("POST /api/v4/roles", createRoles)
 	m.api("GET /api/v4/roles/{id}", getRole)
