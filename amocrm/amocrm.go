@@ -27,6 +27,7 @@ type Client struct {
 	logger    *slog.Logger
 	batchSize int
 	brake     *brake
+	retry     RetryPolicy
 
 	common service
 
@@ -59,6 +60,8 @@ type Client struct {
 	Sources *SourcesService
 	// Events reads the event log: /api/v4/events.
 	Events *EventsService
+	// Files uploads to the account's Drive and reads and deletes files there: {drive_url}/v1.0.
+	Files *FilesService
 }
 
 // service is what every resource service shares: the Client it belongs to.
@@ -114,7 +117,7 @@ func New(domain string, opts ...Option) (*Client, error) {
 	}
 	outer.CheckRedirect = noRedirects
 
-	c := &Client{domain: host, baseURL: base, hc: outer, userAgent: o.userAgent, logger: o.logger, batchSize: o.batchSize, brake: pace.brake}
+	c := &Client{domain: host, baseURL: base, hc: outer, userAgent: o.userAgent, logger: o.logger, batchSize: o.batchSize, brake: pace.brake, retry: o.retry}
 	if o.logger != nil {
 		pace.onPause = func(req *http.Request, d time.Duration) {
 			c.log(req, slog.LevelWarn, "amocrm: 429 Too Many Requests: every request of this client pauses", slog.Duration("pause", d))
@@ -138,6 +141,7 @@ func New(domain string, opts ...Option) (*Client, error) {
 	c.Tags = (*TagsService)(&c.common)
 	c.Sources = (*SourcesService)(&c.common)
 	c.Events = (*EventsService)(&c.common)
+	c.Files = &FilesService{client: c, drive: o.driveURL}
 	return c, nil
 }
 

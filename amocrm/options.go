@@ -42,7 +42,8 @@ type options struct {
 	pacer       Pacer
 	retry       RetryPolicy
 	timeout     time.Duration
-	batchSize   int // items per write request; see WithBatchSize in batch.go
+	batchSize   int      // items per write request; see WithBatchSize in batch.go
+	driveURL    *url.URL // see WithDriveURL in files.go
 }
 
 func defaultOptions() options {

@@ -112,7 +112,7 @@ func getAccount(c *call) reply {
 	}
 	top := map[string]any{
 		"amojo_id": a.amojoID, "uuid": a.uuid, "version": 27, "is_api_filter_enabled": true,
-		"drive_url":         "https://drive-b." + c.s.cfg.baseDomain,
+		"drive_url":         c.s.driveBaseURL(c.base),
 		"invoices_settings": obj{"lang": "ru", "invoices_catalog_id": nil},
 	}
 	emb := obj{}

@@ -37,6 +37,7 @@ func init() {
 			m.api("GET "+p+"/{id}/{sub}", subRoutes{
 				"notes": listNotes(kind, true),
 				"links": listLinksOne(kind),
+				"files": entityFiles(kind), // drive.go
 			}.serve)
 			m.api("POST "+p+"/{id}/{sub}", subRoutes{
 				"notes":  writeNotes(kind, true, false),

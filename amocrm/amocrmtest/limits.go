@@ -166,7 +166,7 @@ func (s *Server) atEdge(w http.ResponseWriter, r *http.Request, now time.Time) b
 // (acme.amocrm.ru), else the account of the bearer token, else the host
 // itself. Only API calls and OAuth token calls are counted.
 func (s *Server) edgeKey(r *http.Request) (string, bool) {
-	if !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/oauth2/access_token" {
+	if !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/oauth2/access_token" && !s.isDriveRequest(r) {
 		return "", false
 	}
 	if s.cfg.limit.counting == CountOff {

@@ -35,6 +35,8 @@ type Server struct {
 	st *state
 
 	edge edge // the rate limit and the block, under their own lock (limits.go)
+
+	drive driveStore // the Drive's files and upload sessions, under mu (drive.go)
 }
 
 // RefreshReuse says what happens to a refresh token once it has been used.
