@@ -187,9 +187,10 @@ func init() {
 			m.handle("DELETE "+prefix+"/v1.0/files", s.driveAPI(prefix, (*driveCall).deleteFiles))
 			m.handle("GET "+prefix+"/v1.0/files/{uuid}", s.driveAPI(prefix, (*driveCall).getFile))
 		}
+		// GET /api/v4/{kind}/{id}/files is in the table of entities.go.
 		for _, kind := range []string{"leads", "contacts", "companies"} {
-			m.api("PUT /api/v4/"+kind+"/{id}/files", entityFiles(kind))
-			m.api("DELETE /api/v4/"+kind+"/{id}/files", entityFiles(kind))
+			m.api("PUT /api/v4/"+kind+"/{id}/{sub}", subRoutes{"files": entityFiles(kind)}.serve)
+			m.api("DELETE /api/v4/"+kind+"/{id}/{sub}", subRoutes{"files": entityFiles(kind)}.serve)
 		}
 	})
 }
