@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/amokit/amokit/amocrm"
+	"github.com/amokit/amokit/internal/throttle"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
 )
@@ -111,6 +112,12 @@ func (h *handler) requireAdmin(w http.ResponseWriter, r *http.Request) bool {
 		WriteError(w, http.StatusForbidden, CodeAdminDisabled, "Подключение аккаунтов выключено на этом сервере")
 		return false
 	}
+	client := throttle.ClientKey(r)
+	if wait, ok := h.adminFailures.Allow(client); !ok {
+		w.Header().Set("Retry-After", throttle.RetryAfter(wait))
+		WriteError(w, http.StatusTooManyRequests, CodeTooManyAttempts, "Слишком много неверных попыток; повторите позже")
+		return false
+	}
 	auth := r.Header.Get("Authorization")
 	scheme, token, found := strings.Cut(auth, " ")
 	token = strings.TrimSpace(token)
@@ -121,9 +128,14 @@ func (h *handler) requireAdmin(w http.ResponseWriter, r *http.Request) bool {
 	// Hashing first makes the comparison independent of the lengths too.
 	got, want := sha256.Sum256([]byte(token)), sha256.Sum256([]byte(h.adminToken))
 	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+		if n, log := h.adminFailures.Fail(client); log {
+			h.log.LogAttrs(r.Context(), slog.LevelWarn, "widget: wrong admin token on save_connection",
+				slog.String("client", client), slog.Int("failures", n))
+		}
 		WriteError(w, http.StatusForbidden, CodeAdminTokenInvalid, "Неверный токен администратора")
 		return false
 	}
+	h.adminFailures.Succeed(client)
 	return true
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/amokit/amokit/internal/httpx"
+	"github.com/amokit/amokit/internal/throttle"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
 )
@@ -46,6 +47,7 @@ const (
 	CodeAdminTokenMissing = "admin_token_missing" // save_connection without a bearer token
 	CodeAdminTokenInvalid = "admin_token_invalid" // save_connection with a wrong token
 	CodeAdminDisabled     = "admin_disabled"      // the server has no admin token configured
+	CodeTooManyAttempts   = "too_many_attempts"   // too many wrong admin tokens from this client; see Retry-After
 	CodeInvalidConnection = "invalid_connection"  // save_connection's fields are wrong
 	CodeLeadNotFound      = "lead_not_found"      // amoCRM does not show the lead to the card's user
 	CodeLeadForbidden     = "lead_forbidden"      // amoCRM refused to act as the card's user
@@ -144,18 +146,19 @@ type Config struct {
 
 // handler is the http.Handler NewHandler returns.
 type handler struct {
-	mux         *http.ServeMux
-	public      string // PublicURL without a trailing slash
-	signer      *TicketSigner
-	oauth       oauth.Config
-	states      *oauth.States
-	consentMode oauth.Mode
-	conns       tokenstore.Store
-	adminToken  string
-	log         *slog.Logger
-	getActions  map[string]http.Handler
-	postActions map[string]http.Handler
-	openLead    func(ctx context.Context, account string, leadID int64) error
+	mux           *http.ServeMux
+	public        string // PublicURL without a trailing slash
+	signer        *TicketSigner
+	oauth         oauth.Config
+	states        *oauth.States
+	consentMode   oauth.Mode
+	conns         tokenstore.Store
+	adminToken    string
+	log           *slog.Logger
+	getActions    map[string]http.Handler
+	postActions   map[string]http.Handler
+	openLead      func(ctx context.Context, account string, leadID int64) error
+	adminFailures throttle.Failures // wrong admin tokens per client
 }
 
 // NewHandler returns a widget backend: the endpoints of the HTTP contract, routed with Go 1.22

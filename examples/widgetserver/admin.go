@@ -7,11 +7,11 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/amokit/amokit/internal/throttle"
 	"github.com/amokit/amokit/tokenstore"
 	"github.com/amokit/amokit/widget"
 )
@@ -48,7 +48,8 @@ type admin struct {
 	logger     *slog.Logger
 	tmpl       *template.Template
 	location   *time.Location
-	storeLabel string // "PostgreSQL" or "память процесса"
+	storeLabel string            // "PostgreSQL" or "память процесса"
+	failures   throttle.Failures // wrong admin tokens per client
 }
 
 // routes mounts the admin pages on mux.
@@ -103,23 +104,26 @@ type connectionView struct {
 
 // callbackErrors are the Russian texts for the error codes the OAuth callback sends back.
 var callbackErrors = map[string]string{
-	"invalid_state":       "Ссылка подключения устарела или уже использована. Нажмите «Подключить к amoCRM» ещё раз.",
-	"access_denied":       "Доступ не предоставлен: на странице amoCRM нажали «Отказать».",
-	"consent_error":       "amoCRM вернул ошибку при подтверждении доступа.",
-	"invalid_referer":     "amoCRM вернул неверный адрес аккаунта.",
-	"account_mismatch":    "Доступ подтверждён в другом аккаунте amoCRM, чем указан в форме.",
-	"no_code":             "amoCRM не передал код авторизации.",
-	"unknown_integration": "Интеграция для этого аккаунта не настроена: заполните форму и подключите заново.",
-	"exchange_failed":     "amoCRM не принял код авторизации: проверьте Client Secret и Redirect URI интеграции и подключите заново.",
-	"store_unavailable":   "Хранилище подключений недоступно. Попробуйте позже.",
+	"invalid_state":              "Ссылка подключения устарела или уже использована. Нажмите «Подключить к amoCRM» ещё раз.",
+	"access_denied":              "Доступ не предоставлен: на странице amoCRM нажали «Отказать».",
+	"consent_error":              "amoCRM вернул ошибку при подтверждении доступа.",
+	"invalid_referer":            "amoCRM вернул неверный адрес аккаунта.",
+	"account_mismatch":           "Доступ подтверждён в другом аккаунте amoCRM, чем указан в форме.",
+	"no_code":                    "amoCRM не передал код авторизации.",
+	"unknown_integration":        "Интеграция для этого аккаунта не настроена: заполните форму и подключите заново.",
+	"exchange_failed":            "amoCRM не принял код авторизации: проверьте Client Secret и Redirect URI интеграции и подключите заново.",
+	"store_unavailable":          "Хранилище подключений недоступно. Попробуйте позже.",
+	"unknown_account":            "Такого подключения нет: возможно, аккаунт уже отключили. Список ниже — текущий.",
+	"too_many_attempts":          "Слишком много попыток подключения. Подождите минуту и попробуйте снова.",
+	"account_unverified":         "Не удалось проверить, к какому аккаунту amoCRM выдал доступ. Подключите заново.",
+	"tokens_for_another_account": "amoCRM выдал доступ к другому аккаунту, чем указан в форме. Подключение не изменено.",
 }
 
 func (a *admin) page(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if q.Has("token") {
 		// A link with the token: trade it for a cookie and drop it from the address bar.
-		if !a.auth.checkToken(q.Get("token")) {
-			a.render(w, r, http.StatusUnauthorized, adminView{LoginError: "Неверный токен администратора."})
+		if !a.checkToken(w, r, q.Get("token")) {
 			return
 		}
 		a.auth.setSession(w)
@@ -132,19 +136,45 @@ func (a *admin) page(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := a.view(r.Context(), session)
+	// Every message is chosen by a code from the query; no text of the query reaches the page.
+	// An account is named only when it is one of the connections listed.
 	switch {
-	case q.Get("connected") != "":
-		v.Flash = "Аккаунт " + q.Get("connected") + " подключён. Откройте любую сделку: калькулятор появится в правой колонке."
-	case q.Get("disconnected") != "":
-		v.Flash = "Аккаунт " + q.Get("disconnected") + " отключён."
-	case q.Get("error") != "":
+	case q.Has("connected"):
+		v.Flash = "Аккаунт подключён. Откройте любую сделку: калькулятор появится в правой колонке."
+		if i := slices.IndexFunc(v.Connections, func(c connectionView) bool { return c.Account == q.Get("connected") }); i >= 0 {
+			v.Flash = "Аккаунт " + v.Connections[i].Account + " подключён. Откройте любую сделку: калькулятор появится в правой колонке."
+		}
+	case q.Has("disconnected"):
+		v.Flash = "Аккаунт отключён."
+	case q.Has("error"):
 		v.FlashError = true
 		v.Flash = callbackErrors[q.Get("error")]
 		if v.Flash == "" {
-			v.Flash = "Подключение не удалось (" + q.Get("error") + ")."
+			v.Flash = "Подключение не удалось. Нажмите «Подключить к amoCRM» ещё раз."
 		}
 	}
 	a.render(w, r, http.StatusOK, v)
+}
+
+// checkToken is the admin token check of the login form and the ?token= link, throttled per
+// client: a client that failed too often is answered 429 with Retry-After, its token unchecked,
+// and its failures are logged once per window with a count.
+func (a *admin) checkToken(w http.ResponseWriter, r *http.Request, token string) bool {
+	client := throttle.ClientKey(r)
+	if wait, ok := a.failures.Allow(client); !ok {
+		w.Header().Set("Retry-After", throttle.RetryAfter(wait))
+		a.render(w, r, http.StatusTooManyRequests, adminView{LoginError: "Слишком много неверных попыток. Подождите и попробуйте снова."})
+		return false
+	}
+	if !a.auth.checkToken(token) {
+		if n, log := a.failures.Fail(client); log {
+			a.logger.WarnContext(r.Context(), "admin: wrong admin token", slog.String("client", client), slog.Int("failures", n))
+		}
+		a.render(w, r, http.StatusUnauthorized, adminView{LoginError: "Неверный токен администратора."})
+		return false
+	}
+	a.failures.Succeed(client)
+	return true
 }
 
 // view collects what the logged-in page shows.
@@ -219,9 +249,7 @@ func (a *admin) render(w http.ResponseWriter, r *http.Request, status int, v adm
 
 func (a *admin) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	if !a.auth.checkToken(r.PostFormValue("token")) {
-		a.logger.WarnContext(r.Context(), "admin: wrong admin token")
-		a.render(w, r, http.StatusUnauthorized, adminView{LoginError: "Неверный токен администратора."})
+	if !a.checkToken(w, r, r.PostFormValue("token")) {
 		return
 	}
 	a.auth.setSession(w)
@@ -231,6 +259,7 @@ func (a *admin) login(w http.ResponseWriter, r *http.Request) {
 func (a *admin) logout(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	if a.auth.checkPost(r) {
+		a.auth.end(a.auth.session(r))
 		a.auth.clearSession(w)
 	}
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
@@ -304,13 +333,17 @@ func (a *admin) disconnect(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = a.store.Delete(r.Context(), account)
 	}
-	if err != nil && !errors.Is(err, tokenstore.ErrNotFound) {
+	if errors.Is(err, tokenstore.ErrNotFound) {
+		http.Redirect(w, r, "/admin?error=unknown_account", http.StatusSeeOther)
+		return
+	}
+	if err != nil {
 		a.logger.ErrorContext(r.Context(), "admin: deleting the connection", slog.String("account", account), slog.String("error", err.Error()))
 		http.Redirect(w, r, "/admin?error=store_unavailable", http.StatusSeeOther)
 		return
 	}
 	a.logger.InfoContext(r.Context(), "admin: connection deleted", slog.String("account", account))
-	http.Redirect(w, r, "/admin?disconnected="+url.QueryEscape(account), http.StatusSeeOther)
+	http.Redirect(w, r, "/admin?disconnected=1", http.StatusSeeOther)
 }
 
 func (a *admin) downloadArchive(w http.ResponseWriter, r *http.Request) {

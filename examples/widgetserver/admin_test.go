@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -301,12 +302,69 @@ func TestAdminDisconnect(t *testing.T) {
 
 	resp = ts.do(t, http.MethodPost, "/admin/disconnect", url.Values{"account": {"acme.amocrm.ru"}, "csrf": {csrf}}, c)
 	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
-	assert.Equal(t, "/admin?disconnected=acme.amocrm.ru", resp.Header.Get("Location"))
+	assert.Equal(t, "/admin?disconnected=1", resp.Header.Get("Location"))
 	_, err = ts.store.Load(ctx, "acme.amocrm.ru")
 	assert.ErrorIs(t, err, tokenstore.ErrNotFound)
 
 	resp = ts.do(t, http.MethodPost, "/admin/disconnect", url.Values{"account": {"other.amocrm.ru"}, "csrf": {csrf}}, c)
-	assert.Equal(t, http.StatusSeeOther, resp.StatusCode, "an unknown account is already gone")
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, "/admin?error=unknown_account", resp.Header.Get("Location"), "an unknown account says so")
+	page := readBody(t, ts.do(t, http.MethodGet, "/admin?error=unknown_account", nil, c))
+	assert.Contains(t, page, "Такого подключения нет")
+}
+
+// TestAdminFlashIsChosenByCode: no text of the query reaches the page; an account is named only
+// when it is one of the connections.
+func TestAdminFlashIsChosenByCode(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	require.NoError(t, ts.store.Save(t.Context(), &tokenstore.Connection{Account: "acme.amocrm.ru", ClientID: "x", ClientSecret: "y", RefreshToken: "z"}))
+	c, _ := ts.login(t)
+	const bait = "Позвоните по номеру 8-800-000-00-00"
+	for _, q := range []string{
+		"connected=" + url.QueryEscape(bait), "disconnected=" + url.QueryEscape(bait), "error=" + url.QueryEscape(bait),
+	} {
+		page := readBody(t, ts.do(t, http.MethodGet, "/admin?"+q, nil, c))
+		assert.NotContains(t, page, "8-800", q)
+	}
+	page := readBody(t, ts.do(t, http.MethodGet, "/admin?connected=acme.amocrm.ru", nil, c))
+	assert.Contains(t, page, "Аккаунт acme.amocrm.ru подключён")
+}
+
+// TestAdminLogoutEndsTheSession: after logout the old cookie opens nothing, even when a copy of
+// it is sent again.
+func TestAdminLogoutEndsTheSession(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c, csrf := ts.login(t)
+	resp := ts.do(t, http.MethodPost, "/admin/logout", url.Values{"csrf": {csrf}}, c)
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	resp = ts.do(t, http.MethodGet, "/admin", nil, c)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "the copied cookie is refused")
+	resp = ts.do(t, http.MethodPost, "/admin/disconnect", url.Values{"account": {"acme.amocrm.ru"}, "csrf": {csrf}}, c)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	other, _ := ts.login(t)
+	assert.Equal(t, http.StatusOK, ts.do(t, http.MethodGet, "/admin", nil, other).StatusCode, "a new login works")
+}
+
+// TestAdminLoginThrottle: wrong tokens from one client make it wait (429 with Retry-After, the
+// right token unchecked too), and the flood makes one log line with a count.
+func TestAdminLoginThrottle(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	for i := range 8 {
+		resp := ts.do(t, http.MethodPost, "/admin/login", url.Values{"token": {fmt.Sprintf("guess-%d-0123456789abcdef0123456789", i)}}, nil)
+		if i < 6 {
+			assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "attempt %d", i)
+		} else {
+			assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode, "attempt %d", i)
+			assert.NotEmpty(t, resp.Header.Get("Retry-After"))
+		}
+	}
+	resp := ts.do(t, http.MethodGet, "/admin?token="+testAdminTok, nil, nil)
+	assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode, "the right token waits too")
+	assert.Nil(t, sessionCookie(t, resp))
+	assert.Equal(t, 1, strings.Count(ts.logs.String(), "wrong admin token"), "one line:\n%s", ts.logs.String())
 }
 
 func TestAdminWidgetArchive(t *testing.T) {

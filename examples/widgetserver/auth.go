@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -20,14 +22,55 @@ const adminSessionTTL = 12 * time.Hour
 
 // adminAuth guards the admin page with the admin token. A person proves the token once (a
 // ?token= link or the login form) and gets a session cookie: an expiry and an HMAC over it and
-// the token, so changing the token ends every session and the server keeps no session state.
-// Every comparison runs in constant time. Forms carry a CSRF token bound to the session.
+// the token, so changing the token ends every session. Logging out ends the session on the
+// server too: its cookie value is refused until it would have expired (in this process; a
+// restart or another replica forgets it, the token change does not). Every comparison runs in
+// constant time. Forms carry a CSRF token bound to the session.
 type adminAuth struct {
 	token  string
 	key    []byte // HMAC key for sessions and CSRF tokens (derived, never the admin token)
 	secure bool   // set the cookie's Secure flag (https public URL)
 	origin string // the public origin, for the Origin check of POSTs
 	now    func() time.Time
+	ended  *endedSessions // required for logout
+}
+
+// endedSessions are the sessions logged out, each kept until it would have expired.
+type endedSessions struct {
+	mu    sync.Mutex
+	until map[string]time.Time
+}
+
+// end refuses session from now on.
+func (a *adminAuth) end(session string) {
+	exp, _, _ := strings.Cut(session, ".")
+	n, err := strconv.ParseInt(exp, 10, 64)
+	if err != nil {
+		return
+	}
+	now := a.now()
+	e := a.ended
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.until == nil {
+		e.until = map[string]time.Time{}
+	}
+	for s, until := range e.until {
+		if !now.Before(until) {
+			delete(e.until, s)
+		}
+	}
+	e.until[session] = time.Unix(n, 0)
+}
+
+func (a *adminAuth) isEnded(session string) bool {
+	if a.ended == nil {
+		return false
+	}
+	a.ended.mu.Lock()
+	defer a.ended.mu.Unlock()
+	_, ok := a.ended.until[session]
+	return ok
 }
 
 // checkToken reports whether given is the admin token, in constant time whatever the lengths.
@@ -46,24 +89,35 @@ func (a *adminAuth) mac(parts ...string) []byte {
 	return m.Sum(nil)
 }
 
-// newSession returns a cookie value valid until now + adminSessionTTL.
+// newSession returns a cookie value valid until now + adminSessionTTL: the expiry, a random
+// nonce (so that two logins never share a session, and logging out one ends only it) and an HMAC
+// over both and the token.
 func (a *adminAuth) newSession() string {
 	exp := strconv.FormatInt(a.now().Add(adminSessionTTL).Unix(), 10)
-	return exp + "." + base64.RawURLEncoding.EncodeToString(a.mac("admin-session", exp, a.token))
+	nonce := base64.RawURLEncoding.EncodeToString(randomBytes(12))
+	return exp + "." + nonce + "." + base64.RawURLEncoding.EncodeToString(a.mac("admin-session", exp, nonce, a.token))
 }
 
-// validSession checks a cookie value: genuine, for the current token, not expired.
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b) // never fails (crypto/rand)
+	return b
+}
+
+// validSession checks a cookie value: genuine, for the current token, not expired, not logged
+// out.
 func (a *adminAuth) validSession(v string) bool {
-	exp, sig, ok := strings.Cut(v, ".")
-	if !ok || len(v) > 200 {
+	parts := strings.Split(v, ".")
+	if len(parts) != 3 || len(v) > 200 {
 		return false
 	}
+	exp, nonce, sig := parts[0], parts[1], parts[2]
 	got, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil || !hmac.Equal(got, a.mac("admin-session", exp, a.token)) {
+	if err != nil || !hmac.Equal(got, a.mac("admin-session", exp, nonce, a.token)) {
 		return false
 	}
 	n, err := strconv.ParseInt(exp, 10, 64)
-	return err == nil && a.now().Before(time.Unix(n, 0))
+	return err == nil && a.now().Before(time.Unix(n, 0)) && !a.isEnded(v)
 }
 
 // session returns the request's valid session cookie value, or "".

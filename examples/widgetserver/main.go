@@ -339,7 +339,7 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 	s.admin = &admin{
 		auth: &adminAuth{
 			token: s.adminToken, key: deriveKey(master, "admin session"), secure: strings.HasPrefix(public, "https://"),
-			origin: public, now: time.Now,
+			origin: public, now: time.Now, ended: &endedSessions{},
 		},
 		store:      s.store,
 		connect:    widgetConnector(s.widget, s.adminToken),
