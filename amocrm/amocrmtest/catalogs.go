@@ -216,7 +216,7 @@ func (c *call) parseElement(cat *catalog, raw json.RawMessage, mode int, ch *che
 	if w.name != nil && *w.name == "" {
 		ch.add(codeNotSupported, "name", "This value should not be blank.")
 	}
-	w.cf = f.customFields(cat.fields)
+	w.cf = f.customFields(cat.fields, c.cfLax())
 	f.done()
 	return w
 }
@@ -395,7 +395,7 @@ func (st *state) newField(f CustomField, entity string, catalogID int64) *fieldD
 		if sort == 0 {
 			sort = (i + 1) * 10
 		}
-		d.enums = append(d.enums, enumDef{id: st.next("enum"), value: e.Value, sort: sort})
+		d.enums = append(d.enums, enumDef{id: st.next("enum"), value: e.Value, sort: sort, code: e.Code})
 	}
 	return d
 }

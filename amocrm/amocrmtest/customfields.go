@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // CustomField is a custom field definition of an account's leads, contacts
@@ -26,11 +27,14 @@ type CustomField struct {
 }
 
 // Enum is one choice of a field. For multitext fields (PHONE, EMAIL) Value is
-// the enum code ("WORK", "MOB").
+// the enum code ("WORK", "MOB"). Code is a choice's symbolic code, which the
+// options of user fields do not have: a value's enum_code is this code,
+// never the option's text (docs/amocrmtest.md#custom-field-values).
 type Enum struct {
 	ID    int64
 	Value string
 	Sort  int
+	Code  string
 }
 
 // CustomFieldValue is the value of one custom field of an entity. When
@@ -46,7 +50,9 @@ type CustomFieldValue struct {
 
 // FieldValue is one value of a custom field. Value is always text: amoCRM sends
 // numbers in custom fields back as strings (docs/amocrm-api.md#custom-fields);
-// a checkbox reads "true" or "false".
+// a checkbox reads "true" or "false", a date unix seconds. EnumCode is the
+// option's code, empty for options without one
+// (docs/amocrmtest.md#custom-field-values).
 type FieldValue struct {
 	Value    string
 	EnumID   int64
@@ -88,10 +94,20 @@ func selectLike(typ string) bool {
 	return false
 }
 
+// cfLax are the leniencies of a custom field write (see Leniency).
+type cfLax struct {
+	unixDates bool // LenientDates
+	enumText  bool // LenientEnumCode
+}
+
+func (c *call) cfLax() cfLax {
+	return cfLax{unixDates: c.s.lenient(LenientDates), enumText: c.s.lenient(LenientEnumCode)}
+}
+
 // customFields reads custom_fields_values of a write: field_id or field_code
 // must name a field of defs; "values": null clears the field
 // (docs/amocrm-api.md#custom-fields).
-func (f *fields) customFields(defs []*fieldDef) []cfUpdate {
+func (f *fields) customFields(defs []*fieldDef, lax cfLax) []cfUpdate {
 	items, present := f.array("custom_fields_values")
 	if !present {
 		return nil
@@ -130,7 +146,7 @@ func (f *fields) customFields(defs []*fieldDef) []cfUpdate {
 				if !ok {
 					continue
 				}
-				if v, ok := f.c.fieldValue(vf, def, vp); ok {
+				if v, ok := f.c.fieldValue(vf, def, vp, lax); ok {
 					up.values = append(up.values, v)
 				}
 			}
@@ -146,7 +162,10 @@ func (f *fields) customFields(defs []*fieldDef) []cfUpdate {
 }
 
 // fieldValue reads one element of values[] and checks it against the field.
-func (c *checker) fieldValue(vf *fields, def *fieldDef, path string) (fieldValue, bool) {
+// A date is RFC 3339 text on write and is kept (and read back) as unix
+// seconds; enum_code names an option by its code
+// (docs/amocrmtest.md#custom-field-values).
+func (c *checker) fieldValue(vf *fields, def *fieldDef, path string, lax cfLax) (fieldValue, bool) {
 	before := len(c.errs)
 	raw, hasValue := vf.get("value")
 	enumID, hasEnumID := vf.int("enum_id")
@@ -177,6 +196,13 @@ func (c *checker) fieldValue(vf *fields, def *fieldDef, path string) (fieldValue
 			return v, false
 		}
 		v.value = text
+	case isDateType(def.typ):
+		secs, ok := dateValue(raw, lax.unixDates)
+		if !ok {
+			c.add(codeInvalidType, vpath, "This value should be a date in RFC 3339 format.")
+			return v, false
+		}
+		v.value = strconv.FormatInt(secs, 10)
 	default:
 		text, ok := scalarText(raw)
 		if !ok || kind == 'b' {
@@ -193,7 +219,8 @@ func (c *checker) fieldValue(vf *fields, def *fieldDef, path string) (fieldValue
 		d := &def.enums[i]
 		switch {
 		case hasEnumID && d.id == enumID,
-			!hasEnumID && hasEnumCode && d.value == enumCode,
+			!hasEnumID && hasEnumCode && enumCode != "" && def.enumCode(*d) == enumCode,
+			!hasEnumID && hasEnumCode && lax.enumText && selectLike(def.typ) && d.value == enumCode,
 			!hasEnumID && !hasEnumCode && selectLike(def.typ) && d.value == v.value:
 			e = d
 		}
@@ -215,11 +242,50 @@ func (c *checker) fieldValue(vf *fields, def *fieldDef, path string) (fieldValue
 	default:
 		e = &def.enums[0] // multitext without an enum gets the first one
 	}
-	v.enumID, v.enumCode = e.id, e.value
+	v.enumID, v.enumCode = e.id, def.enumCode(*e)
 	if selectLike(def.typ) {
 		v.value = e.value
 	}
 	return v, true
+}
+
+// enumCode is the code of one of d's options: its own, or for a multitext
+// field (PHONE, EMAIL) its value ("WORK"); options of select-like user
+// fields have none.
+func (d *fieldDef) enumCode(e enumDef) string {
+	if e.code != "" {
+		return e.code
+	}
+	if d.typ == "multitext" {
+		return e.value
+	}
+	return ""
+}
+
+func isDateType(typ string) bool {
+	switch typ {
+	case "date", "date_time", "birthday":
+		return true
+	}
+	return false
+}
+
+// dateValue reads a date written as RFC 3339 text or, with unix, as unix
+// seconds (a number or a string of digits).
+func dateValue(raw json.RawMessage, unix bool) (int64, bool) {
+	text, ok := scalarText(raw)
+	if !ok {
+		return 0, false
+	}
+	if t, err := time.Parse(time.RFC3339, text); err == nil {
+		return t.Unix(), true
+	}
+	if unix {
+		if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+			return n, true
+		}
+	}
+	return 0, false
 }
 
 // scalarText is the text of a JSON string or number.
@@ -273,12 +339,16 @@ func renderCF(cf []cfValue) any {
 		vals := make([]obj, 0, len(c.values))
 		for _, v := range c.values {
 			o := obj{"value": v.value}
-			if c.def.typ == "checkbox" {
+			switch {
+			case c.def.typ == "checkbox":
 				o["value"] = v.value == "true"
+			case isDateType(c.def.typ):
+				secs, _ := strconv.ParseInt(v.value, 10, 64)
+				o["value"] = secs // unix seconds on read
 			}
 			if v.enumID != 0 {
 				o["enum_id"] = v.enumID
-				o["enum_code"] = v.enumCode
+				o["enum_code"] = nullableString(v.enumCode)
 			}
 			vals = append(vals, o)
 		}
@@ -307,7 +377,7 @@ func cfText(cf []cfValue) []string {
 func (d *fieldDef) export() CustomField {
 	cf := CustomField{ID: d.id, Name: d.name, Code: d.code, Type: d.typ, Sort: d.sort}
 	for _, e := range d.enums {
-		cf.Enums = append(cf.Enums, Enum{ID: e.id, Value: e.value, Sort: e.sort})
+		cf.Enums = append(cf.Enums, Enum{ID: e.id, Value: e.value, Sort: e.sort, Code: d.enumCode(e)})
 	}
 	return cf
 }
@@ -360,7 +430,7 @@ func importCF(defs []*fieldDef, vals []CustomFieldValue) ([]cfUpdate, error) {
 	}
 	var c checker
 	f, _ := c.object(marshal(obj{"custom_fields_values": wire}), "")
-	ups := f.customFields(defs)
+	ups := f.customFields(defs, cfLax{unixDates: true}) // a seed may give a date either way
 	if c.failed() {
 		e := c.errs[0]
 		return nil, fmt.Errorf("custom field %s: %s", e.Path, e.Detail)
@@ -374,7 +444,7 @@ func renderFieldDef(d *fieldDef, accountID int64, base, self string) obj {
 	if len(d.enums) > 0 {
 		list := make([]obj, 0, len(d.enums))
 		for _, e := range d.enums {
-			list = append(list, obj{"id": e.id, "value": e.value, "sort": e.sort})
+			list = append(list, obj{"id": e.id, "value": e.value, "sort": e.sort, "code": nullableString(d.enumCode(e))})
 		}
 		enums = list
 	}
@@ -393,4 +463,12 @@ func renderFieldDef(d *fieldDef, accountID int64, base, self string) obj {
 		o["catalog_id"] = d.catalogID
 	}
 	return o
+}
+
+// nullableString is s for JSON, or null for "".
+func nullableString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }

@@ -196,7 +196,7 @@ func (c *call) parseEntity(kind string, raw json.RawMessage, path string, mode i
 		w.firstName = optStr(f, "first_name")
 		w.lastName = optStr(f, "last_name")
 	}
-	w.cf = f.customFields(c.acct.fields[kind])
+	w.cf = f.customFields(c.acct.fields[kind], c.cfLax())
 	if mode == modeComplex && len(w.cf) > 40 {
 		ch.add(codeNotSupported, join(path, "custom_fields_values"), "No more than 40 custom field values per entity")
 	}

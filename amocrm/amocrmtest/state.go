@@ -140,6 +140,7 @@ type enumDef struct {
 	id    int64
 	value string
 	sort  int
+	code  string // "" for most options (see fieldDef.enumCode)
 }
 
 // entity is a lead, a contact or a company.

@@ -2,6 +2,7 @@ package amocrmtest_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -41,6 +42,7 @@ func wireRules() []wireRule {
 	rules = append(rules, paymentRules()...)
 	rules = append(rules, longLivedRules()...)
 	rules = append(rules, missingEntityRules()...)
+	rules = append(rules, customFieldRules()...)
 	return rules
 }
 
@@ -238,6 +240,101 @@ func missingEntityRules() []wireRule {
 				assert.Equal(t, http.StatusNotFound, get(t, e, "/api/v4/companies/999").StatusCode)
 				assert.Equal(t, http.StatusNoContent, get(t, e, "/api/v4/leads/999").StatusCode)
 				assert.Equal(t, http.StatusNotFound, get(t, e, "/api/v4/contacts/999").StatusCode)
+			}},
+	}
+}
+
+// fieldsEnv adds a date field and a select field to the account's leads.
+func (e *env) fieldsEnv() (date, sel amocrmtest.CustomField) {
+	date = e.acct.AddCustomField("leads", amocrmtest.CustomField{Name: "Дата замера", Type: "date"})
+	sel = e.acct.AddCustomField("leads", amocrmtest.CustomField{Name: "Материал", Type: "select",
+		Enums: []amocrmtest.Enum{{Value: "Стекло"}, {Value: "Зеркало"}}})
+	return date, sel
+}
+
+// writeCF creates a lead with one custom field value and returns the answer.
+func (e *env) writeCF(fieldID int64, value map[string]any) resp {
+	return e.do(http.MethodPost, "/api/v4/leads", []any{map[string]any{"name": "Замер",
+		"custom_fields_values": []any{map[string]any{"field_id": fieldID, "values": []any{value}}}}})
+}
+
+// readCF reads back the values of the first lead's field.
+func (e *env) readCF(fieldID int64) []map[string]any {
+	e.t.Helper()
+	leads := e.srv.Leads("acme")
+	require.NotEmpty(e.t, leads)
+	r := e.do(http.MethodGet, "/api/v4/leads/"+itoa(leads[0].ID), nil)
+	require.Equal(e.t, http.StatusOK, r.StatusCode)
+	var l struct {
+		CF []struct {
+			FieldID int64            `json:"field_id"`
+			Values  []map[string]any `json:"values"`
+		} `json:"custom_fields_values"`
+	}
+	require.NoError(e.t, json.Unmarshal(r.body, &l))
+	for _, f := range l.CF {
+		if f.FieldID == fieldID {
+			return f.Values
+		}
+	}
+	return nil
+}
+
+func customFieldRules() []wireRule {
+	const when = "2026-03-14T10:30:00+03:00"
+	whenUnix := time.Date(2026, 3, 14, 7, 30, 0, 0, time.UTC).Unix()
+	return []wireRule{
+		{name: "docs/amocrmtest.md#custom-field-values: a date is RFC 3339 on write and unix seconds on read", run: func(t *testing.T, e *env) {
+			date, _ := e.fieldsEnv()
+			r := e.writeCF(date.ID, map[string]any{"value": when})
+			require.Equal(t, http.StatusOK, r.StatusCode, "%s", r.body)
+			assert.Equal(t, []map[string]any{{"value": float64(whenUnix)}}, e.readCF(date.ID))
+		}},
+		{name: "docs/amocrmtest.md#custom-field-values: a date in any other form is refused", run: func(t *testing.T, e *env) {
+			date, _ := e.fieldsEnv()
+			for _, v := range []any{whenUnix, itoa(whenUnix), "14.03.2026", "2026-03-14", "tomorrow"} {
+				r := e.writeCF(date.ID, map[string]any{"value": v})
+				assert.Equal(t, http.StatusBadRequest, r.StatusCode, "%v", v)
+				p := decode[problemJSON](t, r)
+				require.NotEmpty(t, p.ValidationErrors, "%v", v)
+				assert.Equal(t, "custom_fields_values.0.values.0.value", p.ValidationErrors[0].Errors[0].Path)
+			}
+			assert.Empty(t, e.srv.Leads("acme"))
+		}},
+		{name: "docs/amocrmtest.md#custom-field-values: LenientDates takes unix seconds", opts: []amocrmtest.Option{amocrmtest.WithLeniency(amocrmtest.LenientDates)},
+			run: func(t *testing.T, e *env) {
+				date, _ := e.fieldsEnv()
+				r := e.writeCF(date.ID, map[string]any{"value": whenUnix})
+				require.Equal(t, http.StatusOK, r.StatusCode, "%s", r.body)
+				assert.Equal(t, []map[string]any{{"value": float64(whenUnix)}}, e.readCF(date.ID))
+			}},
+		{name: "docs/amocrmtest.md#custom-field-values: a select option has no enum_code; its text is not one", run: func(t *testing.T, e *env) {
+			_, sel := e.fieldsEnv()
+			r := e.writeCF(sel.ID, map[string]any{"enum_code": "Зеркало"})
+			assert.Equal(t, http.StatusBadRequest, r.StatusCode)
+			p := decode[problemJSON](t, r)
+			require.NotEmpty(t, p.ValidationErrors)
+			assert.Equal(t, "custom_fields_values.0.values.0.enum_code", p.ValidationErrors[0].Errors[0].Path)
+
+			r = e.writeCF(sel.ID, map[string]any{"enum_id": sel.Enums[1].ID})
+			require.Equal(t, http.StatusOK, r.StatusCode, "%s", r.body)
+			assert.Equal(t, []map[string]any{{"value": "Зеркало", "enum_id": float64(sel.Enums[1].ID), "enum_code": nil}}, e.readCF(sel.ID))
+		}},
+		{name: "docs/amocrmtest.md#custom-field-values: a multitext enum_code is the code", run: func(t *testing.T, e *env) {
+			r := e.do(http.MethodPost, "/api/v4/contacts", []any{map[string]any{"name": "Алексей",
+				"custom_fields_values": []any{map[string]any{"field_code": "PHONE", "values": []any{map[string]any{"value": "+7 916 123-45-67", "enum_code": "MOB"}}}}}})
+			require.Equal(t, http.StatusOK, r.StatusCode, "%s", r.body)
+			r = e.do(http.MethodPost, "/api/v4/contacts", []any{map[string]any{"name": "Мария",
+				"custom_fields_values": []any{map[string]any{"field_code": "PHONE", "values": []any{map[string]any{"value": "+7 903", "enum_code": "Мобильный"}}}}}})
+			assert.Equal(t, http.StatusBadRequest, r.StatusCode)
+		}},
+		{name: "docs/amocrmtest.md#custom-field-values: LenientEnumCode takes a select option's text", opts: []amocrmtest.Option{amocrmtest.WithLeniency(amocrmtest.LenientEnumCode)},
+			run: func(t *testing.T, e *env) {
+				_, sel := e.fieldsEnv()
+				r := e.writeCF(sel.ID, map[string]any{"enum_code": "Зеркало"})
+				require.Equal(t, http.StatusOK, r.StatusCode, "%s", r.body)
+				assert.Equal(t, []map[string]any{{"value": "Зеркало", "enum_id": float64(sel.Enums[1].ID), "enum_code": nil}}, e.readCF(sel.ID),
+					"the code still reads back as none")
 			}},
 	}
 }
