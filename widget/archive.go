@@ -266,6 +266,11 @@ type i18nCalc struct {
 	Error    string `json:"error"`
 	Retry    string `json:"retry"`
 	NoServer string `json:"no_server"`
+	// NotConnected, Stale and Refused say what to do when the server refuses the session;
+	// "{admin}" in NotConnected becomes the server's admin page (<api_url>/admin).
+	NotConnected string `json:"not_connected"`
+	Stale        string `json:"stale"`
+	Refused      string `json:"refused"`
 }
 
 func buildI18n(lang string, custom LocaleText) i18nDoc {
@@ -284,6 +289,10 @@ func buildI18n(lang string, custom LocaleText) i18nDoc {
 				Error:    "Не удалось открыть калькулятор.",
 				Retry:    "Повторить",
 				NoServer: "Укажите адрес сервера калькулятора в настройках виджета.",
+				NotConnected: "Калькулятор не подключён к этому аккаунту amoCRM. Попросите администратора аккаунта " +
+					"подключить его на странице {admin} и затем обновите страницу сделки.",
+				Stale:   "Страница сделки открыта слишком давно: обновите её. Если не поможет, проверьте дату и время на компьютере.",
+				Refused: "amoCRM не подтвердил вход в калькулятор. Обновите страницу сделки; если ошибка повторится, сообщите администратору.",
 			},
 		}
 	default:
@@ -299,6 +308,10 @@ func buildI18n(lang string, custom LocaleText) i18nDoc {
 				Error:    "The calculator could not be opened.",
 				Retry:    "Try again",
 				NoServer: "Set the calculator server address in the widget settings.",
+				NotConnected: "The calculator is not connected to this amoCRM account. Ask the account's administrator " +
+					"to connect it at {admin}, then reload the lead.",
+				Stale:   "The lead page has been open too long: reload it. If that does not help, check the computer's date and time.",
+				Refused: "amoCRM did not confirm the sign-in to the calculator. Reload the lead; if it happens again, tell the administrator.",
 			},
 		}
 	}

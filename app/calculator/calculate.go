@@ -49,14 +49,18 @@ func (h *handler) listCalculations(w http.ResponseWriter, r *http.Request) {
 		widget.WriteError(w, http.StatusForbidden, widget.CodeTicketMismatch, "Сессия открыта для другой сделки")
 		return
 	}
-	calcs, err := h.calcs.List(r.Context(), t.Account, id, maxListed)
+	calcs, err := h.calcs.List(r.Context(), t.Account, id, 0)
 	if err != nil {
 		h.storeError(w, r, "list calculations", err)
 		return
 	}
-	out := calculationsResponse{Calculations: make([]calculationView, len(calcs))}
-	for i, c := range calcs {
-		out.Calculations[i] = viewOf(c)
+	// Newest first: the last is the first calculation of the lead.
+	shown := calcs[:min(len(calcs), maxListed)]
+	out := calculationsResponse{Calculations: make([]calculationView, len(shown))}
+	for i, c := range shown {
+		v := viewOf(c)
+		v.Number = len(calcs) - i
+		out.Calculations[i] = v
 	}
 	widget.WriteJSON(w, http.StatusOK, out)
 }

@@ -108,6 +108,9 @@ type Calculation struct {
 	Quote          glass.Quote // Quote.Order equals Order
 	Parts          Parts
 	CreatedAt      time.Time
+	// Number is the calculation's number among its lead's calculations, counted from 1 by
+	// CreatedAt. Stores do not keep it; the handler counts it when it needs it, 0 until then.
+	Number int
 }
 
 // Key returns the calculation's key.

@@ -135,8 +135,8 @@ type faultRig struct {
 	account string
 	lead    int64
 
-	faked  map[string]int // "METHOD path" → 2xx answers a fault gave without the fake handling them
-	calcID string         // the calculation of the last save that answered one
+	faked map[string]int   // "METHOD path" → 2xx answers a fault gave without the fake handling them
+	calc  savedCalculation // the calculation of the last save that answered one
 }
 
 // newFaultRig must run inside the bubble; fake is made outside it (its listener is not part of
@@ -192,7 +192,7 @@ func (r *faultRig) save(key string) (int, saveAnswer, string) {
 	var a saveAnswer
 	if w.Code == http.StatusOK || w.Code == http.StatusBadGateway {
 		require.NoError(r.t, json.Unmarshal(w.Body.Bytes(), &a), w.Body.String())
-		r.calcID = a.Calculation.ID
+		r.calc = a.Calculation
 	}
 	return w.Code, a, w.Body.String()
 }
@@ -201,8 +201,8 @@ func (r *faultRig) save(key string) (int, saveAnswer, string) {
 // calculation's marker line.
 func (r *faultRig) noteText(q *glass.Quote) string {
 	r.t.Helper()
-	require.NotEmpty(r.t, r.calcID, "a save answered with its calculation")
-	text := calculator.Calculation{ID: r.calcID, Quote: *q}.NoteText()
+	require.NotEmpty(r.t, r.calc.ID, "a save answered with its calculation")
+	text := r.calc.noteText(r.t, q)
 	require.True(r.t, strings.HasPrefix(text, q.NoteText()), "the breakdown comes first")
 	return text
 }

@@ -231,6 +231,16 @@ type savedCalculation struct {
 	Quote     glass.Quote      `json:"quote"`
 	Parts     calculator.Parts `json:"parts"`
 	Complete  bool             `json:"complete"`
+	Number    int              `json:"number"`
+}
+
+// noteText is the note a save of this calculation writes for q.
+func (s savedCalculation) noteText(t *testing.T, q *glass.Quote) string {
+	t.Helper()
+	created, err := time.Parse(time.RFC3339, s.CreatedAt)
+	require.NoError(t, err)
+	require.Positive(t, s.Number, "a saved calculation has its number in the lead")
+	return calculator.Calculation{ID: s.ID, Quote: *q, Number: s.Number, CreatedAt: created}.NoteText()
 }
 
 type saveAnswer struct {

@@ -33,7 +33,8 @@ type calculationView struct {
 	ID        string       `json:"id"`
 	LeadID    int64        `json:"lead_id"`
 	UserID    int64        `json:"user_id"`
-	CreatedAt string       `json:"created_at"` // RFC 3339, UTC
+	CreatedAt string       `json:"created_at"`       // RFC 3339, UTC
+	Number    int          `json:"number,omitempty"` // the calculation's number in the lead, from 1
 	Order     glass.Order  `json:"order"`
 	Quote     *glass.Quote `json:"quote"`
 	Parts     Parts        `json:"parts"`
@@ -43,7 +44,7 @@ type calculationView struct {
 func viewOf(c Calculation) calculationView {
 	q := c.Quote
 	return calculationView{
-		ID: c.ID, LeadID: c.LeadID, UserID: c.UserID, CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339),
+		ID: c.ID, LeadID: c.LeadID, UserID: c.UserID, CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339), Number: c.Number,
 		Order: c.Order, Quote: &q, Parts: c.Parts, Complete: c.Complete(),
 	}
 }
@@ -143,13 +144,16 @@ func (h *handler) saveCalculation(w http.ResponseWriter, r *http.Request) {
 		widget.WriteError(w, http.StatusConflict, CodeIdempotencyReused, "Ключ идемпотентности уже использован для другого заказа")
 		return
 	}
-	if lease != "" {
-		replaced, err := h.earlierSKUs(ctx, stored)
-		if err != nil {
+	number, replaced, err := h.earlier(ctx, stored)
+	if err != nil {
+		if lease != "" {
 			h.release(ctx, ckey, lease)
-			h.storeError(w, r, "list earlier calculations", err)
-			return
 		}
+		h.storeError(w, r, "list earlier calculations", err)
+		return
+	}
+	stored.Number = number
+	if lease != "" {
 		// A calculation stored before this request is a retry: an earlier attempt may have made
 		// a write whose answer it never got.
 		stored.Parts = h.writeParts(ctx, crm, stored, lease, stored.ID != calc.ID, replaced)
@@ -290,18 +294,19 @@ func (h *handler) keepLease(ctx context.Context, key CalculationKey, lease strin
 	return func() { once.Do(func() { close(done); wg.Wait() }) }
 }
 
-// earlierSKUs returns the SKUs of the products that the lead's calculations created before c
-// wrote and c does not have: the products a save of c takes off the lead.
-func (h *handler) earlierSKUs(ctx context.Context, c Calculation) ([]string, error) {
+// earlier looks at the lead's calculations created before c: it returns c's number in the lead
+// (theirs plus one) and the SKUs of the products they wrote and c does not have, the products a
+// save of c takes off the lead.
+func (h *handler) earlier(ctx context.Context, c Calculation) (number int, replaced []string, err error) {
 	calcs, err := h.calcs.List(ctx, c.Account, c.LeadID, 0)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
+	number = 1 + countBefore(calcs, c)
 	keep := map[string]bool{}
 	for _, p := range c.Quote.Products() {
 		keep[p.SKU] = true
 	}
-	var out []string
 	for _, e := range calcs {
 		if e.ID == c.ID || !e.CreatedAt.Before(c.CreatedAt) {
 			continue
@@ -309,11 +314,22 @@ func (h *handler) earlierSKUs(ctx context.Context, c Calculation) ([]string, err
 		for _, p := range e.Quote.Products() {
 			if !keep[p.SKU] {
 				keep[p.SKU] = true
-				out = append(out, p.SKU)
+				replaced = append(replaced, p.SKU)
 			}
 		}
 	}
-	return out, nil
+	return number, replaced, nil
+}
+
+// countBefore counts the calculations in calcs created before c.
+func countBefore(calcs []Calculation, c Calculation) int {
+	n := 0
+	for _, e := range calcs {
+		if e.ID != c.ID && e.CreatedAt.Before(c.CreatedAt) {
+			n++
+		}
+	}
+	return n
 }
 
 // writePart makes one write of a calculation. With check set and crm a SaveChecker, it first
@@ -378,17 +394,22 @@ func writePart(ctx context.Context, crm CRM, c Calculation, p Part, check bool, 
 // noteMarkerWord begins the marker line of a calculation's note.
 const noteMarkerWord = "Расчёт"
 
-// NoteMarker returns the line that ends the note a save of c adds to the lead: «Расчёт» and the
-// first 8 characters of c.ID, e.g. "Расчёт 0b6e4f1a". It marks the note as this calculation's,
+// NoteMarker returns the line that ends the note a save of c adds to the lead: the calculation's
+// number in the lead, its date in Moscow time and the first 8 characters of c.ID, e.g.
+// "Расчёт №2 от 06.12.2026 14:05 МСК · 0b6e4f1a" ("Расчёт 0b6e4f1a" without a number). It tells
+// people which saved calculation a note belongs to, and marks the note as this calculation's,
 // because amoCRM takes no idempotency key: when it adds the note but its answer is lost, a retry
 // finds the marker among the lead's newest notes (SaveChecker.HasNote) instead of adding the
-// note a second time. People can also tell by it which saved calculation a note belongs to.
+// note a second time.
 func (c Calculation) NoteMarker() string {
 	short := c.ID
 	if len(short) > 8 {
 		short = short[:8]
 	}
-	return noteMarkerWord + " " + short
+	if c.Number <= 0 {
+		return noteMarkerWord + " " + short
+	}
+	return noteMarkerWord + " №" + strconv.Itoa(c.Number) + " от " + c.CreatedAt.In(moscow).Format("02.01.2006 15:04") + " МСК · " + short
 }
 
 // NoteText returns the text of the note a save of c adds to the lead: the breakdown

@@ -85,10 +85,11 @@ func TestSaveWritesPriceNoteAndProducts(t *testing.T) {
 	notes := f.fake.Notes("leads", lead.ID)
 	require.Len(t, notes, notesBefore+1)
 	assert.Equal(t, "common", notes[len(notes)-1].NoteType)
-	assert.Equal(t, calculator.Calculation{ID: c.ID, Quote: *q}.NoteText(), notes[len(notes)-1].Params["text"])
+	assert.Equal(t, c.noteText(t, q), notes[len(notes)-1].Params["text"])
 	text, _ := notes[len(notes)-1].Params["text"].(string)
 	assert.True(t, strings.HasPrefix(text, q.NoteText()), "the breakdown first")
-	assert.True(t, strings.HasSuffix(text, "\n\nРасчёт "+c.ID[:8]), "the calculation's marker last: %q", text)
+	assert.Contains(t, text, "\n\nРасчёт №1 от ", "the calculation's number and date last: %q", text)
+	assert.True(t, strings.HasSuffix(text, " МСК · "+c.ID[:8]), "%q", text)
 
 	priceField, ok := f.demo.Products.Field("PRICE")
 	require.True(t, ok)
@@ -193,7 +194,7 @@ func TestSavePartialFailureThenRetryCompletes(t *testing.T) {
 	assert.Equal(t, map[string]int{"POST /api/v4/leads/notes": 1}, writes(f.fake.Requests()),
 		"the retry writes the note only: the price is not written twice, the products not linked again")
 	require.Len(t, f.fake.Notes("leads", lead.ID), notes+1)
-	assert.Equal(t, calculator.Calculation{ID: s.Calculation.ID, Quote: *quoteOf(t, fxOrder)}.NoteText(), f.fake.Notes("leads", lead.ID)[notes].Params["text"])
+	assert.Equal(t, s.Calculation.noteText(t, quoteOf(t, fxOrder)), f.fake.Notes("leads", lead.ID)[notes].Params["text"])
 
 	f.fake.ResetRequests()
 	a, _ = f.save(lead.ID, fxKey1, fxOrder)
@@ -237,7 +238,7 @@ func TestSaveRetryWhoseCheckFailsWritesNothing(t *testing.T) {
 	}
 	assert.Equal(t, 1, reads, "one read of the notes before writing the note")
 	require.Len(t, f.fake.Notes("leads", lead.ID), notes+1)
-	assert.Equal(t, calculator.Calculation{ID: first.Calculation.ID, Quote: *quoteOf(t, fxOrder)}.NoteText(),
+	assert.Equal(t, first.Calculation.noteText(t, quoteOf(t, fxOrder)),
 		f.fake.Notes("leads", lead.ID)[notes].Params["text"])
 }
 

@@ -150,6 +150,10 @@ func TestCalculatorReadsNumbersAsTyped(t *testing.T) {
 	require.NoError(t, err)
 	waitText(t, ctx, "#lead-total", normalizeSpaces(formatRoubles(q.LeadPrice)), frame)
 	browsertest.Screenshot(t, ctx, "numbers")
+
+	// Why a mirror has no tempering is said on the page, not only in a tooltip.
+	require.NoError(t, doWithin(ctx, choose(piece+`[data-key="material"]`, "mirror")))
+	waitText(t, ctx, piece+`[data-role="temper-note"]`, "Зеркало не закаливают", frame)
 }
 
 // evalInFrame evaluates a JavaScript expression with d bound to the calculator frame's document.
@@ -238,11 +242,15 @@ func TestCalculatorKeepsWorkAcrossSessionsAndSaves(t *testing.T) {
 	require.NoError(t, err, "two calculations in the history")
 	notes := 0
 	for _, n := range fake.Notes("leads", c.leadID) {
-		if text, _ := n.Params["text"].(string); strings.Contains(text, "\nРасчёт ") {
+		if text, _ := n.Params["text"].(string); strings.Contains(text, "\nРасчёт №") {
 			notes++
 		}
 	}
 	assert.Equal(t, 2, notes, "one note per calculation")
+
+	// Calculations are numbered in the lead, newest first, with their date.
+	assert.Contains(t, textInFrame(t, ctx, "#history li:first-child .h-name"), "Расчёт №2 от ")
+	assert.Contains(t, textInFrame(t, ctx, "#history li:last-child .h-name"), "Расчёт №1 от ")
 }
 
 // TestCalculatorReplacesItsOwnProductsOnly saves two calculations of one lead with a product
@@ -306,4 +314,19 @@ func leadSKUs(t *testing.T, c *openedCalculator) []string {
 		skus = append(skus, p.SKU)
 	}
 	return skus
+}
+
+// TestCardSaysWhatToDoBeforeConnecting opens the demo card before the account is connected: the
+// widget block says in Russian whom to ask and where, not a developer's English.
+func TestCardSaysWhatToDoBeforeConnecting(t *testing.T) {
+	t.Parallel()
+	browser := browsertest.Context(t)
+	s, base := startInProcessDemo(t)
+	ctx, cancel := context.WithTimeout(browser, time.Minute)
+	defer cancel()
+	require.NoError(t, doWithin(ctx, chromedp.Navigate(fmt.Sprintf("%s/demo/card?lead=%d", base, s.demo.seed.Leads[1].ID))))
+	status := waitText(t, ctx, `.amokit-calc[data-state="error"] .amokit-calc__status`, "администратора", nil)
+	assert.Contains(t, status, base+"/admin", "where to connect")
+	assert.NotRegexp(t, `[A-Za-z]{4,} [A-Za-z]{4,}`, strings.ReplaceAll(status, base+"/admin", ""), "no English words")
+	browsertest.Screenshot(t, ctx, "not-connected")
 }

@@ -34,7 +34,10 @@ define([], function () {
     loading: 'Opening the calculator\u2026',
     error: 'The calculator could not be opened.',
     retry: 'Try again',
-    no_server: 'Set the calculator server address in the widget settings.'
+    no_server: 'Set the calculator server address in the widget settings.',
+    not_connected: 'The calculator is not connected to this amoCRM account. Ask the administrator to connect it at {admin}.',
+    stale: 'The lead page has been open too long: reload it.',
+    refused: 'amoCRM did not confirm the sign-in to the calculator. Reload the lead.'
   };
 
   function escapeHTML(s) {
@@ -117,13 +120,21 @@ define([], function () {
       return '';
     }
 
-    function serverMessage(xhr) {
+    // failureText says what to do about a refused session, in the card's language: by the
+    // error's code where the cause is known, with the server's own message only when it is
+    // written for people (Russian), never a developer's English detail.
+    function failureText(xhr, base) {
       var body = xhr && xhr.responseJSON;
       if (!body && xhr && typeof xhr.responseText === 'string') {
         try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
       }
-      var msg = body && body.error && body.error.message;
-      return typeof msg === 'string' ? msg.slice(0, 300) : '';
+      var err = (body && body.error) || {};
+      var code = typeof err.code === 'string' ? err.code : '';
+      var msg = typeof err.message === 'string' ? err.message.slice(0, 300) : '';
+      if (code === 'token_unknown_client' || code === 'not_connected') return text('not_connected').replace('{admin}', base + '/admin');
+      if (code === 'token_expired' || code === 'token_not_yet_valid' || code === 'token_issued_in_future') return text('stale');
+      if (code.indexOf('token_') === 0) return text('refused');
+      return /[\u0400-\u04FF]/.test(msg) ? text('error') + ' ' + msg : text('error');
     }
 
     // setState shows the part that fits the state. It sets style.display rather than the hidden
@@ -256,8 +267,7 @@ define([], function () {
       req.fail(function (xhr) {
         if (gen !== generation) return;
         request = null;
-        var detail = serverMessage(xhr);
-        setState(el, 'error', text('error') + (detail ? ' ' + detail : ''));
+        setState(el, 'error', failureText(xhr, base));
       });
     }
 

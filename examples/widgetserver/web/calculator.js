@@ -274,7 +274,9 @@
     var m = material(p.material);
     temp.disabled = !!m && m.kind !== 'glass';
     temp.checked = p.tempered;
-    temp.parentNode.title = temp.disabled ? 'Зеркало и триплекс не закаливают' : '';
+    var why = node.querySelector('[data-role="temper-note"]');
+    why.textContent = temp.disabled ? (m && m.kind === 'mirror' ? 'Зеркало' : 'Триплекс') + ' не закаливают, поэтому закалка недоступна.' : '';
+    why.hidden = !temp.disabled;
   }
 
   function renderHoles(node, p) {
@@ -900,10 +902,13 @@
       savedCalcs = calcs;
       showProductsNote();
       $('history-empty').hidden = calcs.length > 0;
-      calcs.forEach(function (c) {
+      calcs.forEach(function (c, i) {
         var li = el('li', c.complete === false ? 'partial' : '');
         var head = el('div', 'h-head');
-        head.appendChild(el('span', 'h-date', dateTime(c.created_at)));
+        var name = el('span', 'h-name');
+        name.appendChild(el('b', 'h-num', 'Расчёт №' + (c.number || calcs.length - i)));
+        name.appendChild(el('span', 'h-date', ' от ' + dateTime(c.created_at)));
+        head.appendChild(name);
         head.appendChild(el('b', 'h-total', c.quote ? kopecks(c.quote.total) : '—'));
         li.appendChild(head);
         var n = c.order && c.order.pieces ? c.order.pieces.length : 0;
