@@ -17,9 +17,13 @@ import (
 // KeySize is the length of a Sealer key: 32 bytes, for AES-256.
 const KeySize = 32
 
-// sealPrefix starts every sealed value: the format and its version. A value is
-// sealPrefix + key id + ":" + base64url(nonce | ciphertext | tag).
-const sealPrefix = "amokit:v1:"
+// sealPrefix starts every value Seal makes: the format and its version. A value is
+// sealPrefix + key id + ":" + base64url(nonce | ciphertext | tag). Version 1 binds a value to its
+// account; version 2 (columnPrefix, SealColumn) to its account and its column.
+const (
+	sealPrefix   = "amokit:v1:"
+	columnPrefix = "amokit:v2:"
+)
 
 var (
 	// ErrWrongKey is returned, wrapped, by Sealer.Open for a value sealed with a key the Sealer
@@ -101,6 +105,35 @@ func (s *Sealer) Seal(account, plaintext string) string {
 	return sealPrefix + k.id + ":" + base64.RawURLEncoding.EncodeToString(ct)
 }
 
+// SealColumn encrypts plaintext for account's column (such as "refresh_token") with the newest
+// key. The result starts with "amokit:v2:" and opens only with OpenColumn for the same account
+// and column: a value copied into another row or another column does not open.
+func (s *Sealer) SealColumn(account, column, plaintext string) string {
+	k := s.keys[0]
+	ct := k.aead.Seal(nil, nil, []byte(plaintext), columnData(account, column))
+	return columnPrefix + k.id + ":" + base64.RawURLEncoding.EncodeToString(ct)
+}
+
+// columnData binds a version 2 value to its account and column.
+func columnData(account, column string) []byte {
+	return []byte(columnPrefix + account + "\x00" + column)
+}
+
+// OpenColumn decrypts a value of account's column: one SealColumn made for them, or (values
+// stored before columns were bound) one Seal made for the account. Its errors are those of Open.
+func (s *Sealer) OpenColumn(account, column, sealed string) (string, error) {
+	if rest, ok := strings.CutPrefix(sealed, columnPrefix); ok {
+		return s.open(rest, account, columnData(account, column))
+	}
+	return s.Open(account, sealed)
+}
+
+// Current reports whether sealed was made by SealColumn with the newest key: a value that is
+// not would be sealed differently when saved again.
+func (s *Sealer) Current(sealed string) bool {
+	return strings.HasPrefix(sealed, columnPrefix+s.keys[0].id+":")
+}
+
 // Open decrypts a value that Seal produced for account. Its errors match ErrWrongKey or
 // ErrCorrupt and never contain any part of the value.
 func (s *Sealer) Open(account, sealed string) (string, error) {
@@ -111,6 +144,11 @@ func (s *Sealer) Open(account, sealed string) (string, error) {
 		}
 		return "", fmt.Errorf("%w: not a sealed value (account %s)", ErrCorrupt, account)
 	}
+	return s.open(rest, account, additionalData(account))
+}
+
+// open decrypts rest, a sealed value after its version prefix, with the additional data ad.
+func (s *Sealer) open(rest, account string, ad []byte) (string, error) {
 	id, body, ok := strings.Cut(rest, ":")
 	if !ok {
 		return "", fmt.Errorf("%w: no key id (account %s)", ErrCorrupt, account)
@@ -132,7 +170,7 @@ func (s *Sealer) Open(account, sealed string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: bad encoding (account %s)", ErrCorrupt, account)
 	}
-	pt, err := key.aead.Open(nil, nil, ct, additionalData(account))
+	pt, err := key.aead.Open(nil, nil, ct, ad)
 	if err != nil {
 		return "", fmt.Errorf("%w: authentication failed with key id %s (account %s)", ErrCorrupt, id, account)
 	}

@@ -190,3 +190,33 @@ func TestSealerPrintsNoKey(t *testing.T) {
 	assert.Contains(t, outputs[0], id, "the key id names the key")
 	assert.Contains(t, fmt.Sprint(s), id)
 }
+
+// TestSealerColumns: a value sealed for a column opens only for that account and column; values
+// sealed before columns were bound still open.
+func TestSealerColumns(t *testing.T) {
+	t.Parallel()
+	k := newKey(t)
+	s := newSealer(t, k)
+	v := s.SealColumn("acme.amocrm.ru", "refresh_token", secret)
+	assert.True(t, strings.HasPrefix(v, "amokit:v2:"))
+	assert.True(t, s.Current(v))
+	got, err := s.OpenColumn("acme.amocrm.ru", "refresh_token", v)
+	require.NoError(t, err)
+	assert.Equal(t, secret, got)
+
+	_, err = s.OpenColumn("acme.amocrm.ru", "access_token", v)
+	assert.ErrorIs(t, err, tokenstore.ErrCorrupt, "another column")
+	_, err = s.OpenColumn("other.amocrm.ru", "refresh_token", v)
+	assert.ErrorIs(t, err, tokenstore.ErrCorrupt, "another account")
+	_, err = s.Open("acme.amocrm.ru", v)
+	assert.ErrorIs(t, err, tokenstore.ErrCorrupt, "Open does not take column-bound values")
+
+	legacy := s.Seal("acme.amocrm.ru", secret)
+	assert.False(t, s.Current(legacy), "a value sealed the old way is due for sealing again")
+	got, err = s.OpenColumn("acme.amocrm.ru", "refresh_token", legacy)
+	require.NoError(t, err, "values sealed before columns were bound still open")
+	assert.Equal(t, secret, got)
+
+	rotated := newSealer(t, newKey(t), k)
+	assert.False(t, rotated.Current(v), "sealed with a key that is no longer the newest")
+}

@@ -3,7 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
+	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"embed"
@@ -376,11 +376,15 @@ func (s *server) openStores(ctx context.Context, master []byte) error {
 	return s.openPostgres(ctx, master)
 }
 
-// deriveKey makes an independent key for one purpose from the master key.
+// deriveKey derives the key for one purpose ("sealing", "widget ticket", "oauth state", "admin
+// session") from the master key with HKDF-SHA256 (RFC 5869), so that no two purposes share a
+// key and no key reveals another or the master.
 func deriveKey(master []byte, purpose string) []byte {
-	m := hmac.New(sha256.New, master)
-	m.Write([]byte("amokit widgetserver key\x00" + purpose))
-	return m.Sum(nil)
+	k, err := hkdf.Key(sha256.New, master, nil, "amokit widgetserver key: "+purpose, 32)
+	if err != nil { // only for an output longer than 255 hashes
+		panic("widgetserver: deriving a key: " + err.Error())
+	}
+	return k
 }
 
 // handler is the server's routing: the widget backend under /widget/ and /oauth/, the admin

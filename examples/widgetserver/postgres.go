@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -38,13 +39,22 @@ func (s *server) openPostgres(ctx context.Context, key []byte) error {
 	if err := pool.Ping(sctx); err != nil {
 		return fmt.Errorf("PostgreSQL at %s:%d does not answer: %w (check %s and that the server runs)", pcfg.ConnConfig.Host, pcfg.ConnConfig.Port, err, envDatabaseURL)
 	}
-	sealer, err := tokenstore.NewSealer(key)
+	// Secrets are sealed with a key derived for sealing alone. Rows sealed before with the master
+	// key itself (older versions of this server) still open with it, and are sealed again with
+	// the derived key and their column bound at every start until none is left.
+	sealer, err := tokenstore.NewSealer(deriveKey(key, "sealing"), key)
 	if err != nil {
 		return err
 	}
 	store, err := tspostgres.New(sctx, pool, tspostgres.WithSealer(sealer))
 	if err != nil {
 		return fmt.Errorf("preparing the connections table: %w", err)
+	}
+	switch res, err := store.Reseal(sctx); {
+	case err != nil:
+		s.logger.Warn("connections could not be sealed again with the derived key", slog.String("error", err.Error()))
+	case res.Resealed > 0 || len(res.Failed) > 0:
+		s.logger.Info("connections sealed again with the derived key", slog.Int("resealed", res.Resealed), slog.Any("failed", res.Failed))
 	}
 	if err := cpostgres.Migrate(sctx, pool); err != nil {
 		return fmt.Errorf("preparing the calculations table: %w", err)

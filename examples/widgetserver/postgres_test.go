@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amokit/amokit/internal/pgtest"
+	"github.com/amokit/amokit/tokenstore"
+	tspostgres "github.com/amokit/amokit/tokenstore/postgres"
 )
 
 // TestRunWithPostgres runs the server as in production, on PostgreSQL: it answers /readyz with
@@ -49,7 +51,7 @@ func TestRunWithPostgres(t *testing.T) {
 	var storedID, storedSecret string
 	require.NoError(t, pool.QueryRow(t.Context(), `SELECT client_id, client_secret FROM amokit_connections WHERE account = 'acme.amocrm.ru'`).Scan(&storedID, &storedSecret))
 	assert.Equal(t, clientID, storedID)
-	assert.True(t, strings.HasPrefix(storedSecret, "amokit:v1:"), "sealed with the encryption key")
+	assert.True(t, strings.HasPrefix(storedSecret, "amokit:v2:"), "sealed with the key derived for sealing, bound to its column")
 	assert.NotContains(t, storedSecret, secret)
 	var calcTables int
 	require.NoError(t, pool.QueryRow(t.Context(), `SELECT count(*) FROM information_schema.tables WHERE table_name = 'widget_calculations'`).Scan(&calcTables))
@@ -61,6 +63,49 @@ func TestRunWithPostgres(t *testing.T) {
 	page := readBody(t, get(t, base+"/admin", cookie))
 	assert.Contains(t, page, `data-account="acme.amocrm.ru"`, "the connection survives a restart")
 	assert.NotContains(t, page, secret)
+}
+
+// TestOldSealedRowsMigrate: a connection sealed by an older server (with the master key itself,
+// bound to the account only) still opens after the upgrade and is sealed again at start with the
+// key derived for sealing and its column bound; the derived keys differ from each other and from
+// the master key.
+func TestOldSealedRowsMigrate(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DSN(t)
+	pool, err := pgxpool.New(t.Context(), dsn)
+	require.NoError(t, err)
+	defer pool.Close()
+	old, err := tokenstore.NewSealer(testKey())
+	require.NoError(t, err)
+	store, err := tspostgres.New(t.Context(), pool) // the table, as an older server made it
+	require.NoError(t, err)
+	require.NoError(t, store.Save(t.Context(), &tokenstore.Connection{Account: "acme.amocrm.ru", ClientID: "old-client"}))
+	_, err = pool.Exec(t.Context(), `UPDATE amokit_connections SET client_secret = $1, access_token = $2, refresh_token = $3 WHERE account = 'acme.amocrm.ru'`,
+		old.Seal("acme.amocrm.ru", "old-secret"), old.Seal("acme.amocrm.ru", "old-access"), old.Seal("acme.amocrm.ru", "old-refresh"))
+	require.NoError(t, err)
+
+	env := envOf(map[string]string{envDatabaseURL: dsn, envEncryptionKey: testKeyB64(), envAdminToken: testAdminTok})
+	base, _ := startReal(t, []string{"-addr", "127.0.0.1:0", "-public-url", testPublic}, env)
+	cookie, _ := loginOver(t, base)
+	page := readBody(t, get(t, base+"/admin", cookie))
+	assert.Contains(t, page, `data-account="acme.amocrm.ru"`, "the old row opens")
+
+	var secret string
+	require.NoError(t, pool.QueryRow(t.Context(), `SELECT client_secret FROM amokit_connections WHERE account = 'acme.amocrm.ru'`).Scan(&secret))
+	assert.True(t, strings.HasPrefix(secret, "amokit:v2:"), "sealed again at start: %s", secret[:12])
+	derived, err := tokenstore.NewSealer(deriveKey(testKey(), "sealing"))
+	require.NoError(t, err)
+	got, err := derived.OpenColumn("acme.amocrm.ru", "client_secret", secret)
+	require.NoError(t, err, "with the derived key alone")
+	assert.Equal(t, "old-secret", got)
+
+	keys := map[string]bool{string(testKey()): true}
+	for _, purpose := range []string{"sealing", "widget ticket", "oauth state", "admin session"} {
+		k := deriveKey(testKey(), purpose)
+		assert.Len(t, k, 32)
+		assert.False(t, keys[string(k)], "%s has a key of its own", purpose)
+		keys[string(k)] = true
+	}
 }
 
 // startReal runs the server in real mode and returns its local base URL and a stop function

@@ -177,7 +177,7 @@ func (s *Store) open(account, column string, v *string) error {
 		}
 		return nil
 	}
-	plain, err := s.sealer.Open(account, *v)
+	plain, err := s.sealer.OpenColumn(account, column, *v)
 	if err != nil {
 		return fmt.Errorf("%s: %w", column, err)
 	}
@@ -185,11 +185,11 @@ func (s *Store) open(account, column string, v *string) error {
 	return nil
 }
 
-func (s *Store) seal(account, v string) string {
+func (s *Store) seal(account, column, v string) string {
 	if s.sealer == nil {
 		return v
 	}
-	return s.sealer.Seal(account, v)
+	return s.sealer.SealColumn(account, column, v)
 }
 
 // nullTime stores the zero time as NULL.
@@ -223,7 +223,8 @@ RETURNING created_at, updated_at`
 	var createdAt, updatedAt time.Time
 	err := s.pool.QueryRow(ctx, upsert,
 		c.Account, c.AccountID, c.ClientID,
-		s.seal(c.Account, c.ClientSecret), s.seal(c.Account, c.AccessToken), s.seal(c.Account, c.RefreshToken),
+		s.seal(c.Account, "client_secret", c.ClientSecret), s.seal(c.Account, "access_token", c.AccessToken),
+		s.seal(c.Account, "refresh_token", c.RefreshToken),
 		nullTime(c.Expiry), nullTime(c.RefreshedAt), c.ReauthRequired,
 	).Scan(&createdAt, &updatedAt)
 	if err != nil {
@@ -296,3 +297,62 @@ func ctxErr(ctx context.Context, err error) error {
 
 // lockKey is the advisory lock key for an account's connection.
 func lockKey(account string) int64 { return advisoryKey("connection " + account) }
+
+// ResealResult is what Reseal did.
+type ResealResult struct {
+	Resealed int      // rows saved again with the newest key and column binding
+	Failed   []string // accounts whose row could not be opened or saved; the others went on
+}
+
+// Reseal saves again, under each account's lock, every row whose secrets are not sealed with
+// the Sealer's newest key and bound to their columns: rows stored before a key rotation or before
+// columns were bound. Call it once after changing the Sealer's keys (the
+// old keys still configured after the new one); once it reports no failures, the old keys can
+// go. A row that cannot be opened is reported in Failed and left as it is.
+func (s *Store) Reseal(ctx context.Context) (ResealResult, error) {
+	var res ResealResult
+	if s.sealer == nil {
+		return res, errors.New("tokenstore/postgres: Reseal needs a Sealer (WithSealer)")
+	}
+	rows, err := s.pool.Query(ctx, "SELECT account, client_secret, access_token, refresh_token FROM amokit_connections ORDER BY account")
+	if err != nil {
+		return res, fmt.Errorf("tokenstore/postgres: reseal: %w", err)
+	}
+	var stale []string
+	for rows.Next() {
+		var account, secret, access, refresh string
+		if err := rows.Scan(&account, &secret, &access, &refresh); err != nil {
+			rows.Close()
+			return res, fmt.Errorf("tokenstore/postgres: reseal: %w", err)
+		}
+		for _, v := range []string{secret, access, refresh} {
+			if v != "" && !s.sealer.Current(v) {
+				stale = append(stale, account)
+				break
+			}
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return res, fmt.Errorf("tokenstore/postgres: reseal: %w", err)
+	}
+	for _, account := range stale {
+		err := s.WithLock(ctx, account, func(ctx context.Context) error {
+			c, err := s.Load(ctx, account)
+			if err != nil {
+				return err
+			}
+			return s.Save(ctx, c)
+		})
+		switch {
+		case errors.Is(err, tokenstore.ErrNotFound): // deleted meanwhile
+		case ctx.Err() != nil:
+			return res, ctx.Err()
+		case err != nil:
+			res.Failed = append(res.Failed, account)
+		default:
+			res.Resealed++
+		}
+	}
+	return res, nil
+}

@@ -208,7 +208,7 @@ func TestEncryptedAtRest(t *testing.T) {
 	require.NoError(t, pool.QueryRow(ctx, `SELECT client_secret, access_token, refresh_token, client_id, account_id
 		FROM amokit_connections WHERE account = 'acme.amocrm.ru'`).Scan(&secret, &access, &refresh, &clientID, &accountID))
 	for _, v := range []string{secret, access, refresh} {
-		assert.True(t, strings.HasPrefix(v, "amokit:v1:"), v)
+		assert.True(t, strings.HasPrefix(v, "amokit:v2:"), v)
 		assert.NotContains(t, v, "PLAIN")
 	}
 	assert.NotEqual(t, access, refresh)
@@ -230,7 +230,7 @@ func TestEncryptedAtRest(t *testing.T) {
 	require.ErrorIs(t, err, tokenstore.ErrWrongKey)
 	assert.Contains(t, err.Error(), "acme.amocrm.ru")
 	assert.NotContains(t, err.Error(), "PLAIN")
-	assert.NotContains(t, err.Error(), secret[len("amokit:v1:xxxxxxxx:"):])
+	assert.NotContains(t, err.Error(), secret[len("amokit:v2:xxxxxxxx:"):])
 	_, err = wrong.List(ctx)
 	assert.ErrorIs(t, err, tokenstore.ErrWrongKey)
 
@@ -246,6 +246,66 @@ func TestEncryptedAtRest(t *testing.T) {
 	require.NoError(t, err)
 	_, err = s.Load(ctx, "other.amocrm.ru")
 	assert.ErrorIs(t, err, tokenstore.ErrCorrupt)
+
+	// So does a value moved to another column of its own row.
+	_, err = pool.Exec(ctx, `UPDATE amokit_connections SET refresh_token = access_token WHERE account = 'acme.amocrm.ru'`)
+	require.NoError(t, err)
+	_, err = s.Load(ctx, "acme.amocrm.ru")
+	assert.ErrorIs(t, err, tokenstore.ErrCorrupt)
+	assert.ErrorContains(t, err, "refresh_token")
+}
+
+// TestResealMigratesOldRows: rows sealed the old way (bound to the account only, with the key
+// that was the master key) keep opening with the old key configured second, and Reseal seals
+// them again with the new key and their columns bound. A row that cannot be opened fails alone.
+func TestResealMigratesOldRows(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.Pool(t)
+	ctx := t.Context()
+	oldKey, newKey := newKey(), newKey()
+	old := newSealer(t, oldKey)
+	newStore(t, pool) // the table
+	for _, account := range []string{"acme.amocrm.ru", "beta.kommo.com"} {
+		c := connection(account)
+		_, err := pool.Exec(ctx, `INSERT INTO amokit_connections (account, account_id, client_id, client_secret, access_token, refresh_token)
+			VALUES ($1, $2, $3, $4, $5, $6)`, account, c.AccountID, c.ClientID,
+			old.Seal(account, c.ClientSecret), old.Seal(account, c.AccessToken), old.Seal(account, c.RefreshToken))
+		require.NoError(t, err)
+	}
+	// A row sealed with a key nobody has any more.
+	_, err := pool.Exec(ctx, `INSERT INTO amokit_connections (account, client_id, client_secret, access_token, refresh_token)
+		VALUES ('lost.amocrm.ru', 'x', $1, $1, $1)`, newSealer(t, make([]byte, 32)).Seal("lost.amocrm.ru", "y"))
+	require.NoError(t, err)
+
+	s := newStore(t, pool, postgres.WithSealer(newSealer(t, newKey, oldKey)))
+	got, err := s.Load(ctx, "acme.amocrm.ru")
+	require.NoError(t, err, "an old row opens before the migration")
+	assert.Equal(t, connection("acme.amocrm.ru").RefreshToken, got.RefreshToken)
+
+	res, err := s.Reseal(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 2, res.Resealed)
+	assert.Equal(t, []string{"lost.amocrm.ru"}, res.Failed, "the unreadable row fails alone")
+
+	var refresh string
+	require.NoError(t, pool.QueryRow(ctx, `SELECT refresh_token FROM amokit_connections WHERE account = 'beta.kommo.com'`).Scan(&refresh))
+	assert.True(t, strings.HasPrefix(refresh, "amokit:v2:"), refresh)
+	// Without the old key now, both rows open; the lost one breaks only itself.
+	after := newStore(t, pool, postgres.WithSealer(newSealer(t, newKey)))
+	for _, account := range []string{"acme.amocrm.ru", "beta.kommo.com"} {
+		got, err := after.Load(ctx, account)
+		require.NoError(t, err, account)
+		assert.Equal(t, connection(account).ClientSecret, got.ClientSecret)
+	}
+	_, err = after.Load(ctx, "lost.amocrm.ru")
+	assert.ErrorIs(t, err, tokenstore.ErrWrongKey)
+	found, err := after.FindByAccountID(ctx, connection("acme.amocrm.ru").AccountID)
+	require.NoError(t, err, "a search by account id reads only that account's rows")
+	assert.NotEmpty(t, found)
+
+	res, err = after.Reseal(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, res.Resealed, "nothing left to do")
 }
 
 func TestKeyRotation(t *testing.T) {
