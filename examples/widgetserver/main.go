@@ -205,8 +205,11 @@ type server struct {
 	proposalSettings proposal.SettingsStore
 	proposals        proposal.Registry
 	db               pinger // nil for the memory store
-	widget           http.Handler
-	admin            *admin
+	// pacer spaces the requests of every amoCRM client: shared by all replicas through
+	// PostgreSQL when DATABASE_URL is set, else by the clients of this process.
+	pacer  amocrm.Pacer
+	widget http.Handler
+	admin  *admin
 	// adminPrices and adminProposal are the admin's price-list editor and proposal settings.
 	adminPrices, adminProposal http.Handler
 	demo                       *demo // nil outside the demo
@@ -294,7 +297,10 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 		oc.BaseURL = cfg.AmoCRMBaseURL
 		amoOpts = append(amoOpts, amocrm.WithBaseURL(cfg.AmoCRMBaseURL+"/"))
 	}
-	amoOpts = append(amoOpts, amocrm.WithLogger(logger))
+	if s.pacer == nil {
+		s.pacer = amocrm.NewLocalPacer(amocrm.DefaultRate * amocrm.DefaultPace)
+	}
+	amoOpts = append(amoOpts, amocrm.WithLogger(logger), amocrm.WithPacer(s.pacer))
 
 	states, err := oauth.NewStates(deriveKey(master, "oauth state"), 0, nil)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	apostgres "github.com/amokit/amokit/amocrm/postgres"
 	cpostgres "github.com/amokit/amokit/app/calculator/postgres"
 	plpostgres "github.com/amokit/amokit/app/pricelist/postgres"
 	ppostgres "github.com/amokit/amokit/app/proposal/postgres"
@@ -18,8 +19,8 @@ import (
 // dbStartTimeout bounds connecting to PostgreSQL and applying migrations at start.
 const dbStartTimeout = 30 * time.Second
 
-// openPostgres connects to DATABASE_URL, applies both stores' migrations, and keeps the
-// connections sealed with the encryption key. A database that does not answer stops the start.
+// openPostgres connects to DATABASE_URL, applies the stores' migrations, keeps the connections
+// sealed with the encryption key, and paces every replica's amoCRM requests with one budget. A database that does not answer stops the start.
 func (s *server) openPostgres(ctx context.Context, key []byte) error {
 	pcfg, err := pgxpool.ParseConfig(s.cfg.DatabaseURL)
 	if err != nil {
@@ -71,7 +72,11 @@ func (s *server) openPostgres(ctx context.Context, key []byte) error {
 	if err != nil {
 		return fmt.Errorf("preparing the proposals tables: %w", err)
 	}
-	s.store, s.calcs, s.db = store, calcs, store
+	pacer, err := apostgres.New(sctx, pool, apostgres.WithLogger(s.logger))
+	if err != nil {
+		return fmt.Errorf("preparing the pacing table: %w", err)
+	}
+	s.store, s.calcs, s.db, s.pacer = store, calcs, store, pacer
 	s.priceLists, s.proposalSettings, s.proposals = prices, proposals, proposals
 	return nil
 }
