@@ -454,7 +454,7 @@ func (c *call) renderEntity(e *entity, with map[string]bool) obj {
 	o := obj{
 		"id": e.id, "name": e.name, "responsible_user_id": e.responsibleUserID,
 		"group_id": e.groupID, "created_by": e.createdBy, "updated_by": e.updatedBy,
-		"created_at": e.createdAt, "updated_at": e.updatedAt, "closest_task_at": nil,
+		"created_at": e.createdAt, "updated_at": e.updatedAt, "closest_task_at": nullableTime(c.closestTaskAt(e.kind, e.id)),
 		"is_deleted": false, "custom_fields_values": renderCF(e.cf), "account_id": e.accountID,
 		"_links": obj{"self": c.selfHref(e.kind, e.id)},
 	}
@@ -609,9 +609,13 @@ func (c *call) findEntities(kind string, lq listQuery) ([]*entity, *reply) {
 			ranges[key] = r
 		}
 	}
+	extra, rep := c.parseExtraFilters(kind, lq)
+	if rep != nil {
+		return nil, rep
+	}
 	var out []*entity
 	for _, e := range c.st().entities[kind] {
-		if e.accountID != c.acct.id {
+		if e.accountID != c.acct.id || !c.matchExtra(e, extra) {
 			continue
 		}
 		ok := true
@@ -654,6 +658,9 @@ func getEntity(kind string) func(c *call) reply {
 		}
 		lq, rep := c.s.parseList(c.r.URL.Query())
 		if rep != nil {
+			return *rep
+		}
+		if rep := c.refuseUnknown(lq.q, nil, entityWith(kind)); rep != nil {
 			return *rep
 		}
 		return okReply(c.renderEntity(e, lq.with))

@@ -214,6 +214,9 @@ func listNotes(kind string, byEntity bool) func(c *call) reply {
 		if rep != nil {
 			return *rep
 		}
+		if rep := c.refuseUnknown(lq.q, []string{"id", "entity_id", "note_type", "updated_at"}, nil); rep != nil {
+			return *rep
+		}
 		q := lq.q
 		ids, hasIDs, err := intList(q, "filter[id]")
 		if err != nil {

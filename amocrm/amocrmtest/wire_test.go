@@ -43,6 +43,7 @@ func wireRules() []wireRule {
 	rules = append(rules, longLivedRules()...)
 	rules = append(rules, missingEntityRules()...)
 	rules = append(rules, customFieldRules()...)
+	rules = append(rules, filterRules()...)
 	return rules
 }
 
@@ -335,6 +336,116 @@ func customFieldRules() []wireRule {
 				require.Equal(t, http.StatusOK, r.StatusCode, "%s", r.body)
 				assert.Equal(t, []map[string]any{{"value": "Зеркало", "enum_id": float64(sel.Enums[1].ID), "enum_code": nil}}, e.readCF(sel.ID),
 					"the code still reads back as none")
+			}},
+	}
+}
+
+// listIDs lists path with e's token and returns the ids of the leads, contacts or companies
+// (key) it answered; a 204 is none.
+func (e *env) listIDs(path, key string) ([]int64, resp) {
+	e.t.Helper()
+	r := e.do(http.MethodGet, path, nil)
+	if r.StatusCode != http.StatusOK {
+		return nil, r
+	}
+	p := decode[page[leadJSON]](e.t, r)
+	return ids(p.Embedded[key], leadID), r
+}
+
+func filterRules() []wireRule {
+	const won = 142
+	return []wireRule{
+		{name: "docs/amocrmtest.md#list-filters: filter[statuses] keeps the leads in the named stages", run: func(t *testing.T, e *env) {
+			open := e.acct.AddLead(amocrmtest.Lead{Name: "открытая"})
+			closed := e.acct.AddLead(amocrmtest.Lead{Name: "выиграна", StatusID: won})
+			p := itoa(e.acct.PipelineID)
+			got, r := e.listIDs("/api/v4/leads?filter[statuses][0][pipeline_id]="+p+"&filter[statuses][0][status_id]=142", "leads")
+			assert.Equal(t, []int64{closed.ID}, got, "%s", r.body)
+			got, _ = e.listIDs("/api/v4/leads?filter[statuses][0][pipeline_id]="+p+"&filter[statuses][0][status_id]="+itoa(open.StatusID), "leads")
+			assert.Equal(t, []int64{open.ID}, got)
+		}},
+		{name: "docs/amocrmtest.md#list-filters: filter[statuses] takes whole pairs, one per pipeline", run: func(t *testing.T, e *env) {
+			e.acct.AddLead(amocrmtest.Lead{})
+			p := itoa(e.acct.PipelineID)
+			for _, q := range []string{
+				"filter[statuses][0][status_id]=142",
+				"filter[statuses][0][pipeline_id]=" + p,
+				"filter[statuses][0][pipeline_id]=" + p + "&filter[statuses][0][status_id]=142&filter[statuses][1][pipeline_id]=" + p + "&filter[statuses][1][status_id]=143",
+				"filter[statuses][]=142",
+			} {
+				r := e.do(http.MethodGet, "/api/v4/leads?"+q, nil)
+				assert.Equal(t, http.StatusBadRequest, r.StatusCode, q)
+			}
+		}},
+		{name: "docs/amocrmtest.md#list-filters: filter[custom_fields_values] matches values, options by id and ranges", run: func(t *testing.T, e *env) {
+			_, sel := e.fieldsEnv()
+			width := e.acct.AddCustomField("leads", amocrmtest.CustomField{Name: "Ширина", Type: "numeric"})
+			mirror := e.acct.AddLead(amocrmtest.Lead{Name: "зеркало", CustomFields: []amocrmtest.CustomFieldValue{
+				{FieldID: sel.ID, Values: []amocrmtest.FieldValue{{EnumID: sel.Enums[1].ID}}},
+				{FieldID: width.ID, Values: []amocrmtest.FieldValue{{Value: "600"}}}}})
+			glass := e.acct.AddLead(amocrmtest.Lead{Name: "стекло", CustomFields: []amocrmtest.CustomFieldValue{
+				{FieldID: sel.ID, Values: []amocrmtest.FieldValue{{EnumID: sel.Enums[0].ID}}},
+				{FieldID: width.ID, Values: []amocrmtest.FieldValue{{Value: "1200"}}}}})
+			e.acct.AddLead(amocrmtest.Lead{Name: "без полей"})
+			key := "filter[custom_fields_values][" + itoa(sel.ID) + "][]="
+			got, r := e.listIDs("/api/v4/leads?"+key+itoa(sel.Enums[1].ID), "leads")
+			assert.Equal(t, []int64{mirror.ID}, got, "%s", r.body)
+			rng := "filter[custom_fields_values][" + itoa(width.ID) + "]"
+			got, _ = e.listIDs("/api/v4/leads?"+rng+"[from]=1000&"+rng+"[to]=2000", "leads")
+			assert.Equal(t, []int64{glass.ID}, got)
+			got, _ = e.listIDs("/api/v4/leads?"+rng+"[]=600", "leads")
+			assert.Equal(t, []int64{mirror.ID}, got)
+		}},
+		{name: "docs/amocrmtest.md#list-filters: filter[custom_fields_values] refuses unknown fields and option text", run: func(t *testing.T, e *env) {
+			_, sel := e.fieldsEnv()
+			for _, q := range []string{
+				"filter[custom_fields_values][999][]=1",
+				"filter[custom_fields_values][" + itoa(sel.ID) + "][]=Зеркало",
+				"filter[custom_fields_values][]=1",
+			} {
+				assert.Equal(t, http.StatusBadRequest, e.do(http.MethodGet, "/api/v4/leads?"+q, nil).StatusCode, q)
+			}
+		}},
+		{name: "docs/amocrmtest.md#list-filters: filter[closest_task_at] uses the earliest open task", run: func(t *testing.T, e *env) {
+			soon := e.acct.AddLead(amocrmtest.Lead{Name: "замер завтра"})
+			e.acct.AddLead(amocrmtest.Lead{Name: "без задач"})
+			deadline := start().Add(24 * time.Hour).Unix()
+			r := e.do(http.MethodPost, "/api/v4/tasks", []any{map[string]any{"text": "Замер", "complete_till": deadline,
+				"entity_id": soon.ID, "entity_type": "leads"}})
+			require.Equal(t, http.StatusOK, r.StatusCode, "%s", r.body)
+			got, r := e.listIDs("/api/v4/leads?filter[closest_task_at][from]="+itoa(deadline-60)+"&filter[closest_task_at][to]="+itoa(deadline+60), "leads")
+			assert.Equal(t, []int64{soon.ID}, got, "%s", r.body)
+			l := decode[map[string]any](t, e.do(http.MethodGet, "/api/v4/leads/"+itoa(soon.ID), nil))
+			assert.Equal(t, float64(deadline), l["closest_task_at"])
+		}},
+		{name: "docs/amocrmtest.md#list-filters: with=only_deleted lists only deleted entities", run: func(t *testing.T, e *env) {
+			e.acct.AddLead(amocrmtest.Lead{})
+			e.acct.AddContact(amocrmtest.Contact{Name: "Алексей"})
+			assert.Equal(t, http.StatusNoContent, e.do(http.MethodGet, "/api/v4/leads?with=only_deleted", nil).StatusCode)
+			assert.Equal(t, http.StatusNoContent, e.do(http.MethodGet, "/api/v4/contacts?with=only_deleted", nil).StatusCode)
+			assert.Equal(t, http.StatusOK, e.do(http.MethodGet, "/api/v4/leads?with=contacts", nil).StatusCode)
+		}},
+		{name: "docs/amocrmtest.md#list-filters: filters the server does not implement are refused", run: func(t *testing.T, e *env) {
+			e.acct.AddLead(amocrmtest.Lead{})
+			e.acct.AddContact(amocrmtest.Contact{Name: "Алексей"})
+			for _, path := range []string{
+				"/api/v4/leads?filter[status_id]=142",
+				"/api/v4/leads?filter[tags][]=1",
+				"/api/v4/leads?filter=1",
+				"/api/v4/leads?with=everything",
+				"/api/v4/contacts?filter[price][from]=1",
+				"/api/v4/contacts?filter[statuses][0][pipeline_id]=1&filter[statuses][0][status_id]=142",
+				"/api/v4/leads/notes?filter[text]=x",
+			} {
+				r := e.do(http.MethodGet, path, nil)
+				assert.Equal(t, http.StatusBadRequest, r.StatusCode, path)
+			}
+		}},
+		{name: "docs/amocrmtest.md#list-filters: LenientFilters ignores them", opts: []amocrmtest.Option{amocrmtest.WithLeniency(amocrmtest.LenientFilters)},
+			run: func(t *testing.T, e *env) {
+				l := e.acct.AddLead(amocrmtest.Lead{})
+				got, r := e.listIDs("/api/v4/leads?filter[status_id]=142&with=everything", "leads")
+				assert.Equal(t, []int64{l.ID}, got, "%s", r.body)
 			}},
 	}
 }
