@@ -278,3 +278,46 @@ func TestSessionNeedsAnAdministratorsGrant(t *testing.T) {
 	assert.Equal(t, widget.CodeLeadForbidden, a.errorCode(t))
 	assert.Contains(t, string(a.body), "администратор")
 }
+
+// TestAnotherTenantsTicket: a valid ticket of another connected account, for the victim's lead
+// id, reaches nothing of the victim: not the lead, not its calculations, and a save writes
+// nothing to the victim's account.
+func TestAnotherTenantsTicket(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	victimLead := f.demo.Leads[0]
+	_, saved := f.save(victimLead.ID, fxKey1, fxOrder) // the victim's own calculation
+	require.Nil(t, saved.Error)
+	before, _ := f.fake.Lead(victimLead.ID)
+	notesBefore := len(f.fake.Notes("leads", victimLead.ID))
+
+	tenant := f.fake.AddAccount("tenant")
+	tok, err := f.fake.IssueToken(f.integ.ClientID, "tenant")
+	require.NoError(t, err)
+	f.scan.secret(tok.AccessToken)
+	f.scan.secret(tok.RefreshToken)
+	require.NoError(t, f.conns.Save(t.Context(), &tokenstore.Connection{
+		Account: tenant.Host, AccountID: tenant.ID, ClientID: f.integ.ClientID, ClientSecret: f.integ.ClientSecret,
+		AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.ExpiresAt,
+	}))
+	ticket := "Bearer " + f.signer.Sign(widget.Ticket{Account: tenant.Host, AccountID: tenant.ID, UserID: tenant.AdminID, LeadID: victimLead.ID})
+
+	a := f.do(http.MethodGet, "/widget/api?action=get_lead", "", "Authorization", ticket)
+	assert.Equal(t, http.StatusNotFound, a.status, "%s", a.body)
+	assert.NotContains(t, string(a.body), victimLead.Name)
+
+	a = f.do(http.MethodGet, "/widget/leads/"+strconv.FormatInt(victimLead.ID, 10)+"/calculations", "", "Authorization", ticket)
+	require.Equal(t, http.StatusOK, a.status)
+	assert.JSONEq(t, `{"calculations":[]}`, string(a.body), "the victim's calculation is not the tenant's")
+
+	body := `{"action":"save_calculation","idempotency_key":"` + fxKey2 + `","order":` + fxOrder + `}`
+	a = f.do(http.MethodPost, "/widget/api", body, "Authorization", ticket)
+	assert.NotEqual(t, http.StatusOK, a.status, "%s", a.body)
+	after, _ := f.fake.Lead(victimLead.ID)
+	assert.Equal(t, before.Price, after.Price)
+	assert.Len(t, f.fake.Notes("leads", victimLead.ID), notesBefore)
+
+	// The ticket is bound to its account: naming the victim's account is refused outright.
+	a = f.do(http.MethodGet, "/widget/api?action=get_lead", "", "Authorization", ticket, "X-Account-Domain", f.account)
+	assert.Equal(t, http.StatusForbidden, a.status)
+}
