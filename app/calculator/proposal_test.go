@@ -201,3 +201,54 @@ func TestProposal_refusals(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Through the amoCRM adapter against the fake: the PDF lands on the account's Drive, in the
+// lead's files and in an attachment note, once however often it is asked for, addressed to the
+// lead's company and signed by the card's user.
+func TestProposal_amoCRMAttachesToTheLead(t *testing.T) {
+	t.Parallel()
+	settings, registry := &proposal.MemorySettings{}, &proposal.MemoryRegistry{}
+	f := newFixture(t, fixtureOptions{proposals: &calculator.Proposals{Settings: settings, Registry: registry}})
+	require.NoError(t, settings.SaveSettings(t.Context(), proposal.Settings{
+		Shop: proposal.Shop{Name: "Стекольная мастерская «Грань»"}, ValidDays: 14}))
+	lead := f.demo.Leads[2] // with a contact and a company
+	auth := "Bearer " + f.ticket(lead.ID)
+	_, saved := f.save(lead.ID, "4b6e4f1a-3c2d-4e5f-8a9b-0c1d2e3f4a5b", fxOrder)
+
+	a := f.do(http.MethodGet, "/widget/leads/"+itoa(lead.ID)+"/proposal", "", "Authorization", auth)
+	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+	var parties struct {
+		Parties    []calculator.Party `json:"parties"`
+		Configured bool               `json:"configured"`
+	}
+	a.decode(t, &parties)
+	assert.True(t, parties.Configured)
+	require.Len(t, parties.Parties, 2, "the main contact and the company")
+	assert.Equal(t, "contact", parties.Parties[0].Kind)
+	company := parties.Parties[1]
+	assert.Equal(t, "ООО «Ремстрой»", company.Name)
+
+	body := `{"calculation_id":"` + saved.Calculation.ID + `","party":"` + company.Key + `"}`
+	var p proposalAnswer
+	for range 2 {
+		a = f.do(http.MethodPost, "/widget/leads/"+itoa(lead.ID)+"/proposals", body, "Authorization", auth)
+		require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+		a.decode(t, &p)
+	}
+	files := f.fake.DriveFiles(f.demo.Account.ID)
+	require.Len(t, files, 1, "one file however often it is asked for")
+	assert.Equal(t, "КП-"+itoa(lead.ID)+"-1.pdf", files[0].Name)
+	assert.Equal(t, []string{files[0].UUID}, f.fake.EntityFiles("leads", lead.ID))
+	notes := 0
+	for _, n := range f.fake.Notes("leads", lead.ID) {
+		if n.NoteType == "attachment" && n.Params["file_uuid"] == files[0].UUID {
+			notes++
+		}
+	}
+	assert.Equal(t, 1, notes, "one note links the file")
+	text := strings.Join(strings.Fields(pdftext.Text(t, files[0].Data)), " ")
+	for _, want := range []string{"Для: ООО «Ремстрой»", "Стекольная мастерская «Грань»", "Итого: 17 204,00 руб.", "Без НДС",
+		"Менеджер: " + f.demo.Manager.Name} {
+		assert.Contains(t, text, want)
+	}
+}
