@@ -9,7 +9,7 @@ import (
 )
 
 // WebhooksService subscribes the account's events to a URL: /api/v4/webhooks. Only an
-// administrator's token may use it. Package webhook receives and decodes what amoCRM sends.
+// administrator's token may use it; another user's gets an error matching ErrAdminOnly. Package webhook receives and decodes what amoCRM sends.
 // See docs/webhooks.md.
 type WebhooksService service
 
@@ -113,7 +113,7 @@ func (s *WebhooksService) List(ctx context.Context, destination string) ([]Webho
 		} `json:"_embedded"`
 	}
 	if _, err := s.client.get(ctx, "api/v4/webhooks", q.values(), &env); err != nil {
-		return nil, err
+		return nil, adminOnly(err)
 	}
 	return env.Embedded.Webhooks, nil
 }
@@ -136,7 +136,7 @@ func (s *WebhooksService) Add(ctx context.Context, req AddWebhookRequest) (*Webh
 	}
 	var w Webhook
 	if _, err := s.client.send(ctx, http.MethodPost, "api/v4/webhooks", req, &w); err != nil {
-		return nil, err
+		return nil, adminOnly(err)
 	}
 	return &w, nil
 }
@@ -153,5 +153,5 @@ func (s *WebhooksService) Delete(ctx context.Context, destination string) error 
 		Destination string `json:"destination"`
 	}{destination}
 	_, err := s.client.send(ctx, http.MethodDelete, "api/v4/webhooks", body, nil)
-	return err
+	return adminOnly(err)
 }

@@ -83,6 +83,21 @@
 // production. Throttle forces a burst of 429s. docs/pacing.md explains the
 // readings.
 //
+// # Drive and webhooks
+//
+// The account's Drive (docs/files.md) answers on drive-b.<base domain>
+// through Transport, and under /drive on the listener for clients made
+// WithBaseURL; the account's drive_url names the one the caller reached.
+// It keeps upload sessions with strict part sizes and totals, files per
+// account, and the Files tab of leads, contacts and companies.
+// SetDriveLimits, LoseDrivePartAnswers, DriveFiles, DrivePartsReceived and
+// EntityFiles set it up and read it back. The webhooks API
+// (docs/webhooks.md) keeps subscriptions; DeliverEvent posts an event of a
+// lead, contact or company to every subscribed destination in amoCRM's
+// form-encoded format, with its 2-second timeout, and disables a webhook
+// after more than 100 failures within 2 hours, so a receiver can be tested
+// end to end.
+//
 // # Faults
 //
 // FailNext makes the next n matching requests fail with a status and body,

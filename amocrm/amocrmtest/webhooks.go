@@ -1,0 +1,400 @@
+package amocrmtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Webhooks (docs/webhooks.md): the subscription API, and deliveries the
+// test asks for with DeliverEvent, sent to every subscribed destination the
+// way amoCRM sends them: form-encoded with PHP's nesting, a 2-second
+// timeout, and the webhook disabled after more than 100 failures within 2
+// hours. State lives in hookStore, guarded by Server.mu.
+
+const (
+	maxWebhooks        = 100
+	webhookTimeout     = 2 * time.Second
+	webhookFailLimit   = 100
+	webhookFailWindow  = 2 * time.Hour
+	webhookUserAgent   = "amoCRM-WebHook-client/1.0"
+	webhookContentType = "application/x-www-form-urlencoded"
+)
+
+type hookStore struct {
+	subs []*webhookSub
+	seq  int64
+}
+
+type webhookSub struct {
+	id, accountID, createdBy int64
+	destination              string
+	settings                 []string
+	sort                     int
+	disabled                 bool
+	createdAt, updatedAt     int64
+	failures                 []time.Time
+}
+
+// knownWebhookEvents are the settings amoCRM's webhooks API lists.
+var knownWebhookEvents = func() map[string]bool {
+	m := map[string]bool{"status_lead": true, "add_talk": true, "update_talk": true, "add_chat_template_review": true}
+	for _, a := range []string{"add", "update", "delete", "responsible"} {
+		for _, e := range []string{"lead", "contact", "company", "customer", "task"} {
+			m[a+"_"+e] = true
+		}
+	}
+	for _, e := range []string{"lead", "contact", "company"} {
+		m["restore_"+e] = true
+	}
+	for _, e := range []string{"lead", "contact", "company", "customer"} {
+		m["note_"+e] = true
+	}
+	return m
+}()
+
+func init() {
+	registerRoutes(func(s *Server, m *mux) {
+		m.api("GET /api/v4/webhooks", listWebhooks)
+		m.api("POST /api/v4/webhooks", addWebhook)
+		m.api("DELETE /api/v4/webhooks", deleteWebhook)
+	})
+}
+
+func (w *webhookSub) json() obj {
+	return obj{
+		"id": w.id, "destination": w.destination, "created_at": w.createdAt, "updated_at": w.updatedAt,
+		"account_id": w.accountID, "created_by": w.createdBy, "sort": w.sort, "disabled": w.disabled,
+		"settings": slices.Clone(w.settings),
+	}
+}
+
+func (c *call) accountHooks() []*webhookSub {
+	var out []*webhookSub
+	for _, w := range c.s.hooks.subs {
+		if w.accountID == c.acct.id {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// listWebhooks is GET /api/v4/webhooks, optionally filter[destination]
+// (exact); not paged.
+func listWebhooks(c *call) reply {
+	if rep := c.adminOnly(); rep != nil {
+		return *rep
+	}
+	dest, filtered := c.r.URL.Query()["filter[destination]"]
+	var out []obj
+	for _, w := range c.accountHooks() {
+		if !filtered || w.destination == dest[0] {
+			out = append(out, w.json())
+		}
+	}
+	if len(out) == 0 {
+		return noContent()
+	}
+	return okReply(obj{"_total_items": len(out), "_embedded": obj{"webhooks": out}})
+}
+
+// addWebhook is POST /api/v4/webhooks: one object, not an array; a known
+// destination is updated in place.
+func addWebhook(c *call) reply {
+	if rep := c.adminOnly(); rep != nil {
+		return *rep
+	}
+	var in struct {
+		Destination *string   `json:"destination"`
+		Settings    *[]string `json:"settings"`
+		Sort        *int      `json:"sort"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(c.body))
+	dec.DisallowUnknownFields()
+	if t := bytes.TrimSpace(c.body); len(t) == 0 || t[0] != '{' {
+		return problem(http.StatusBadRequest, "The body must be one webhook object, not an array")
+	}
+	if err := dec.Decode(&in); err != nil {
+		return problem(http.StatusBadRequest, "Invalid webhook: "+err.Error())
+	}
+	if in.Destination == nil || in.Settings == nil || len(*in.Settings) == 0 {
+		return problem(http.StatusBadRequest, "destination and settings are required")
+	}
+	u, err := url.Parse(*in.Destination)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return problem(http.StatusBadRequest, "destination is not an absolute http(s) URL")
+	}
+	for _, r := range u.Host {
+		if r >= 0x80 {
+			return problem(http.StatusBadRequest, "Cyrillic domains are not supported")
+		}
+	}
+	for _, e := range *in.Settings {
+		if !knownWebhookEvents[e] {
+			return problem(http.StatusBadRequest, "Unknown event "+strconv.Quote(e))
+		}
+	}
+	hooks := c.accountHooks()
+	i := slices.IndexFunc(hooks, func(w *webhookSub) bool { return w.destination == *in.Destination })
+	var w *webhookSub
+	if i >= 0 {
+		w = hooks[i]
+	} else {
+		if len(hooks) >= maxWebhooks {
+			return problem(http.StatusBadRequest, fmt.Sprintf("An account has at most %d webhooks", maxWebhooks))
+		}
+		c.s.hooks.seq++
+		w = &webhookSub{id: c.s.hooks.seq, accountID: c.acct.id, createdBy: c.userID, destination: *in.Destination, createdAt: c.now, sort: len(hooks) + 1}
+		c.s.hooks.subs = append(c.s.hooks.subs, w)
+	}
+	w.settings = slices.Clone(*in.Settings)
+	w.updatedAt = c.now
+	// amoCRM renumbers sort: the documented sample sent 10 and got 1 back.
+	return reply{status: http.StatusCreated, body: w.json()}
+}
+
+// deleteWebhook is DELETE /api/v4/webhooks with {"destination": …}.
+func deleteWebhook(c *call) reply {
+	if rep := c.adminOnly(); rep != nil {
+		return *rep
+	}
+	var in struct {
+		Destination string `json:"destination"`
+	}
+	if err := json.Unmarshal(c.body, &in); err != nil || in.Destination == "" {
+		return problem(http.StatusBadRequest, "The body must be {\"destination\": …}")
+	}
+	i := slices.IndexFunc(c.s.hooks.subs, func(w *webhookSub) bool {
+		return w.accountID == c.acct.id && w.destination == in.Destination
+	})
+	if i < 0 {
+		return problem(http.StatusNotFound, "Webhook not found")
+	}
+	c.s.hooks.subs = slices.Delete(c.s.hooks.subs, i, i+1)
+	return noContent()
+}
+
+// Webhook is a subscription as the fake holds it.
+type Webhook struct {
+	ID          int64
+	AccountID   int64
+	Destination string
+	Settings    []string
+	Disabled    bool
+}
+
+// Webhooks returns copies of an account's webhook subscriptions.
+func (s *Server) Webhooks(accountID int64) []Webhook {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Webhook
+	for _, w := range s.hooks.subs {
+		if w.accountID == accountID {
+			out = append(out, Webhook{ID: w.id, AccountID: w.accountID, Destination: w.destination, Settings: slices.Clone(w.settings), Disabled: w.disabled})
+		}
+	}
+	return out
+}
+
+// WebhookDelivery is what one destination answered to one delivery.
+type WebhookDelivery struct {
+	Destination string
+	Event       string
+	// Status is the HTTP status, 0 when the request failed (Err says why).
+	Status int
+	Err    error
+	// Disabled reports that this failure switched the webhook off.
+	Disabled bool
+}
+
+// OK reports whether amoCRM counts the delivery as a success: a status from
+// 100 to 299 within the timeout.
+func (d WebhookDelivery) OK() bool { return d.Err == nil && d.Status >= 100 && d.Status <= 299 }
+
+// DeliverEvent sends the webhooks of one event to every enabled destination
+// of the entity's account that subscribed to it, and returns what each
+// answered. kind is "leads", "contacts" or "companies"; action is add,
+// update, delete, restore, status (leads only) or responsible. The payload
+// is built from the entity as the fake holds it, in amoCRM's format
+// (docs/webhooks.md#payload-format): companies go under "contacts" with
+// type=company. Requests go out with amoCRM's headers and 2-second timeout
+// through the client of WithHookClient (by default one with that timeout);
+// a webhook with more than 100 failures within 2 hours is disabled.
+func (s *Server) DeliverEvent(ctx context.Context, kind string, id int64, action string) ([]WebhookDelivery, error) {
+	singular := map[string]string{"leads": "lead", "contacts": "contact", "companies": "company"}[kind]
+	if singular == "" {
+		return nil, fmt.Errorf("amocrmtest: DeliverEvent: kind %q is not leads, contacts or companies", kind)
+	}
+	event := action + "_" + singular
+	if !knownWebhookEvents[event] || action == "note" {
+		return nil, fmt.Errorf("amocrmtest: DeliverEvent: %s is not an event of %s", action, kind)
+	}
+	s.mu.Lock()
+	e := s.st.entities[kind][id]
+	if e == nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("amocrmtest: DeliverEvent: no %s %d", singular, id)
+	}
+	a := s.st.accounts[e.accountID]
+	body := s.eventPayload(a, e, action)
+	var targets []*webhookSub
+	for _, w := range s.hooks.subs {
+		if w.accountID == a.id && !w.disabled && slices.Contains(w.settings, event) {
+			targets = append(targets, w)
+		}
+	}
+	s.mu.Unlock()
+
+	out := make([]WebhookDelivery, 0, len(targets))
+	for _, w := range targets {
+		d := WebhookDelivery{Destination: w.destination, Event: event}
+		d.Status, d.Err = s.postWebhook(ctx, w.destination, body)
+		s.mu.Lock()
+		now := s.now()
+		if !d.OK() {
+			w.failures = append(w.failures, now)
+		}
+		kept := w.failures[:0]
+		for _, t := range w.failures {
+			if now.Sub(t) < webhookFailWindow {
+				kept = append(kept, t)
+			}
+		}
+		w.failures = kept
+		if !d.OK() && len(w.failures) > webhookFailLimit && !w.disabled {
+			w.disabled, d.Disabled = true, true
+		}
+		s.mu.Unlock()
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func (s *Server) postWebhook(ctx context.Context, dest string, body []byte) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, webhookTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, dest, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", webhookContentType)
+	req.Header.Set("User-Agent", webhookUserAgent)
+	req.Header.Set("Accept", "*/*")
+	hc := s.cfg.hookClient
+	if hc == nil {
+		hc = &http.Client{Timeout: webhookTimeout}
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	return resp.StatusCode, nil
+}
+
+// form is a payload under construction: key=value pairs in order, encoded
+// the way PHP's http_build_query encodes them.
+type form []string
+
+func (f *form) add(key string, v any) {
+	*f = append(*f, phpURLEncode(key)+"="+phpURLEncode(fmt.Sprint(v)))
+}
+
+// phpURLEncode is PHP's urlencode: letters, digits and -_. stay, a space is
+// '+', every other byte %XX.
+func phpURLEncode(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.':
+			b.WriteByte(c)
+		case c == ' ':
+			b.WriteByte('+')
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
+}
+
+// eventPayload writes the delivery of one event in amoCRM's v2-era shape.
+// The caller holds s.mu.
+func (s *Server) eventPayload(a *account, e *entity, action string) []byte {
+	root := "leads"
+	if e.kind != "leads" {
+		root = "contacts"
+	}
+	p := root + "[" + action + "][0]"
+	var f form
+	f.add(p+"[id]", e.id)
+	if action == "delete" {
+		if e.kind == "leads" {
+			f.add(p+"[status_id]", e.statusID)
+			f.add(p+"[pipeline_id]", e.pipelineID)
+		} else {
+			f.add(p+"[type]", map[string]string{"contacts": "contact", "companies": "company"}[e.kind])
+		}
+	} else {
+		f.add(p+"[name]", e.name)
+		if e.kind == "leads" {
+			f.add(p+"[status_id]", e.statusID)
+			f.add(p+"[price]", e.price)
+		}
+		f.add(p+"[responsible_user_id]", e.responsibleUserID)
+		f.add(p+"[last_modified]", e.updatedAt)
+		f.add(p+"[modified_user_id]", e.updatedBy)
+		f.add(p+"[created_user_id]", e.createdBy)
+		f.add(p+"[date_create]", e.createdAt)
+		if e.kind == "leads" {
+			f.add(p+"[pipeline_id]", e.pipelineID)
+		}
+		for i, id := range e.tags {
+			f.add(fmt.Sprintf("%s[tags][%d][id]", p, i), id)
+			f.add(fmt.Sprintf("%s[tags][%d][name]", p, i), a.tagNames[id])
+		}
+		f.add(p+"[account_id]", a.id)
+		for i, v := range e.cf {
+			cp := fmt.Sprintf("%s[custom_fields][%d]", p, i)
+			f.add(cp+"[id]", v.def.id)
+			f.add(cp+"[name]", v.def.name)
+			for j, fv := range v.values {
+				vp := fmt.Sprintf("%s[values][%d]", cp, j)
+				switch v.def.typ {
+				case "date", "date_time", "birthday", "checkbox":
+					// Dates and checkboxes come without [value].
+					f.add(vp, fv.value)
+				default:
+					f.add(vp+"[value]", fv.value)
+					if fv.enumID != 0 {
+						f.add(vp+"[enum]", fv.enumID)
+					}
+				}
+			}
+			if v.def.code != "" {
+				f.add(cp+"[code]", v.def.code)
+			}
+		}
+		f.add(p+"[created_at]", e.createdAt)
+		f.add(p+"[updated_at]", e.updatedAt)
+		if e.kind != "leads" {
+			f.add(p+"[type]", map[string]string{"contacts": "contact", "companies": "company"}[e.kind])
+		}
+	}
+	f.add("account[subdomain]", a.subdomain)
+	f.add("account[id]", a.id)
+	f.add("account[_links][self]", "https://"+a.subdomain+"."+s.cfg.baseDomain)
+	return []byte(strings.Join(f, "&"))
+}
