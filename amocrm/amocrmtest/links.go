@@ -90,7 +90,7 @@ type linkWrite struct {
 
 // parseLink reads one element of a link or unlink body. For the mass
 // endpoints the element names its entity_id; otherwise fromID is the URL's.
-func (c *call) parseLink(kind string, fromID int64, raw json.RawMessage, mass, unlink bool, ch *checker) linkWrite {
+func (c *call) parseLink(kind string, fromID int64, raw json.RawMessage, mass, unlink bool, companies map[holder]int64, ch *checker) linkWrite {
 	var w linkWrite
 	f, ok := ch.object(raw, "")
 	if !ok {
@@ -142,14 +142,45 @@ func (c *call) parseLink(kind string, fromID int64, raw json.RawMessage, mass, u
 	} else if toType == "contacts" || kind == "contacts" {
 		w.meta = marshal(obj{"is_main": false})
 	}
-	if toType == "companies" && !unlink && !mass {
-		for _, l := range c.st().linksOf(c.acct.id, kind, fromID) {
-			if l.toType == "companies" && l.toID != toID {
-				ch.add(codeNotSupported, "to_entity_id", "An entity has at most one company")
+	if !unlink {
+		c.oneCompany(kind, w.entityID, toType, toID, companies, ch)
+	}
+	return w
+}
+
+// holder is a lead or a contact, which may have one company.
+type holder struct {
+	typ string
+	id  int64
+}
+
+// oneCompany refuses a link that would give a lead or a contact a second company
+// (docs/amocrmtest.md#one-company), whichever side the link is written from; companies holds
+// the companies earlier elements of the same request give.
+func (c *call) oneCompany(kind string, id int64, toType string, toID int64, companies map[holder]int64, ch *checker) {
+	var h holder
+	var company int64
+	switch {
+	case toType == "companies" && (kind == "leads" || kind == "contacts"):
+		h, company = holder{kind, id}, toID
+	case kind == "companies" && (toType == "leads" || toType == "contacts"):
+		h, company = holder{toType, toID}, id
+	default:
+		return
+	}
+	has, ok := companies[h]
+	if !ok {
+		for _, l := range c.st().linksOf(c.acct.id, h.typ, h.id) {
+			if l.toType == "companies" {
+				has, ok = l.toID, true
 			}
 		}
 	}
-	return w
+	if ok && has != company {
+		ch.add(codeNotSupported, "to_entity_id", "An entity has at most one company")
+		return
+	}
+	companies[h] = company
 }
 
 // elementLinkMeta checks the metadata of a product link: catalog_id is required
@@ -240,8 +271,9 @@ func renderLink(l linkView) obj {
 }
 
 func (c *call) doLinks(kind string, fromID int64, mass, unlink bool) reply {
+	companies := map[holder]int64{}
 	writes, rep := parseWrites(c.body, maxBatch, detailLimit250, func(raw json.RawMessage, ch *checker) (linkWrite, string) {
-		return c.parseLink(kind, fromID, raw, mass, unlink, ch), ""
+		return c.parseLink(kind, fromID, raw, mass, unlink, companies, ch), ""
 	})
 	if rep != nil {
 		return *rep
@@ -392,7 +424,7 @@ func (a *Account) Link(l Link) {
 		item["metadata"] = l.Metadata
 	}
 	var ch checker
-	w := c.parseLink(l.EntityType, l.EntityID, marshal(item), false, false, &ch)
+	w := c.parseLink(l.EntityType, l.EntityID, marshal(item), false, false, map[holder]int64{}, &ch)
 	if ch.failed() {
 		panic(fmt.Sprintf("amocrmtest: Link: %s: %s", ch.errs[0].Path, ch.errs[0].Detail))
 	}

@@ -119,7 +119,7 @@ func (c *call) parseNote(kind string, entityID int64, raw json.RawMessage, updat
 		switch {
 		case jsonKind(raw) != 's' || !isStr:
 			ch.typeErr("note_type", "string")
-		case !noteTypeOK(t):
+		case !noteTypeOK(t), !noteWritable(t) && !c.s.lenient(LenientNoteParams):
 			ch.add(codeNotSupported, "note_type", detailChoice)
 		default:
 			w.noteType = t
@@ -135,14 +135,22 @@ func (c *call) parseNote(kind string, entityID int64, raw json.RawMessage, updat
 				t = n.noteType
 			}
 		}
-		if noteNeedsText(t) {
-			pf.require("text")
-			pf.str("text")
-		}
-		for k := range pf.m {
-			pf.get(k)
+		switch {
+		case c.s.lenient(LenientNoteParams):
+			if noteNeedsText(t) {
+				pf.require("text")
+				pf.str("text")
+			}
+			for k := range pf.m {
+				pf.get(k)
+			}
+		case noteWritable(t):
+			checkNoteParams(pf, t)
 		}
 		w.params = append(json.RawMessage(nil), pf.raw()...)
+	} else if f.isNull("params") {
+		f.get("params")
+		ch.typeErr("params", "object")
 	}
 	w.responsible = optInt(f, "responsible_user_id")
 	if w.responsible != nil && !c.isUser(*w.responsible) {

@@ -44,6 +44,8 @@ func wireRules() []wireRule {
 	rules = append(rules, missingEntityRules()...)
 	rules = append(rules, customFieldRules()...)
 	rules = append(rules, filterRules()...)
+	rules = append(rules, noteRules()...)
+	rules = append(rules, companyRules()...)
 	return rules
 }
 
@@ -447,5 +449,94 @@ func filterRules() []wireRule {
 				got, r := e.listIDs("/api/v4/leads?filter[status_id]=142&with=everything", "leads")
 				assert.Equal(t, []int64{l.ID}, got, "%s", r.body)
 			}},
+	}
+}
+
+func noteRules() []wireRule {
+	note := func(typ string, params any) []any {
+		return []any{map[string]any{"note_type": typ, "params": params}}
+	}
+	return []wireRule{
+		{name: "docs/amocrmtest.md#typed-notes: each type takes the params it documents", run: func(t *testing.T, e *env) {
+			l := e.acct.AddLead(amocrmtest.Lead{})
+			path := "/api/v4/leads/" + itoa(l.ID) + "/notes"
+			for _, n := range [][]any{
+				note("common", map[string]any{"text": "Замер в субботу"}),
+				note("call_in", map[string]any{"uniq": "c-1", "duration": 65, "source": "АТС", "phone": "+79161234567", "call_status": 4, "call_responsible": "Ирина"}),
+				note("call_out", map[string]any{"uniq": "c-2", "duration": 0, "source": "АТС", "phone": "+79161234567", "link": "https://pbx.example/rec.mp3", "call_responsible": 5}),
+				note("service_message", map[string]any{"service": "Калькулятор", "text": "Расчёт сохранён"}),
+				note("sms_out", map[string]any{"text": "Ждём вас", "phone": "+79161234567"}),
+				note("geolocation", map[string]any{"text": "Объект", "address": "Ленина, 1", "longitude": "37.6", "latitude": "55.7"}),
+				note("message_cashier", map[string]any{"status": "created", "text": "Счёт"}),
+				note("attachment", map[string]any{"file_uuid": "f-1", "file_name": "offer.pdf"}),
+			} {
+				r := e.do(http.MethodPost, path, n)
+				assert.Equal(t, http.StatusOK, r.StatusCode, "%v: %s", n, r.body)
+			}
+		}},
+		{name: "docs/amocrmtest.md#typed-notes: wrong, missing or unknown params are refused", run: func(t *testing.T, e *env) {
+			l := e.acct.AddLead(amocrmtest.Lead{})
+			path := "/api/v4/leads/" + itoa(l.ID) + "/notes"
+			for _, n := range [][]any{
+				note("call_in", map[string]any{}),
+				note("call_in", map[string]any{"uniq": "c-1", "duration": "65", "source": "АТС", "phone": "+7"}),
+				note("call_in", map[string]any{"uniq": "c-1", "duration": 65, "source": "АТС", "phone": "+7", "call_status": 9}),
+				note("common", map[string]any{"text": "x", "extra": 1}),
+				note("common", map[string]any{"text": 5}),
+				note("sms_in", map[string]any{"text": "x"}),
+				note("message_cashier", map[string]any{"status": "paid", "text": "x"}),
+				note("common", nil),
+				note("chat", map[string]any{"text": "x"}),
+			} {
+				r := e.do(http.MethodPost, path, n)
+				assert.Equal(t, http.StatusBadRequest, r.StatusCode, "%v", n)
+			}
+			assert.Empty(t, e.srv.Notes("leads", l.ID), "nothing was written")
+		}},
+		{name: "docs/amocrmtest.md#typed-notes: LenientNoteParams takes any params", opts: []amocrmtest.Option{amocrmtest.WithLeniency(amocrmtest.LenientNoteParams)},
+			run: func(t *testing.T, e *env) {
+				l := e.acct.AddLead(amocrmtest.Lead{})
+				r := e.do(http.MethodPost, "/api/v4/leads/"+itoa(l.ID)+"/notes", note("call_in", map[string]any{}))
+				assert.Equal(t, http.StatusOK, r.StatusCode, "%s", r.body)
+			}},
+	}
+}
+
+func companyRules() []wireRule {
+	link := func(e *env, path string, items ...map[string]any) resp {
+		return e.do(http.MethodPost, path, items)
+	}
+	return []wireRule{
+		{name: "docs/amocrmtest.md#one-company: a lead or contact has at most one company, however it is linked", run: func(t *testing.T, e *env) {
+			a := e.acct.AddCompany(amocrmtest.Company{Name: "А"})
+			b := e.acct.AddCompany(amocrmtest.Company{Name: "Б"})
+			l := e.acct.AddLead(amocrmtest.Lead{})
+			ct := e.acct.AddContact(amocrmtest.Contact{Name: "Алексей"})
+			to := func(typ string, id int64) map[string]any {
+				return map[string]any{"to_entity_type": typ, "to_entity_id": id}
+			}
+			mass := func(from, to int64, typ string) map[string]any {
+				return map[string]any{"entity_id": from, "to_entity_type": typ, "to_entity_id": to}
+			}
+			for name, r := range map[string]resp{
+				"two in one request": link(e, "/api/v4/leads/"+itoa(l.ID)+"/link", to("companies", a.ID), to("companies", b.ID)),
+				"two in a mass link": link(e, "/api/v4/leads/link", mass(l.ID, a.ID, "companies"), mass(l.ID, b.ID, "companies")),
+				"from two companies": link(e, "/api/v4/companies/link", mass(a.ID, ct.ID, "contacts"), mass(b.ID, ct.ID, "contacts")),
+				"create with two":    e.do(http.MethodPost, "/api/v4/leads", []any{map[string]any{"_embedded": map[string]any{"companies": []any{map[string]any{"id": a.ID}, map[string]any{"id": b.ID}}}}}),
+			} {
+				assert.Equal(t, http.StatusBadRequest, r.StatusCode, name)
+			}
+			assert.Empty(t, e.srv.Links("leads", l.ID))
+			assert.Empty(t, e.srv.Links("contacts", ct.ID))
+
+			require.Equal(t, http.StatusOK, link(e, "/api/v4/leads/"+itoa(l.ID)+"/link", to("companies", a.ID)).StatusCode)
+			assert.Equal(t, http.StatusOK, link(e, "/api/v4/leads/"+itoa(l.ID)+"/link", to("companies", a.ID)).StatusCode, "the same company again")
+			assert.Equal(t, http.StatusBadRequest, link(e, "/api/v4/companies/"+itoa(b.ID)+"/link", to("leads", l.ID)).StatusCode,
+				"a second company from the company's side")
+			assert.Equal(t, http.StatusNoContent, link(e, "/api/v4/leads/"+itoa(l.ID)+"/unlink", to("companies", a.ID)).StatusCode)
+			assert.Equal(t, http.StatusOK, link(e, "/api/v4/companies/"+itoa(b.ID)+"/link", to("leads", l.ID)).StatusCode, "after the unlink")
+			got, _ := e.srv.Lead(l.ID)
+			assert.Equal(t, b.ID, got.CompanyID)
+		}},
 	}
 }
