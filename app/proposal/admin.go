@@ -182,7 +182,9 @@ func (h *settingsPage) save(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "./?saved=1", http.StatusSeeOther)
+	// A reference relative to the page's own address, which StripPrefix hides from r.
+	w.Header().Set("Location", "?saved=1")
+	w.WriteHeader(http.StatusSeeOther)
 }
 
 // validLogo reports whether b is empty or a logo Validate accepts.
