@@ -151,6 +151,22 @@ type Locker interface {
 	WithLock(ctx context.Context, account string, fn func(ctx context.Context) error) error
 }
 
+// UnreadableError is what a store's List returns, together with every connection it could read,
+// when some rows could not be opened (a sealed value under a key that is not configured, or
+// tampered with): such a row breaks only its own account. It unwraps to the first row's error,
+// so errors.Is(err, ErrWrongKey) works.
+type UnreadableError struct {
+	Accounts []string // the accounts whose rows could not be opened, sorted
+	Err      error    // the first of their errors
+}
+
+func (e *UnreadableError) Error() string {
+	return fmt.Sprintf("tokenstore: %d connection(s) cannot be read (%s): %v", len(e.Accounts), strings.Join(e.Accounts, ", "), e.Err)
+}
+
+// Unwrap returns the first row's error.
+func (e *UnreadableError) Unwrap() error { return e.Err }
+
 // Finder is the optional capability of a Store that finds connections by amoCRM account id
 // through an index, reading only the rows it returns: a row of another account that cannot be
 // read (a sealed value under a lost key, say) does not fail the search.

@@ -194,7 +194,14 @@ func (a *admin) view(ctx context.Context, session string) adminView {
 		v.Form = connectForm{Domain: a.demo.Domain, ClientID: a.demo.ClientID, DemoSecret: true}
 	}
 	conns, err := a.store.List(ctx)
-	if err != nil {
+	var unreadable *tokenstore.UnreadableError
+	switch {
+	case errors.As(err, &unreadable):
+		// The other connections are listed; these rows are sealed with a key this server lacks.
+		a.logger.ErrorContext(ctx, "admin: some connections cannot be read", slog.String("error", err.Error()))
+		v.Flash, v.FlashError = "Не удаётся расшифровать подключения: "+strings.Join(unreadable.Accounts, ", ")+
+			". Проверьте ключ шифрования (AMOKIT_ENCRYPTION_KEY) или отключите и подключите эти аккаунты заново.", true
+	case err != nil:
 		a.logger.ErrorContext(ctx, "admin: listing connections", slog.String("error", err.Error()))
 		v.Flash, v.FlashError = "Хранилище подключений недоступно: список подключений не загружен.", true
 		return v
@@ -326,13 +333,8 @@ func (a *admin) disconnect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	account := r.PostFormValue("account")
-	conns, err := a.store.List(r.Context())
-	if err == nil && !slices.ContainsFunc(conns, func(c tokenstore.Connection) bool { return c.Account == account }) {
-		err = tokenstore.ErrNotFound
-	}
-	if err == nil {
-		err = a.store.Delete(r.Context(), account)
-	}
+	// Delete alone, so that a connection whose row cannot be read can still be removed.
+	err := a.store.Delete(r.Context(), account)
 	if errors.Is(err, tokenstore.ErrNotFound) {
 		http.Redirect(w, r, "/admin?error=unknown_account", http.StatusSeeOther)
 		return

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -83,12 +84,19 @@ func TestOldSealedRowsMigrate(t *testing.T) {
 	_, err = pool.Exec(t.Context(), `UPDATE amokit_connections SET client_secret = $1, access_token = $2, refresh_token = $3 WHERE account = 'acme.amocrm.ru'`,
 		old.Seal("acme.amocrm.ru", "old-secret"), old.Seal("acme.amocrm.ru", "old-access"), old.Seal("acme.amocrm.ru", "old-refresh"))
 	require.NoError(t, err)
+	// A row sealed with a key this server never had breaks only itself.
+	lost, err := tokenstore.NewSealer(bytes.Repeat([]byte{9}, 32))
+	require.NoError(t, err)
+	_, err = pool.Exec(t.Context(), `INSERT INTO amokit_connections (account, client_id, client_secret, access_token, refresh_token)
+		VALUES ('lost.amocrm.ru', 'x', $1, $1, $1)`, lost.Seal("lost.amocrm.ru", "y"))
+	require.NoError(t, err)
 
 	env := envOf(map[string]string{envDatabaseURL: dsn, envEncryptionKey: testKeyB64(), envAdminToken: testAdminTok})
 	base, _ := startReal(t, []string{"-addr", "127.0.0.1:0", "-public-url", testPublic}, env)
 	cookie, _ := loginOver(t, base)
 	page := readBody(t, get(t, base+"/admin", cookie))
 	assert.Contains(t, page, `data-account="acme.amocrm.ru"`, "the old row opens")
+	assert.Contains(t, page, "Не удаётся расшифровать подключения: lost.amocrm.ru", "the unreadable row is named, the others listed")
 
 	var secret string
 	require.NoError(t, pool.QueryRow(t.Context(), `SELECT client_secret FROM amokit_connections WHERE account = 'acme.amocrm.ru'`).Scan(&secret))

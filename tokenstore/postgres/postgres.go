@@ -111,18 +111,45 @@ func (s *Store) Load(ctx context.Context, account string) (*tokenstore.Connectio
 	return &c, nil
 }
 
-// List implements tokenstore.Store.
+// List implements tokenstore.Store. A row that cannot be opened does not hide the others: they
+// are returned with a *tokenstore.UnreadableError naming the accounts that could not be read.
 func (s *Store) List(ctx context.Context) ([]tokenstore.Connection, error) {
 	rows, err := s.pool.Query(ctx, "SELECT "+columns+" FROM amokit_connections ORDER BY account")
 	if err != nil {
 		return nil, fmt.Errorf("tokenstore/postgres: list: %w", err)
 	}
-	list, err := pgx.CollectRows(rows, s.scan)
-	if err != nil {
+	defer rows.Close()
+	var list []tokenstore.Connection
+	var unreadable *tokenstore.UnreadableError
+	for rows.Next() {
+		c, err := s.scan(rows)
+		var oe *openError
+		switch {
+		case errors.As(err, &oe):
+			if unreadable == nil {
+				unreadable = &tokenstore.UnreadableError{Err: fmt.Errorf("tokenstore/postgres: list: %w", err)}
+			}
+			unreadable.Accounts = append(unreadable.Accounts, c.Account)
+		case err != nil:
+			return nil, fmt.Errorf("tokenstore/postgres: list: %w", err)
+		default:
+			list = append(list, c)
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("tokenstore/postgres: list: %w", err)
+	}
+	if unreadable != nil {
+		return list, unreadable
 	}
 	return list, nil
 }
+
+// openError is a row's secret that could not be opened, as opposed to a failure to read rows.
+type openError struct{ err error }
+
+func (e *openError) Error() string { return e.err.Error() }
+func (e *openError) Unwrap() error { return e.err }
 
 // FindByAccountID implements tokenstore.Finder through the index on account_id.
 func (s *Store) FindByAccountID(ctx context.Context, accountID int64) ([]tokenstore.Connection, error) {
@@ -163,7 +190,7 @@ func (s *Store) scan(row pgx.CollectableRow) (tokenstore.Connection, error) {
 		{"refresh_token", &c.RefreshToken},
 	} {
 		if err := s.open(c.Account, f.column, f.v); err != nil {
-			return c, err
+			return c, &openError{err}
 		}
 	}
 	return c, nil

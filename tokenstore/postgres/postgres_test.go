@@ -299,6 +299,12 @@ func TestResealMigratesOldRows(t *testing.T) {
 	}
 	_, err = after.Load(ctx, "lost.amocrm.ru")
 	assert.ErrorIs(t, err, tokenstore.ErrWrongKey)
+	list, err := after.List(ctx)
+	var unreadable *tokenstore.UnreadableError
+	require.ErrorAs(t, err, &unreadable, "List names the row it cannot read")
+	assert.Equal(t, []string{"lost.amocrm.ru"}, unreadable.Accounts)
+	assert.ErrorIs(t, err, tokenstore.ErrWrongKey)
+	assert.Len(t, list, 2, "and returns the others")
 	found, err := after.FindByAccountID(ctx, connection("acme.amocrm.ru").AccountID)
 	require.NoError(t, err, "a search by account id reads only that account's rows")
 	assert.NotEmpty(t, found)
