@@ -98,6 +98,59 @@
 // after more than 100 failures within 2 hours, so a receiver can be tested
 // end to end.
 //
+// # Strictness and known differences
+//
+// The fake is as strict as amoCRM's documentation allows and takes the
+// strictest reading where it is silent (docs/amocrmtest.md): only the
+// account's own host answers the API and the token endpoint; a missing
+// company answers 204 and other missing entities 404; date fields are RFC
+// 3339 on write and unix seconds on read; enum_code is an option's code;
+// documented list filters apply and the rest answer 400; typed notes must
+// carry their params; a lead or contact has one company; an account past
+// its paid period answers 402 (SetPaymentRequired); API writes must be
+// declared JSON; long-lived tokens come from IssueLongLivedToken. Where it
+// knowingly differs from amoCRM, and what turns each difference off:
+//
+//   - All accounts share one listener. A host outside the base domain (the
+//     listener's own address, a demo's host) serves every account, the
+//     token naming it; amoCRM has no such host. No option: it is how a test
+//     reaches the fake without Transport.
+//   - A host under the base domain that is no account's answers 404
+//     "Account not found"; amoCRM's answer there is not documented.
+//     WithLeniency(LenientHost) serves every such host.
+//   - A write not declared application/json answers 400; whether amoCRM
+//     checks is not documented. WithLeniency(LenientContentType).
+//   - Only companies are documented to answer 204 for a missing id; every
+//     other type answers 404. WithNotFoundStatus picks per type.
+//   - A date written as unix seconds is refused. WithLeniency(LenientDates).
+//   - enum_code holding an option's text is refused.
+//     WithLeniency(LenientEnumCode).
+//   - A filter or with value the fake does not implement answers 400 where
+//     amoCRM would apply or ignore it, and two stages of one pipeline in
+//     filter[statuses] answer 400 where amoCRM keeps one.
+//     WithLeniency(LenientFilters) ignores what is not implemented.
+//   - API filtering is always on; amoCRM ignores filters, silently, for an
+//     account without it. No option.
+//   - Nothing is ever deleted, so with=only_deleted lists are empty.
+//   - Typed notes must carry the params documented examples send, and
+//     types only amoCRM writes are refused. WithLeniency(LenientNoteParams).
+//   - Two order[...] keys, a v2 numeric note type and a page limit over 250
+//     answer 400, 400 and 422. WithPageLimitFallback(true) gives the
+//     suspected silent 50 for the last.
+//   - Rate limit: at most 7 calls in any sliding second, bad tokens and
+//     OAuth calls included, and a block after 10 refusals within a minute;
+//     amoCRM publishes neither the counting nor the threshold
+//     (docs/pacing.md). WithSpacing, WithRateLimit, WithSlidingWindow,
+//     WithBlockAfter; With429Style for Kommo's JSON 429 with Retry-After.
+//   - OAuth: a used refresh token is dead at once and the replaced access
+//     token with it (WithRefreshReuse(RefreshKommoGrace),
+//     WithRevokeOnRefresh(false)); a refresh must repeat redirect_uri
+//     (WithRefreshRedirectURI(false)); the account keeps OAuth while its
+//     API answers 402. Access tokens are HS256-signed by the fake, not
+//     RS256 by amoCRM: read their claims, never verify them.
+//   - Complex lead creation does no duplicate control: merged is always
+//     false.
+//
 // # Faults
 //
 // FailNext makes the next n matching requests fail with a status and body,
