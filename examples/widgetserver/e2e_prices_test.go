@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -10,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/internal/browsertest"
 )
 
@@ -104,4 +108,25 @@ func TestPriceListEditedPublishedAndUsed(t *testing.T) {
 	browsertest.Screenshot(t, ctx, "calculator-old-prices")
 	require.NoError(t, doWithin(ctx, chromedp.Click(css("#version-current"), in)))
 	waitText(t, ctx, "#total", "17 564,00 ₽", frame)
+
+	// A shop's existing JSON file imports into the form and publishes as it is.
+	spring := glass.DefaultPriceList()
+	spring.Version = "весна-2027"
+	spring.Materials[0].Prices[8] = 240000
+	data, err := json.Marshal(spring)
+	require.NoError(t, err)
+	file := filepath.Join(t.TempDir(), "прайс весна.json")
+	require.NoError(t, os.WriteFile(file, data, 0o600))
+	require.NoError(t, doWithin(ctx,
+		chromedp.Navigate(base+"/admin/prices/"),
+		chromedp.WaitVisible(css(price)),
+		chromedp.SetUploadFiles(css("#import"), []string{file}),
+	))
+	waitText(t, ctx, "#status", "загружен в форму", nil)
+	value, err := chromedp.Run(ctx, chromedp.Value(css(price)))
+	require.NoError(t, err)
+	assert.Equal(t, "2 400", value)
+	require.NoError(t, doWithin(ctx, typeInPage("#author", "Пётр"), chromedp.Click(css("#publish"))))
+	waitText(t, ctx, "#status", "Опубликована версия «весна-2027»", nil)
+	assert.Equal(t, "весна-2027", s.prices.Current(t.Context()).Version)
 }
