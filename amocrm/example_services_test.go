@@ -279,3 +279,37 @@ func ExampleClient_Do() {
 	fmt.Println(out.Total, out.Embedded.Pipelines[0].Name)
 	// Output: 1 Воронка
 }
+
+// A batch refused for one bad item: Resend picks the items amoCRM did not refuse themselves, and
+// they are sent again on their own.
+func ExampleResend() {
+	_, c, stop := fakeAccount()
+	defer stop()
+	ctx := context.Background()
+	leads := []amocrm.CreateLeadRequest{
+		{Name: "Зеркало"},
+		{Name: "Витрина", CustomFieldsValues: []amocrm.CustomFieldInput{amocrm.FieldByID(987654321, amocrm.TextValue("нет такого поля"))}},
+		{Name: "Душевая"},
+	}
+	_, err := c.Leads.Create(ctx, leads)
+	var be *amocrm.BatchError
+	if errors.As(err, &be) {
+		for _, f := range be.Failed {
+			fmt.Println(f.Index, len(f.ValidationErrors) > 0, errors.Is(f.Err, amocrm.ErrValidation))
+		}
+	}
+	again, idx := amocrm.Resend(err, leads)
+	saved, err := c.Leads.Create(ctx, again)
+	if err != nil {
+		panic(err)
+	}
+	for _, s := range saved {
+		fmt.Println("saved", leads[idx[s.Index]].Name)
+	}
+	// Output:
+	// 0 false true
+	// 1 true true
+	// 2 false true
+	// saved Зеркало
+	// saved Душевая
+}

@@ -69,6 +69,16 @@
 // one bad element writes nothing. custom_fields_values reads null when
 // empty, and numbers in it read as strings.
 //
+// Beyond those: tasks (a result of [] until one is written), pipelines and
+// their statuses (unpaginated, with the shared stages 142 and 143),
+// custom field definitions and groups (an enums list replaces the options,
+// dropping those left out), roles and adding users, the integration's
+// sources, the tags of each kind of entity, and the event log, which holds
+// what Account.AddEvent seeds. Writes of pipelines, fields, roles, users and
+// sources answer 403 to anyone but an administrator. What these rely on is in
+// docs/amocrm-services.md; where the fake knowingly differs from amoCRM is in
+// docs/amocrmtest.md.
+//
 // # Limits
 //
 // Every account's API calls and OAuth token calls draw on one budget at the
