@@ -229,15 +229,6 @@ func (c *call) applyElement(el *element, w elementWrite) {
 	el.updatedAt, el.updatedBy = c.now, c.userID
 }
 
-func (st *state) newElement(cat *catalog, userID, now int64) *element {
-	el := &element{
-		id: st.next("element"), catalogID: cat.id, accountID: cat.accountID,
-		createdBy: userID, updatedBy: userID, createdAt: now, updatedAt: now,
-	}
-	st.elements[el.id] = el
-	return el
-}
-
 func writeElements(mode int) func(c *call) reply {
 	return func(c *call) reply {
 		cat := c.catalog(c.pathID("id"))
@@ -374,30 +365,6 @@ func (a *Account) AddCatalog(c Catalog) Catalog {
 		cat.fields = append(cat.fields, a.s.st.newField(f, "catalogs", cat.id))
 	}
 	return cat.export()
-}
-
-func (st *state) newCatalog(a *account, name, typ string, now int64) *catalog {
-	cat := &catalog{
-		id: st.next("catalog"), accountID: a.id, name: name, typ: typ,
-		sort: 10 * (len(st.catalogs) + 1), createdBy: a.adminID, createdAt: now, updatedAt: now,
-	}
-	st.catalogs[cat.id] = cat
-	return cat
-}
-
-func (st *state) newField(f CustomField, entity string, catalogID int64) *fieldDef {
-	d := &fieldDef{id: st.next("field"), name: f.Name, code: f.Code, typ: f.Type, sort: f.Sort, entity: entity, catalogID: catalogID}
-	if d.typ == "" {
-		d.typ = "text"
-	}
-	for i, e := range f.Enums {
-		sort := e.Sort
-		if sort == 0 {
-			sort = (i + 1) * 10
-		}
-		d.enums = append(d.enums, enumDef{id: st.next("enum"), value: e.Value, sort: sort, code: e.Code})
-	}
-	return d
 }
 
 // AddElement seeds an element of one of the account's catalogs. It panics

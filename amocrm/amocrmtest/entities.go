@@ -321,33 +321,6 @@ func (c *call) tagRefs(f *fields, key string, ch *checker) []tagRef {
 	return out
 }
 
-func (st *state) tagID(a *account, t tagRef) int64 {
-	if t.id != 0 {
-		return t.id
-	}
-	if id, ok := a.tagIDs[strings.ToLower(t.name)]; ok {
-		return id
-	}
-	id := st.next("tag")
-	a.tagIDs[strings.ToLower(t.name)] = id
-	a.tagNames[id] = t.name
-	return id
-}
-
-// newEntity makes an entity with the defaults of a create by user.
-func (st *state) newEntity(a *account, kind string, userID, now int64) *entity {
-	e := &entity{
-		kind: kind, id: st.next(kind), accountID: a.id, responsibleUserID: userID,
-		createdBy: userID, updatedBy: userID, createdAt: now, updatedAt: now,
-	}
-	if kind == "leads" {
-		e.pipelineID = a.pipelineID
-		e.statusID = a.defaultStatus()
-	}
-	st.entities[kind][e.id] = e
-	return e
-}
-
 // finishNew fills the name amoCRM gives an unnamed entity.
 func finishNew(e *entity) {
 	if e.name != "" {

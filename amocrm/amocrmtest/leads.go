@@ -93,15 +93,6 @@ func (s *Server) exportLead(e *entity) Lead {
 	return l
 }
 
-func (st *state) tagList(e *entity) []string {
-	a := st.accounts[e.accountID]
-	var out []string
-	for _, id := range e.tags {
-		out = append(out, a.tagNames[id])
-	}
-	return out
-}
-
 // Lead returns a copy of the lead with the given id.
 func (s *Server) Lead(id int64) (Lead, bool) {
 	s.mu.Lock()

@@ -28,44 +28,9 @@ type linkView struct {
 	meta     json.RawMessage
 }
 
-func (st *state) linksOf(accountID int64, typ string, id int64) []linkView {
-	var out []linkView
-	for _, l := range st.links {
-		if l.accountID != accountID {
-			continue
-		}
-		switch {
-		case l.aType == typ && l.aID == id:
-			out = append(out, linkView{typ, id, l.bType, l.bID, l.meta})
-		case l.bType == typ && l.bID == id:
-			out = append(out, linkView{typ, id, l.aType, l.aID, l.meta})
-		}
-	}
-	return out
-}
-
 func (l *link) joins(aType string, aID int64, bType string, bID int64) bool {
 	return (l.aType == aType && l.aID == aID && l.bType == bType && l.bID == bID) ||
 		(l.aType == bType && l.aID == bID && l.bType == aType && l.bID == aID)
-}
-
-// setLink creates the link or, when it exists, replaces its metadata (how a
-// product's quantity is changed; in-place update is UNVERIFIED,
-// docs/amocrm-api.md#products-on-a-lead).
-func (st *state) setLink(accountID int64, aType string, aID int64, bType string, bID int64, meta json.RawMessage) {
-	for _, l := range st.links {
-		if l.accountID == accountID && l.joins(aType, aID, bType, bID) {
-			l.meta = meta
-			return
-		}
-	}
-	st.links = append(st.links, &link{accountID: accountID, aType: aType, aID: aID, bType: bType, bID: bID, meta: meta})
-}
-
-func (st *state) unlink(accountID int64, aType string, aID int64, bType string, bID int64) {
-	st.links = slices.DeleteFunc(st.links, func(l *link) bool {
-		return l.accountID == accountID && l.joins(aType, aID, bType, bID)
-	})
 }
 
 // linkTargetOK lists the allowed link types (docs/amocrm-api.md#links).

@@ -311,16 +311,6 @@ func writeNotes(kind string, byEntity, update bool) func(c *call) reply {
 	}
 }
 
-func (st *state) newNote(accountID int64, kind string, entityID, userID, now int64) *note {
-	n := &note{
-		id: st.next("note"), accountID: accountID, entityType: kind, entityID: entityID,
-		responsible: userID, createdBy: userID, updatedBy: userID, createdAt: now, updatedAt: now,
-		params: json.RawMessage("{}"),
-	}
-	st.notes[n.id] = n
-	return n
-}
-
 func updateNote(kind string) func(c *call) reply {
 	return func(c *call) reply {
 		entityID := c.pathID("id")

@@ -3,10 +3,16 @@ package amocrmtest
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
-// state is everything the server knows. It is guarded by Server.mu.
+// state is everything the server knows: the in-memory model of every
+// account, kept apart from the HTTP handlers. This file holds the model and
+// the operations that change it; a handler parses its request, checks it
+// against the state and calls them, all under Server.mu, which guards it.
 type state struct {
 	seq    map[string]int64
 	reqSeq int64
@@ -241,4 +247,134 @@ func nullableID(id int64) any {
 		return nil
 	}
 	return id
+}
+
+// The operations below change the state and nothing else: no request, no reply. Handlers
+// (one file per API area) parse a request, check it against the state, and call them.
+
+func (st *state) newElement(cat *catalog, userID, now int64) *element {
+	el := &element{
+		id: st.next("element"), catalogID: cat.id, accountID: cat.accountID,
+		createdBy: userID, updatedBy: userID, createdAt: now, updatedAt: now,
+	}
+	st.elements[el.id] = el
+	return el
+}
+
+func (st *state) newCatalog(a *account, name, typ string, now int64) *catalog {
+	cat := &catalog{
+		id: st.next("catalog"), accountID: a.id, name: name, typ: typ,
+		sort: 10 * (len(st.catalogs) + 1), createdBy: a.adminID, createdAt: now, updatedAt: now,
+	}
+	st.catalogs[cat.id] = cat
+	return cat
+}
+
+func (st *state) newField(f CustomField, entity string, catalogID int64) *fieldDef {
+	d := &fieldDef{id: st.next("field"), name: f.Name, code: f.Code, typ: f.Type, sort: f.Sort, entity: entity, catalogID: catalogID}
+	if d.typ == "" {
+		d.typ = "text"
+	}
+	for i, e := range f.Enums {
+		sort := e.Sort
+		if sort == 0 {
+			sort = (i + 1) * 10
+		}
+		d.enums = append(d.enums, enumDef{id: st.next("enum"), value: e.Value, sort: sort, code: e.Code})
+	}
+	return d
+}
+
+func (st *state) tagID(a *account, t tagRef) int64 {
+	if t.id != 0 {
+		return t.id
+	}
+	if id, ok := a.tagIDs[strings.ToLower(t.name)]; ok {
+		return id
+	}
+	id := st.next("tag")
+	a.tagIDs[strings.ToLower(t.name)] = id
+	a.tagNames[id] = t.name
+	return id
+}
+
+// newEntity makes an entity with the defaults of a create by user.
+func (st *state) newEntity(a *account, kind string, userID, now int64) *entity {
+	e := &entity{
+		kind: kind, id: st.next(kind), accountID: a.id, responsibleUserID: userID,
+		createdBy: userID, updatedBy: userID, createdAt: now, updatedAt: now,
+	}
+	if kind == "leads" {
+		e.pipelineID = a.pipelineID
+		e.statusID = a.defaultStatus()
+	}
+	st.entities[kind][e.id] = e
+	return e
+}
+
+func (st *state) tagList(e *entity) []string {
+	a := st.accounts[e.accountID]
+	var out []string
+	for _, id := range e.tags {
+		out = append(out, a.tagNames[id])
+	}
+	return out
+}
+
+func (st *state) linksOf(accountID int64, typ string, id int64) []linkView {
+	var out []linkView
+	for _, l := range st.links {
+		if l.accountID != accountID {
+			continue
+		}
+		switch {
+		case l.aType == typ && l.aID == id:
+			out = append(out, linkView{typ, id, l.bType, l.bID, l.meta})
+		case l.bType == typ && l.bID == id:
+			out = append(out, linkView{typ, id, l.aType, l.aID, l.meta})
+		}
+	}
+	return out
+}
+
+// setLink creates the link or, when it exists, replaces its metadata (how a
+// product's quantity is changed; in-place update is UNVERIFIED,
+// docs/amocrm-api.md#products-on-a-lead).
+func (st *state) setLink(accountID int64, aType string, aID int64, bType string, bID int64, meta json.RawMessage) {
+	for _, l := range st.links {
+		if l.accountID == accountID && l.joins(aType, aID, bType, bID) {
+			l.meta = meta
+			return
+		}
+	}
+	st.links = append(st.links, &link{accountID: accountID, aType: aType, aID: aID, bType: bType, bID: bID, meta: meta})
+}
+
+func (st *state) unlink(accountID int64, aType string, aID int64, bType string, bID int64) {
+	st.links = slices.DeleteFunc(st.links, func(l *link) bool {
+		return l.accountID == accountID && l.joins(aType, aID, bType, bID)
+	})
+}
+
+func (st *state) newNote(accountID int64, kind string, entityID, userID, now int64) *note {
+	n := &note{
+		id: st.next("note"), accountID: accountID, entityType: kind, entityID: entityID,
+		responsible: userID, createdBy: userID, updatedBy: userID, createdAt: now, updatedAt: now,
+		params: json.RawMessage("{}"),
+	}
+	st.notes[n.id] = n
+	return n
+}
+
+func (st *state) newUser(a *account, u User) *user {
+	nu := &user{id: st.next("user"), accountID: a.id, name: u.Name, email: u.Email, lang: u.Lang, admin: u.IsAdmin, access: accessOf(u)}
+	if nu.email == "" {
+		nu.email = "user" + strconv.FormatInt(nu.id, 10) + "@" + a.subdomain + ".example"
+	}
+	if nu.lang == "" {
+		nu.lang = "ru"
+	}
+	st.users[nu.id] = nu
+	a.userIDs = append(a.userIDs, nu.id)
+	return nu
 }

@@ -93,19 +93,6 @@ func accessOf(u User) access {
 	}
 }
 
-func (st *state) newUser(a *account, u User) *user {
-	nu := &user{id: st.next("user"), accountID: a.id, name: u.Name, email: u.Email, lang: u.Lang, admin: u.IsAdmin, access: accessOf(u)}
-	if nu.email == "" {
-		nu.email = "user" + strconv.FormatInt(nu.id, 10) + "@" + a.subdomain + ".example"
-	}
-	if nu.lang == "" {
-		nu.lang = "ru"
-	}
-	st.users[nu.id] = nu
-	a.userIDs = append(a.userIDs, nu.id)
-	return nu
-}
-
 // Users returns copies of the account's users, the admin first.
 func (a *Account) Users() []User {
 	a.s.mu.Lock()
