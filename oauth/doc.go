@@ -6,10 +6,11 @@
 //   - Config.AuthCodeURL sends a person to amoCRM's consent page with a signed, expiring,
 //     single-use state (States);
 //   - CallbackHandler serves the redirect URI: it checks the state (or, for the widget's install
-//     hook, the client id), checks the account host before the client secret goes anywhere,
-//     exchanges the code and saves the connection in a tokenstore.Store;
+//     hook, which has none, throttles it per account), checks the account host before the client
+//     secret goes anywhere, exchanges the code, proves the tokens are that account's and saves
+//     the connection in a tokenstore.Store;
 //   - RevokeHandler serves amoCRM's disconnect hook and deletes the connection once the signature
-//     checks out;
+//     checks out and amoCRM refuses the stored tokens (a replayed signature deletes nothing);
 //   - Config.TokenSource gives an oauth2.TokenSource for one account that refreshes before expiry,
 //     serialises refreshes across goroutines and, through tokenstore.Locker, across processes,
 //     and saves the rotated refresh token before the new access token is used.

@@ -29,13 +29,16 @@
 //   - CORS answers the browser's preflight for the session endpoint, for
 //     https://<account>.amocrm.ru, .amocrm.com and .kommo.com (AllowedOrigin) only.
 //   - RequireDisposableToken checks the X-Auth-Token that $authorizedAjax adds: an HS256 JWT
-//     signed with the client secret of the integration named in its client_uuid claim (found
-//     through a SecretLookup, typically the connection store), with its audience, issuer and
-//     times checked (VerifyDisposableToken). The handler reads the *Caller with CallerFrom.
-//   - The session endpoint signs a Ticket with a TicketSigner: a 15-minute HMAC proof of
-//     account, user and lead that the iframe sends with every call (Authorization: Bearer or
+//     signed with the client secret that the account named by its iss uses for the integration
+//     named by its client_uuid (found through a SecretLookup, typically that account's own
+//     connection), with its account_id, audience, issuer, times and lifetime checked
+//     (VerifyDisposableToken). The handler reads the *Caller with CallerFrom.
+//   - The session endpoint asks the application (Endpoints.OpenLead) whether amoCRM shows the
+//     lead to the caller's user, then signs a Ticket with a TicketSigner: a 15-minute HMAC proof
+//     of account, user and lead that the iframe sends with every call (Authorization: Bearer or
 //     ?ticket=). RequireTicket checks it, and checks the X-Lead-Id and X-Account-Domain headers
-//     against it; the handler reads it with TicketFrom.
+//     against it; the handler reads it with TicketFrom, and every amoCRM call made under its
+//     context acts as the ticket's user (amocrm.AsUser).
 //
 // The iframe pages are wrapped in FrameAncestors, which lets amoCRM account pages frame them.
 //
