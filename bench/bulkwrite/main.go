@@ -30,6 +30,7 @@ import (
 
 	"github.com/amokit/amokit/amocrm"
 	"github.com/amokit/amokit/amocrm/amocrmtest"
+	"github.com/amokit/amokit/bench/internal/machine"
 )
 
 func main() {
@@ -166,6 +167,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "busiest 1 s window   %d requests at the fake (limit %d)\n", busiest(sent, time.Second), limit)
 	fmt.Fprintf(out, "closest two          %s apart at the fake (1/7 s = %s)\n", closest(sent).Round(time.Microsecond), (time.Second / limit).Round(time.Microsecond))
 	fmt.Fprintf(out, "blocked              %t\n", fake.Blocked())
+	fmt.Fprintf(out, "load average         %s\n", machine.LoadAvg())
 	for _, err := range errs {
 		fmt.Fprintln(out, "error:", err)
 	}

@@ -35,6 +35,7 @@ import (
 	"github.com/amokit/amokit/amocrm"
 	"github.com/amokit/amokit/amocrm/amocrmtest"
 	"github.com/amokit/amokit/amocrm/postgres"
+	"github.com/amokit/amokit/bench/internal/machine"
 )
 
 // limit is amoCRM's documented rate: 7 requests a second per account.
@@ -178,6 +179,7 @@ func parent(ctx context.Context, cfg config, out io.Writer) error {
 	fmt.Fprintf(out, "calls                %d completed, %d failed\n", calls.Load(), failed.Load())
 	fmt.Fprintf(out, "aggregate rate       %.3f req/s = %.3f × limit (target ≥ 0.90)\n", rate, rate/limit)
 	fmt.Fprintf(out, "busiest 1 s window   %d accepted requests (limit %d)\n", busiest(accepted, time.Second), limit)
+	fmt.Fprintf(out, "load average         %s\n", machine.LoadAvg())
 	met := c.TooManyRequests == 0 && rate/limit >= 0.90 && failed.Load() == 0 && !fake.Blocked()
 	fmt.Fprintf(out, "RESULT pacing=%s rate_ratio=%.3f 429s=%d blocked=%t failed=%d targets_met=%t\n",
 		cfg.pacing, rate/limit, c.TooManyRequests, fake.Blocked(), failed.Load(), met)
