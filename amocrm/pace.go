@@ -44,10 +44,14 @@ type LocalPacer struct {
 
 // paceLane is one account's queue.
 type paceLane struct {
-	turn  chan struct{} // held by the one waiter whose turn it is
-	last  time.Time     // when the last request left
-	until time.Time     // paused until
+	turn    chan struct{} // held by the one waiter whose turn it is
+	last    time.Time     // when the last request left
+	until   time.Time     // paused until
+	writing chan struct{} // closed once the request let go last is written or given up; nil if none
 }
+
+// maxHold bounds how long the next request waits for the previous one to be written.
+const maxHold = 2 * time.Second
 
 // NewLocalPacer returns a pacer that lets requests to an account leave at most rps a second,
 // evenly spaced. NewLocalPacer(DefaultRate*DefaultPace) is the default.
@@ -74,42 +78,88 @@ func (p *LocalPacer) lane(account string) *paceLane {
 // the moment the previous request actually left, so a late wake-up never squeezes two requests
 // together.
 func (p *LocalPacer) Wait(ctx context.Context, account string) error {
+	_, err := p.wait(ctx, account, false)
+	return err
+}
+
+// wait is Wait; with track, the request let go is tracked by the ticket returned until it is
+// written (wrote) or given up (sent), and the next one waits for that, up to maxHold, so a
+// request held up on its way to the wire (a new TLS connection, say) is never overtaken by the
+// next one.
+func (p *LocalPacer) wait(ctx context.Context, account string, track bool) (chan struct{}, error) {
 	l := p.lane(account)
 	select {
 	case l.turn <- struct{}{}:
 	case <-ctx.Done():
-		return ctx.Err()
+		return nil, ctx.Err()
 	}
 	defer func() { <-l.turn }()
 	for {
 		p.mu.Lock()
 		now := time.Now()
+		if w := l.writing; w != nil && now.Before(l.last.Add(maxHold)) {
+			hold := l.last.Add(maxHold).Sub(now)
+			p.mu.Unlock()
+			t := time.NewTimer(hold)
+			select {
+			case <-w:
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return nil, ctx.Err()
+			}
+			t.Stop()
+			continue
+		}
 		at := l.last.Add(p.interval)
 		if l.until.After(at) {
 			at = l.until
 		}
 		if !now.Before(at) {
 			l.last = now
+			l.writing = nil
+			if track {
+				l.writing = make(chan struct{})
+			}
 			p.mu.Unlock()
-			return nil
+			return l.writing, nil
 		}
 		p.mu.Unlock()
 		if err := sleep(ctx, at.Sub(now)); err != nil {
-			return err
+			return nil, err
 		}
+	}
+}
+
+// sent ends the tracking of ticket's request, written or not.
+func (p *LocalPacer) sent(account string, ticket chan struct{}) {
+	if p == nil || ticket == nil {
+		return
+	}
+	l := p.lane(account)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if ticket != nil && l.writing == ticket {
+		close(l.writing)
+		l.writing = nil
 	}
 }
 
 // wrote moves the start of the next interval to when a request was actually written, if that
 // was later than when Wait let it go: the time between the two (a token fetch, a new connection,
 // a busy machine) must not squeeze the next request toward this one.
-func (p *LocalPacer) wrote(account string, at time.Time) {
+func (p *LocalPacer) wrote(account string, ticket chan struct{}, at time.Time) {
 	l := p.lane(account)
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if ticket == nil || l.writing != ticket {
+		return // a later request is already on its way
+	}
 	if at.After(l.last) {
 		l.last = at
 	}
+	close(l.writing)
+	l.writing = nil
 }
 
 // Pause implements Pacer.
@@ -335,29 +385,43 @@ func isBlockPage(resp *http.Response) bool {
 	return resp.StatusCode == http.StatusForbidden && !strings.Contains(resp.Header.Get("Content-Type"), "json")
 }
 
-// wait holds a request until both the brake and the pacer let it go, and returns when that was.
-// A pause that began while the request waited for the pacer sends it back to the brake; a block
-// seen by another goroutine ends the wait at once.
-func (t *paceTransport) wait(ctx context.Context) (time.Time, error) {
+// wait holds a request until both the brake and the pacer let it go, and returns when that was
+// and, from a LocalPacer, the ticket that tracks the request to the wire. A pause that began
+// while the request waited for the pacer sends it back to the brake; a block seen by another
+// goroutine ends the wait at once.
+func (t *paceTransport) wait(ctx context.Context) (time.Time, chan struct{}, error) {
+	lp, _ := t.pacer.(*LocalPacer)
 	for {
 		if _, err := t.brake.wait(ctx); err != nil {
-			return time.Time{}, err
+			return time.Time{}, nil, err
 		}
 		blocked := t.brake.stopped()
 		pctx, cancel := context.WithCancel(ctx)
 		stop := context.AfterFunc(blocked, cancel)
-		err := t.pacer.Wait(pctx, t.account)
+		var ticket chan struct{}
+		var err error
+		if lp != nil {
+			ticket, err = lp.wait(pctx, t.account, true)
+		} else {
+			err = t.pacer.Wait(pctx, t.account)
+		}
 		stop()
 		cancel()
-		if blocked.Err() != nil {
-			return time.Time{}, t.brake.err()
+		if err == nil && blocked.Err() != nil {
+			lp.sent(t.account, ticket)
+			return time.Time{}, nil, t.brake.err()
 		}
 		if err != nil {
-			return time.Time{}, err
+			if blocked.Err() != nil {
+				err = t.brake.err()
+			}
+			return time.Time{}, nil, err
 		}
-		if now, paused := t.brake.paused(); !paused {
-			return now, nil
+		now, paused := t.brake.paused()
+		if !paused {
+			return now, ticket, nil
 		}
+		lp.sent(t.account, ticket)
 	}
 }
 
@@ -374,14 +438,15 @@ type paceTransport struct {
 
 func (t *paceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	sent, err := t.wait(ctx)
+	sent, ticket, err := t.wait(ctx)
 	if err != nil {
 		closeBody(req)
 		return nil, &notSentError{err}
 	}
 	if lp, ok := t.pacer.(*LocalPacer); ok {
-		trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { lp.wrote(t.account, time.Now()) }}
+		trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { lp.wrote(t.account, ticket, time.Now()) }}
 		req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
+		defer lp.sent(t.account, ticket)
 	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -23,9 +24,22 @@ import (
 type wire struct {
 	h      http.Handler
 	jitter time.Duration
+	// dial, when set, is how long a request waits for a connection before it is written.
+	dial func() time.Duration
 }
 
 func (w wire) RoundTrip(req *http.Request) (*http.Response, error) {
+	if w.dial != nil {
+		time.Sleep(w.dial())
+	}
+	if tr := httptrace.ContextClientTrace(req.Context()); tr != nil {
+		if tr.WroteHeaders != nil {
+			tr.WroteHeaders()
+		}
+		if tr.WroteRequest != nil {
+			tr.WroteRequest(httptrace.WroteRequestInfo{})
+		}
+	}
 	if w.jitter > 0 {
 		time.Sleep(rand.N(w.jitter))
 	}
@@ -60,8 +74,13 @@ func newRig(t *testing.T, opts ...amocrmtest.Option) *rig {
 
 func (r *rig) client(jitter time.Duration, opts ...amocrm.Option) *amocrm.Client {
 	r.t.Helper()
+	return r.clientOn(wire{h: r.fake.Handler(), jitter: jitter}, opts...)
+}
+
+func (r *rig) clientOn(w wire, opts ...amocrm.Option) *amocrm.Client {
+	r.t.Helper()
 	base := []amocrm.Option{
-		amocrm.WithHTTPClient(&http.Client{Transport: wire{h: r.fake.Handler(), jitter: jitter}}),
+		amocrm.WithHTTPClient(&http.Client{Transport: w}),
 		amocrm.WithAccessToken(r.tok),
 	}
 	c, err := amocrm.New(r.host, append(base, opts...)...)
@@ -302,5 +321,37 @@ func TestLocalPacerTakesTurnsAndSpacesFromTheLastRelease(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
 		assert.ErrorIs(t, p.Wait(cctx, "a"), context.Canceled)
+	})
+}
+
+func TestARequestSlowToTheWireIsNotOvertaken(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, amocrmtest.WithSpacing(7, 0)) // nginx without burst: the least forgiving reading
+		var mu sync.Mutex
+		dials := 0
+		c := r.clientOn(wire{h: r.fake.Handler(), dial: func() time.Duration {
+			mu.Lock()
+			defer mu.Unlock()
+			dials++
+			if dials%3 == 1 {
+				return 400 * time.Millisecond // a new TLS connection
+			}
+			return 0
+		}})
+		var wg sync.WaitGroup
+		for range 12 {
+			wg.Go(func() {
+				_, err := c.Account.Get(t.Context())
+				assert.NoError(t, err)
+			})
+		}
+		wg.Wait()
+		at, status := r.arrivals()
+		require.Len(t, at, 12)
+		for i := 1; i < len(at); i++ {
+			assert.GreaterOrEqual(t, at[i].Sub(at[i-1]), time.Second/7, "arrivals %d and %d", i-1, i)
+			assert.Equal(t, http.StatusOK, status[i])
+		}
 	})
 }

@@ -22,30 +22,30 @@ import (
 // answers amoCRM's 429 pages) and WithRateLimit the token bucket this server
 // used before.
 
-// Counting is how the server counts requests against the rate limit.
-type Counting int
+// counting is how the server counts requests against the rate limit.
+type counting int
 
 const (
-	// CountWindow allows at most N requests in any sliding window, counting
+	// countWindow allows at most n requests in any sliding window, counting
 	// every arrival, refused ones included. This is the default: 7 a second.
-	CountWindow Counting = iota
-	// CountSpacing is nginx limit_req: requests are accepted 1/rate apart,
+	countWindow counting = iota
+	// countSpacing is nginx limit_req: requests are accepted 1/rate apart,
 	// with up to burst of them early. Refused requests do not count.
-	CountSpacing
-	// CountBucket is a token bucket of rate tokens a second and burst at
+	countSpacing
+	// countBucket is a token bucket of rate tokens a second and burst at
 	// most. Refused requests do not count.
-	CountBucket
-	// CountOff turns rate limiting off.
-	CountOff
+	countBucket
+	// countOff turns rate limiting off.
+	countOff
 )
 
 // limitRule is the configured rate limit.
 type limitRule struct {
-	counting Counting
-	rate     float64       // CountSpacing, CountBucket: requests a second
-	burst    int           // CountSpacing: requests allowed early; CountBucket: bucket size
-	n        int           // CountWindow: requests per window
-	window   time.Duration // CountWindow
+	counting counting
+	rate     float64       // countSpacing, countBucket: requests a second
+	burst    int           // countSpacing: requests allowed early; countBucket: bucket size
+	n        int           // countWindow: requests per window
+	window   time.Duration // countWindow
 }
 
 // blockRule is when refusals turn into the block.
@@ -55,7 +55,7 @@ type blockRule struct {
 }
 
 func defaultLimits() (limitRule, blockRule) {
-	return limitRule{counting: CountWindow, n: 7, window: time.Second, rate: 7},
+	return limitRule{counting: countWindow, n: 7, window: time.Second, rate: 7},
 		blockRule{after: 10, within: time.Minute}
 }
 
@@ -67,7 +67,7 @@ func WithSlidingWindow(n int, window time.Duration) Option {
 		panic("amocrmtest: WithSlidingWindow: n and window must be positive")
 	}
 	return func(cfg *config) {
-		cfg.limit = limitRule{counting: CountWindow, n: n, window: window, rate: float64(n) / window.Seconds()}
+		cfg.limit = limitRule{counting: countWindow, n: n, window: window, rate: float64(n) / window.Seconds()}
 	}
 }
 
@@ -78,7 +78,7 @@ func WithSpacing(rps float64, burst int) Option {
 	if rps <= 0 || burst < 0 {
 		panic("amocrmtest: WithSpacing: rps must be positive and burst not negative")
 	}
-	return func(cfg *config) { cfg.limit = limitRule{counting: CountSpacing, rate: rps, burst: burst} }
+	return func(cfg *config) { cfg.limit = limitRule{counting: countSpacing, rate: rps, burst: burst} }
 }
 
 // WithRateLimit counts with a token bucket per account: rps tokens a second,
@@ -87,10 +87,10 @@ func WithSpacing(rps float64, burst int) Option {
 func WithRateLimit(rps float64, burst int) Option {
 	return func(cfg *config) {
 		if rps <= 0 {
-			cfg.limit = limitRule{counting: CountOff}
+			cfg.limit = limitRule{counting: countOff}
 			return
 		}
-		cfg.limit = limitRule{counting: CountBucket, rate: rps, burst: max(burst, 1)}
+		cfg.limit = limitRule{counting: countBucket, rate: rps, burst: max(burst, 1)}
 	}
 }
 
@@ -119,10 +119,10 @@ type edge struct {
 
 // lane is one account's budget at the edge.
 type lane struct {
-	arrivals []time.Time // CountWindow: arrivals within the window, oldest first
-	tat      time.Time   // CountSpacing: theoretical arrival time of the next request
-	tokens   float64     // CountBucket
-	last     time.Time   // CountBucket: when tokens was computed
+	arrivals []time.Time // countWindow: arrivals within the window, oldest first
+	tat      time.Time   // countSpacing: theoretical arrival time of the next request
+	tokens   float64     // countBucket
+	last     time.Time   // countBucket: when tokens was computed
 	refusals []time.Time // within the block window, oldest first
 }
 
@@ -169,7 +169,7 @@ func (s *Server) edgeKey(r *http.Request) (string, bool) {
 	if !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/oauth2/access_token" && !s.isDriveRequest(r) {
 		return "", false
 	}
-	if s.cfg.limit.counting == CountOff {
+	if s.cfg.limit.counting == countOff {
 		return "", true
 	}
 	s.mu.Lock()
@@ -187,7 +187,7 @@ func (s *Server) edgeKey(r *http.Request) (string, bool) {
 // reports how long until one would be accepted.
 func (lr limitRule) take(l *lane, now time.Time) (time.Duration, bool) {
 	switch lr.counting {
-	case CountWindow:
+	case countWindow:
 		cut := 0
 		for cut < len(l.arrivals) && now.Sub(l.arrivals[cut]) >= lr.window {
 			cut++
@@ -206,7 +206,7 @@ func (lr limitRule) take(l *lane, now time.Time) (time.Duration, bool) {
 		}
 		l.arrivals = slices.Insert(l.arrivals, i, now)
 		return wait, refused
-	case CountSpacing:
+	case countSpacing:
 		interval := time.Duration(float64(time.Second) / lr.rate)
 		if l.tat.IsZero() || l.tat.Before(now) {
 			l.tat = now
@@ -216,7 +216,7 @@ func (lr limitRule) take(l *lane, now time.Time) (time.Duration, bool) {
 		}
 		l.tat = l.tat.Add(interval)
 		return 0, false
-	case CountBucket:
+	case countBucket:
 		if now.After(l.last) {
 			l.tokens = math.Min(float64(lr.burst), l.tokens+now.Sub(l.last).Seconds()*lr.rate)
 			l.last = now
