@@ -65,8 +65,7 @@ func TestPipelinesWrites(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
 	mux.HandleFunc("POST /amo/api/v4/leads/pipelines", func(w http.ResponseWriter, r *http.Request) {
-		assert.JSONEq(t, `[{"request_id":"0","name":"Доп продажи","sort":100,"is_main":false,"is_unsorted_on":true,
-			"_embedded":{"statuses":[{"name":"Первичный контакт","sort":10,"color":"#fffeb2"},{"id":142,"name":"Продано"}]}}]`, rawBody(t, r))
+		assertBodyFixture(t, r, "pipelines_create.json")
 		w.Write([]byte(`{"_total_items":1,"_embedded":{"pipelines":[{"id":3270355,"name":"Доп продажи","request_id":"0","_embedded":{"statuses":[]}}]}}`))
 	})
 	mux.HandleFunc("PATCH /amo/api/v4/leads/pipelines/3270355", func(w http.ResponseWriter, r *http.Request) {

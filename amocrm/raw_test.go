@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -114,4 +116,13 @@ func TestAdminOnly(t *testing.T) {
 	assert.ErrorAs(t, got, &be)
 	assert.ErrorIs(t, be.Failed[1].Err, ErrNotConfirmed)
 	assert.NotErrorIs(t, errors.New("x"), ErrAdminOnly)
+}
+
+// assertBodyFixture checks that the request's JSON body is testdata/requests/name: a request shape
+// written from amoCRM's documented examples.
+func assertBodyFixture(t *testing.T, r *http.Request, name string) {
+	t.Helper()
+	want, err := os.ReadFile(filepath.Join("testdata", "requests", name))
+	require.NoError(t, err)
+	assert.JSONEq(t, string(want), rawBody(t, r), name)
 }

@@ -51,8 +51,7 @@ func TestTasksWrites(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)
 	mux.HandleFunc("POST /amo/api/v4/tasks", func(w http.ResponseWriter, r *http.Request) {
-		assert.JSONEq(t, `[{"request_id":"0","text":"Замер","complete_till":1588885140,"task_type_id":1,"entity_id":9785993,"entity_type":"leads"},
-			{"request_id":"1","text":"Встреча","complete_till":1588885140,"task_type_id":2,"responsible_user_id":7,"duration":3600}]`, rawBody(t, r))
+		assertBodyFixture(t, r, "tasks_create.json")
 		w.Write([]byte(`{"_embedded":{"tasks":[{"id":4745251,"request_id":"0"},{"id":4745253,"request_id":"1"}]}}`))
 	})
 	mux.HandleFunc("PATCH /amo/api/v4/tasks", func(w http.ResponseWriter, r *http.Request) {
@@ -60,7 +59,7 @@ func TestTasksWrites(t *testing.T) {
 		w.Write([]byte(`{"_embedded":{"tasks":[{"id":4745251,"updated_at":1588760725,"request_id":"0"}]}}`))
 	})
 	mux.HandleFunc("PATCH /amo/api/v4/tasks/4747929", func(w http.ResponseWriter, r *http.Request) {
-		assert.JSONEq(t, `{"id":4747929,"is_completed":true,"result":{"text":"Удалось связаться с клиентом"}}`, rawBody(t, r))
+		assertBodyFixture(t, r, "task_complete.json")
 		w.Write([]byte(`{"id":4747929,"updated_at":1588770600,"request_id":"0","_links":{"self":{"href":"https://acme.amocrm.ru/api/v4/tasks/4747929"}}}`))
 	})
 	saved, err := c.Tasks.Create(t.Context(), []CreateTaskRequest{
