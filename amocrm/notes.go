@@ -388,6 +388,32 @@ func (s *NotesService) Get(ctx context.Context, entity EntityType, id int64) (*N
 	return getByID[Note](ctx, s.client, path, "note", id, nil)
 }
 
+// Pin pins the note id of an entity type to the top of its entity's feed; Unpin undoes it. amoCRM
+// answers 204; pinning a pinned note is no error.
+//
+// API docs: POST /api/v4/{entity_type}/notes/{id}/pin,
+// https://www.amocrm.ru/developers/content/crm_platform/events-and-notes
+func (s *NotesService) Pin(ctx context.Context, entity EntityType, id int64) error {
+	return s.pin(ctx, entity, id, "/pin")
+}
+
+// Unpin unpins the note id of an entity type (POST /api/v4/{entity_type}/notes/{id}/unpin).
+func (s *NotesService) Unpin(ctx context.Context, entity EntityType, id int64) error {
+	return s.pin(ctx, entity, id, "/unpin")
+}
+
+func (s *NotesService) pin(ctx context.Context, entity EntityType, id int64, action string) error {
+	path, err := notesPath(entity)
+	if err != nil {
+		return err
+	}
+	if id <= 0 {
+		return fmt.Errorf("amocrm: invalid note id %d", id)
+	}
+	_, err = s.client.send(ctx, http.MethodPost, idPath(path, id)+action, nil, nil)
+	return err
+}
+
 // CreateNoteRequest is a new note on the entity EntityID. Params is required and sets the type.
 type CreateNoteRequest struct {
 	EntityID          int64
