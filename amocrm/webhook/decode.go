@@ -8,14 +8,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/amokit/amokit/amocrm"
 )
 
 // Limits of the decoder, so that a hostile body cannot make it allocate without bound.
 const (
-	maxDepth = 12    // brackets in one key
-	maxParts = 50000 // events, custom fields, values, tags and other fields in one delivery
+	arenaChunk = 16 << 10 // bytes of decoded values per allocation
+	maxDepth   = 12       // brackets in one key
+	maxParts   = 50000    // events, custom fields, values, tags and other fields in one delivery
 )
 
 // ErrPayload is matched by every error Parse returns, with errors.Is.
@@ -58,40 +60,84 @@ type item struct {
 	tagKeys      keyList
 }
 
-// keyList maps the keys of a PHP array ("custom_fields[3]") to positions in a slice. Keys come in
-// order, so the last one is tried first; a long list gets a map so that a hostile payload cannot
-// make the lookups quadratic.
+// keyList maps the keys of a PHP array ("custom_fields[3]") to positions in a slice. amoCRM's
+// arrays are lists, with keys 0, 1, 2… in order; while that holds, a key is its own position and
+// nothing is stored. Other keys are kept in a list, with a map once it is long, so that a hostile
+// payload cannot make the lookups quadratic.
 type keyList struct {
-	keys []string
-	idx  map[string]int
+	n      int  // positions given out
+	sparse bool // some key was not the next index: keys holds every key
+	keys   []arrayKey
+	idx    map[arrayKey]int
+}
+
+// arrayKey is a key of a PHP array: a small number, or else text.
+type arrayKey struct {
+	num int64 // -1 when the key is text
+	str string
+}
+
+func keyOf(b []byte, alloc bool) arrayKey {
+	if isIndex(b) {
+		n, _ := atoi(b)
+		return arrayKey{num: n}
+	}
+	if alloc {
+		return arrayKey{num: -1, str: string(b)}
+	}
+	return arrayKey{num: -1, str: unsafe.String(unsafe.SliceData(b), len(b))} // for a lookup only
 }
 
 func (k *keyList) find(key []byte) int {
-	if n := len(k.keys); n > 0 && k.keys[n-1] == string(key) {
+	if !k.sparse {
+		if isIndex(key) {
+			if n, _ := atoi(key); n < int64(k.n) {
+				return int(n)
+			}
+		}
+		return -1
+	}
+	want := keyOf(key, false)
+	if n := len(k.keys); n > 0 && k.keys[n-1] == want {
 		return n - 1
 	}
 	if k.idx != nil {
-		if i, ok := k.idx[string(key)]; ok {
+		if i, ok := k.idx[want]; ok {
 			return i
 		}
 		return -1
 	}
 	for i, have := range k.keys {
-		if have == string(key) {
+		if have == want {
 			return i
 		}
 	}
 	return -1
 }
 
-func (k *keyList) add(key []byte) int {
-	k.keys = append(k.keys, string(key))
+// add gives key the next position; the caller has checked that find does not know it.
+func (k *keyList) add(d *decoder, key []byte) int {
+	if !k.sparse {
+		if isIndex(key) {
+			if n, _ := atoi(key); n == int64(k.n) {
+				k.n++
+				return k.n - 1
+			}
+		}
+		k.sparse = true
+		k.keys = carve(&d.keySlab, k.n+4)
+		for i := range k.n {
+			k.keys = append(k.keys, arrayKey{num: int64(i)})
+		}
+	}
+	k.keys = append(k.keys, keyOf(key, true))
+	k.n++
 	i := len(k.keys) - 1
 	switch {
 	case k.idx != nil:
 		k.idx[k.keys[i]] = i
 	case len(k.keys) > 16:
-		k.idx = make(map[string]int, 2*len(k.keys))
+		k.idx = make(map[arrayKey]int, 2*len(k.keys))
 		for j, have := range k.keys {
 			k.idx[have] = j
 		}
@@ -106,10 +152,42 @@ type decoder struct {
 	last    int
 	lastKey []byte
 	key     []byte
-	val     []byte
+	val     []byte // the current value, a window on arena
+	arena   []byte // the current chunk of decoded values, back to back; never grown past its capacity
 	segs    []span
+	rootEnd int // d.key[:rootEnd] is the key's root
+
+	// The raw text of the previous key up to its last '[', and what it decoded to: d.key[:prefixLen]
+	// with the first prefixSegs segments. prefixLen 0 means there is none.
+	prefixRaw  []byte
+	prefixLen  int
+	prefixSegs int
+	scratch    []byte
+	noReuse    bool
+
 	parts   int
 	ignored map[string]bool
+
+	// Slabs that small slices and structs are carved from, so that a delivery of many items
+	// costs a few allocations rather than several per item.
+	itemSlab    []item
+	leadSlab    []Lead
+	fieldSlab   []CustomField
+	valueSlab   []CustomFieldValue
+	tagSlab     []Tag
+	keySlab     []arrayKey
+	keyListSlab []keyList
+}
+
+// carve returns an empty slice with room for n elements, taken from the slab *pool; a slice that
+// outgrows it is moved by append like any other.
+func carve[T any](pool *[]T, n int) []T {
+	if cap(*pool)-len(*pool) < n {
+		*pool = make([]T, 0, max(n, 64))
+	}
+	l := len(*pool)
+	*pool = (*pool)[:l+n]
+	return (*pool)[l : l : l+n]
 }
 
 func (d *decoder) parse(body []byte) error {
@@ -128,12 +206,19 @@ func (d *decoder) parse(body []byte) error {
 			k, v = pair[:i], pair[i+1:]
 		}
 		var err error
-		if d.key, err = unescape(d.key[:0], k); err != nil {
+		if err = d.decodeKey(k); err != nil {
 			return err
 		}
-		if d.val, err = unescape(d.val[:0], v); err != nil {
+		// Values are decoded into chunks of an arena that never move once allocated, so that the
+		// strings made from them (see text) need no allocation of their own.
+		if cap(d.arena)-len(d.arena) < len(v) {
+			d.arena = make([]byte, 0, max(len(v), arenaChunk))
+		}
+		start := len(d.arena)
+		if d.arena, err = unescape(d.arena, v); err != nil {
 			return err
 		}
+		d.val = d.arena[start:len(d.arena):len(d.arena)]
 		if err := d.pair(); err != nil {
 			return err
 		}
@@ -185,31 +270,81 @@ func unhex(c byte) (byte, bool) {
 	return 0, false
 }
 
-// split reads the decoded key into its root and bracketed segments.
-func (d *decoder) split() (root []byte, err error) {
-	k := d.key
-	i := indexByte(k, '[')
-	if i < 0 {
-		d.segs = d.segs[:0]
-		return k, nil
+// decodeKey decodes the raw key k into d.key and splits it into its root and bracketed segments.
+// Consecutive keys mostly share everything up to their last segment ("leads[update][0][name]",
+// "leads[update][0][price]"), so when k's raw text up to its last '[' is the previous key's, only
+// the last segment is decoded and split again. noReuse turns this off, for tests.
+func (d *decoder) decodeKey(k []byte) error {
+	cut := lastOpen(k)
+	if !d.noReuse && cut > 0 && d.prefixLen > 0 && bytes.Equal(k[:cut], d.prefixRaw) {
+		var err error
+		if d.key, err = unescape(d.key[:d.prefixLen], k[cut:]); err != nil {
+			return err
+		}
+		d.segs = d.segs[:d.prefixSegs]
+		return d.split(d.prefixLen)
 	}
-	root = k[:i]
+	d.prefixLen = 0
+	var err error
+	if d.key, err = unescape(d.key[:0], k); err != nil {
+		return err
+	}
+	d.rootEnd = indexByte(d.key, '[')
 	d.segs = d.segs[:0]
+	if d.rootEnd < 0 {
+		d.rootEnd = len(d.key)
+		return nil
+	}
+	if err := d.split(d.rootEnd); err != nil {
+		return err
+	}
+	// Remember the prefix when k's last raw '[' opens the last segment: decoding the raw tail
+	// from there must give exactly that segment.
+	if cut > 0 && len(d.segs) > 1 {
+		open := d.segs[len(d.segs)-1].lo - 1
+		tail, err := unescape(d.scratch[:0], k[cut:])
+		d.scratch = tail
+		if err == nil && bytes.Equal(tail, d.key[open:]) {
+			d.prefixRaw = append(d.prefixRaw[:0], k[:cut]...)
+			d.prefixLen, d.prefixSegs = open, len(d.segs)-1
+		}
+	}
+	return nil
+}
+
+// lastOpen returns the index in the raw key k of its last '[', written as '[' or %5B; -1 if none.
+func lastOpen(k []byte) int {
+	for i := len(k) - 1; i >= 0; i-- {
+		switch k[i] {
+		case '[':
+			return i
+		case '%':
+			if i+2 < len(k) && k[i+1] == '5' && (k[i+2] == 'B' || k[i+2] == 'b') {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// split reads the bracketed segments of d.key from i, which is at a '[', appending to d.segs.
+func (d *decoder) split(i int) error {
+	k := d.key
 	for i < len(k) {
 		if k[i] != '[' {
-			return nil, bad("key %q has text after a ']'", truncate(k))
+			return bad("key %q has text after a ']'", truncate(k))
 		}
 		j := indexByte(k[i+1:], ']')
 		if j < 0 {
-			return nil, bad("key %q has an unclosed '['", truncate(k))
+			return bad("key %q has an unclosed '['", truncate(k))
 		}
 		if len(d.segs) == maxDepth {
-			return nil, bad("key %q is nested deeper than %d", truncate(k), maxDepth)
+			return bad("key %q is nested deeper than %d", truncate(k), maxDepth)
 		}
 		d.segs = append(d.segs, span{i + 1, i + 1 + j})
 		i += j + 2
 	}
-	return root, nil
+	return nil
 }
 
 func truncate(b []byte) string {
@@ -222,10 +357,7 @@ func truncate(b []byte) string {
 func (d *decoder) seg(i int) []byte { s := d.segs[i]; return d.key[s.lo:s.hi] }
 
 func (d *decoder) pair() error {
-	root, err := d.split()
-	if err != nil {
-		return err
-	}
+	root := d.key[:d.rootEnd]
 	switch string(root) {
 	case "account":
 		return d.account()
@@ -260,11 +392,11 @@ func (d *decoder) account() error {
 		}
 	case "subdomain":
 		if len(d.segs) == 1 {
-			d.out.Account.Subdomain = string(d.val)
+			d.out.Account.Subdomain = d.text()
 		}
 	case "_links":
 		if len(d.segs) == 2 && string(d.seg(1)) == "self" {
-			d.out.Account.Self = string(d.val)
+			d.out.Account.Self = d.text()
 		}
 	}
 	return nil
@@ -353,12 +485,13 @@ func (d *decoder) item(root, action []byte, end int) (*item, error) {
 	if err := d.spend(); err != nil {
 		return nil, err
 	}
-	it := &item{root: string(root), action: string(action)}
+	it := &carve(&d.itemSlab, 1)[:1][0]
+	it.root, it.action = string(root), string(action)
 	switch {
 	case it.action == "note":
 		it.note = &Note{}
 	case it.root == "leads":
-		it.lead = &Lead{}
+		it.lead = &carve(&d.leadSlab, 1)[:1][0]
 	case it.root == "contacts":
 		it.contact = &Contact{}
 	default:
@@ -393,7 +526,7 @@ func (d *decoder) setLead(it *item, path []span) error {
 		case "id":
 			return d.int(&l.ID, "id")
 		case "name":
-			l.Name = string(d.val)
+			l.Name = d.text()
 			return nil
 		case "price":
 			l.Price = amocrm.Decimal(d.val)
@@ -443,10 +576,10 @@ func (d *decoder) setContact(it *item, path []span) error {
 		case "id":
 			return d.int(&c.ID, "id")
 		case "name":
-			c.Name = string(d.val)
+			c.Name = d.text()
 			return nil
 		case "type":
-			c.Type = string(d.val)
+			c.Type = d.text()
 			return nil
 		case "responsible_user_id":
 			return d.int(&c.ResponsibleUserID, "responsible_user_id")
@@ -459,7 +592,7 @@ func (d *decoder) setContact(it *item, path []span) error {
 		case "account_id":
 			return d.int(&c.AccountID, "account_id")
 		case "company_name":
-			c.CompanyName = string(d.val)
+			c.CompanyName = d.text()
 			return nil
 		case "linked_company_id":
 			return d.int(&c.LinkedCompanyID, "linked_company_id")
@@ -515,10 +648,10 @@ func (d *decoder) setTask(it *item, path []span) error {
 		case "task_type":
 			return d.int(&t.TaskType, "task_type")
 		case "text":
-			t.Text = string(d.val)
+			t.Text = d.text()
 			return nil
 		case "old_text":
-			t.OldText = string(d.val)
+			t.OldText = d.text()
 			return nil
 		case "status":
 			return d.small(&t.Status, "status")
@@ -558,7 +691,7 @@ func (d *decoder) setTask(it *item, path []span) error {
 		case "id":
 			return d.int(&t.Result.ID, "result[id]")
 		case "text":
-			t.Result.Text = string(d.val)
+			t.Result.Text = d.text()
 			return nil
 		}
 	}
@@ -569,7 +702,7 @@ func (d *decoder) setNote(it *item, path []span) error {
 	n := it.note
 	f := d.name(path, 0)
 	if len(path) == 1 && string(f) == "type" {
-		it.noteType = string(d.val)
+		it.noteType = d.text()
 		return nil
 	}
 	if string(f) != "note" || len(path) != 2 {
@@ -579,12 +712,12 @@ func (d *decoder) setNote(it *item, path []span) error {
 	case "id":
 		return d.int(&n.ID, "note[id]")
 	case "text":
-		n.Text = string(d.val)
+		n.Text = d.text()
 		return nil
 	case "note_type":
 		return d.small(&n.NoteType, "note[note_type]")
 	case "attachement", "attachment":
-		n.Attachment = string(d.val)
+		n.Attachment = d.text()
 		return nil
 	case "element_id":
 		return d.int(&n.ElementID, "note[element_id]")
@@ -609,7 +742,7 @@ func (d *decoder) setNote(it *item, path []span) error {
 	case "updated_at":
 		return d.unix(&n.UpdatedAt, "note[updated_at]")
 	case "metadata":
-		n.Metadata = string(d.val)
+		n.Metadata = d.text()
 		return nil
 	}
 	return d.other(&n.Other, path)
@@ -628,9 +761,13 @@ func (d *decoder) customField(it *item, fields *[]CustomField, path []span) erro
 		if err := d.spend(); err != nil {
 			return err
 		}
+		if *fields == nil {
+			*fields = carve(&d.fieldSlab, 8)
+			it.valKeys = carve(&d.keyListSlab, 8)
+		}
 		*fields = append(*fields, CustomField{})
 		it.valKeys = append(it.valKeys, keyList{})
-		i = it.cfKeys.add(key)
+		i = it.cfKeys.add(d, key)
 	}
 	cf := &(*fields)[i]
 	switch string(d.name(path, 1)) {
@@ -640,12 +777,12 @@ func (d *decoder) customField(it *item, fields *[]CustomField, path []span) erro
 		}
 	case "name":
 		if len(path) == 2 {
-			cf.Name = string(d.val)
+			cf.Name = d.text()
 			return nil
 		}
 	case "code":
 		if len(path) == 2 {
-			cf.Code = string(d.val)
+			cf.Code = d.text()
 			return nil
 		}
 	case "values":
@@ -684,14 +821,17 @@ func (d *decoder) valueAt(it *item, field int, cf *CustomField, key []byte, enum
 		if err := d.spend(); err != nil {
 			return err
 		}
+		if cf.Values == nil {
+			cf.Values = carve(&d.valueSlab, 2)
+		}
 		cf.Values = append(cf.Values, CustomFieldValue{})
-		i = keys.add(key)
+		i = keys.add(d, key)
 	}
 	v := &cf.Values[i]
 	if enum {
 		return d.int(&v.Enum, "custom_fields[values][enum]")
 	}
-	v.Value = string(d.val)
+	v.Value = d.text()
 	return nil
 }
 
@@ -705,14 +845,17 @@ func (d *decoder) tag(it *item, tags *[]Tag, path []span) error {
 		if err := d.spend(); err != nil {
 			return err
 		}
+		if *tags == nil {
+			*tags = carve(&d.tagSlab, 2)
+		}
 		*tags = append(*tags, Tag{})
-		i = it.tagKeys.add(key)
+		i = it.tagKeys.add(d, key)
 	}
 	switch string(d.name(path, 1)) {
 	case "id":
 		return d.int(&(*tags)[i].ID, "tags[id]")
 	case "name":
-		(*tags)[i].Name = string(d.val)
+		(*tags)[i].Name = d.text()
 	}
 	return nil
 }
@@ -731,8 +874,19 @@ func (d *decoder) other(m *map[string]string, path []span) error {
 		b.Write(d.name(path, i))
 		b.WriteByte(']')
 	}
-	(*m)[b.String()] = string(d.val)
+	(*m)[b.String()] = d.text()
 	return nil
+}
+
+// text returns the current value as a string sharing the arena's memory. A chunk of the arena
+// only takes a value that fits in what is left of it (a decoded value is never longer than its
+// encoded form), so appending never moves it, and bytes once written are never written again: the
+// strings stay immutable, as in strings.Builder.
+func (d *decoder) text() string {
+	if len(d.val) == 0 {
+		return ""
+	}
+	return unsafe.String(unsafe.SliceData(d.val), len(d.val))
 }
 
 // int reads the value as a whole number; "" is 0, as PHP sends a null.
