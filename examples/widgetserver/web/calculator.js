@@ -251,8 +251,29 @@
       node.querySelector('[data-key="cutouts"]').value = p.cutouts;
       node.querySelector('[data-key="rounded_corners"]').value = p.rounded;
       node.querySelectorAll('.field[data-field]').forEach(function (f) {
-        f.setAttribute('data-path', 'pieces[' + i + '].' + f.getAttribute('data-field'));
+        var key = f.getAttribute('data-field');
+        f.setAttribute('data-path', 'pieces[' + i + '].' + key);
+        // Each control is named by its label and described by its error box.
+        var id = 'p' + i + '-' + key;
+        var ctl = f.querySelector(':scope > input, :scope > select');
+        var lab = f.querySelector(':scope > label');
+        var err = f.querySelector(':scope > .err');
+        err.id = id + '-err';
+        lab.id = id + '-label';
+        if (ctl) {
+          ctl.id = id;
+          lab.htmlFor = id;
+          ctl.setAttribute('aria-describedby', err.id);
+        }
       });
+      var holes = node.querySelector('.holes');
+      holes.setAttribute('role', 'group');
+      holes.setAttribute('aria-labelledby', 'p' + i + '-holes-label');
+      var temper = node.querySelector('[data-key="tempered"]');
+      var temperErr = node.querySelector('[data-err-field="tempered"]');
+      temperErr.id = 'p' + i + '-tempered-err';
+      node.querySelector('[data-role="temper-note"]').id = 'p' + i + '-tempered-note';
+      temper.setAttribute('aria-describedby', temperErr.id + ' p' + i + '-tempered-note');
       renderHoles(node, p);
       box.appendChild(node);
     });
@@ -292,6 +313,7 @@
       input.setAttribute('data-key', 'hole');
       input.setAttribute('data-hole', String(j));
       input.setAttribute('aria-label', 'Диаметр отверстия ' + (j + 1) + ', мм');
+      input.setAttribute('aria-describedby', 'p' + node.getAttribute('data-index') + '-holes-err');
       var rm = el('button', 'remove', '×');
       rm.type = 'button';
       rm.setAttribute('data-action', 'remove-hole');
@@ -321,17 +343,21 @@
       count.inputMode = 'numeric';
       count.value = h.count;
       count.setAttribute('data-key', 'count');
-      count.setAttribute('aria-label', 'Количество');
+      count.setAttribute('aria-label', 'Количество: фурнитура ' + (i + 1));
+      count.setAttribute('aria-describedby', 'hw' + i + '-err');
+      sel.setAttribute('aria-describedby', 'hw' + i + '-err');
       var rm = el('button', 'remove', '×');
       rm.type = 'button';
       rm.setAttribute('data-action', 'remove-hardware');
-      rm.setAttribute('aria-label', 'Удалить фурнитуру');
+      rm.setAttribute('aria-label', 'Удалить фурнитуру ' + (i + 1));
       var line = el('div', 'hw-line');
       line.appendChild(sel);
       line.appendChild(count);
       line.appendChild(rm);
       row.appendChild(line);
-      row.appendChild(el('div', 'err'));
+      var err = el('div', 'err');
+      err.id = 'hw' + i + '-err';
+      row.appendChild(err);
       box.appendChild(row);
     });
     $('add-hardware').hidden = !(PL.hardware && PL.hardware.length);
@@ -398,6 +424,10 @@
     orderChanged();
   }
 
+  function pieceNode(i) {
+    return $('pieces').querySelectorAll('fieldset.piece')[i];
+  }
+
   function onClick(ev) {
     var b = ev.target.closest('button');
     if (!b) return;
@@ -413,25 +443,37 @@
         var nodes = $('pieces').querySelectorAll('fieldset.piece');
         nodes[nodes.length - 1].querySelector('[data-key="width_mm"]').focus();
         break;
+      // Adding and removing redraw the form; focus goes where the person continues, never to
+      // the page's body.
       case 'remove-piece':
         if (state.pieces.length > 1) state.pieces.splice(i, 1);
         renderPieces();
+        $('add-piece').focus();
         break;
       case 'add-hole':
         state.pieces[i].holes.push('12');
         renderPieces();
+        var added = pieceNode(i).querySelectorAll('.hole input');
+        added[added.length - 1].focus();
         break;
       case 'remove-hole':
-        state.pieces[i].holes.splice(Number(b.getAttribute('data-hole')), 1);
+        var j = Number(b.getAttribute('data-hole'));
+        state.pieces[i].holes.splice(j, 1);
         renderPieces();
+        var left = pieceNode(i).querySelectorAll('.hole input');
+        if (left.length) left[Math.min(j, left.length - 1)].focus();
+        else pieceNode(i).querySelector('[data-action="add-hole"]').focus();
         break;
       case 'add-hardware':
         state.hardware.push({ code: PL.hardware[0].code, count: '1' });
         renderHardware();
+        var rows = $('hardware').querySelectorAll('.hw [data-key="code"]');
+        rows[rows.length - 1].focus();
         break;
       case 'remove-hardware':
         state.hardware.splice(Number(b.closest('.hw').getAttribute('data-index')), 1);
         renderHardware();
+        $('add-hardware').focus();
         break;
       default:
         return;

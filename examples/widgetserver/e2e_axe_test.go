@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/amokit/amokit/internal/browsertest"
+)
+
+// envAxeCore names axe.min.js of the npm package axe-core (.ci/run installs it), which the
+// accessibility tests inject into the pages they check.
+const envAxeCore = "AMOKIT_AXE_CORE"
+
+// axeViolation is one rule axe-core found broken, with the elements that break it.
+type axeViolation struct {
+	ID    string   `json:"id"`
+	Help  string   `json:"help"`
+	Nodes []string `json:"nodes"`
+}
+
+// axeSource reads axe-core, skipping the test without it (failing when Chromium is required,
+// as in CI).
+func axeSource(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv(envAxeCore)
+	if path == "" {
+		msg := envAxeCore + " is not set: npm install axe-core@4.14.1 and set it to node_modules/axe-core/axe.min.js"
+		if os.Getenv(browsertest.EnvRequireChromium) == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	src, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return string(src)
+}
+
+// checkAxe runs axe-core's WCAG 2.2 A and AA rules on the page shown in ctx (its own document,
+// not the frames in it) and fails the test for every violation.
+func checkAxe(t *testing.T, ctx context.Context, axe, page string) {
+	t.Helper()
+	// The demo card defines an AMD loader, as amoCRM does; axe-core must not register with it.
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("(function () { var define = undefined;\n"+axe+"\n})(); !!window.axe"))
+	require.NoError(t, err, "injecting axe-core")
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](`axe.run(document, {
+		iframes: false,
+		runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}
+	}).then(function (r) {
+		return JSON.stringify(r.violations.map(function (v) {
+			return {id: v.id, help: v.help, nodes: v.nodes.map(function (n) { return n.target.join(' ') + ': ' + n.failureSummary; })};
+		}));
+	})`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err, "running axe-core")
+	var vs []axeViolation
+	require.NoError(t, json.Unmarshal([]byte(out), &vs))
+	for _, v := range vs {
+		t.Errorf("%s: axe-core %s (%s):\n  %s", page, v.ID, v.Help, strings.Join(v.Nodes, "\n  "))
+	}
+}
+
+// TestAccessibility runs axe-core on the calculator (empty, with field errors, quoted), the demo
+// deal card and the admin page: none may break a WCAG 2.2 A or AA rule.
+func TestAccessibility(t *testing.T) {
+	t.Parallel()
+	axe := axeSource(t)
+	c := openCalculator(t, nil)
+	ctx := c.ctx
+
+	checkAxe(t, ctx, axe, "demo card")
+
+	src, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#widgets iframe.amokit-calc__frame').src`))
+	require.NoError(t, err)
+	require.NoError(t, doWithin(ctx, chromedp.Navigate(src), chromedp.WaitVisible(chromedp.CSS(`#calc[data-state="ready"]`))))
+	checkAxe(t, ctx, axe, "calculator, empty")
+
+	type field struct{ sel, text string }
+	fill := func(fs ...field) {
+		for _, f := range fs {
+			require.NoError(t, doWithin(ctx,
+				chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(function (e) { e.value = ''; e.focus(); })(document.querySelector(%q))`, f.sel)),
+				chromedp.KeyEvent(f.text), chromedp.KeyEvent(kb.Tab)))
+		}
+	}
+	fill(field{`[data-key="width_mm"]`, "150,5"}, field{`[data-key="height_mm"]`, "2000"})
+	require.NoError(t, doWithin(ctx, chromedp.Click(chromedp.CSS(`[data-action="add-hole"]`)), chromedp.Click(chromedp.CSS("#add-hardware"))))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`!!document.querySelector('.field[data-field="width_mm"] .err').textContent`,
+		chromedp.WithPollingTimeout(10*time.Second)))
+	require.NoError(t, err)
+	checkAxe(t, ctx, axe, "calculator with an error")
+
+	fill(field{`[data-key="width_mm"]`, "900"})
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('#quote').getAttribute('data-state') === 'ready'`,
+		chromedp.WithPollingTimeout(10*time.Second)))
+	require.NoError(t, err)
+	checkAxe(t, ctx, axe, "calculator with a quote")
+
+	require.NoError(t, doWithin(ctx, chromedp.Navigate(c.base+"/admin?token="+testAdminTok), chromedp.WaitVisible(chromedp.CSS("body"))))
+	checkAxe(t, ctx, axe, "admin page")
+}
+
+// TestCalculatorKeepsFocusAndNamesFields walks the calculator by keyboard: Enter on «+ Отверстие»
+// leaves focus in the new hole, typing goes there, removing it returns focus to the button, and
+// every field is named by its label and described by its error.
+func TestCalculatorKeepsFocusAndNamesFields(t *testing.T) {
+	t.Parallel()
+	c := openCalculator(t, nil)
+	ctx := c.ctx
+	piece := "fieldset.piece "
+	active := func() string {
+		return evalInFrame[string](t, ctx, `(function (a) { return a ? a.tagName + '|' + (a.getAttribute('data-key') || a.getAttribute('data-action') || a.id) : ''; })(d.activeElement)`)
+	}
+
+	require.NoError(t, doWithin(ctx,
+		chromedp.Evaluate[chromedp.Void](frameDoc+`.querySelector('fieldset.piece [data-action="add-hole"]').focus()`),
+		chromedp.KeyEvent(kb.Enter)))
+	assert.Equal(t, "INPUT|hole", active(), "focus is in the new hole")
+	require.NoError(t, doWithin(ctx, chromedp.KeyEvent(kb.Backspace+kb.Backspace+"16")))
+	assert.Equal(t, "16", evalInFrame[string](t, ctx, `d.querySelector('fieldset.piece .hole input').value`), "typing goes into the hole")
+	require.NoError(t, doWithin(ctx, chromedp.KeyEvent(kb.Tab)))
+	assert.Equal(t, "BUTTON|remove-hole", active())
+	require.NoError(t, doWithin(ctx, chromedp.KeyEvent(kb.Enter)))
+	assert.Equal(t, "BUTTON|add-hole", active(), "after removing the last hole focus returns to «+ Отверстие»")
+	assert.Zero(t, countInFrame(t, ctx, piece+".hole"))
+
+	require.NoError(t, doWithin(ctx,
+		chromedp.Evaluate[chromedp.Void](frameDoc+`.querySelector('#add-hardware').focus()`),
+		chromedp.KeyEvent(kb.Enter)))
+	assert.Equal(t, "SELECT|code", active(), "focus is on the new hardware line")
+
+	// Labels name their fields; errors describe them.
+	for _, key := range []string{"material", "thickness_mm", "quantity", "width_mm", "height_mm", "edge", "cutouts", "rounded_corners"} {
+		named := evalInFrame[string](t, ctx, fmt.Sprintf(`(function (e) { return e.labels && e.labels.length ? e.labels[0].textContent : ''; })(d.querySelector('fieldset.piece [data-key=%q]'))`, key))
+		assert.NotEmpty(t, named, "%s has a label", key)
+	}
+	require.NoError(t, doWithin(ctx, typeIn(piece+`[data-key="width_mm"]`, "150,5"), typeIn(piece+`[data-key="height_mm"]`, "2000")))
+	waitText(t, ctx, piece+`.field[data-field="width_mm"] .err`, "целых миллиметрах", c.frame)
+	described := evalInFrame[string](t, ctx, `(function (e) { return d.getElementById(e.getAttribute('aria-describedby')).textContent; })(d.querySelector('fieldset.piece [data-key="width_mm"]'))`)
+	assert.Contains(t, described, "целых миллиметрах", "the width field is described by its error")
+}
