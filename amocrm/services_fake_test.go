@@ -115,6 +115,8 @@ func TestFakeTaskQuirks(t *testing.T) {
 
 	err = c.Do(ctx, http.MethodGet, "api/v4/tasks?filter[entity_id]="+strconv.FormatInt(lead.ID, 10), nil, nil)
 	assert.ErrorIs(t, err, amocrm.ErrValidation, "entity ids need the entity type")
+	err = c.Do(ctx, http.MethodGet, "api/v4/tasks?filter[closed_at]=1", nil, nil)
+	assert.ErrorIs(t, err, amocrm.ErrValidation, "a filter the fake does not apply is refused, not ignored")
 	err = c.Do(ctx, http.MethodPost, "api/v4/tasks", []map[string]any{{"text": "без срока"}}, nil)
 	assert.ErrorIs(t, err, amocrm.ErrValidation, "complete_till is required")
 

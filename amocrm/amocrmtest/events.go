@@ -91,6 +91,10 @@ func listEvents(c *call) reply {
 	if rep != nil {
 		return *rep
 	}
+	if rep := c.refuseUnknown(q, []string{"id", "type", "entity", "entity_id", "created_by", "created_at"},
+		[]string{"contact_name", "lead_name", "company_name", "customer_name", "catalog_element_name", "catalog_name"}); rep != nil {
+		return *rep
+	}
 	ids, _ := listValues(q, "filter[id]")
 	types, _ := listValues(q, "filter[type]")
 	entities, _ := listValues(q, "filter[entity]")

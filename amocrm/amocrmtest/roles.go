@@ -86,6 +86,9 @@ func listRoles(c *call) reply {
 	if rep != nil {
 		return *rep
 	}
+	if rep := c.refuseUnknown(c.r.URL.Query(), nil, []string{"users"}); rep != nil {
+		return *rep
+	}
 	var items []*role
 	for _, r := range c.crm().roles {
 		items = append(items, r)

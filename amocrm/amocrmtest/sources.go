@@ -104,6 +104,9 @@ func listSources(c *call) reply {
 	if rep := c.adminOnly(); rep != nil {
 		return *rep
 	}
+	if rep := c.refuseUnknown(c.r.URL.Query(), []string{"external_id"}, nil); rep != nil {
+		return *rep
+	}
 	ext, filtered := stringList(c.r.URL.Query(), "filter[external_id]")
 	var items []*source
 	for _, s := range c.crm().sources {

@@ -29,6 +29,9 @@ func listTags(kind string) func(c *call) reply {
 		if rep != nil {
 			return *rep
 		}
+		if rep := c.refuseUnknown(q, []string{"id", "name"}, nil); rep != nil {
+			return *rep
+		}
 		ids, _, err := intList(q, "filter[id]")
 		if err != nil {
 			return *filterError("filter[id]")

@@ -218,6 +218,10 @@ func listTasks(c *call) reply {
 	if rep != nil {
 		return *rep
 	}
+	if rep := c.refuseUnknown(q, []string{"id", "responsible_user_id", "task_type", "task_type_id", "is_completed",
+		"entity_type", "entity_id", "updated_at"}, nil); rep != nil {
+		return *rep
+	}
 	ids, _, err := intList(q, "filter[id]")
 	if err != nil {
 		return *filterError("filter[id]")
