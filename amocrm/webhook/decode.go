@@ -157,13 +157,11 @@ type decoder struct {
 	segs    []span
 	rootEnd int // d.key[:rootEnd] is the key's root
 
-	// The raw text of the previous key up to its last '[', and what it decoded to: d.key[:prefixLen]
-	// with the first prefixSegs segments. prefixLen 0 means there is none.
-	prefixRaw  []byte
-	prefixLen  int
-	prefixSegs int
-	scratch    []byte
-	noReuse    bool
+	// The previous raw key, and where in it each of d.segs opens, when clean (see decodeKey).
+	prevRaw []byte
+	rawOpen []int
+	clean   bool
+	noReuse bool
 
 	parts   int
 	ignored map[string]bool
@@ -271,60 +269,72 @@ func unhex(c byte) (byte, bool) {
 }
 
 // decodeKey decodes the raw key k into d.key and splits it into its root and bracketed segments.
-// Consecutive keys mostly share everything up to their last segment ("leads[update][0][name]",
-// "leads[update][0][price]"), so when k's raw text up to its last '[' is the previous key's, only
-// the last segment is decoded and split again. noReuse turns this off, for tests.
+// Consecutive keys mostly share their first segments ("leads[update][0][name]",
+// "leads[update][0][price]"), so when k's raw text up to the opening of some segment is the
+// previous key's, only the rest is decoded and split again. That needs each segment's opening in
+// the raw text, which is known when every '[' of the key opens a segment (no segment name holds a
+// '['): then the n-th '[' or %5B of the raw text opens the n-th segment. noReuse turns this off,
+// for tests.
 func (d *decoder) decodeKey(k []byte) error {
-	cut := lastOpen(k)
-	if !d.noReuse && cut > 0 && d.prefixLen > 0 && bytes.Equal(k[:cut], d.prefixRaw) {
-		var err error
-		if d.key, err = unescape(d.key[:d.prefixLen], k[cut:]); err != nil {
-			return err
+	if d.clean && !d.noReuse {
+		common := 0
+		for common < len(k) && common < len(d.prevRaw) && k[common] == d.prevRaw[common] {
+			common++
 		}
-		d.segs = d.segs[:d.prefixSegs]
-		return d.split(d.prefixLen)
+		for i := len(d.rawOpen) - 1; i >= 0; i-- {
+			if d.rawOpen[i] > common || !opensAt(k, d.rawOpen[i]) {
+				continue
+			}
+			open, rawOpen := d.segs[i].lo-1, d.rawOpen[i]
+			var err error
+			if d.key, err = unescape(d.key[:open], k[rawOpen:]); err != nil {
+				d.clean = false
+				return err
+			}
+			d.segs, d.rawOpen = d.segs[:i], d.rawOpen[:i]
+			return d.remember(k, open, rawOpen)
+		}
 	}
-	d.prefixLen = 0
+	d.clean = false
 	var err error
 	if d.key, err = unescape(d.key[:0], k); err != nil {
 		return err
 	}
 	d.rootEnd = indexByte(d.key, '[')
-	d.segs = d.segs[:0]
+	d.segs, d.rawOpen = d.segs[:0], d.rawOpen[:0]
 	if d.rootEnd < 0 {
 		d.rootEnd = len(d.key)
 		return nil
 	}
-	if err := d.split(d.rootEnd); err != nil {
-		return err
-	}
-	// Remember the prefix when k's last raw '[' opens the last segment: decoding the raw tail
-	// from there must give exactly that segment.
-	if cut > 0 && len(d.segs) > 1 {
-		open := d.segs[len(d.segs)-1].lo - 1
-		tail, err := unescape(d.scratch[:0], k[cut:])
-		d.scratch = tail
-		if err == nil && bytes.Equal(tail, d.key[open:]) {
-			d.prefixRaw = append(d.prefixRaw[:0], k[:cut]...)
-			d.prefixLen, d.prefixSegs = open, len(d.segs)-1
-		}
-	}
-	return nil
+	return d.remember(k, d.rootEnd, 0)
 }
 
-// lastOpen returns the index in the raw key k of its last '[', written as '[' or %5B; -1 if none.
-func lastOpen(k []byte) int {
-	for i := len(k) - 1; i >= 0; i-- {
+// opensAt reports whether the raw key k has a '[' or %5B at i.
+func opensAt(k []byte, i int) bool {
+	return i < len(k) && (k[i] == '[' || i+2 < len(k) && k[i] == '%' && k[i+1] == '5' && (k[i+2] == 'B' || k[i+2] == 'b'))
+}
+
+// remember splits d.key from the '[' at open on, records where the raw key k opens those
+// segments (its brackets from rawOpen on), and keeps k for the next key.
+func (d *decoder) remember(k []byte, open, rawOpen int) error {
+	d.clean = false
+	if err := d.split(open); err != nil {
+		return err
+	}
+	for i := rawOpen; i < len(k); i++ {
 		switch k[i] {
 		case '[':
-			return i
+			d.rawOpen = append(d.rawOpen, i)
 		case '%':
 			if i+2 < len(k) && k[i+1] == '5' && (k[i+2] == 'B' || k[i+2] == 'b') {
-				return i
+				d.rawOpen = append(d.rawOpen, i)
 			}
+			i += 2
 		}
 	}
-	return -1
+	d.clean = len(d.rawOpen) == len(d.segs)
+	d.prevRaw = append(d.prevRaw[:0], k...)
+	return nil
 }
 
 // split reads the bracketed segments of d.key from i, which is at a '[', appending to d.segs.
