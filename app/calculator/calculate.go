@@ -1,6 +1,7 @@
 package calculator
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -49,18 +50,27 @@ func (h *handler) listCalculations(w http.ResponseWriter, r *http.Request) {
 		widget.WriteError(w, http.StatusForbidden, widget.CodeTicketMismatch, "Сессия открыта для другой сделки")
 		return
 	}
-	calcs, err := h.calcs.List(r.Context(), t.Account, id, 0)
+	views, err := h.calculationViews(r.Context(), t.Account, id)
 	if err != nil {
 		h.storeError(w, r, "list calculations", err)
 		return
 	}
-	// Newest first: the last is the first calculation of the lead.
+	widget.WriteJSON(w, http.StatusOK, calculationsResponse{Calculations: views})
+}
+
+// calculationViews returns the newest maxListed calculations of a lead, newest first, numbered
+// in the lead from its first.
+func (h *handler) calculationViews(ctx context.Context, account string, leadID int64) ([]calculationView, error) {
+	calcs, err := h.calcs.List(ctx, account, leadID, 0)
+	if err != nil {
+		return nil, err
+	}
 	shown := calcs[:min(len(calcs), maxListed)]
-	out := calculationsResponse{Calculations: make([]calculationView, len(shown))}
+	out := make([]calculationView, len(shown))
 	for i, c := range shown {
 		v := viewOf(c)
 		v.Number = len(calcs) - i
-		out.Calculations[i] = v
+		out[i] = v
 	}
-	widget.WriteJSON(w, http.StatusOK, out)
+	return out, nil
 }

@@ -74,6 +74,7 @@ type handler struct {
 // and the calculator's, all behind the session ticket.
 //
 //	GET  /widget/api?action=get_lead       the lead's card
+//	GET  /widget/api?action=start          the lead's card and its calculations, at once
 //	POST /widget/api  save_calculation     price, note and products written to the lead
 //	POST /widget/calculate                 an order's quote; nothing saved
 //	GET  /widget/leads/{id}/calculations   the saved calculations of the ticket's lead
@@ -139,7 +140,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 			"POST /widget/calculate":              http.HandlerFunc(h.calculate),
 			"GET /widget/leads/{id}/calculations": http.HandlerFunc(h.listCalculations),
 		},
-		GetActions:  map[string]http.Handler{"get_lead": http.HandlerFunc(h.getLead)},
+		GetActions:  map[string]http.Handler{"get_lead": http.HandlerFunc(h.getLead), "start": http.HandlerFunc(h.start)},
 		PostActions: map[string]http.Handler{"save_calculation": http.HandlerFunc(h.saveCalculation)},
 		OpenLead:    h.openLead,
 	}

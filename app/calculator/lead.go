@@ -2,6 +2,7 @@ package calculator
 
 import (
 	"net/http"
+	"sync"
 
 	"github.com/amokit/amokit/widget"
 )
@@ -32,4 +33,44 @@ func (h *handler) getLead(w http.ResponseWriter, r *http.Request) {
 		card.Products = []LeadProduct{}
 	}
 	widget.WriteJSON(w, http.StatusOK, leadResponse{Lead: card})
+}
+
+// startResponse is the answer of start: everything the calculator shows when it opens.
+type startResponse struct {
+	Lead         LeadCard          `json:"lead"`
+	Calculations []calculationView `json:"calculations"`
+}
+
+// start serves GET /widget/api?action=start: the card of the ticket's lead and its saved
+// calculations in one answer, read at the same time, so the calculator opens after one request
+// (the price list comes with its page).
+func (h *handler) start(w http.ResponseWriter, r *http.Request) {
+	t, ok := widget.TicketFrom(r.Context())
+	if !ok {
+		widget.WriteError(w, http.StatusUnauthorized, widget.CodeTicketMissing, "Нет сессии калькулятора")
+		return
+	}
+	crm, err := h.crm(r.Context(), t.Account)
+	if err != nil {
+		h.crmError(w, r, t.Account, err)
+		return
+	}
+	var views []calculationView
+	var listErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { views, listErr = h.calculationViews(r.Context(), t.Account, t.LeadID) })
+	card, err := crm.Lead(r.Context(), t.LeadID)
+	wg.Wait()
+	if err != nil {
+		h.crmError(w, r, t.Account, err)
+		return
+	}
+	if listErr != nil {
+		h.storeError(w, r, "list calculations", listErr)
+		return
+	}
+	if card.Products == nil {
+		card.Products = []LeadProduct{}
+	}
+	widget.WriteJSON(w, http.StatusOK, startResponse{Lead: card, Calculations: views})
 }

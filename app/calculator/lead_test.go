@@ -100,3 +100,37 @@ func TestGetLeadRevokedConnection(t *testing.T) {
 	assert.Equal(t, http.StatusConflict, a.status)
 	assert.Equal(t, widget.CodeNotConnected, a.errorCode(t))
 }
+
+// TestStart answers the lead's card and its saved calculations, numbered, in one request; a
+// ticket for another account's lead reads nothing of this one.
+func TestStart(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	lead := f.demo.Leads[1]
+	for _, key := range []string{fxKey1, fxKey2} {
+		a, _ := f.save(lead.ID, key, fxOrder)
+		require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+	}
+	a := f.do(http.MethodGet, "/widget/api?action=start", "", "Authorization", "Bearer "+f.ticket(lead.ID))
+	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+	var got struct {
+		Lead         calculator.LeadCard `json:"lead"`
+		Calculations []savedCalculation  `json:"calculations"`
+	}
+	a.decode(t, &got)
+	assert.Equal(t, lead.ID, got.Lead.ID)
+	assert.Equal(t, int64(17204), got.Lead.Price, "the price the saves wrote")
+	assert.NotNil(t, got.Lead.Contact)
+	require.Len(t, got.Calculations, 2)
+	assert.Equal(t, []int{2, 1}, []int{got.Calculations[0].Number, got.Calculations[1].Number}, "newest first, numbered from the first")
+
+	other := f.do(http.MethodGet, "/widget/api?action=start", "", "Authorization", "Bearer "+f.ticket(f.demo.Leads[0].ID))
+	require.Equal(t, http.StatusOK, other.status, "%s", other.body)
+	assert.NotContains(t, string(other.body), got.Calculations[0].ID, "another lead's calculations stay out")
+
+	foreign := "Bearer " + f.signer.Sign(widget.Ticket{Account: "rival.amocrm.ru", AccountID: 999, UserID: 1, LeadID: lead.ID})
+	a = f.do(http.MethodGet, "/widget/api?action=start", "", "Authorization", foreign)
+	assert.NotEqual(t, http.StatusOK, a.status, "another account's ticket for a lead with the same id")
+	assert.NotContains(t, string(a.body), got.Calculations[0].ID)
+	assert.NotContains(t, string(a.body), got.Lead.Name)
+}

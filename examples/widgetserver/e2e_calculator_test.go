@@ -330,3 +330,17 @@ func TestCardSaysWhatToDoBeforeConnecting(t *testing.T) {
 	assert.NotRegexp(t, `[A-Za-z]{4,} [A-Za-z]{4,}`, strings.ReplaceAll(status, base+"/admin", ""), "no English words")
 	browsertest.Screenshot(t, ctx, "not-connected")
 }
+
+// TestCalculatorStartsInOneRequest opens the card: once its page is in, the calculator is ready
+// after a single request to the server, which brings the lead, its contact and products and the
+// saved calculations together.
+func TestCalculatorStartsInOneRequest(t *testing.T) {
+	t.Parallel()
+	c := openCalculator(t, nil)
+	calls := evalInFrame[[]string](t, c.ctx, `d.defaultView.performance.getEntriesByType('resource').map(function (e) {
+		return new URL(e.name).pathname + new URL(e.name).search.replace(/ticket=[^&]*/, 'ticket=…');
+	}).filter(function (p) { return p.indexOf('/static/') !== 0; })`)
+	assert.Equal(t, []string{"/widget/api?action=start"}, calls, "one request after the page")
+	assert.NotEmpty(t, textInFrame(t, c.ctx, "#lead-contact"))
+	assert.Contains(t, textInFrame(t, c.ctx, "#history-empty"), "пока нет")
+}

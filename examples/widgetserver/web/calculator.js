@@ -826,13 +826,11 @@
           setSaveState('saved', 'Сохранено в сделку: бюджет ' + roubles(price) + ', примечание с расшифровкой и товары.');
           notifyParent({ type: SAVED, lead_id: lead && lead.id, lead_price: price, complete: true });
           loadLead();
-          loadHistory();
         } else if (calc) {
           setSaveState('partial', 'Сохранено не полностью (' + partsText(calc.parts) + '). ' +
             errorMessage(res, 'Нажмите «Повторить сохранение»: будет дописано только недостающее.'));
           notifyParent({ type: SAVED, lead_id: lead && lead.id, complete: false });
           loadLead();
-          loadHistory();
         } else if (res.status === 409 && res.body && res.body.error && res.body.error.code === 'save_in_progress') {
           // Another request still holds this save (one cut off a moment ago, say): wait as long
           // as the server says and try again with the same key.
@@ -909,8 +907,10 @@
 
   // ---------------------------------------------------------------- the lead and its history
 
+  // loadLead reads the lead and its saved calculations in one request (action=start), so the
+  // calculator is ready after one round trip to the server.
   function loadLead() {
-    return api('GET', '/widget/api?action=get_lead').then(function (res) {
+    return api('GET', '/widget/api?action=start').then(function (res) {
       if (sessionOver(res)) return;
       if (res.status !== 200 || !res.body || !res.body.lead) {
         $('lead-name').textContent = 'Сделка не загружена';
@@ -927,6 +927,7 @@
       $('lead-contact').textContent = contact || 'Контакт не указан';
       $('lead-price').textContent = roubles(lead.price || 0);
       $('calc').setAttribute('data-state', 'ready');
+      showHistory(res.body.calculations || []);
       updateSaveButton();
       resized();
     }, function () {
@@ -934,49 +935,44 @@
     });
   }
 
-  function loadHistory() {
-    if (!lead) return;
-    api('GET', '/widget/leads/' + encodeURIComponent(lead.id) + '/calculations').then(function (res) {
-      if (res.status !== 200 || !res.body) return;
-      var list = $('history');
-      list.textContent = '';
-      var calcs = res.body.calculations || [];
-      savedCalcs = calcs;
-      showProductsNote();
-      $('history-empty').hidden = calcs.length > 0;
-      calcs.forEach(function (c, i) {
-        var li = el('li', c.complete === false ? 'partial' : '');
-        var head = el('div', 'h-head');
-        var name = el('span', 'h-name');
-        name.appendChild(el('b', 'h-num', 'Расчёт №' + (c.number || calcs.length - i)));
-        name.appendChild(el('span', 'h-date', ' от ' + dateTime(c.created_at)));
-        head.appendChild(name);
-        head.appendChild(el('b', 'h-total', c.quote ? kopecks(c.quote.total) : '—'));
-        li.appendChild(head);
-        var n = c.order && c.order.pieces ? c.order.pieces.length : 0;
-        var desc = n + ' ' + (n % 10 === 1 && n % 100 !== 11 ? 'изделие' : (n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 10 || n % 100 >= 20)) ? 'изделия' : 'изделий');
-        if (c.complete === false) desc += ' · сохранён не полностью';
-        li.appendChild(el('div', 'h-desc', desc));
-        if (c.order) {
-          var load = el('button', 'link', 'Открыть в форме');
-          load.type = 'button';
-          load.addEventListener('click', function () {
-            if (saving) return;
-            touched = true;
-            state = stateFromOrder(c.order);
-            state.pieces.forEach(fitPiece);
-            pendingSave = null;
-            setPriceVersion(c.quote && c.quote.price_list_version);
-            renderAll();
-            orderChanged();
-          });
-          li.appendChild(load);
-        }
-        list.appendChild(li);
-      });
-      showProposal(calcs);
-      resized();
-    }, function () { /* the history is a convenience: no error box for it */ });
+  function showHistory(calcs) {
+    var list = $('history');
+    list.textContent = '';
+    savedCalcs = calcs;
+    showProductsNote();
+    $('history-empty').hidden = calcs.length > 0;
+    calcs.forEach(function (c, i) {
+      var li = el('li', c.complete === false ? 'partial' : '');
+      var head = el('div', 'h-head');
+      var name = el('span', 'h-name');
+      name.appendChild(el('b', 'h-num', 'Расчёт №' + (c.number || calcs.length - i)));
+      name.appendChild(el('span', 'h-date', ' от ' + dateTime(c.created_at)));
+      head.appendChild(name);
+      head.appendChild(el('b', 'h-total', c.quote ? kopecks(c.quote.total) : '—'));
+      li.appendChild(head);
+      var n = c.order && c.order.pieces ? c.order.pieces.length : 0;
+      var desc = n + ' ' + (n % 10 === 1 && n % 100 !== 11 ? 'изделие' : (n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 10 || n % 100 >= 20)) ? 'изделия' : 'изделий');
+      if (c.complete === false) desc += ' · сохранён не полностью';
+      li.appendChild(el('div', 'h-desc', desc));
+      if (c.order) {
+        var load = el('button', 'link', 'Открыть в форме');
+        load.type = 'button';
+        load.addEventListener('click', function () {
+          if (saving) return;
+          touched = true;
+          state = stateFromOrder(c.order);
+          state.pieces.forEach(fitPiece);
+          pendingSave = null;
+          setPriceVersion(c.quote && c.quote.price_list_version);
+          renderAll();
+          orderChanged();
+        });
+        li.appendChild(load);
+      }
+      list.appendChild(li);
+    });
+    showProposal(calcs);
+    resized();
   }
 
   // showProductsNote says what a save does to the lead's products: the earlier calculations'
@@ -1160,7 +1156,7 @@
       fatal('Калькулятор открыт без сессии. Откройте его из карточки сделки amoCRM.');
       return;
     }
-    loadLead().then(loadHistory);
+    loadLead();
   }
 
   start();
