@@ -55,9 +55,17 @@
     }
     return s;
   }
-  function removeButton(label, onRemove) {
-    const b = el("button", { type: "button", class: "remove", text: "Удалить", "aria-label": "Удалить: " + label });
-    b.addEventListener("click", onRemove);
+  // removeButton removes row i of the list named table; focus then moves to
+  // the remove button of the row that took its place, or of the row above,
+  // or to the list's add button when the list is empty.
+  function removeButton(table, i, label, list, addId) {
+    const b = el("button", { type: "button", class: "remove", id: `remove-${table}-${i}`, text: "Удалить", "aria-label": "Удалить: " + label });
+    b.addEventListener("click", () => {
+      collect();
+      list().splice(i, 1);
+      const n = list().length;
+      render(n === 0 ? addId : `remove-${table}-${Math.min(i, n - 1)}`);
+    });
     return b;
   }
   function section(title, hint, ...body) {
@@ -144,7 +152,7 @@
         el("td", null, input(`materials[${i}].name`, `Материал ${i + 1}: название`, m.name, "name", "text")),
         el("td", null, select(`materials[${i}].kind`, `${name}: вид`, KINDS, m.kind)),
         ...thickRow(`materials[${i}].prices`, name, m.prices),
-        el("td", null, removeButton(name, () => { collect(); model.materials.splice(i, 1); render("add-material"); }))));
+        el("td", null, removeButton("materials", i, name, () => model.materials, "add-material"))));
     });
     const addMaterial = el("button", { type: "button", class: "secondary", id: "add-material", text: "+ Материал" });
     addMaterial.addEventListener("click", () => {
@@ -153,13 +161,25 @@
       render(`materials[${model.materials.length - 1}].code`);
     });
     const addThickness = el("input", { id: "new-thickness", inputmode: "numeric", class: "price", autocomplete: "off" });
+    const thicknessError = el("p", { class: "field-error", id: "new-thickness-error", hidden: "" });
     const addThicknessButton = el("button", { type: "button", class: "secondary", id: "add-thickness", text: "+ Толщина" });
     addThicknessButton.addEventListener("click", () => {
       const t = parseNumber(addThickness.value, false);
-      if (!t) { addThickness.setAttribute("aria-invalid", "true"); addThickness.focus(); return; }
+      const problem = !t ? "введите толщину целым числом миллиметров, например 12"
+        : thicknesses.includes(t) ? `толщина ${thick(t)} уже есть в таблицах` : "";
+      if (problem) {
+        thicknessError.textContent = problem.replace(/^./, (c) => c.toUpperCase());
+        thicknessError.hidden = false;
+        addThickness.setAttribute("aria-invalid", "true");
+        addThickness.setAttribute("aria-describedby", thicknessError.id);
+        addThickness.focus();
+        return;
+      }
       collect();
-      if (!thicknesses.includes(t)) thicknesses.push(t);
-      render("new-thickness");
+      thicknesses.push(t);
+      // The new column's first cell, where its prices are typed next.
+      render(model.materials.length ? `materials[0].prices["${t}"]` : `tempering["${t}"]`);
+      status(`Добавлена толщина ${thick(t)}: впишите её цены в таблицы.`, true);
     });
 
     const edges = el("tbody", { "data-path": "edges" });
@@ -172,7 +192,7 @@
     model.holes.forEach((h, i) => holes.append(el("tr", { "data-path": `holes[${i}]` },
       el("td", null, input(`holes[${i}].max_diameter_mm`, `Отверстия, ряд ${i + 1}: наибольший диаметр, мм`, h.max_diameter_mm, "price", "int")),
       el("td", null, input(`holes[${i}].price`, `Отверстия, ряд ${i + 1}: цена за отверстие`, formatNumber(h.price), "price")),
-      el("td", null, removeButton(`отверстия до ${h.max_diameter_mm || "?"} мм`, () => { collect(); model.holes.splice(i, 1); render("add-hole"); })))));
+      el("td", null, removeButton("holes", i, `отверстия до ${h.max_diameter_mm || "?"} мм`, () => model.holes, "add-hole")))));
     const addHole = el("button", { type: "button", class: "secondary", id: "add-hole", text: "+ Диаметр" });
     addHole.addEventListener("click", () => { collect(); model.holes.push({}); render(`holes[${model.holes.length - 1}].max_diameter_mm`); });
 
@@ -184,7 +204,7 @@
         el("td", null, input(`hardware[${i}].name`, `Фурнитура ${i + 1}: название`, h.name, "name", "text")),
         el("td", null, select(`hardware[${i}].unit`, `${name}: единица`, UNITS, h.unit)),
         el("td", null, input(`hardware[${i}].price`, `${name}: цена за единицу`, formatNumber(h.price), "price")),
-        el("td", null, removeButton(name, () => { collect(); model.hardware.splice(i, 1); render("add-hardware"); }))));
+        el("td", null, removeButton("hardware", i, name, () => model.hardware, "add-hardware"))));
     });
     const addHardware = el("button", { type: "button", class: "secondary", id: "add-hardware", text: "+ Фурнитура" });
     addHardware.addEventListener("click", () => {
@@ -204,7 +224,7 @@
     $("sections").replaceChildren(
       section("Материалы", "Цена за м² по толщинам; пустая клетка — толщина не продаётся. Код — латиницей, он же артикул товара.",
         el("div", { class: "scroll" }, el("table", null, head("Код", "Название", "Вид", ...thicknesses.map(thick), ""), mats)),
-        addMaterial, el("label", { for: "new-thickness", text: "Новая толщина, мм" }), addThickness, addThicknessButton),
+        addMaterial, el("label", { for: "new-thickness", text: "Новая толщина, мм" }), addThickness, thicknessError, addThicknessButton),
       section("Обработка кромки", "Цена за погонный метр. Шлифовка и полировка нужны для каждой продаваемой толщины.",
         el("div", { class: "scroll" }, el("table", null, head("Обработка", "Название", ...thicknesses.map(thick)), edges))),
       section("Закалка", "Цена за м² для каждой толщины закаливаемого стекла.",
@@ -231,7 +251,11 @@
   function showProblems(problems) {
     for (const e of document.querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
     for (const e of document.querySelectorAll(".field-error")) e.remove();
-    for (const e of document.querySelectorAll("[aria-describedby^='err']")) e.removeAttribute("aria-describedby");
+    for (const e of document.querySelectorAll("[aria-describedby]")) {
+      const kept = e.getAttribute("aria-describedby").split(/\s+/).filter((id) => id && !/^err\d+$/.test(id));
+      if (kept.length) e.setAttribute("aria-describedby", kept.join(" "));
+      else e.removeAttribute("aria-describedby");
+    }
     const box = $("problems");
     if (!problems.length) { box.hidden = true; box.replaceChildren(); return; }
     const list = el("ul");
@@ -341,7 +365,16 @@
   }
 
   $("preview").addEventListener("click", check);
-  $("editor").addEventListener("submit", publish);
+  // Publishing is the button's alone. The form has no submit button, so
+  // Enter in a field submits nothing: a price typed and confirmed with Enter
+  // must not go live. Enter in the new thickness adds it.
+  $("publish").addEventListener("click", publish);
+  $("editor").addEventListener("submit", (ev) => ev.preventDefault());
+  $("editor").addEventListener("keydown", (ev) => {
+    if (ev.key !== "Enter" || ev.isComposing || !(ev.target instanceof HTMLInputElement)) return;
+    ev.preventDefault();
+    if (ev.target.id === "new-thickness") $("add-thickness").click();
+  });
   $("import").addEventListener("change", async (ev) => {
     const file = ev.target.files[0];
     if (!file) return;
