@@ -36,6 +36,12 @@ type inProcess struct {
 
 // newInProcess starts it; latency is added by the fake to every amoCRM request.
 func newInProcess(ctx context.Context, latency time.Duration) (*inProcess, error) {
+	return newInProcessDelayed(ctx, latency, 0)
+}
+
+// newInProcessDelayed is newInProcess whose server also waits serverDelay before answering each
+// request, as a server far from the browser would.
+func newInProcessDelayed(ctx context.Context, latency, serverDelay time.Duration) (*inProcess, error) {
 	e := &inProcess{fake: amocrmtest.NewServer(amocrmtest.WithLatency(latency))}
 	ok := false
 	defer func() {
@@ -106,6 +112,17 @@ func newInProcess(ctx context.Context, latency time.Duration) (*inProcess, error
 		return nil, err
 	}
 	// The timeouts of examples/widgetserver.
+	if serverDelay > 0 {
+		inner := h
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-time.After(serverDelay):
+			case <-r.Context().Done():
+				return
+			}
+			inner.ServeHTTP(w, r)
+		})
+	}
 	e.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 90 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() {

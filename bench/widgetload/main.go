@@ -55,6 +55,7 @@ func main() {
 
 type options struct {
 	mixed bool
+	start bool
 	// calculate and save
 	clients       []int
 	warmup, level time.Duration
@@ -76,6 +77,7 @@ func parseOptions(args []string) (options, error) {
 	fs := flag.NewFlagSet("widgetload", flag.ContinueOnError)
 	var o options
 	fs.BoolVar(&o.mixed, "mixed", false, "send mixed traffic at -rate for -duration instead of the calculate and save benchmarks")
+	fs.BoolVar(&o.start, "start", false, "time the calculator's start with -latency added to amoCRM and to the server, instead of the calculate and save benchmarks")
 	clients := fs.String("clients", "1,16,64", "concurrent clients of the calculate benchmark")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured warm-up before each calculate level")
 	fs.DurationVar(&o.level, "level-duration", 5*time.Second, "measured time of each calculate level")
@@ -137,6 +139,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if o.mixed {
 		return runMixed(ctx, o, out)
+	}
+	if o.start {
+		met, err := runStart(ctx, o, out)
+		if err == nil && !met {
+			err = errors.New("a target was missed")
+		}
+		return err
 	}
 	okCalc, err := runCalculate(ctx, o, out)
 	if err != nil {
