@@ -231,6 +231,12 @@ func unescape(dst, src []byte) ([]byte, error) {
 	if bytes.IndexByte(src, '%') < 0 && bytes.IndexByte(src, '+') < 0 {
 		return append(dst, src...), nil
 	}
+	return unescapeEach(dst, src)
+}
+
+// unescapeEach is unescape without looking for a run to copy whole first: for keys, whose
+// brackets are escaped every few bytes.
+func unescapeEach(dst, src []byte) ([]byte, error) {
 	n := len(dst)
 	dst = slices.Grow(dst, len(src))[:n+len(src)]
 	for i := 0; i < len(src); i++ {
@@ -277,27 +283,24 @@ func unhex(c byte) (byte, bool) {
 // for tests.
 func (d *decoder) decodeKey(k []byte) error {
 	if d.clean && !d.noReuse {
-		common := 0
-		for common < len(k) && common < len(d.prevRaw) && k[common] == d.prevRaw[common] {
-			common++
-		}
 		for i := len(d.rawOpen) - 1; i >= 0; i-- {
-			if d.rawOpen[i] > common || !opensAt(k, d.rawOpen[i]) {
+			at := d.rawOpen[i]
+			if !opensAt(k, at) || !bytes.Equal(k[:at], d.prevRaw[:at]) {
 				continue
 			}
-			open, rawOpen := d.segs[i].lo-1, d.rawOpen[i]
+			open := d.segs[i].lo - 1
 			var err error
-			if d.key, err = unescape(d.key[:open], k[rawOpen:]); err != nil {
+			if d.key, err = unescapeEach(d.key[:open], k[at:]); err != nil {
 				d.clean = false
 				return err
 			}
 			d.segs, d.rawOpen = d.segs[:i], d.rawOpen[:i]
-			return d.remember(k, open, rawOpen)
+			return d.remember(k, open, at)
 		}
 	}
 	d.clean = false
 	var err error
-	if d.key, err = unescape(d.key[:0], k); err != nil {
+	if d.key, err = unescapeEach(d.key[:0], k); err != nil {
 		return err
 	}
 	d.rootEnd = indexByte(d.key, '[')
