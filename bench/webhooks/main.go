@@ -54,23 +54,6 @@ const (
 
 var errMissed = errors.New("a target was missed")
 
-// idleScanNs is what scanBytes costs a byte on an idle x86 core of recent years, for reading the
-// decoder's cost on a busy, shared machine: its figure in byte scans times this.
-const idleScanNs = 0.35
-
-var scanSink int
-
-// scanBytes counts the '%' signs in b: the least work any decoder must do per byte.
-func scanBytes(b []byte) int {
-	n := 0
-	for _, c := range b {
-		if c == '%' {
-			n++
-		}
-	}
-	return n
-}
-
 func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("webhooks", flag.ContinueOnError)
 	rate := fs.Int("rate", 200, "deliveries a second in the load run")
@@ -89,7 +72,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "webhooks: package amocrm/webhook at amoCRM's limits; GOMAXPROCS and load average: %d, %s\n\n", gomaxprocs(), machine.LoadAvg())
 
 	body := updateLeads(50, account)
-	var parse, flat, scan measured
+	var parse, flat measured
 	for range *rounds {
 		parse = parse.best(measure(func() error {
 			d, err := webhook.Parse(body)
@@ -102,18 +85,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return parse.err
 		}
 		flat = flat.best(measure(func() error { _, err := url.ParseQuery(string(body)); return err }))
-		scan = scan.best(measure(func() error { scanSink = scanBytes(body); return nil }))
 	}
 	fmt.Fprintf(out, "decode: update_lead of 50 leads with 5 custom fields each, %d bytes; fastest of %d interleaved rounds\n", len(body), *rounds)
 	fmt.Fprintf(out, "  webhook.Parse      %8.1f µs wall  %8.1f µs CPU  %6d allocs  (target ≤ %v)\n", us(parse.wall), us(parse.cpu), parse.allocs, decodeTarget)
 	fmt.Fprintf(out, "  url.ParseQuery     %8.1f µs wall  %8.1f µs CPU  %6d allocs  (baseline: flat strings, no types)\n", us(flat.wall), us(flat.cpu), flat.allocs)
-	fmt.Fprintf(out, "  byte scan          %8.1f µs wall  %8.1f µs CPU  (calibration: one loop over the body's bytes, %.2f ns a byte)\n",
-		us(scan.wall), us(scan.cpu), float64(scan.cpu)/float64(len(body)))
 	decodeRatio := float64(parse.cpu) / float64(decodeTarget)
-	scans := float64(parse.cpu) / float64(scan.cpu)
-	fmt.Fprintf(out, "  Parse / target %.2f (CPU); Parse / ParseQuery %.2f (CPU), %.2f (wall); Parse = %.1f byte scans\n",
-		decodeRatio, float64(parse.cpu)/float64(flat.cpu), float64(parse.wall)/float64(flat.wall), scans)
-	fmt.Fprintf(out, "  at %.2f ns a byte scanned (an idle x86 core), Parse would take %.0f µs\n\n", idleScanNs, scans*idleScanNs*float64(len(body))/1000)
+	fmt.Fprintf(out, "  Parse / target %.2f (CPU); Parse / ParseQuery %.2f (CPU), %.2f (wall)\n\n",
+		decodeRatio, float64(parse.cpu)/float64(flat.cpu), float64(parse.wall)/float64(flat.wall))
 
 	lr, err := load(ctx, *rate, *duration, *leads, *work)
 	if err != nil {
@@ -130,8 +108,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "  load average      %s\n\n", machine.LoadAvg())
 
 	met := decodeRatio <= 1 && p99Ratio <= 1 && lr.other == 0 && lr.failed == 0
-	fmt.Fprintf(out, "RESULT decode_us=%.1f decode_ratio=%.2f parse_vs_parsequery=%.2f parse_byte_scans=%.1f p99_ms=%.2f p99_ratio=%.3f non200=%d targets_met=%t\n",
-		us(parse.cpu), decodeRatio, float64(parse.cpu)/float64(flat.cpu), scans, ms(lr.p99), p99Ratio, lr.other+lr.failed, met)
+	fmt.Fprintf(out, "RESULT decode_us=%.1f decode_ratio=%.2f parse_vs_parsequery=%.2f p99_ms=%.2f p99_ratio=%.3f non200=%d targets_met=%t\n",
+		us(parse.cpu), decodeRatio, float64(parse.cpu)/float64(flat.cpu), ms(lr.p99), p99Ratio, lr.other+lr.failed, met)
 	if !met {
 		return errMissed
 	}
