@@ -61,7 +61,16 @@ func NewSettingsHandler(cfg SettingsConfig) (http.Handler, error) {
 	mux.Handle("GET /static/", http.FileServerFS(staticFS))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, MaxLogoBytes+64<<10)
+			// The form is read here, before Allow, which looks for the CSRF
+			// token in it: a form cut short by the cap would have no token,
+			// and an administrator who picked a photo of several megabytes
+			// would be told to log in again.
+			r.Body = http.MaxBytesReader(w, r.Body, maxSettingsBody)
+			var tooBig *http.MaxBytesError
+			if err := r.ParseMultipartForm(MaxLogoBytes + 32<<10); errors.As(err, &tooBig) {
+				http.Error(w, tooBigMessage, http.StatusRequestEntityTooLarge)
+				return
+			}
 		}
 		if !cfg.Allow(r) {
 			http.Error(w, "Нет доступа: войдите на страницу администратора заново.", http.StatusForbidden)
@@ -71,6 +80,14 @@ func NewSettingsHandler(cfg SettingsConfig) (http.Handler, error) {
 		mux.ServeHTTP(w, r)
 	}), nil
 }
+
+// maxSettingsBody bounds a save of the settings page. It is well above
+// MaxLogoBytes so that a logo somewhat too big is still read and refused at
+// its field, with everything else typed kept.
+const maxSettingsBody = 4 << 20
+
+const tooBigMessage = "Файл больше 4 МБ: логотип — картинка PNG или JPEG до 256 КБ. " +
+	"Вернитесь назад, выберите картинку меньше и сохраните ещё раз."
 
 type settingsPage struct{ cfg SettingsConfig }
 
@@ -138,7 +155,7 @@ func (h *settingsPage) save(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseMultipartForm(MaxLogoBytes + 32<<10); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-		h.render(w, r, http.StatusRequestEntityTooLarge, old, []Problem{{"logo", "логотип больше 256 КБ: уменьшите картинку"}}, false)
+		http.Error(w, "Форма пришла не полностью: обновите страницу и сохраните ещё раз.", http.StatusBadRequest)
 		return
 	}
 	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
