@@ -245,11 +245,13 @@ func TestAdmin_everyRequestIsAuthorised(t *testing.T) {
 		resp.Body.Close()
 		assert.Equal(t, http.StatusForbidden, resp.StatusCode, path)
 	}
-	code, _ := post(t, base+"publish", map[string]any{"author": "Анна", "price_list": json.RawMessage(edited(t, "зима", 2500))})
-	assert.Equal(t, http.StatusForbidden, code)
+	for _, path := range []string{"preview", "publish"} {
+		code, _ := post(t, base+path, map[string]any{"author": "Анна", "price_list": json.RawMessage(edited(t, "зима", 2500))})
+		assert.Equal(t, http.StatusForbidden, code, path)
+	}
 	_, err := s.Latest(t.Context())
 	assert.ErrorIs(t, err, pricelist.ErrNoVersion)
-	assert.Len(t, asked, 6)
+	assert.Len(t, asked, 7)
 }
 
 func TestAdmin_pageCarriesTheCSRFTokenEscaped(t *testing.T) {
@@ -265,13 +267,29 @@ func TestAdmin_pageCarriesTheCSRFTokenEscaped(t *testing.T) {
 
 func TestAdmin_badBodies(t *testing.T) {
 	t.Parallel()
-	srv, _, _ := editor(t, func(*http.Request) bool { return true })
-	for _, body := range []string{"", "{", `{"author":"a"}`, strings.Repeat(" ", 2<<20) + "{}"} {
-		resp, err := http.Post(srv.URL+"/admin/prices/publish", "application/json", strings.NewReader(body))
-		require.NoError(t, err)
-		resp.Body.Close()
-		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "%.20q", body)
+	srv, s, _ := editor(t, func(*http.Request) bool { return true })
+	good := `{"author":"Анна","price_list":` + string(edited(t, "зима", 2500))
+	// A price list that would publish but for the body cap: 2 MiB of
+	// whitespace inside an otherwise valid body.
+	oversized := good + strings.Repeat(" ", 2<<20) + "}"
+	for _, body := range []string{"", "{", `{"author":"a"}`, oversized} {
+		for _, path := range []string{"preview", "publish"} {
+			resp, err := http.Post(srv.URL+"/admin/prices/"+path, "application/json", strings.NewReader(body))
+			require.NoError(t, err)
+			var got struct{ Message string }
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
+			resp.Body.Close()
+			assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s %.20q", path, body)
+			assert.Equal(t, "Не удалось прочитать прайс-лист: обновите страницу и попробуйте ещё раз.", got.Message)
+		}
 	}
+	_, err := s.Latest(t.Context())
+	assert.ErrorIs(t, err, pricelist.ErrNoVersion)
+	// Within the cap the same body publishes.
+	resp, err := http.Post(srv.URL+"/admin/prices/publish", "application/json", strings.NewReader(good+strings.Repeat(" ", 1<<10)+"}"))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusCreated, resp.StatusCode)
 }
 
 func TestNewAdminHandler_refusesMissingAuth(t *testing.T) {
