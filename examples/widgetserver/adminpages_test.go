@@ -3,10 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -50,17 +48,7 @@ func TestAdminPrices_onlyTheAdminPublishes(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	cookie, csrf := ts.login(t)
-	// Another shop's server: its own admin token and master key.
-	cfg := config{Addr: "127.0.0.1:0", PublicURL: testPublic, AdminToken: strings.Repeat("b2", 20),
-		EncryptionKey: bytes.Repeat([]byte{9}, 32), PriceList: glass.DefaultPriceList(), LogLevel: slog.LevelDebug}
-	s, err := build(t.Context(), cfg, testPublic, newLogger(&syncBuffer{}, slog.LevelDebug))
-	require.NoError(t, err)
-	t.Cleanup(s.close)
-	other := &testServer{server: s, h: s.handler(func() bool { return false })}
-	resp := other.do(t, http.MethodGet, "/admin?token="+cfg.AdminToken, nil, nil)
-	foreignCookie := sessionCookie(t, resp)
-	require.NotNil(t, foreignCookie)
-	foreignCSRF := other.admin.auth.csrfToken(foreignCookie.Value)
+	foreignCookie, foreignCSRF := anotherShop(t)
 	require.NotEqual(t, csrf, foreignCSRF)
 
 	for name, c := range map[string]struct {
@@ -77,7 +65,7 @@ func TestAdminPrices_onlyTheAdminPublishes(t *testing.T) {
 	}
 	assert.Equal(t, "default-2025.1", ts.prices.Current(t.Context()).Version, "nothing was published")
 
-	resp = ts.do(t, http.MethodGet, "/admin/prices/", nil, nil)
+	resp := ts.do(t, http.MethodGet, "/admin/prices/", nil, nil)
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "the editor page needs a session")
 	resp = ts.do(t, http.MethodGet, "/admin/prices/", nil, cookie)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
