@@ -117,6 +117,44 @@ func (d *demo) cardURL(leadID int64) string {
 }
 
 // routes mounts the demo pages.
+// homePage is the demo server's root: where to go first. The admin link carries no token; the
+// token is only in the link the server printed when it started.
+var homePage = template.Must(template.New("home").Parse(`<!doctype html>
+<html lang="ru">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>Калькулятор стекла: демо</title>
+<link rel="stylesheet" href="/static/admin.css">
+</head>
+<body>
+<main>
+  <h1>Калькулятор стекла: демо</h1>
+  <section class="card">
+    <h2>1. Подключите демо-аккаунт</h2>
+    <p>Откройте <a href="/admin" id="home-admin">страницу администратора</a> по ссылке с токеном, которую сервер напечатал при запуске
+      (или введите там этот токен), и нажмите «Подключить к amoCRM».</p>
+  </section>
+  <section class="card">
+    <h2>2. Посчитайте заказ в карточке сделки</h2>
+    <p>Откройте <a href="{{.Card}}" id="home-card">демо-карточку сделки</a>: калькулятор работает в её правой колонке, как в amoCRM.</p>
+  </section>
+</main>
+</body>
+</html>
+`))
+
+// home serves the root page of the demo.
+func (d *demo) home(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'none'; base-uri 'none'; form-action 'none'")
+	if err := homePage.Execute(w, struct{ Card string }{d.cardURL(d.defaultLead())}); err != nil {
+		d.logger.ErrorContext(r.Context(), "demo: rendering the home page", slog.String("error", err.Error()))
+	}
+}
+
 func (d *demo) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /demo/{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, d.cardURL(d.defaultLead()), http.StatusSeeOther)

@@ -106,6 +106,18 @@ func TestAccessibility(t *testing.T) {
 
 	require.NoError(t, doWithin(ctx, chromedp.Navigate(c.base+"/admin?token="+testAdminTok), chromedp.WaitVisible(chromedp.CSS("body"))))
 	checkAxe(t, ctx, axe, "admin page")
+
+	// The demo's root leads to the admin page and the card, and gives away no token.
+	require.NoError(t, doWithin(ctx, chromedp.Navigate(c.base+"/"), chromedp.WaitVisible(chromedp.CSS("#home-card"))))
+	checkAxe(t, ctx, axe, "demo home page")
+	links, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[].map.call(document.querySelectorAll('a'), function (a) { return a.getAttribute('href'); })`))
+	require.NoError(t, err)
+	assert.Contains(t, links, "/admin")
+	assert.Contains(t, links, fmt.Sprintf("%s/demo/card?lead=%d", c.base, c.s.demo.defaultLead()))
+	html, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+	require.NoError(t, err)
+	assert.NotContains(t, html, testAdminTok)
+	require.NoError(t, doWithin(ctx, chromedp.Click(chromedp.CSS("#home-card")), chromedp.WaitVisible(chromedp.CSS("#widgets"))))
 }
 
 // TestCalculatorKeepsFocusAndNamesFields walks the calculator by keyboard: Enter on «+ Отверстие»

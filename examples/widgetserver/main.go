@@ -408,9 +408,13 @@ func (s *server) handler(shuttingDown func() bool) http.Handler {
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", readyz(s.db, shuttingDown, s.logger))
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles(s.static)))
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/admin", http.StatusSeeOther)
-	})
+	if s.demo != nil {
+		mux.HandleFunc("GET /{$}", s.demo.home) // where to start, without the admin token
+	} else {
+		mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/admin", http.StatusSeeOther)
+		})
+	}
 	return withRequestID(s.logger, time.Now, securityHeaders(mux))
 }
 
