@@ -96,12 +96,14 @@ func (s *Server) takeFault(r *http.Request) (Fault, bool) {
 }
 
 // applyFault carries f out; it reports whether the request is finished.
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault) bool {
+// beforeDrop runs just before a dropped connection is closed.
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault, beforeDrop func()) bool {
 	if f.Delay > 0 && !s.wait(r.Context(), f.Delay) {
 		return true
 	}
 	if f.Drop {
 		conn, _, err := http.NewResponseController(w).Hijack()
+		beforeDrop()
 		if err != nil {
 			panic(http.ErrAbortHandler)
 		}

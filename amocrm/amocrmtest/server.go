@@ -285,7 +285,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	sw := &httpx.StatusWriter{ResponseWriter: w}
 	entry := s.record(r, body, arrived)
-	defer s.finish(entry, sw)
+	finished := false
+	defer func() {
+		if !finished {
+			s.finish(entry, sw)
+		}
+	}()
 
 	if s.cfg.latency > 0 {
 		if !s.wait(r.Context(), s.cfg.latency) {
@@ -293,7 +298,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		arrived = s.now()
 	}
-	if f, ok := s.takeFault(r); ok && s.applyFault(sw, r, f) {
+	// A drop is counted before the connection closes: the client may send its next request (and
+	// a test read the counters) as soon as it sees the connection go.
+	beforeDrop := func() { s.finish(entry, sw); finished = true }
+	if f, ok := s.takeFault(r); ok && s.applyFault(sw, r, f, beforeDrop) {
 		return
 	}
 	if s.atEdge(sw, r, arrived) {
