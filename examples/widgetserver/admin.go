@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -285,8 +286,8 @@ func (a *admin) connectAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := connectForm{
-		Domain:   strings.TrimSpace(r.PostFormValue("domain")),
-		ClientID: strings.TrimSpace(r.PostFormValue("client_id")),
+		Domain:   accountHost(r.PostFormValue("domain")),
+		ClientID: strings.ToLower(strings.TrimSpace(r.PostFormValue("client_id"))),
 	}
 	secret := strings.TrimSpace(r.PostFormValue("client_secret"))
 	if secret == "" && a.demo != nil && form.ClientID == a.demo.ClientID {
@@ -296,8 +297,11 @@ func (a *admin) connectAccount(w http.ResponseWriter, r *http.Request) {
 	if form.Domain == "" {
 		fields["domain"] = "Укажите адрес аккаунта, например acme.amocrm.ru."
 	}
-	if form.ClientID == "" {
+	switch {
+	case form.ClientID == "":
 		fields["client_id"] = "Укажите ID интеграции из вкладки «Ключи и доступы»."
+	case !isUUID(form.ClientID):
+		fields["client_id"] = "ID интеграции выглядит так: 0b6e4f1a-3c2d-4e5f-8a9b-0c1d2e3f4a5b. Скопируйте его из вкладки «Ключи и доступы» целиком."
 	}
 	if secret == "" {
 		fields["client_secret"] = "Укажите секретный ключ из вкладки «Ключи и доступы»."
@@ -364,4 +368,39 @@ func (a *admin) downloadArchive(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Disposition", `attachment; filename="`+widget.ArchiveName+`"`)
 	h.Set("Cache-Control", "no-store")
 	w.Write(zip)
+}
+
+// accountHost reads the account's address as people give it: a host ("acme.amocrm.ru") or a
+// URL pasted from the browser ("https://acme.amocrm.ru/leads/detail/1"), of which it keeps the
+// host, in lower case.
+func accountHost(s string) string {
+	s = strings.TrimSpace(s)
+	if u, err := url.Parse(s); err == nil && u.Host != "" {
+		return strings.ToLower(u.Hostname())
+	}
+	if i := strings.IndexAny(s, "/?#"); i >= 0 {
+		s = s[:i]
+	}
+	return strings.ToLower(s)
+}
+
+// isUUID reports whether s is a UUID in its textual form, as amoCRM shows an integration's ID.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/stretchr/testify/assert"
@@ -158,4 +160,41 @@ func TestCalculatorKeepsFocusAndNamesFields(t *testing.T) {
 	waitText(t, ctx, piece+`.field[data-field="width_mm"] .err`, "целых миллиметрах", c.frame)
 	described := evalInFrame[string](t, ctx, `(function (e) { return d.getElementById(e.getAttribute('aria-describedby')).textContent; })(d.querySelector('fieldset.piece [data-key="width_mm"]'))`)
 	assert.Contains(t, described, "целых миллиметрах", "the width field is described by its error")
+}
+
+// TestAdminReadsPastedAddresses fills the admin form as an administrator does: the account's
+// address pasted from the browser's address bar, and first a Client ID cut short. The short ID
+// is refused at its field, the pasted address is kept as its host, and the corrected form goes
+// on to amoCRM's consent page.
+func TestAdminReadsPastedAddresses(t *testing.T) {
+	t.Parallel()
+	browser := browsertest.Context(t)
+	s, base := startInProcessDemo(t)
+	ctx, cancel := context.WithTimeout(browser, time.Minute)
+	defer cancel()
+	require.NoError(t, doWithin(ctx, chromedp.Navigate(base+"/admin?token="+testAdminTok), chromedp.WaitVisible(chromedp.CSS("#connect-button"))))
+	clientID := s.demo.integ.ClientID
+	fillAdmin := func(domain, id string) {
+		require.NoError(t, doWithin(ctx,
+			chromedp.Evaluate[chromedp.Void](`document.querySelector('#domain').value = ''; document.querySelector('#domain').focus()`),
+			chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+				_, err := cdp.Call(ctx, t, input.InsertText, input.InsertTextParams{Text: domain})
+				return err
+			}),
+			chromedp.Evaluate[chromedp.Void](`document.querySelector('#client_id').value = ''; document.querySelector('#client_id').focus()`),
+			chromedp.KeyEvent(id),
+			chromedp.Click(chromedp.CSS("#connect-button")),
+		))
+	}
+	fillAdmin("https://steklo.amocrm.ru/leads/detail/21000001", clientID[:20])
+	require.NoError(t, doWithin(ctx, chromedp.WaitVisible(chromedp.CSS(".field-error"))))
+	msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".field-error")))
+	require.NoError(t, err)
+	assert.Contains(t, msg, "ID интеграции выглядит так")
+	domain, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#domain")))
+	require.NoError(t, err)
+	assert.Equal(t, "steklo.amocrm.ru", domain, "the pasted URL is kept as its host")
+
+	fillAdmin(" https://steklo.amocrm.ru/leads/pipeline ", clientID)
+	require.NoError(t, doWithin(ctx, chromedp.WaitVisible(chromedp.CSS(`button[value="allow"]`))), "the consent page")
 }
