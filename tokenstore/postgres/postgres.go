@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/amokit/amokit/internal/pgmigrate"
 	"github.com/amokit/amokit/tokenstore"
 	"github.com/amokit/amokit/tokenstore/internal/keylock"
 )
@@ -73,7 +74,7 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store, error
 	if maxConns < 2 {
 		return nil, fmt.Errorf("tokenstore/postgres: the pool allows %d connection(s); WithLock needs at least 2", maxConns)
 	}
-	if err := migrate(ctx, pool); err != nil {
+	if err := pgmigrate.Run(ctx, pool, component, migrationFS); err != nil {
 		return nil, fmt.Errorf("tokenstore/postgres: migrate: %w", err)
 	}
 	return &Store{
