@@ -57,12 +57,9 @@ func (s *server) openPostgres(ctx context.Context, key []byte) error {
 	case res.Resealed > 0 || len(res.Failed) > 0:
 		s.logger.Info("connections sealed again with the derived key", slog.Int("resealed", res.Resealed), slog.Any("failed", res.Failed))
 	}
-	if err := cpostgres.Migrate(sctx, pool); err != nil {
-		return fmt.Errorf("preparing the calculations table: %w", err)
-	}
-	calcs, err := cpostgres.New(pool)
+	calcs, err := cpostgres.New(sctx, pool)
 	if err != nil {
-		return err
+		return fmt.Errorf("preparing the calculations table: %w", err)
 	}
 	prices, err := plpostgres.New(sctx, pool)
 	if err != nil {

@@ -4,9 +4,11 @@
 //
 // # Schema
 //
-// Migrate creates and updates the table widget_calculations from migrations embedded in the
-// package, recording what it applied in widget_schema_migrations. Call it once at start-up; it
-// is safe to call from several processes at once.
+// New creates and updates the table widget_calculations from migrations embedded in the
+// package, recording what it applied in amokit_schema_migrations under the component
+// "calculator", as every amokit store does (one transaction under an advisory lock, so
+// processes starting together apply each migration once). A database migrated by earlier
+// versions, which recorded the table in widget_schema_migrations, is taken over as it is.
 //
 // # Leases
 //
@@ -18,7 +20,6 @@
 //
 //	pool, err := pgxpool.New(ctx, dsn)
 //	...
-//	if err := postgres.Migrate(ctx, pool); err != nil { ... }
-//	calcs, err := postgres.New(pool)
+//	calcs, err := postgres.New(ctx, pool)
 //	h, err := calculator.NewHandler(calculator.Config{Calculations: calcs, ...})
 package postgres

@@ -6,10 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,81 +14,49 @@ import (
 
 	"github.com/amokit/amokit/app/calculator"
 	"github.com/amokit/amokit/app/calculator/internal/stored"
+	"github.com/amokit/amokit/internal/pgmigrate"
 )
 
 //go:embed migrations/*.sql
-var migrations embed.FS
+var migrationFS embed.FS
 
-// migrationLock is the advisory lock key that serialises Migrate across processes.
-const migrationLock = 0x616d6f6b69745f77 // "amokit_w"
+// component names this package's migrations in amokit_schema_migrations, beside those of the
+// other amokit stores that share the database.
+const component = "calculator"
 
-// Migrate brings the schema of the store up to date: it creates the table
-// widget_schema_migrations and applies, in order, the embedded migrations not yet recorded there,
-// all in one transaction, so either every pending migration lands or none does. Processes may
-// call it at the same time; an advisory lock held by that transaction makes them take turns. It
-// never drops or rewrites data.
-func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	if pool == nil {
-		return errors.New("calculator/postgres: Migrate: nil pool")
-	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	slices.Sort(names)
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
-			return fmt.Errorf("calculator/postgres: locking for migration: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS widget_schema_migrations (
-			version    integer     PRIMARY KEY,
-			name       text        NOT NULL,
-			applied_at timestamptz NOT NULL DEFAULT now()
-		)`); err != nil {
-			return fmt.Errorf("calculator/postgres: creating widget_schema_migrations: %w", err)
-		}
-		for _, name := range names {
-			base := strings.TrimPrefix(name, "migrations/")
-			num, _, _ := strings.Cut(base, "_")
-			version, err := strconv.Atoi(num)
-			if err != nil {
-				return fmt.Errorf("calculator/postgres: migration %s has no version number", base)
-			}
-			var done bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM widget_schema_migrations WHERE version = $1)`, version).Scan(&done); err != nil {
-				return err
-			}
-			if done {
-				continue
-			}
-			sql, err := migrations.ReadFile(name)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, string(sql)); err != nil {
-				return fmt.Errorf("calculator/postgres: migration %s: %w", base, err)
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO widget_schema_migrations (version, name) VALUES ($1, $2)`, version, base); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// Store is a calculator.CalculationStore in PostgreSQL, in the table widget_calculations (run Migrate
-// first). Its leases hold across every process that shares the database. It uses a pool the
-// caller owns and never closes it. Safe for concurrent use.
+// Store is a calculator.CalculationStore in PostgreSQL, in the table widget_calculations. Its
+// leases hold across every process that shares the database. It uses a pool the caller owns and
+// never closes it. Safe for concurrent use.
 type Store struct {
 	pool *pgxpool.Pool
 }
 
 var _ calculator.CalculationStore = (*Store)(nil)
 
-// New returns a Store over pool.
-func New(pool *pgxpool.Pool) (*Store, error) {
+// Option configures New. There are none yet; the parameter keeps New's shape the same as every
+// other store's.
+type Option func(*options) error
+
+type options struct{}
+
+// New applies the migrations the database lacks (see the package doc) and returns a Store over
+// pool. Processes may call it at the same time.
+func New(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store, error) {
 	if pool == nil {
 		return nil, errors.New("calculator/postgres: New: nil pool")
+	}
+	var o options
+	var errs []error
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("calculator/postgres: %w", err)
+	}
+	if err := pgmigrate.Run(ctx, pool, component, migrationFS); err != nil {
+		return nil, fmt.Errorf("calculator/postgres: migrate: %w", err)
 	}
 	return &Store{pool: pool}, nil
 }

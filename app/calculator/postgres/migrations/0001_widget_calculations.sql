@@ -1,5 +1,6 @@
--- Saved calculations of the amoCRM widget (widget.CalculationStore).
-CREATE TABLE widget_calculations (
+-- Saved calculations of the calculator (calculator.CalculationStore). IF NOT EXISTS: databases
+-- migrated before the migrations moved to amokit_schema_migrations have the table already.
+CREATE TABLE IF NOT EXISTS widget_calculations (
     account          text        NOT NULL,
     lead_id          bigint      NOT NULL CHECK (lead_id > 0),
     idempotency_key  text        NOT NULL,
@@ -19,4 +20,4 @@ CREATE TABLE widget_calculations (
     PRIMARY KEY (account, lead_id, idempotency_key)
 );
 
-CREATE INDEX widget_calculations_by_lead ON widget_calculations (account, lead_id, created_at DESC, seq DESC);
+CREATE INDEX IF NOT EXISTS widget_calculations_by_lead ON widget_calculations (account, lead_id, created_at DESC, seq DESC);
