@@ -63,45 +63,54 @@ type TicketSigner struct {
 	now func() time.Time
 }
 
-// TicketOption configures a TicketSigner.
-type TicketOption func(*TicketSigner) error
+// TicketOption configures NewTicketSigner.
+type TicketOption func(*ticketOptions) error
+
+type ticketOptions struct {
+	ttl time.Duration
+	now func() time.Time
+}
 
 // WithTicketTTL sets how long new tickets live; it must be positive and at most 24 hours.
 func WithTicketTTL(d time.Duration) TicketOption {
-	return func(s *TicketSigner) error {
+	return func(o *ticketOptions) error {
 		if d <= 0 || d > 24*time.Hour {
 			return fmt.Errorf("widget: ticket TTL %v is outside (0, 24h]", d)
 		}
-		s.ttl = d
+		o.ttl = d
 		return nil
 	}
 }
 
 // WithTicketClock sets the clock used to issue and check tickets (time.Now by default).
 func WithTicketClock(now func() time.Time) TicketOption {
-	return func(s *TicketSigner) error {
+	return func(o *ticketOptions) error {
 		if now == nil {
 			return errors.New("widget: nil ticket clock")
 		}
-		s.now = now
+		o.now = now
 		return nil
 	}
 }
 
 // NewTicketSigner returns a signer keyed with key, which must be at least MinTicketKeySize
 // bytes of secret random data (the key is copied). Tickets live DefaultTicketTTL unless
-// WithTicketTTL says otherwise.
+// WithTicketTTL says otherwise. It returns every problem of key and opts at once.
 func NewTicketSigner(key []byte, opts ...TicketOption) (*TicketSigner, error) {
+	var errs []error
 	if len(key) < MinTicketKeySize {
-		return nil, fmt.Errorf("widget: the ticket key must be at least %d bytes, got %d", MinTicketKeySize, len(key))
+		errs = append(errs, fmt.Errorf("widget: the ticket key must be at least %d bytes, got %d", MinTicketKeySize, len(key)))
 	}
-	s := &TicketSigner{key: append([]byte(nil), key...), ttl: DefaultTicketTTL, now: time.Now}
-	for _, o := range opts {
-		if err := o(s); err != nil {
-			return nil, err
+	o := ticketOptions{ttl: DefaultTicketTTL, now: time.Now}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	return s, nil
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return &TicketSigner{key: append([]byte(nil), key...), ttl: o.ttl, now: o.now}, nil
 }
 
 // TTL is how long new tickets live.

@@ -143,6 +143,10 @@ func TestNewTicketSignerRefuses(t *testing.T) {
 	assert.ErrorContains(t, err, "TTL")
 	_, err = NewTicketSigner(testKey(1), WithTicketClock(nil))
 	assert.ErrorContains(t, err, "clock")
+	_, err = NewTicketSigner([]byte("short"), WithTicketTTL(0), WithTicketClock(nil))
+	for _, want := range []string{"at least 32 bytes", "TTL", "clock"} {
+		assert.ErrorContains(t, err, want, "every problem at once")
+	}
 
 	key := testKey(3)
 	s, err := NewTicketSigner(key)
