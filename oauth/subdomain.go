@@ -1,0 +1,73 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/amokit/amokit/amocrm"
+)
+
+// AccountDomain is where an account lives now, as amoCRM's subdomain lookup answers it.
+type AccountDomain struct {
+	ID             int64  `json:"id"`
+	Subdomain      string `json:"subdomain"`        // "acme"
+	Domain         string `json:"domain"`           // the account's host, "acme.amocrm.ru"
+	TopLevelDomain string `json:"top_level_domain"` // "ru"
+}
+
+// LookupSubdomain asks amoCRM where the account that refreshToken belongs to lives now: after a
+// subdomain rename a refresh on the old host fails, and the new host is the answer's Domain
+// (docs/amocrm-api.md#subdomain-lookup). apiDomain is the api_domain claim of the account's
+// access token (see ParseClaims), such as "api-b.amocrm.ru". With BaseURL set, the request goes
+// there instead. A refused token is a *TokenError.
+func (c Config) LookupSubdomain(ctx context.Context, apiDomain, refreshToken string) (*AccountDomain, error) {
+	host, err := amocrm.ParseDomain(apiDomain)
+	if err != nil {
+		return nil, err
+	}
+	endpoint := "https://" + host + "/oauth2/account/current/subdomain"
+	if c.BaseURL != "" {
+		endpoint = strings.TrimSuffix(c.BaseURL, "/") + "/oauth2/account/current/subdomain"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+	if err != nil {
+		return nil, fmt.Errorf("oauth: %w", err)
+	}
+	req.Header.Set("X-Refresh-Token", refreshToken)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "amokit-oauth")
+	resp, err := c.httpClient().Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("oauth: subdomain lookup at %s: %w", host, unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("oauth: reading the subdomain answer: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		te := &TokenError{StatusCode: resp.StatusCode}
+		var p struct{ Title, Detail, Hint string }
+		if json.Unmarshal(raw, &p) == nil {
+			te.Title, te.Detail, te.Hint = p.Title, p.Detail, p.Hint
+		} else {
+			te.Body = cleanSnippet(raw)
+		}
+		return nil, te
+	}
+	var d AccountDomain
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return nil, fmt.Errorf("oauth: the subdomain answer is not JSON: %w", err)
+	}
+	if _, err := amocrm.ParseDomain(d.Domain); err != nil || d.ID == 0 {
+		return nil, fmt.Errorf("oauth: the subdomain answer names no account host: %q", cleanSnippet(raw))
+	}
+	return &d, nil
+}
