@@ -388,6 +388,14 @@ func TestAdminWidgetArchive(t *testing.T) {
 	assert.Contains(t, string(script), `"`+testPublic+`"`, "built for this server's URL")
 	_, err = zr.Open("manifest.json")
 	assert.NoError(t, err)
+
+	// A restart (a second later) serves the same archive, with the same version.
+	time.Sleep(1100 * time.Millisecond)
+	again := newTestServer(t)
+	c, _ = again.login(t)
+	resp = again.do(t, http.MethodGet, "/admin/widget.zip", nil, c)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, data, []byte(readBody(t, resp)), "widget.zip depends on its content only")
 }
 
 func TestCalculatorPageAndStatic(t *testing.T) {

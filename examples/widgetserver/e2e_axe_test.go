@@ -195,6 +195,20 @@ func TestAdminReadsPastedAddresses(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "steklo.amocrm.ru", domain, "the pasted URL is kept as its host")
 
+	// The steps and the addresses they need come before the form that needs their result.
+	before, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`['#steps', '#urls', '#archive'].every(function (id) {
+		return !!(document.querySelector(id).compareDocumentPosition(document.querySelector('#connect')) & Node.DOCUMENT_POSITION_FOLLOWING);
+	})`))
+	require.NoError(t, err)
+	assert.True(t, before, "setup steps, addresses and the archive come before the connect form")
+	banner, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#demo-banner")))
+	require.NoError(t, err)
+	assert.Contains(t, banner, "нажмите «Подключить к amoCRM»")
+
 	fillAdmin(" https://steklo.amocrm.ru/leads/pipeline ", clientID)
 	require.NoError(t, doWithin(ctx, chromedp.WaitVisible(chromedp.CSS(`button[value="allow"]`))), "the consent page")
+	require.NoError(t, doWithin(ctx, chromedp.Click(chromedp.CSS(`button[value="allow"]`)), chromedp.WaitVisible(chromedp.CSS("#flash"))))
+	banner, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#demo-banner")))
+	require.NoError(t, err)
+	assert.Contains(t, banner, "демо-аккаунт подключён", "the demo banner follows the connection")
 }

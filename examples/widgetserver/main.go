@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"embed"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -257,17 +259,27 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 		return nil, fmt.Errorf("parsing the pages: %w", err)
 	}
 	s.static, _ = fs.Sub(webFiles, "web")
-	version := "1." + time.Now().UTC().Format("20060102.150405")
+	// The archive's version is derived from its content: the same server gives the same
+	// widget.zip across restarts, and any change to it gives a new version, as amoCRM wants for
+	// every upload.
 	archive := func() ([]byte, error) {
-		ac := widget.ArchiveConfig{Version: version}
-		if strings.HasPrefix(public, "https://") {
-			ac.ServerURL = public // amoCRM pages only reach https servers
+		build := func(version string) ([]byte, error) {
+			ac := widget.ArchiveConfig{Version: version}
+			if strings.HasPrefix(public, "https://") {
+				ac.ServerURL = public // amoCRM pages only reach https servers
+			}
+			var buf bytes.Buffer
+			if err := widget.BuildArchive(&buf, ac); err != nil {
+				return nil, err
+			}
+			return buf.Bytes(), nil
 		}
-		var buf bytes.Buffer
-		if err := widget.BuildArchive(&buf, ac); err != nil {
+		probe, err := build("0")
+		if err != nil {
 			return nil, err
 		}
-		return buf.Bytes(), nil
+		sum := sha256.Sum256(probe)
+		return build("1." + strconv.FormatUint(uint64(binary.BigEndian.Uint32(sum[:4])), 10))
 	}
 
 	oc := oauth.Config{RedirectURL: public + widget.CallbackPath}
