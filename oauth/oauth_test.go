@@ -514,3 +514,17 @@ func TestARefusedRefreshDoesNotMarkAPairSavedMeanwhile(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestTokenSourceReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	_, err := Config{}.TokenSource(t.Context(), nil, "not a domain")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "nil store")
+	assert.Contains(t, err.Error(), "not a domain")
+
+	s, err := Config{}.TokenSource(t.Context(), tokenstore.NewMemory(), "acme.amocrm.ru",
+		WithExpirySkew(time.Minute), WithRefreshAttempts(0))
+	require.NoError(t, err)
+	assert.Equal(t, time.Minute, s.skew)
+	assert.Equal(t, 1, s.attempts, "at least one attempt")
+}

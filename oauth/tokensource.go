@@ -55,21 +55,28 @@ type TokenSource struct {
 
 var _ amocrm.Refresher = (*TokenSource)(nil)
 
-// SourceOption configures a TokenSource.
-type SourceOption func(*TokenSource)
+// SourceOption configures Config.TokenSource.
+type SourceOption func(*sourceOptions) error
+
+type sourceOptions struct {
+	skew     time.Duration
+	logger   *slog.Logger
+	attempts int
+}
 
 // WithExpirySkew refreshes tokens d before they expire (default DefaultExpirySkew).
-func WithExpirySkew(d time.Duration) SourceOption { return func(s *TokenSource) { s.skew = d } }
-
-// WithClock replaces time.Now, for tests.
-func WithClock(now func() time.Time) SourceOption { return func(s *TokenSource) { s.now = now } }
+func WithExpirySkew(d time.Duration) SourceOption {
+	return func(o *sourceOptions) error { o.skew = d; return nil }
+}
 
 // WithLogger logs refreshes and failures, never tokens.
-func WithLogger(l *slog.Logger) SourceOption { return func(s *TokenSource) { s.logger = l } }
+func WithLogger(l *slog.Logger) SourceOption {
+	return func(o *sourceOptions) error { o.logger = l; return nil }
+}
 
 // WithRefreshAttempts sets how often a refresh is tried on network errors and 5xx (default 3).
 func WithRefreshAttempts(n int) SourceOption {
-	return func(s *TokenSource) { s.attempts = max(n, 1) }
+	return func(o *sourceOptions) error { o.attempts = max(n, 1); return nil }
 }
 
 // TokenSource returns the token source of account, whose connection (client id and secret
@@ -78,21 +85,27 @@ func WithRefreshAttempts(n int) SourceOption {
 // the client id and secret come from the stored connection, or from c when the connection has
 // none.
 func (c Config) TokenSource(ctx context.Context, store tokenstore.Store, account string, opts ...SourceOption) (*TokenSource, error) {
+	var errs []error
 	host, err := amocrm.ParseDomain(account)
 	if err != nil {
-		return nil, err
+		errs = append(errs, err)
 	}
 	if store == nil {
-		return nil, errors.New("oauth: TokenSource: nil store")
+		errs = append(errs, errors.New("oauth: TokenSource: nil store"))
 	}
-	s := &TokenSource{
+	o := sourceOptions{skew: DefaultExpirySkew, attempts: 3}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return &TokenSource{
 		cfg: c, store: store, account: host, ctx: ctx,
-		skew: DefaultExpirySkew, now: time.Now, attempts: 3, wait: sleepCtx,
-	}
-	for _, o := range opts {
-		o(s)
-	}
-	return s, nil
+		skew: o.skew, now: time.Now, logger: o.logger, attempts: o.attempts, wait: sleepCtx,
+	}, nil
 }
 
 // Token returns a valid access token, refreshing it first when it expires within the skew.
