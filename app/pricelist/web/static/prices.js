@@ -250,7 +250,7 @@
   // table) and lists them all at the top with links to the fields.
   function showProblems(problems) {
     for (const e of document.querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
-    for (const e of document.querySelectorAll(".field-error")) e.remove();
+    for (const e of document.querySelectorAll(".field-error[id^='err']")) e.remove();
     for (const e of document.querySelectorAll("[aria-describedby]")) {
       const kept = e.getAttribute("aria-describedby").split(/\s+/).filter((id) => id && !/^err\d+$/.test(id));
       if (kept.length) e.setAttribute("aria-describedby", kept.join(" "));
