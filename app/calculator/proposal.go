@@ -183,7 +183,7 @@ func (h *handler) makeProposal(w http.ResponseWriter, r *http.Request) {
 	settings, err := h.proposals.Settings.Settings(ctx)
 	if errors.Is(err, proposal.ErrNoSettings) {
 		widget.WriteError(w, http.StatusConflict, CodeProposalNotSet,
-			"Реквизиты магазина для КП не заполнены: попросите администратора заполнить их на странице администратора, раздел «Коммерческое предложение»")
+			"Реквизиты магазина для КП не заполнены: попросите администратора заполнить их на странице администратора, кнопка «Реквизиты для КП»")
 		return
 	}
 	if err != nil {
