@@ -556,3 +556,45 @@ func listEntityFiles(ctx context.Context, c *Client, entity EntityType, id int64
 		url.Values(q).Set("before_id", strconv.FormatInt(oldest, 10))
 	}
 }
+
+// AttachFiles shows Drive files in the contact's Files tab.
+//
+// API docs: PUT /api/v4/contacts/{id}/files, https://www.amocrm.ru/developers/content/files/files-api
+func (s *ContactsService) AttachFiles(ctx context.Context, contactID int64, uuids ...string) error {
+	return entityFiles(ctx, s.client, http.MethodPut, EntityContacts, contactID, uuids)
+}
+
+// DetachFiles removes Drive files from the contact's Files tab; the files stay on the Drive.
+//
+// API docs: DELETE /api/v4/contacts/{id}/files, https://www.amocrm.ru/developers/content/files/files-api
+func (s *ContactsService) DetachFiles(ctx context.Context, contactID int64, uuids ...string) error {
+	return entityFiles(ctx, s.client, http.MethodDelete, EntityContacts, contactID, uuids)
+}
+
+// Files returns the Drive files in the contact's Files tab; none is an empty list.
+//
+// API docs: GET /api/v4/contacts/{id}/files, https://www.amocrm.ru/developers/content/files/files-api
+func (s *ContactsService) Files(ctx context.Context, contactID int64) ([]EntityFile, error) {
+	return listEntityFiles(ctx, s.client, EntityContacts, contactID)
+}
+
+// AttachFiles shows Drive files in the company's Files tab.
+//
+// API docs: PUT /api/v4/companies/{id}/files, https://www.amocrm.ru/developers/content/files/files-api
+func (s *CompaniesService) AttachFiles(ctx context.Context, companyID int64, uuids ...string) error {
+	return entityFiles(ctx, s.client, http.MethodPut, EntityCompanies, companyID, uuids)
+}
+
+// DetachFiles removes Drive files from the company's Files tab; the files stay on the Drive.
+//
+// API docs: DELETE /api/v4/companies/{id}/files, https://www.amocrm.ru/developers/content/files/files-api
+func (s *CompaniesService) DetachFiles(ctx context.Context, companyID int64, uuids ...string) error {
+	return entityFiles(ctx, s.client, http.MethodDelete, EntityCompanies, companyID, uuids)
+}
+
+// Files returns the Drive files in the company's Files tab; none is an empty list.
+//
+// API docs: GET /api/v4/companies/{id}/files, https://www.amocrm.ru/developers/content/files/files-api
+func (s *CompaniesService) Files(ctx context.Context, companyID int64) ([]EntityFile, error) {
+	return listEntityFiles(ctx, s.client, EntityCompanies, companyID)
+}

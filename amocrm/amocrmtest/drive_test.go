@@ -226,3 +226,27 @@ func post(t *testing.T, target, token, body string) httpResp {
 	require.NoError(t, err)
 	return httpResp{resp.StatusCode, b}
 }
+
+// Contacts and companies have a Files tab of their own.
+func TestDriveAttachesToContactsAndCompanies(t *testing.T) {
+	t.Parallel()
+	c, acct := amocrmtest.NewClient(t)
+	srv := acct.Server()
+	ctx := t.Context()
+	f, err := c.Files.Upload(ctx, "visit.jpg", strings.NewReader("jpeg"), 4)
+	require.NoError(t, err)
+	contact := acct.AddContact(amocrmtest.Contact{Name: "Иван"})
+	company := acct.AddCompany(amocrmtest.Company{Name: "ООО Стекло"})
+	require.NoError(t, c.Contacts.AttachFiles(ctx, contact.ID, f.UUID))
+	require.NoError(t, c.Companies.AttachFiles(ctx, company.ID, f.UUID))
+	cf, err := c.Contacts.Files(ctx, contact.ID)
+	require.NoError(t, err)
+	require.Len(t, cf, 1)
+	assert.Equal(t, f.UUID, cf[0].FileUUID)
+	assert.Equal(t, []string{f.UUID}, srv.EntityFiles("companies", company.ID))
+	require.NoError(t, c.Companies.DetachFiles(ctx, company.ID, f.UUID))
+	cof, err := c.Companies.Files(ctx, company.ID)
+	require.NoError(t, err)
+	assert.Empty(t, cof)
+	assert.ErrorIs(t, c.Contacts.AttachFiles(ctx, contact.ID+1000, f.UUID), amocrm.ErrNotFound)
+}
