@@ -212,3 +212,39 @@ func TestAdminReadsPastedAddresses(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, banner, "демо-аккаунт подключён", "the demo banner follows the connection")
 }
+
+// TestCalculatorFitsTheNarrowColumn shows the calculator 290 px wide, as amoCRM's right column
+// can be: the longest hardware name fits its select, and urgency and discount lines carry no
+// "1 шт ×" under them.
+func TestCalculatorFitsTheNarrowColumn(t *testing.T) {
+	t.Parallel()
+	c := openCalculator(t, nil)
+	ctx := c.ctx
+	src, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#widgets iframe.amokit-calc__frame').src`))
+	require.NoError(t, err)
+	require.NoError(t, doWithin(ctx, chromedp.EmulateViewport(290, 900), chromedp.Navigate(src), chromedp.WaitVisible(chromedp.CSS(`#calc[data-state="ready"]`))))
+	require.NoError(t, doWithin(ctx, chromedp.Click(chromedp.CSS("#add-hardware"))))
+	cut, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(function () {
+		var sel = document.querySelector('.hw [data-key="code"]');
+		var cs = getComputedStyle(sel);
+		var g = document.createElement('canvas').getContext('2d');
+		g.font = cs.font;
+		var room = sel.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 20; // the arrow
+		return [].filter.call(sel.options, function (o) { return g.measureText(o.text).width > room; }).map(function (o) { return o.text; });
+	})()`))
+	require.NoError(t, err)
+	assert.Empty(t, cut, "hardware names cut at 290 px")
+
+	for _, step := range []struct{ sel, text string }{{`[data-key="width_mm"]`, "900"}, {`[data-key="height_mm"]`, "2000"}, {"#discount", "5"}} {
+		require.NoError(t, doWithin(ctx,
+			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(function (e) { e.value = ''; e.focus(); })(document.querySelector(%q))`, step.sel)),
+			chromedp.KeyEvent(step.text), chromedp.KeyEvent(kb.Tab)))
+	}
+	require.NoError(t, doWithin(ctx, chromedp.Click(chromedp.CSS("#urgent"))))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`!!document.querySelector('#lines tr[data-code="discount"]') && !!document.querySelector('#lines tr[data-code="urgency"]')`,
+		chromedp.WithPollingTimeout(10*time.Second)))
+	require.NoError(t, err)
+	odd, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#lines tr[data-code="discount"] .q, #lines tr[data-code="urgency"] .q').length`))
+	require.NoError(t, err)
+	assert.Zero(t, odd)
+}

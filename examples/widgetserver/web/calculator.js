@@ -336,7 +336,7 @@
       sel.setAttribute('data-key', 'code');
       sel.setAttribute('aria-label', 'Фурнитура ' + (i + 1));
       (PL.hardware || []).forEach(function (x) {
-        sel.appendChild(option(x.code, x.name + ' — ' + roubles(x.price) + '/' + (UNITS[x.unit] || x.unit), x.code === h.code));
+        sel.appendChild(option(x.code, x.name, x.code === h.code));
       });
       var count = el('input');
       count.type = 'text';
@@ -345,7 +345,6 @@
       count.setAttribute('data-key', 'count');
       count.setAttribute('aria-label', 'Количество: фурнитура ' + (i + 1));
       count.setAttribute('aria-describedby', 'hw' + i + '-err');
-      sel.setAttribute('aria-describedby', 'hw' + i + '-err');
       var rm = el('button', 'remove', '×');
       rm.type = 'button';
       rm.setAttribute('data-action', 'remove-hardware');
@@ -355,12 +354,24 @@
       line.appendChild(count);
       line.appendChild(rm);
       row.appendChild(line);
+      var price = el('div', 'hint hw-price', hardwarePrice(h.code));
+      price.id = 'hw' + i + '-price';
+      sel.setAttribute('aria-describedby', price.id + ' hw' + i + '-err');
+      row.appendChild(price);
       var err = el('div', 'err');
       err.id = 'hw' + i + '-err';
       row.appendChild(err);
       box.appendChild(row);
     });
     $('add-hardware').hidden = !(PL.hardware && PL.hardware.length);
+  }
+
+  // hardwarePrice is the price of a hardware item per unit, shown under its name: the names
+  // alone fill the select in a narrow column.
+  function hardwarePrice(code) {
+    var x = null;
+    (PL.hardware || []).forEach(function (y) { if (y.code === code) x = y; });
+    return x ? roubles(x.price) + ' за ' + (UNITS[x.unit] || x.unit) : '';
   }
 
   function renderServices() {
@@ -408,7 +419,10 @@
       }
     } else if (t.closest('.hw')) {
       var h = state.hardware[Number(t.closest('.hw').getAttribute('data-index'))];
-      if (key === 'code') h.code = t.value;
+      if (key === 'code') {
+        h.code = t.value;
+        t.closest('.hw').querySelector('.hw-price').textContent = hardwarePrice(h.code);
+      }
       if (key === 'count') h.count = t.value;
     } else {
       switch (t.id) {
@@ -648,7 +662,10 @@
       var name = el('td', 'n');
       var prefix = state.pieces.length > 1 && l.piece != null ? 'Изд. ' + (l.piece + 1) + ': ' : '';
       name.appendChild(document.createTextNode(prefix + l.name));
-      name.appendChild(el('div', 'q', quantity(l.quantity, l.unit) + ' × ' + kopecks(l.unit_price)));
+      // Urgency and discount are shares of the order: "1 шт × −860,20 ₽" would read oddly.
+      if (l.code !== 'urgency' && l.code !== 'discount') {
+        name.appendChild(el('div', 'q', quantity(l.quantity, l.unit) + ' × ' + kopecks(l.unit_price)));
+      }
       tr.appendChild(name);
       tr.appendChild(el('td', 'a', kopecks(l.amount)));
       tr.setAttribute('data-code', l.code);
