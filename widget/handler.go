@@ -140,8 +140,6 @@ type Config struct {
 
 	// Logger receives warnings and errors (never a token, a secret or a ticket); nil means none.
 	Logger *slog.Logger
-	// Now is the clock for tickets and disposable tokens; nil means time.Now.
-	Now func() time.Time
 }
 
 // handler is the http.Handler NewHandler returns.
@@ -198,11 +196,7 @@ func newHandler(cfg Config) (*handler, error) {
 	if _, ok := httpx.BaseURL(public); !ok {
 		problem("PublicURL %q is not an absolute http(s) URL", cfg.PublicURL)
 	}
-	now := cfg.Now
-	if now == nil {
-		now = time.Now
-	}
-	opts := []TicketOption{WithTicketClock(now)}
+	var opts []TicketOption
 	if cfg.TicketTTL != 0 {
 		opts = append(opts, WithTicketTTL(cfg.TicketTTL))
 	}
@@ -279,7 +273,7 @@ func newHandler(cfg Config) (*handler, error) {
 		postActions: map[string]http.Handler{},
 		openLead:    cfg.Endpoints.OpenLead,
 	}
-	verifier := VerifierConfig{RedirectURI: cfg.OAuth.RedirectURL, Secrets: h.clientSecret, Now: now}
+	verifier := VerifierConfig{RedirectURI: cfg.OAuth.RedirectURL, Secrets: h.clientSecret}
 	if err := verifier.Validate(); err != nil {
 		return nil, err
 	}
@@ -301,7 +295,7 @@ func newHandler(cfg Config) (*handler, error) {
 	}
 	h.mux.Handle("GET "+CallbackPath, &oauth.CallbackHandler{
 		Config: cfg.OAuth, States: cfg.States, Store: cfg.Connections, ReturnURL: cfg.OAuthReturnURL,
-		OnResult: cfg.OnConnect, Logger: cfg.Logger, Now: now,
+		OnResult: cfg.OnConnect, Logger: cfg.Logger,
 	})
 	revoke := &oauth.RevokeHandler{Config: cfg.OAuth, Store: cfg.Connections, OnRevoke: cfg.OnRevoke, Logger: cfg.Logger}
 	h.mux.Handle("GET "+RevokePath, revoke)

@@ -34,7 +34,6 @@ const (
 type Config struct {
 	// Config is the widget backend the calculator is served by (see widget.Config). Its
 	// Endpoints are the calculator's: NewHandler sets them, and refuses a Config that has any.
-	// Its Now is also the clock of saves.
 	widget.Config
 
 	// Calculations keeps saved calculations. Required.
@@ -65,7 +64,6 @@ type handler struct {
 	crm         CRMSource
 	saveTimeout time.Duration
 	log         *slog.Logger
-	now         func() time.Time
 	saves       keyLocks
 	proposals   *Proposals
 }
@@ -123,16 +121,12 @@ func NewHandler(cfg Config) (http.Handler, error) {
 		saveTimeout: cfg.SaveTimeout,
 		proposals:   cfg.Proposals,
 		log:         cfg.Logger,
-		now:         cfg.Now,
 	}
 	if h.saveTimeout == 0 {
 		h.saveTimeout = DefaultSaveTimeout
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
-	}
-	if h.now == nil {
-		h.now = time.Now
 	}
 	kit := cfg.Config
 	kit.Endpoints = widget.Endpoints{

@@ -285,7 +285,7 @@ func (h *handler) newProposal(ctx context.Context, pc ProposalCRM, t widget.Tick
 	if loc == nil {
 		loc = moscow
 	}
-	now := h.now().In(loc)
+	now := time.Now().In(loc)
 	q := calc.Quote
 	q.Order = calc.Order
 	p := &proposal.Proposal{

@@ -114,7 +114,7 @@ func (h *handler) saveCalculation(w http.ResponseWriter, r *http.Request) {
 	}
 	defer unlock()
 
-	now := h.now()
+	now := time.Now()
 	calc := Calculation{
 		ID: newCalculationID(), Account: t.Account, AccountID: t.AccountID, LeadID: t.LeadID, UserID: t.UserID,
 		IdempotencyKey: key, Order: order, Quote: *quote, Parts: PendingParts(), CreatedAt: now,
@@ -279,7 +279,7 @@ func (h *handler) keepLease(ctx context.Context, key CalculationKey, lease strin
 				return
 			case <-tick.C:
 			}
-			now := h.now()
+			now := time.Now()
 			err := h.calcs.Extend(ctx, key, lease, now, now.Add(SaveLease))
 			if err != nil {
 				h.log.LogAttrs(ctx, slog.LevelWarn, "calculator: renewing a save's lease failed",
