@@ -118,7 +118,7 @@ func (s *Store) Claim(ctx context.Context, c calculator.Calculation, now time.Ti
 		tag, err := tx.Exec(ctx, `INSERT INTO widget_calculations
 			(id, account, account_id, lead_id, user_id, idempotency_key, order_json, quote_json, parts, created_at, lease, lease_until)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-			ON CONFLICT (account, lead_id, idempotency_key) DO NOTHING`,
+			ON CONFLICT DO NOTHING`, // on the key or, for a racing claim of the same calculation, its id
 			c.ID, c.Account, c.AccountID, c.LeadID, c.UserID, c.IdempotencyKey, order, quote, parts, c.CreatedAt, lease, until)
 		if err != nil {
 			return err
