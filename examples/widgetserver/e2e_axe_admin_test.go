@@ -51,6 +51,11 @@ func TestAccessibility_adminPagesAndProposalPanel(t *testing.T) {
 		chromedp.Click(css(`button[type="submit"]`)), chromedp.WaitVisible(css(".problems"))))
 	waitText(t, ctx, ".problems", "Исправьте: 3", nil)
 	checkAxe(t, ctx, axe, "proposal settings with problems")
+	// The problems have focus, so they are read first; a problem's link takes focus to its field
+	// (the browser focuses a focusable fragment target).
+	require.Equal(t, "problems", pageEval[string](t, ctx, `document.activeElement.id`))
+	require.NoError(t, doWithin(ctx, chromedp.Click(css(`.problems a[href="#valid_days"]`))))
+	require.Equal(t, "valid_days", pageEval[string](t, ctx, `document.activeElement.id`))
 	require.NoError(t, doWithin(ctx, typeInPage("#name", "Мастерская «Грань»"), typeInPage("#inn", ""), typeInPage("#valid_days", "14"),
 		chromedp.Click(css(`button[type="submit"]`)), chromedp.WaitVisible(css(".ok"))))
 	waitText(t, ctx, ".ok", "Сохранено", nil)
