@@ -175,11 +175,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	met := len(errs) == 0 && created == *n && atFake == *n && !fake.Blocked()
 	if *throttle > 0 {
 		// The 429s are forced: the targets are no block and every lead made, once.
-		fmt.Fprintf(out, "RESULT forced_429s=%d blocked=%t leads_ratio=%.3f failed_calls=%d rate_ratio=%.3f targets_met=%t\n",
+		fmt.Fprintf(out, "RESULT bulkwrite: forced_429s=%d blocked=%t leads_ratio=%.3f failed_calls=%d rate_ratio=%.3f targets_met=%t\n",
 			c.TooManyRequests, fake.Blocked(), float64(atFake)/float64(*n), len(errs), rate/limit, met)
 	} else {
 		met = met && c.TooManyRequests == 0 && rate/limit >= 0.93
-		fmt.Fprintf(out, "RESULT rate_ratio=%.3f wall_ratio=%.3f 429s=%d targets_met=%t\n", rate/limit, wall.Seconds()/idealWall.Seconds(), c.TooManyRequests, met)
+		fmt.Fprintf(out, "RESULT bulkwrite: rate_ratio=%.3f wall_ratio=%.3f 429s=%d targets_met=%t\n", rate/limit, wall.Seconds()/idealWall.Seconds(), c.TooManyRequests, met)
 	}
 	if !met {
 		return errors.New("a target was missed")

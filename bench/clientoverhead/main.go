@@ -87,7 +87,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "%-9s %-9s %12.3f %12.3f %12.3f %10.3f   sdk/baseline (target ≤ %.2f: met=%t)\n", tr, "ratio", ratios.ns, ratios.cpu, ratios.bytes, ratios.allocs, target, met)
 		tp := ratio(m[clientTwoPass], m[clientBaseline])
 		fmt.Fprintf(out, "%-9s %-9s %12.3f %12.3f %12.3f %10.3f   twopass/baseline (the cost of the second pass alone)\n\n", tr, "ratio", tp.ns, tp.cpu, tp.bytes, tp.allocs)
-		fmt.Fprintf(out, "RESULT transport=%s ns_ratio=%.3f cpu_ratio=%.3f bytes_ratio=%.3f allocs_ratio=%.3f twopass_cpu_ratio=%.3f targets_met=%t\n\n",
+		fmt.Fprintf(out, "RESULT clientoverhead: transport=%s ns_ratio=%.3f cpu_ratio=%.3f bytes_ratio=%.3f allocs_ratio=%.3f twopass_cpu_ratio=%.3f targets_met=%t\n\n",
 			tr, ratios.ns, ratios.cpu, ratios.bytes, ratios.allocs, tp.cpu, met)
 	}
 	fmt.Fprintf(out, "load average at the end: %s\n", machine.LoadAvg())

@@ -45,7 +45,7 @@ func main() {
 	fmt.Printf("load average: %s\n", machine.LoadAvg())
 	fmt.Printf("20-piece proposal: %v per render (%d renders), %d KB, %d allocs\n",
 		per.Round(100*time.Microsecond), res.N, size>>10, res.AllocsPerOp())
-	fmt.Printf("RESULT proposal time_ratio=%.3f size_ratio=%.3f render_ms=%.1f size_kb=%d targets_met=%t\n",
+	fmt.Printf("RESULT proposal: time_ratio=%.3f size_ratio=%.3f render_ms=%.1f size_kb=%d targets_met=%t\n",
 		float64(per)/float64(targetTime), float64(size)/targetBytes, float64(per)/1e6, size>>10, met)
 	if !met {
 		os.Exit(1)

@@ -92,11 +92,8 @@ func (r result) print(w io.Writer) {
 			fmt.Fprintf(w, "    %s\n", e)
 		}
 	}
-	verdict := "PASS"
-	if !r.ok() {
-		verdict = "FAIL"
-	}
-	fmt.Fprintf(w, "result: %s\n", verdict)
+	fmt.Fprintf(w, "RESULT refreshstorm: procs=%d goroutines=%d expiries=%d refreshes=%d premature=%d refused=%d failed_calls=%d revoked=%d calls=%d targets_met=%t\n",
+		c.procs, c.goroutines, c.expiries, r.refreshes, r.premature, r.refused, r.failed, r.revoked, r.calls, r.ok())
 }
 
 // storm runs one storm with exe as the child processes.

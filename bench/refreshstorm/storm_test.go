@@ -56,6 +56,7 @@ func TestStorm(t *testing.T) {
 	for _, p := range res.processes {
 		assert.Len(t, p.Tokens, 2, "each process used the first token and the refreshed one")
 	}
-	assert.Contains(t, out.String(), "result: PASS")
+	assert.Contains(t, out.String(), "RESULT refreshstorm: procs=")
+	assert.Contains(t, out.String(), "targets_met=true")
 	assert.True(t, strings.HasPrefix(out.String(), "refreshstorm: 2 processes × 8 goroutines"))
 }

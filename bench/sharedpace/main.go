@@ -181,7 +181,7 @@ func parent(ctx context.Context, cfg config, out io.Writer) error {
 	fmt.Fprintf(out, "busiest 1 s window   %d accepted requests (limit %d)\n", busiest(accepted, time.Second), limit)
 	fmt.Fprintf(out, "load average         %s\n", machine.LoadAvg())
 	met := c.TooManyRequests == 0 && rate/limit >= 0.90 && failed.Load() == 0 && !fake.Blocked()
-	fmt.Fprintf(out, "RESULT pacing=%s rate_ratio=%.3f 429s=%d blocked=%t failed=%d targets_met=%t\n",
+	fmt.Fprintf(out, "RESULT sharedpace: pacing=%s rate_ratio=%.3f 429s=%d blocked=%t failed=%d targets_met=%t\n",
 		cfg.pacing, rate/limit, c.TooManyRequests, fake.Blocked(), failed.Load(), met)
 	if !met {
 		return errors.New("a target was missed")

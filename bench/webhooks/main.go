@@ -108,7 +108,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "  load average      %s\n\n", machine.LoadAvg())
 
 	met := decodeRatio <= 1 && p99Ratio <= 1 && lr.other == 0 && lr.failed == 0
-	fmt.Fprintf(out, "RESULT decode_us=%.1f decode_ratio=%.2f parse_vs_parsequery=%.2f p99_ms=%.2f p99_ratio=%.3f non200=%d targets_met=%t\n",
+	fmt.Fprintf(out, "RESULT webhooks: decode_us=%.1f decode_ratio=%.2f parse_vs_parsequery=%.2f p99_ms=%.2f p99_ratio=%.3f non200=%d targets_met=%t\n",
 		us(parse.cpu), decodeRatio, float64(parse.cpu)/float64(flat.cpu), ms(lr.p99), p99Ratio, lr.other+lr.failed, met)
 	if !met {
 		return errMissed

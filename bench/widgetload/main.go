@@ -189,7 +189,7 @@ func runCalculate(ctx context.Context, o options, out io.Writer) (bool, error) {
 		}
 		cpuPer := float64(cpu.Microseconds()) / float64(max(st.n, 1))
 		fmt.Fprintf(out, "%8d %10.0f %9s %9s %9s %7d %12.2f %11.0f\n", c, rps, ms(st.p50), ms(st.p99), ms(st.max), st.errors, rps/first, cpuPer)
-		fmt.Fprintf(out, "RESULT calculate clients=%d rps=%.0f p50_ms=%s p99_ms=%s errors=%d scaling=%.2f cpu_us_per_req=%.0f\n", c, rps, ms(st.p50), ms(st.p99), st.errors, rps/first, cpuPer)
+		fmt.Fprintf(out, "RESULT widgetload/calculate: clients=%d rps=%.0f p50_ms=%s p99_ms=%s errors=%d scaling=%.2f cpu_us_per_req=%.0f\n", c, rps, ms(st.p50), ms(st.p99), st.errors, rps/first, cpuPer)
 		if st.errors > 0 {
 			ok = false
 			fmt.Fprintln(out, "first error:", st.firstErr)
@@ -264,7 +264,7 @@ func runSave(ctx context.Context, o options, out io.Writer) (bool, error) {
 		o.saves, ms(bst.p50), ms(bst.p99), float64(bst.p50)/float64(o.latency), float64(bst.p99)/float64(o.latency), float64(backReqs)/float64(o.saves))
 	c := env.fake.Counters()
 	fmt.Fprintf(out, "429s at the fake: %d\n", c.TooManyRequests)
-	fmt.Fprintf(out, "RESULT save latency_ms=%.0f p50_ms=%s p99_ms=%s p50_ratio=%.2f p99_ratio=%.2f back_to_back_p99_ratio=%.2f cold_ms=%s targets_met=%t\n\n",
+	fmt.Fprintf(out, "RESULT widgetload/save: latency_ms=%.0f p50_ms=%s p99_ms=%s p50_ratio=%.2f p99_ratio=%.2f back_to_back_p99_ratio=%.2f cold_ms=%s targets_met=%t\n\n",
 		lim, ms(st.p50), ms(st.p99), p50r, p99r, float64(bst.p99)/float64(o.latency), ms(cold), met)
 	return met, nil
 }
@@ -391,7 +391,7 @@ func runMixed(ctx context.Context, o options, out io.Writer) error {
 	fmt.Fprintln(out)
 	mem := printMemory(out, what, samples)
 	fmt.Fprintf(out, "load average at the end: %s\n", machine.LoadAvg())
-	fmt.Fprintf(out, "RESULT mixed server=%s duration=%v rate=%.0f sent=%d errors=%d heap_end_over_start=%s rss_end_over_start=%s memory_flat=%t\n",
+	fmt.Fprintf(out, "RESULT widgetload/mixed: server=%s duration=%v rate=%.0f sent=%d errors=%d heap_end_over_start=%s rss_end_over_start=%s memory_flat=%t\n",
 		o.server, o.duration, o.rate, sent, failed, ratioText(mem.heapRatio), ratioText(mem.rssRatio), mem.flat)
 	if failed > 0 || !mem.flat {
 		return errors.New("a target was missed")
