@@ -48,7 +48,6 @@ type span struct{ lo, hi int }
 
 type item struct {
 	root, action string
-	entity       Entity // for leads and task; contacts are decided by type at the end
 	lead         *Lead
 	contact      *Contact
 	task         *Task
