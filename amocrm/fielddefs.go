@@ -289,7 +289,7 @@ func EditEnums(current []FieldEnum) *EnumEditor {
 			ed.err = fmt.Errorf("amocrm: option %q has no id: EditEnums takes the options amoCRM returned", e.Value)
 			continue
 		}
-		ed.enums = append(ed.enums, enumWire{ID: e.ID, Value: e.Value, Sort: e.Sort, Code: e.Code})
+		ed.enums = append(ed.enums, enumWire(e))
 	}
 	return ed
 }
