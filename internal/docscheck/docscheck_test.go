@@ -126,11 +126,12 @@ var (
 	htmlID   = regexp.MustCompile(`<a\s+(?:id|name)="([^"]+)"`)
 	notSlug  = regexp.MustCompile(`[^\p{L}\p{N}_ -]`)
 	fenceTag = regexp.MustCompile("^\\s*(```|~~~)")
+	mdLink   = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`)
 )
 
 // markdownAnchors returns the anchors GitHub makes for a Markdown file: one per heading outside
-// code fences (lower case, punctuation dropped, spaces as hyphens, -1, -2… for repeats) and one
-// per <a id="…">.
+// code fences (its text with links reduced to their text, in lower case, punctuation dropped,
+// spaces as hyphens, -1, -2… for repeats) and one per <a id="…">.
 func markdownAnchors(b []byte) map[string]bool {
 	a := map[string]bool{}
 	seen := map[string]int{}
@@ -150,7 +151,8 @@ func markdownAnchors(b []byte) map[string]bool {
 		if m == nil {
 			continue
 		}
-		slug := strings.ReplaceAll(notSlug.ReplaceAllString(strings.ToLower(m[1]), ""), " ", "-")
+		text := mdLink.ReplaceAllString(m[1], "$1") // a link in a heading counts by its text
+		slug := strings.ReplaceAll(notSlug.ReplaceAllString(strings.ToLower(text), ""), " ", "-")
 		if n := seen[slug]; n > 0 {
 			a[fmt.Sprintf("%s-%d", slug, n)] = true
 		} else {
@@ -192,8 +194,8 @@ func TestProblemsFindsEachKind(t *testing.T) {
 		require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
 	}
 	write("go.mod", "module x\n")
-	write("docs/api.md", "# API\n\n## Rate limits\n\n```\n# not a heading\n```\n<a id=\"kept\"></a>\n## Rate limits\n")
-	write("docs/README.md", "[api](api.md#rate-limits) [again](api.md#rate-limits-1) [kept](api.md#kept)\n")
+	write("docs/api.md", "# API\n\n## Rate limits\n\n```\n# not a heading\n```\n<a id=\"kept\"></a>\n## Rate limits\n## Tasks ([tasks-api](https://example.com/tasks))\n")
+	write("docs/README.md", "[api](api.md#rate-limits) [again](api.md#rate-limits-1) [kept](api.md#kept) [tasks](api.md#tasks-tasks-api)\n")
 	write("pkg/ok.go", "// The limit (docs/api.md#rate-limits); see https://github.com/o/r/blob/main/README.md.\n")
 	write("pkg/bad.go", strings.Join([]string{
 		"// DefaultRate is the documented limit (api.md §3.1).",
