@@ -167,10 +167,6 @@ func (c *call) applyField(d *fieldDef, w fieldWrite) {
 	}
 }
 
-func fieldKindOK(kind string) bool {
-	return kind == "leads" || kind == "contacts" || kind == "companies"
-}
-
 func getField(kind string) func(c *call) reply {
 	return func(c *call) reply {
 		d := c.fieldDef(kind, c.pathID("id"))

@@ -246,7 +246,7 @@ func updatePipeline(c *call) reply {
 	if rep := c.adminOnly(); rep != nil {
 		return *rep
 	}
-	p, sts := c.pipelineByID(c.pathID("id"))
+	p, _ := c.pipelineByID(c.pathID("id"))
 	if p == nil {
 		return problem(http.StatusNotFound, "Pipeline not found")
 	}
@@ -284,7 +284,7 @@ func updatePipeline(c *call) reply {
 	if len(errs) > 0 {
 		return validationReply(errs)
 	}
-	p, sts = c.pipelineByID(p.id)
+	p, sts := c.pipelineByID(p.id)
 	p.statuses = *sts
 	return okReply(c.renderPipeline(p))
 }
