@@ -13,8 +13,9 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"net/url"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/amokit/amokit/app/glass"
 )
@@ -187,8 +188,19 @@ func (a *admin) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment",
-		map[string]string{"filename": "pricelist-" + url.PathEscape(name) + ".json"}))
+	// The version's own name, in UTF-8 where it needs it (RFC 6266); only
+	// what a file name cannot hold is replaced.
+	file := strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || unicode.IsControl(r) {
+			return '-'
+		}
+		return r
+	}, "pricelist-"+name+".json")
+	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": file})
+	if disposition == "" {
+		disposition = "attachment; filename=pricelist.json"
+	}
+	w.Header().Set("Content-Disposition", disposition)
 	w.Write(data)
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -210,7 +211,10 @@ func TestAdmin_previewAndPublish(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	assert.Equal(t, edited(t, "зима", 2500), body, "export gives back the file as published")
-	assert.Contains(t, resp.Header.Get("Content-Disposition"), "attachment")
+	disposition, params, err := mime.ParseMediaType(resp.Header.Get("Content-Disposition"))
+	require.NoError(t, err)
+	assert.Equal(t, "attachment", disposition)
+	assert.Equal(t, "pricelist-зима.json", params["filename"], "the file is named as the version, not percent-escaped")
 
 	resp, err = http.Get(base + "export?version=default-2025.1")
 	require.NoError(t, err)
