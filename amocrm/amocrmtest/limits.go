@@ -1,6 +1,7 @@
 package amocrmtest
 
 import (
+	"errors"
 	"math"
 	"net/http"
 	"slices"
@@ -63,11 +64,12 @@ func defaultLimits() (limitRule, blockRule) {
 // window of the given length, every arrival counted (refused ones too). The
 // default is 7 in one second.
 func WithSlidingWindow(n int, window time.Duration) Option {
-	if n < 1 || window <= 0 {
-		panic("amocrmtest: WithSlidingWindow: n and window must be positive")
-	}
-	return func(cfg *config) {
+	return func(cfg *config) error {
+		if n < 1 || window <= 0 {
+			return errors.New("amocrmtest: WithSlidingWindow: n and window must be positive")
+		}
 		cfg.limit = limitRule{counting: countWindow, n: n, window: window, rate: float64(n) / window.Seconds()}
+		return nil
 	}
 }
 
@@ -75,22 +77,26 @@ func WithSlidingWindow(n int, window time.Duration) Option {
 // accepted 1/rps apart, and up to burst of them may come early (burst 0:
 // every request at least 1/rps after the last accepted one).
 func WithSpacing(rps float64, burst int) Option {
-	if rps <= 0 || burst < 0 {
-		panic("amocrmtest: WithSpacing: rps must be positive and burst not negative")
+	return func(cfg *config) error {
+		if rps <= 0 || burst < 0 {
+			return errors.New("amocrmtest: WithSpacing: rps must be positive and burst not negative")
+		}
+		cfg.limit = limitRule{counting: countSpacing, rate: rps, burst: burst}
+		return nil
 	}
-	return func(cfg *config) { cfg.limit = limitRule{counting: countSpacing, rate: rps, burst: burst} }
 }
 
 // WithRateLimit counts with a token bucket per account: rps tokens a second,
 // at most burst at once. An rps of zero or less turns rate limiting off,
 // which is how tests that are not about limits use the server.
 func WithRateLimit(rps float64, burst int) Option {
-	return func(cfg *config) {
+	return func(cfg *config) error {
 		if rps <= 0 {
 			cfg.limit = limitRule{counting: countOff}
-			return
+			return nil
 		}
 		cfg.limit = limitRule{counting: countBucket, rate: rps, burst: max(burst, 1)}
+		return nil
 	}
 }
 
@@ -100,12 +106,13 @@ func WithRateLimit(rps float64, burst int) Option {
 // ones (Throttle) included. The default is 10 within a minute; production's
 // threshold is not published. An n of zero or less never blocks.
 func WithBlockAfter(n int, within time.Duration) Option {
-	return func(cfg *config) {
+	return func(cfg *config) error {
 		if n <= 0 || within <= 0 {
 			cfg.block = blockRule{}
-			return
+			return nil
 		}
 		cfg.block = blockRule{after: n, within: within}
+		return nil
 	}
 }
 

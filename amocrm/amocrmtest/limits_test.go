@@ -2,6 +2,7 @@ package amocrmtest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -234,4 +235,16 @@ func TestRateLimitJSONStyle(t *testing.T) {
 	assert.Equal(t, 2, body.RetryAfter)
 	e.clock.Advance(2 * time.Second)
 	assert.Equal(t, http.StatusOK, e.get())
+}
+
+func TestNewServerReportsEveryBadOption(t *testing.T) {
+	t.Parallel()
+	defer func() {
+		msg := fmt.Sprint(recover())
+		for _, want := range []string{"WithClock", "WithSpacing", "WithNotFoundStatus"} {
+			assert.Contains(t, msg, want)
+		}
+	}()
+	amocrmtest.NewUnstartedServer(amocrmtest.WithClock(nil), amocrmtest.WithSpacing(0, 1), amocrmtest.WithNotFoundStatus("leads", 500))
+	t.Error("NewUnstartedServer accepted bad options")
 }

@@ -3,6 +3,7 @@ package amocrmtest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -69,7 +70,7 @@ const (
 )
 
 // Option configures a Server.
-type Option func(*config)
+type Option func(*config) error
 
 type config struct {
 	clock            Clock
@@ -105,34 +106,41 @@ func defaultConfig() config {
 
 // WithClock makes the server read time from c (see Clock).
 func WithClock(c Clock) Option {
-	if c == nil {
-		panic("amocrmtest: WithClock: nil clock")
+	return func(cfg *config) error {
+		if c == nil {
+			return errors.New("amocrmtest: WithClock: nil clock")
+		}
+		cfg.clock = c
+		return nil
 	}
-	return func(cfg *config) { cfg.clock = c }
 }
 
 // WithAccessTokenTTL sets the lifetime of issued access tokens (default 24h,
-// docs/amocrm-api.md#token-endpoint). It panics if d is not positive.
+// docs/amocrm-api.md#token-endpoint). NewServer panics if d is not positive.
 func WithAccessTokenTTL(d time.Duration) Option {
-	if d <= 0 {
-		panic("amocrmtest: WithAccessTokenTTL: lifetime must be positive")
+	return func(cfg *config) error {
+		if d <= 0 {
+			return errors.New("amocrmtest: WithAccessTokenTTL: lifetime must be positive")
+		}
+		cfg.accessTTL = d
+		return nil
 	}
-	return func(cfg *config) { cfg.accessTTL = d }
 }
 
 // With429Style sets the body of 429 answers and whether they carry a
 // Retry-After header. The default, StyleHTML without the header, is what
 // production sent (docs/amocrm-api.md#errors).
 func With429Style(style ErrorStyle, retryAfterHeader bool) Option {
-	return func(cfg *config) {
+	return func(cfg *config) error {
 		cfg.style429 = style
 		cfg.retryAfterHeader = retryAfterHeader
+		return nil
 	}
 }
 
 // WithRefreshReuse chooses how refresh tokens rotate (default RefreshStrict).
 func WithRefreshReuse(r RefreshReuse) Option {
-	return func(cfg *config) { cfg.refreshReuse = r }
+	return func(cfg *config) error { cfg.refreshReuse = r; return nil }
 }
 
 // WithRevokeOnRefresh sets whether, under RefreshStrict, a refresh also
@@ -142,12 +150,12 @@ func WithRefreshReuse(r RefreshReuse) Option {
 // working until it expires. Under RefreshKommoGrace the old pair lives until
 // the new access token is used, whatever this says.
 func WithRevokeOnRefresh(revoke bool) Option {
-	return func(cfg *config) { cfg.revokeOnRefresh = revoke }
+	return func(cfg *config) error { cfg.revokeOnRefresh = revoke; return nil }
 }
 
 // WithLatency delays every request by d, measured on the server's Clock.
 func WithLatency(d time.Duration) Option {
-	return func(cfg *config) { cfg.latency = max(d, 0) }
+	return func(cfg *config) error { cfg.latency = max(d, 0); return nil }
 }
 
 // WithBaseDomain sets the domain accounts live under (default "amocrm.ru";
@@ -156,10 +164,13 @@ func WithLatency(d time.Duration) Option {
 // access tokens carry it as base_domain.
 func WithBaseDomain(domain string) Option {
 	domain = strings.Trim(strings.ToLower(domain), ".")
-	if domain == "" {
-		panic("amocrmtest: WithBaseDomain: empty domain")
+	return func(cfg *config) error {
+		if domain == "" {
+			return errors.New("amocrmtest: WithBaseDomain: empty domain")
+		}
+		cfg.baseDomain = domain
+		return nil
 	}
-	return func(cfg *config) { cfg.baseDomain = domain }
 }
 
 // WithRefreshRedirectURI sets whether a refresh_token grant must carry the
@@ -167,7 +178,7 @@ func WithBaseDomain(domain string) Option {
 // server insists is not documented, so by default (true) it does: a refresh
 // without redirect_uri is refused with 400.
 func WithRefreshRedirectURI(required bool) Option {
-	return func(cfg *config) { cfg.refreshRedirect = required }
+	return func(cfg *config) error { cfg.refreshRedirect = required; return nil }
 }
 
 // WithPageLimitFallback sets what a list request with limit over 250 gets. By
@@ -175,20 +186,24 @@ func WithRefreshRedirectURI(required bool) Option {
 // server silently uses 50 instead, as one user suspected production does
 // (docs/amocrm-api.md#pagination, UNVERIFIED).
 func WithPageLimitFallback(fallback bool) Option {
-	return func(cfg *config) { cfg.limitFallback = fallback }
+	return func(cfg *config) error { cfg.limitFallback = fallback; return nil }
 }
 
 // WithHookClient sets the client InstallWidget and RevokeIntegration use to
 // call the integration's URLs (default: a client with amoCRM's 3 s timeout).
 func WithHookClient(c *http.Client) Option {
-	if c == nil {
-		panic("amocrmtest: WithHookClient: nil client")
+	return func(cfg *config) error {
+		if c == nil {
+			return errors.New("amocrmtest: WithHookClient: nil client")
+		}
+		cfg.hookClient = c
+		return nil
 	}
-	return func(cfg *config) { cfg.hookClient = c }
 }
 
 // NewServer starts a fake amoCRM on a local port. Call Close when done.
-// It starts with no accounts: add them with AddAccount.
+// It starts with no accounts: add them with AddAccount. It panics with every
+// problem of opts at once.
 func NewServer(opts ...Option) *Server {
 	s := NewUnstartedServer(opts...)
 	s.Start()
@@ -201,8 +216,14 @@ func NewServer(opts ...Option) *Server {
 // listening goroutine would keep the bubble's clock from moving.
 func NewUnstartedServer(opts ...Option) *Server {
 	cfg := defaultConfig()
+	var errs []error
 	for _, o := range opts {
-		o(&cfg)
+		if err := o(&cfg); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		panic(err) // a test server has no error to return, as httptest.NewServer
 	}
 	if cfg.hookClient == nil {
 		cfg.hookClient = &http.Client{Timeout: 3 * time.Second}

@@ -59,20 +59,21 @@ func (l Leniency) String() string {
 	return fmt.Sprintf("Leniency(%d)", int(l))
 }
 
-// WithLeniency turns the given kindnesses on. It panics on an unknown one.
+// WithLeniency turns the given kindnesses on. NewServer panics on an unknown one.
 func WithLeniency(ls ...Leniency) Option {
-	for _, l := range ls {
-		if l < LenientHost || l > LenientNoteParams {
-			panic(fmt.Sprintf("amocrmtest: WithLeniency: unknown %v", l))
+	return func(cfg *config) error {
+		for _, l := range ls {
+			if l < LenientHost || l > LenientNoteParams {
+				return fmt.Errorf("amocrmtest: WithLeniency: unknown %v", l)
+			}
 		}
-	}
-	return func(cfg *config) {
 		if cfg.strict.lenient == nil {
 			cfg.strict.lenient = map[Leniency]bool{}
 		}
 		for _, l := range ls {
 			cfg.strict.lenient[l] = true
 		}
+		return nil
 	}
 }
 
@@ -80,16 +81,17 @@ func WithLeniency(ls ...Leniency) Option {
 // id the account does not have: http.StatusNoContent or
 // http.StatusNotFound. amoCRM documents 204 for companies
 // (docs/amocrmtest.md#missing-entities); the default is that for
-// "companies" and 404 for every other type. It panics on another status.
+// "companies" and 404 for every other type. NewServer panics on another status.
 func WithNotFoundStatus(entityType string, status int) Option {
-	if status != http.StatusNoContent && status != http.StatusNotFound {
-		panic(fmt.Sprintf("amocrmtest: WithNotFoundStatus: status %d is neither 204 nor 404", status))
-	}
-	return func(cfg *config) {
+	return func(cfg *config) error {
+		if status != http.StatusNoContent && status != http.StatusNotFound {
+			return fmt.Errorf("amocrmtest: WithNotFoundStatus: status %d is neither 204 nor 404", status)
+		}
 		if cfg.strict.notFound == nil {
 			cfg.strict.notFound = map[string]int{}
 		}
 		cfg.strict.notFound[entityType] = status
+		return nil
 	}
 }
 
