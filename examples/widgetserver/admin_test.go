@@ -281,7 +281,7 @@ func TestAdminShowsHealthWithoutSecrets(t *testing.T) {
 	}
 	acme := page[strings.Index(page, `data-account="acme.amocrm.ru"`):strings.Index(page, `data-account="beta.kommo.com"`)]
 	assert.Contains(t, acme, ">подключён<")
-	assert.Contains(t, acme, expiry.In(time.Local).Format("02.01.2006 15:04:05"))
+	assert.Contains(t, acme, expiry.In(moscow).Format("02.01.2006 15:04:05"))
 	assert.Contains(t, acme, "не требуется")
 	beta := page[strings.Index(page, `data-account="beta.kommo.com"`):]
 	assert.Contains(t, beta, "нужно подключить заново")
@@ -493,4 +493,11 @@ func TestRequestIDs(t *testing.T) {
 			assert.Len(t, got, 16, "replaced: %q", tc.in)
 		}
 	}
+}
+
+// TestAdminTimesInMoscow: times on the admin page are Moscow time, not the server's zone.
+func TestAdminTimesInMoscow(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	assert.Equal(t, "02.01.2026 13:00:00 MSK", ts.admin.formatTime(time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)))
 }
