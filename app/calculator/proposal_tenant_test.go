@@ -3,6 +3,7 @@ package calculator_test
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +51,12 @@ func TestProposal_anotherConnectedAccountSeesNothingOfThis(t *testing.T) {
 	ourPDF := f.do(http.MethodGet, p.Proposal.Download, "", "Authorization", auth)
 	require.Equal(t, http.StatusOK, ourPDF.status)
 	require.Equal(t, 1, d.uploads)
+
+	// A body past the cap is refused as such, though the same request within it succeeds.
+	padded := `{"calculation_id":"` + saved.Calculation.ID + `","party":"contact:7","pad":"` + strings.Repeat("x", widget.MaxBodySize) + `"}`
+	a = f.do(http.MethodPost, path, padded, "Authorization", auth)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, a.status)
+	assert.Equal(t, widget.CodeBodyTooLarge, a.errorCode(t))
 
 	// The other account's ticket is valid: it lists its own lead's clients.
 	a = f.do(http.MethodGet, "/widget/leads/"+itoa(lead)+"/proposal", "", "Authorization", foreign)
