@@ -216,6 +216,9 @@ type brake struct {
 	step       time.Duration // extra spacing while resuming
 	last       time.Time     // when the brake last let a request go while resuming
 	turn       chan struct{}
+	// pauses counts the pauses begun, so that a request the brake let go before a pause began
+	// is sent back to it instead of leaving at the pacer's pace when the pause ends.
+	pauses uint64
 
 	blocked *BlockedError
 	stop    context.Context // cancelled when blocked
@@ -245,27 +248,27 @@ func (e *BlockedError) Error() string {
 // Is makes errors.Is(err, ErrBlocked) true.
 func (e *BlockedError) Is(target error) bool { return target == ErrBlocked }
 
-// wait holds a request back while the client is paused or resuming. It returns the time the
-// request was let go, or the block.
-func (b *brake) wait(ctx context.Context) (time.Time, error) {
+// wait holds a request back while the client is paused or resuming. It returns the number of
+// pauses begun when the request was let go (see pausedSince), or the block.
+func (b *brake) wait(ctx context.Context) (uint64, error) {
 	b.mu.Lock()
 	now := time.Now()
 	if b.blocked != nil {
 		b.mu.Unlock()
-		return now, b.blocked
+		return 0, b.blocked
 	}
 	if b.step == 0 && !now.Before(b.until) {
-		b.mu.Unlock()
-		return now, nil
+		defer b.mu.Unlock()
+		return b.pauses, nil
 	}
 	stop := b.stop
 	b.mu.Unlock()
 	select {
 	case b.turn <- struct{}{}:
 	case <-ctx.Done():
-		return now, ctx.Err()
+		return 0, ctx.Err()
 	case <-stop.Done():
-		return now, b.err()
+		return 0, b.err()
 	}
 	defer func() { <-b.turn }()
 	for {
@@ -273,7 +276,7 @@ func (b *brake) wait(ctx context.Context) (time.Time, error) {
 		now := time.Now()
 		if b.blocked != nil {
 			b.mu.Unlock()
-			return now, b.blocked
+			return 0, b.blocked
 		}
 		at := b.until
 		if b.step > 0 && b.last.Add(b.step).After(at) {
@@ -281,8 +284,9 @@ func (b *brake) wait(ctx context.Context) (time.Time, error) {
 		}
 		if !now.Before(at) {
 			b.last = now
+			pauses := b.pauses
 			b.mu.Unlock()
-			return now, nil
+			return pauses, nil
 		}
 		b.mu.Unlock()
 		t := time.NewTimer(at.Sub(now))
@@ -290,20 +294,21 @@ func (b *brake) wait(ctx context.Context) (time.Time, error) {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return now, ctx.Err()
+			return 0, ctx.Err()
 		case <-stop.Done():
 			t.Stop()
-			return now, b.err()
+			return 0, b.err()
 		}
 	}
 }
 
-// paused reports whether a pause holds requests back now.
-func (b *brake) paused() (time.Time, bool) {
+// pausedSince reports whether a pause holds requests back now, or began after the brake let a
+// request go when pauses pauses had begun.
+func (b *brake) pausedSince(pauses uint64) (time.Time, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := time.Now()
-	return now, now.Before(b.until)
+	return now, now.Before(b.until) || b.pauses != pauses
 }
 
 // stopped returns a context that ends when the client is blocked.
@@ -342,6 +347,7 @@ func (b *brake) refused(sent time.Time, asked time.Duration) time.Duration {
 		b.until = until
 	}
 	b.step = resumeStep
+	b.pauses++
 	return d
 }
 
@@ -392,14 +398,14 @@ func isBlockPage(resp *http.Response) bool {
 func (t *paceTransport) wait(ctx context.Context) (time.Time, chan struct{}, error) {
 	lp, _ := t.pacer.(*LocalPacer)
 	for {
-		if _, err := t.brake.wait(ctx); err != nil {
+		pauses, err := t.brake.wait(ctx)
+		if err != nil {
 			return time.Time{}, nil, err
 		}
 		blocked := t.brake.stopped()
 		pctx, cancel := context.WithCancel(ctx)
 		stop := context.AfterFunc(blocked, cancel)
 		var ticket chan struct{}
-		var err error
 		if lp != nil {
 			ticket, err = lp.wait(pctx, t.account, true)
 		} else {
@@ -417,7 +423,9 @@ func (t *paceTransport) wait(ctx context.Context) (time.Time, chan struct{}, err
 			}
 			return time.Time{}, nil, err
 		}
-		now, paused := t.brake.paused()
+		// A pause that began while the request waited for the pacer sends it back to the
+		// brake, which lets requests go one by one at the resuming pace.
+		now, paused := t.brake.pausedSince(pauses)
 		if !paused {
 			return now, ticket, nil
 		}
