@@ -5,7 +5,7 @@ import "context"
 // AccountService reads the account the Client is connected to.
 type AccountService service
 
-// Account is an amoCRM account (docs/amocrm-api.md#account).
+// Account is an amoCRM account (docs/amocrm-reference.md#account).
 type Account struct {
 	ID                      int64     `json:"id"`
 	Name                    string    `json:"name"`

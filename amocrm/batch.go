@@ -13,10 +13,10 @@ import (
 )
 
 // MaxBatchSize is the most items amoCRM takes in one write request
-// (docs/amocrm-api.md#batch-limits).
+// (docs/amocrm-reference.md#batch-limits).
 const MaxBatchSize = 250
 
-// maxComplexBatch is the most leads one complex create takes (docs/amocrm-api.md#batch-limits).
+// maxComplexBatch is the most leads one complex create takes (docs/amocrm-reference.md#batch-limits).
 const maxComplexBatch = 50
 
 // WithBatchSize sets how many items each write request carries when Create and Update split a
@@ -197,7 +197,7 @@ func Resend[T any](err error, items []T) (again []T, indexes []int) {
 }
 
 // requestIDs decodes a request_id echoed by amoCRM: a string, a number, or (complex create) an
-// array of them (docs/amocrm-api.md#request-id).
+// array of them (docs/amocrm-reference.md#request-id).
 type requestIDs []string
 
 // UnmarshalJSON reads a string, a number, an array of them, or null.
@@ -259,7 +259,7 @@ type batchPlan struct {
 }
 
 // writeBatches is the one batching mechanism behind every Create and Update
-// (docs/amocrm-api.md#batch-limits, docs/amocrm-api.md#request-id).
+// (docs/amocrm-reference.md#batch-limits, docs/amocrm-reference.md#request-id).
 //
 // Each item is encoded on its own, so an item that cannot be encoded fails alone. The others are
 // split, in order, into requests of at most the batch size, and each is given a request_id equal to

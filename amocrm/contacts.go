@@ -10,10 +10,10 @@ import (
 	"net/url"
 )
 
-// ContactsService reads and writes contacts: /api/v4/contacts (docs/amocrm-api.md#contacts).
+// ContactsService reads and writes contacts: /api/v4/contacts (docs/amocrm-reference.md#contacts).
 type ContactsService service
 
-// Contact is a contact as amoCRM returns it (docs/amocrm-api.md#contact-object).
+// Contact is a contact as amoCRM returns it (docs/amocrm-reference.md#contact-object).
 type Contact struct {
 	ID                int64     `json:"id"`
 	Name              string    `json:"name"`
@@ -53,7 +53,7 @@ const (
 // PhoneType is the kind of a phone number: the enum_code of a PHONE value.
 type PhoneType string
 
-// Phone kinds (docs/amocrm-api.md#contact-object).
+// Phone kinds (docs/amocrm-reference.md#contact-object).
 const (
 	PhoneWork   PhoneType = "WORK"
 	PhoneWorkDD PhoneType = "WORKDD" // direct line at work
@@ -66,7 +66,7 @@ const (
 // EmailType is the kind of an e-mail address: the enum_code of an EMAIL value.
 type EmailType string
 
-// E-mail kinds (docs/amocrm-api.md#contact-object).
+// E-mail kinds (docs/amocrm-reference.md#contact-object).
 const (
 	EmailWork    EmailType = "WORK"
 	EmailPrivate EmailType = "PRIV"
@@ -114,7 +114,7 @@ func (c Contact) Emails() []CustomFieldValue {
 // ContactWith names extra data to load with contacts.
 type ContactWith string
 
-// Values for ContactsService.Get and ContactListOptions.With (docs/amocrm-api.md#contacts).
+// Values for ContactsService.Get and ContactListOptions.With (docs/amocrm-reference.md#contacts).
 const (
 	ContactWithLeads           ContactWith = "leads"
 	ContactWithCustomers       ContactWith = "customers"

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// FieldType is a custom field's field_type (docs/amocrm-api.md#custom-fields).
+// FieldType is a custom field's field_type (docs/amocrm-reference.md#custom-fields).
 type FieldType string
 
 // Field types amoCRM documents. Values of any other type still decode.
@@ -271,7 +271,7 @@ func DecimalValue(d Decimal) CustomFieldValue {
 func BoolValue(b bool) CustomFieldValue { return CustomFieldValue{value: mustJSON(b)} }
 
 // DateValue is a value for a date, date_time or birthday field. It is sent as RFC 3339 text, the
-// way the official PHP SDK writes dates (docs/amocrm-api.md#custom-fields).
+// way the official PHP SDK writes dates (docs/amocrm-reference.md#custom-fields).
 func DateValue(t time.Time) CustomFieldValue {
 	return CustomFieldValue{value: mustJSON(t.Format(time.RFC3339))}
 }
@@ -292,7 +292,7 @@ func mustJSON(v any) json.RawMessage {
 
 // CustomFieldInput sets or clears one custom field in a create or update request. It names the
 // field by FieldID or by FieldCode (exactly one) and either gives Values or sets Clear, which sends
-// "values": null and empties the field (docs/amocrm-api.md#custom-fields). Build it with FieldByID,
+// "values": null and empties the field (docs/amocrm-reference.md#custom-fields). Build it with FieldByID,
 // FieldByCode, ClearFieldByID or ClearFieldByCode.
 type CustomFieldInput struct {
 	FieldID   int64
@@ -364,7 +364,7 @@ func unwrapMarshal(err error) error {
 
 // CustomFieldFilter filters a list by a custom field: either by any of Values, or by the range
 // From..To (numbers or Unix seconds; a zero bound is no bound). It becomes
-// filter[custom_fields_values][{FieldID}][]=… or …[from]/[to] (docs/amocrm-api.md#lead-lists).
+// filter[custom_fields_values][{FieldID}][]=… or …[from]/[to] (docs/amocrm-reference.md#lead-lists).
 type CustomFieldFilter struct {
 	FieldID int64
 	Values  []string

@@ -8,7 +8,7 @@ import (
 )
 
 // accountSuffixes are the parent domains under which amoCRM and Kommo give each account its own
-// host (docs/amocrm-api.md#hosts): acme.amocrm.ru, acme.kommo.com and the legacy acme.amocrm.com.
+// host (docs/amocrm-reference.md#hosts): acme.amocrm.ru, acme.kommo.com and the legacy acme.amocrm.com.
 var accountSuffixes = [...]string{"amocrm.ru", "amocrm.com", "kommo.com"}
 
 // maxHostLength is the longest host name DNS allows.

@@ -151,7 +151,7 @@ func adminOnly(err error) error {
 	return err
 }
 
-// problem is the JSON error shape of the API (application/problem+json, docs/amocrm-api.md#errors)
+// problem is the JSON error shape of the API (application/problem+json, docs/amocrm-reference.md#errors)
 // and of the OAuth endpoints (which add "hint").
 type problem struct {
 	Title            string          `json:"title"`
@@ -171,7 +171,7 @@ type problem struct {
 }
 
 // flexString decodes a JSON string or number (request_id arrives as both,
-// docs/amocrm-api.md#request-id).
+// docs/amocrm-reference.md#request-id).
 type flexString string
 
 func (f *flexString) UnmarshalJSON(b []byte) error {

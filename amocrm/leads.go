@@ -12,7 +12,7 @@ import (
 	"strconv"
 )
 
-// LeadsService reads and writes leads (deals): /api/v4/leads (docs/amocrm-api.md#leads).
+// LeadsService reads and writes leads (deals): /api/v4/leads (docs/amocrm-reference.md#leads).
 type LeadsService service
 
 // System statuses, the same in every pipeline.
@@ -21,7 +21,7 @@ const (
 	StatusLost int64 = 143
 )
 
-// Lead is a lead as amoCRM returns it (docs/amocrm-api.md#lead-object).
+// Lead is a lead as amoCRM returns it (docs/amocrm-reference.md#lead-object).
 type Lead struct {
 	ID   int64  `json:"id"`
 	Name string `json:"name"`
@@ -214,7 +214,7 @@ type Source struct {
 // LeadWith names extra data to load with leads.
 type LeadWith string
 
-// Values for LeadsService.Get and LeadListOptions.With (docs/amocrm-api.md#lead-lists).
+// Values for LeadsService.Get and LeadListOptions.With (docs/amocrm-reference.md#lead-lists).
 const (
 	LeadWithContacts               LeadWith = "contacts"
 	LeadWithCatalogElements        LeadWith = "catalog_elements"
@@ -249,7 +249,7 @@ type StatusFilter struct {
 
 // LeadListOptions filters and pages LeadsService.List and All. Every filter is optional; those
 // given combine with AND, the values of one filter with OR. amoCRM applies filters only when the
-// account has API filtering on (Account.IsAPIFilterEnabled, docs/amocrm-api.md#api-filtering).
+// account has API filtering on (Account.IsAPIFilterEnabled, docs/amocrm-reference.md#api-filtering).
 type LeadListOptions struct {
 	IDs                []int64
 	Names              []string
@@ -396,7 +396,7 @@ type CreateLeadRequest struct {
 	CustomFieldsValues []CustomFieldInput
 	Tags               []TagRef
 	// Contacts and CompanyID attach existing entities; only possible at creation
-	// (docs/amocrm-api.md#writing-leads).
+	// (docs/amocrm-reference.md#writing-leads).
 	Contacts  []LeadContact
 	CompanyID int64
 	// Source, when its ExternalID is set, marks the lead as coming from a widget's source.
@@ -564,7 +564,7 @@ func (s *LeadsService) UpdateOne(ctx context.Context, id int64, req UpdateLeadRe
 
 // ComplexLeadRequest is a lead created together with one new contact and one new company, which
 // amoCRM links to each other and may merge into existing ones by its duplicate control
-// (docs/amocrm-api.md#complex-create).
+// (docs/amocrm-reference.md#complex-create).
 type ComplexLeadRequest struct {
 	// Lead is the lead; its Contacts and CompanyID must be empty.
 	Lead CreateLeadRequest

@@ -22,7 +22,7 @@ const (
 )
 
 // Link ties an entity to another: a contact or a company to a lead, a product to a lead, and so on
-// (docs/amocrm-api.md#links). In requests only the To fields and Metadata are used; the entity is
+// (docs/amocrm-reference.md#links). In requests only the To fields and Metadata are used; the entity is
 // the one in the path. Build links with LinkContact, LinkCompany, LinkLead or LinkCatalogElement.
 type Link struct {
 	EntityID     int64        `json:"entity_id,omitzero"`

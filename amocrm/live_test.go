@@ -6,7 +6,7 @@
 //	AMOKIT_LIVE_ACCOUNT=acme.amocrm.ru AMOKIT_LIVE_TOKEN=<long-lived token> \
 //		go test -tags live -run TestLive -v ./amocrm
 //
-// AMOKIT_LIVE_TOKEN is a long-lived token of a private integration (docs/amocrm-api.md#long-lived-tokens),
+// AMOKIT_LIVE_TOKEN is a long-lived token of a private integration (docs/amocrm-reference.md#long-lived-tokens),
 // made by an administrator of a test account. AMOKIT_LIVE_BASE_URL, if set, sends the requests
 // there instead of to the account's host (a proxy or a staging copy).
 //

@@ -13,7 +13,7 @@ import (
 	"github.com/amokit/amokit/amocrm/amocrmtest"
 )
 
-// TestLongLivedToken drives the SDK with a long-lived token (docs/amocrm-api.md#long-lived-tokens):
+// TestLongLivedToken drives the SDK with a long-lived token (docs/amocrm-reference.md#long-lived-tokens):
 // it works as a plain bearer token, and once it has expired the answer is ErrUnauthorized, with
 // no refresh to try.
 func TestLongLivedToken(t *testing.T) {

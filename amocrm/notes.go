@@ -14,11 +14,11 @@ import (
 )
 
 // NotesService reads and writes the notes of leads, contacts, companies and customers:
-// /api/v4/{entity}/notes (docs/amocrm-api.md#notes). Every method takes the entity type the notes
+// /api/v4/{entity}/notes (docs/amocrm-reference.md#notes). Every method takes the entity type the notes
 // belong to.
 type NotesService service
 
-// NoteType is a note's note_type (docs/amocrm-api.md#note-types).
+// NoteType is a note's note_type (docs/amocrm-reference.md#note-types).
 type NoteType string
 
 // Note types. Notes of other types (amomail_message, chat, …) decode too; see Note.RawParams.
@@ -55,7 +55,7 @@ type ServiceMessageNote struct {
 	Text     string `json:"text"`
 }
 
-// CallStatus is the outcome of a call (docs/amocrm-api.md#note-types).
+// CallStatus is the outcome of a call (docs/amocrm-reference.md#note-types).
 type CallStatus int
 
 // Call outcomes.
@@ -222,7 +222,7 @@ func flexInt(s flexString) (int64, error) {
 	return Decimal(s).MinorUnits(0)
 }
 
-// Note is a note as amoCRM returns it (docs/amocrm-api.md#notes).
+// Note is a note as amoCRM returns it (docs/amocrm-reference.md#notes).
 type Note struct {
 	ID                int64      `json:"id"`
 	EntityID          int64      `json:"entity_id"`

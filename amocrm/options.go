@@ -23,7 +23,7 @@ const (
 	// DefaultTimeout bounds one call, all of its attempts and waits included.
 	DefaultTimeout = 60 * time.Second
 	// DefaultBatchSize is how many items one write request carries: amoCRM takes up to 250 but
-	// recommends at most 50 (docs/amocrm-api.md#batch-limits).
+	// recommends at most 50 (docs/amocrm-reference.md#batch-limits).
 	DefaultBatchSize = 50
 	// DefaultUserAgent identifies the library to amoCRM.
 	DefaultUserAgent = "amokit (+https://github.com/amokit/amokit)"
@@ -107,7 +107,7 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 }
 
 // WithAccessToken authenticates with a fixed token, such as a private integration's long-lived
-// token (docs/amocrm-api.md#long-lived-tokens). It is never refreshed.
+// token (docs/amocrm-reference.md#long-lived-tokens). It is never refreshed.
 func WithAccessToken(token string) Option {
 	return func(o *options) error {
 		token = strings.TrimSpace(token)

@@ -11,7 +11,7 @@ import (
 	"strconv"
 )
 
-// MaxPageSize is the largest page amoCRM returns (docs/amocrm-api.md#pagination).
+// MaxPageSize is the largest page amoCRM returns (docs/amocrm-reference.md#pagination).
 const MaxPageSize = 250
 
 // Page is one page of a list.
@@ -24,7 +24,7 @@ type Page[T any] struct {
 // HasNext reports whether another page follows.
 func (p *Page[T]) HasNext() bool { return p.Next != "" }
 
-// halLinks are the links of a HAL list (docs/amocrm-api.md#hal-lists).
+// halLinks are the links of a HAL list (docs/amocrm-reference.md#hal-lists).
 type halLinks struct {
 	Next *struct {
 		Href string `json:"href"`

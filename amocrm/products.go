@@ -13,7 +13,7 @@ import (
 )
 
 // CatalogsService reads catalogs (lists) and reads and writes their elements, such as the
-// account's products: /api/v4/catalogs (docs/amocrm-api.md#catalogs).
+// account's products: /api/v4/catalogs (docs/amocrm-reference.md#catalogs).
 type CatalogsService service
 
 // CatalogType is a catalog's type.
@@ -107,7 +107,7 @@ func (s *CatalogsService) ProductsCatalog(ctx context.Context) (*Catalog, error)
 	return nil, fmt.Errorf("amocrm: the account has no products catalog: %w", ErrNotFound)
 }
 
-// Field codes of the products catalog's system fields (docs/amocrm-api.md#catalog-elements).
+// Field codes of the products catalog's system fields (docs/amocrm-reference.md#catalog-elements).
 const (
 	FieldCodeSKU         = "SKU"
 	FieldCodePrice       = "PRICE"
@@ -117,7 +117,7 @@ const (
 )
 
 // CatalogElement is an element of a catalog, such as a product
-// (docs/amocrm-api.md#catalog-elements).
+// (docs/amocrm-reference.md#catalog-elements).
 type CatalogElement struct {
 	ID                 int64        `json:"id"`
 	Name               string       `json:"name"`

@@ -26,7 +26,7 @@ const (
 	Desc Order = "desc"
 )
 
-// query builds amoCRM's PHP-style bracket query strings (docs/amocrm-api.md#query-strings):
+// query builds amoCRM's PHP-style bracket query strings (docs/amocrm-reference.md#query-strings):
 //
 //	filter[id][]=1&filter[id][]=2   a list
 //	filter[created_at][from]=1700000000&filter[created_at][to]=…   a range

@@ -36,7 +36,7 @@ func checkTagRefs(refs []TagRef) error {
 
 // TagsChange is what an update does to an entity's whole tag set through _embedded.tags. It has
 // three states: the zero TagsChange leaves the tags alone, ReplaceTags sets them to exactly the
-// given list, and ClearTags removes them all (sending null, docs/amocrm-api.md#writing-leads). For
+// given list, and ClearTags removes them all (sending null, docs/amocrm-reference.md#writing-leads). For
 // adding or removing a few tags use the request's TagsToAdd and TagsToDelete instead.
 type TagsChange struct {
 	set  bool

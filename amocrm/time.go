@@ -8,7 +8,7 @@ import (
 )
 
 // Timestamp is a point in time that travels as Unix seconds, the way amoCRM sends every date
-// (docs/amocrm-api.md#timestamps). Decoding accepts an integer, a string of digits (webhooks send
+// (docs/amocrm-reference.md#timestamps). Decoding accepts an integer, a string of digits (webhooks send
 // those), 0 and null; 0 and null both mean "no time" and give the zero Timestamp. Encoding writes
 // an integer, or null for the zero Timestamp. Timestamp has IsZero, so fields tagged
 // `json:",omitzero"` leave an unset time out of requests.

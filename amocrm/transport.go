@@ -218,7 +218,7 @@ type waitBody struct {
 }
 
 // serverWait returns how long amoCRM asked the client to wait: the Retry-After header, else a
-// retry_after field in a JSON body (docs/amocrm-api.md#errors). It leaves the body readable.
+// retry_after field in a JSON body (docs/amocrm-reference.md#errors). It leaves the body readable.
 func serverWait(resp *http.Response) time.Duration {
 	if wb, ok := resp.Body.(*waitBody); ok {
 		return wb.wait

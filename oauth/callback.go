@@ -319,7 +319,7 @@ func (h *CallbackHandler) respond(w http.ResponseWriter, r *http.Request, res Re
 		code, status = "error", http.StatusInternalServerError
 	}
 	if res.FromWidget {
-		// amoCRM's install hook ignores the answer (docs/widget.md#install-hook); keep it short.
+		// amoCRM's install hook ignores the answer (docs/widget-backend.md#install-hook); keep it short.
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(status)
 		if code == "" {

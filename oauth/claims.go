@@ -13,7 +13,7 @@ import (
 )
 
 // Claims are the parts of an amoCRM access token (a JWT) that a client needs
-// (docs/amocrm-api.md#access-token-claims). They are read without verifying the signature: amoCRM
+// (docs/amocrm-reference.md#access-token-claims). They are read without verifying the signature: amoCRM
 // signs them with a key we do not have, and the API checks them anyway.
 type Claims struct {
 	AccountID  int64
@@ -90,7 +90,7 @@ func jsonScalar(raw json.RawMessage) string {
 var ErrTokenExpired = errors.New("oauth: the long-lived token has expired; create a new one in amoCRM")
 
 // LongLivedTokenSource serves a private integration's long-lived token
-// (docs/amocrm-api.md#long-lived-tokens). It reads the token's expiry from its claims and, once
+// (docs/amocrm-reference.md#long-lived-tokens). It reads the token's expiry from its claims and, once
 // that has passed, returns ErrTokenExpired instead of a token amoCRM would refuse. now may be nil
 // (time.Now).
 func LongLivedTokenSource(token string, now func() time.Time) (oauth2.TokenSource, error) {

@@ -13,14 +13,14 @@ import (
 	"github.com/amokit/amokit/internal/httpx"
 )
 
-// Consent pages (docs/amocrm-api.md#consent-page). amoCRM accounts use the first, Kommo accounts
+// Consent pages (docs/amocrm-reference.md#consent-page). amoCRM accounts use the first, Kommo accounts
 // the second.
 const (
 	AmoCRMAuthURL = "https://www.amocrm.ru/oauth"
 	KommoAuthURL  = "https://www.kommo.com/oauth"
 )
 
-// Mode says where the consent page returns (docs/widget.md#consent-modes).
+// Mode says where the consent page returns (docs/widget-backend.md#consent-modes).
 type Mode string
 
 // Modes of the consent page.

@@ -1,7 +1,7 @@
 // Package oauth connects amoCRM and Kommo accounts with OAuth 2.0 and keeps their tokens fresh.
 //
-// It covers the whole flow (docs/amocrm-api.md#oauth, docs/widget.md#install-hook,
-// docs/widget.md#revoke-hook):
+// It covers the whole flow (docs/amocrm-reference.md#oauth, docs/widget-backend.md#install-hook,
+// docs/widget-backend.md#revoke-hook):
 //
 //   - Config.AuthCodeURL sends a person to amoCRM's consent page with a signed, expiring,
 //     single-use state (States);

@@ -18,7 +18,7 @@ import (
 // already, or the client secret changed): a person must authorise the integration again.
 var ErrReauthorizationRequired = errors.New("oauth: amoCRM refused the refresh token; the account must be authorised again")
 
-// TokenError is an error answer of amoCRM's token endpoint (docs/amocrm-api.md#token-endpoint). It
+// TokenError is an error answer of amoCRM's token endpoint (docs/amocrm-reference.md#token-endpoint). It
 // never holds a token or a secret.
 type TokenError struct {
 	StatusCode int
@@ -77,7 +77,7 @@ func (c Config) refresh(ctx context.Context, account, clientID, clientSecret, re
 }
 
 // grant POSTs a JSON grant to the account's token endpoint. amoCRM wants redirect_uri on refresh
-// too (docs/amocrm-api.md#token-endpoint), which x/oauth2 does not send, so this small request is
+// too (docs/amocrm-reference.md#token-endpoint), which x/oauth2 does not send, so this small request is
 // our own.
 func (c Config) grant(ctx context.Context, account, clientID, clientSecret string, fields map[string]string) (*oauth2.Token, error) {
 	endpoint, err := c.tokenURL(account)

@@ -21,7 +21,7 @@ type AccountDomain struct {
 
 // LookupSubdomain asks amoCRM where the account that refreshToken belongs to lives now: after a
 // subdomain rename a refresh on the old host fails, and the new host is the answer's Domain
-// (docs/amocrm-api.md#subdomain-lookup). apiDomain is the api_domain claim of the account's
+// (docs/amocrm-reference.md#subdomain-lookup). apiDomain is the api_domain claim of the account's
 // access token (see ParseClaims), such as "api-b.amocrm.ru". With BaseURL set, the request goes
 // there instead. A refused token is a *TokenError.
 func (c Config) LookupSubdomain(ctx context.Context, apiDomain, refreshToken string) (*AccountDomain, error) {

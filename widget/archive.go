@@ -56,7 +56,7 @@ type ArchiveConfig struct {
 	SupportEmail string
 }
 
-// BuildArchive writes widget.zip as amoCRM accepts it (docs/widget.md#archive): manifest.json at
+// BuildArchive writes widget.zip as amoCRM accepts it (docs/widget-backend.md#archive): manifest.json at
 // the root (interface_version 2, texts as i18n keys, locales ru and en, installation with a
 // required api_url text setting, locations lcard-1 and settings), script.js, i18n/ru.json,
 // i18n/en.json and the five logos at their exact sizes. Every text file is UTF-8 without BOM. The

@@ -68,7 +68,7 @@ func (c *archiveChecker) add(format string, args ...any) {
 	c.problems = append(c.problems, fmt.Sprintf(format, args...))
 }
 
-// knownLocations are the location codes of docs/widget.md#locations, without -0/-1.
+// knownLocations are the location codes of docs/widget-backend.md#locations, without -0/-1.
 func knownLocations() []string {
 	return []string{
 		"lcard", "ccard", "comcard", "cucard", "llist", "clist", "culist", "tlist",
@@ -86,7 +86,7 @@ func suffixedLocations() []string {
 // cardLocations need logo_medium.png and logo_min.png.
 func cardLocations() []string { return []string{"lcard", "ccard", "comcard", "cucard"} }
 
-// settingTypes are the settings field types of docs/widget.md#settings-fields.
+// settingTypes are the settings field types of docs/widget-backend.md#settings-fields.
 func settingTypes() []string { return []string{"text", "pass", "users", "users_lp", "custom"} }
 
 func isTextFile(name string) bool {

@@ -14,7 +14,7 @@ type logoSpec struct {
 	Width, Height int
 }
 
-// logoSpecs returns the images of docs/widget.md#images. logo_dp.png is only needed with the
+// logoSpecs returns the images of docs/widget-backend.md#images. logo_dp.png is only needed with the
 // digital_pipeline location, which our widget does not use.
 func logoSpecs() []logoSpec {
 	return []logoSpec{

@@ -2,7 +2,7 @@ package amocrmtest
 
 import "fmt"
 
-// Account and users (docs/amocrm-api.md#account).
+// Account and users (docs/amocrm-reference.md#account).
 func init() {
 	registerRoutes(func(_ *Server, m *mux) {
 		m.api("GET /api/v4/account", getAccount)
@@ -94,7 +94,7 @@ func (a *Account) CustomFields(entityType string) []CustomField {
 	return out
 }
 
-// getAccount is GET /api/v4/account (docs/amocrm-api.md#account).
+// getAccount is GET /api/v4/account (docs/amocrm-reference.md#account).
 func getAccount(c *call) reply {
 	a := c.acct
 	lq, rep := c.s.parseList(c.r.URL.Query())

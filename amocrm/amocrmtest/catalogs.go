@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Catalogs and their elements (docs/amocrm-api.md#catalogs).
+// Catalogs and their elements (docs/amocrm-reference.md#catalogs).
 func init() {
 	registerRoutes(func(_ *Server, m *mux) {
 		m.api("GET /api/v4/catalogs", listCatalogs)
@@ -22,7 +22,7 @@ func init() {
 	})
 }
 
-// Catalog is a list (catalog) of an account (docs/amocrm-api.md#catalogs). Type
+// Catalog is a list (catalog) of an account (docs/amocrm-reference.md#catalogs). Type
 // is "products" for the built-in products catalog every account has, or
 // "regular".
 type Catalog struct {
@@ -47,7 +47,7 @@ func (c Catalog) Field(code string) (CustomField, bool) {
 }
 
 // Element is an element of a catalog: a product in the products catalog
-// (docs/amocrm-api.md#catalog-elements).
+// (docs/amocrm-reference.md#catalog-elements).
 type Element struct {
 	ID           int64
 	CatalogID    int64
@@ -122,7 +122,7 @@ func (c *call) elementHref(el *element) obj {
 }
 
 // renderElement is the read model; is_deleted is null, as amoCRM samples
-// show (docs/amocrm-api.md#catalog-elements).
+// show (docs/amocrm-reference.md#catalog-elements).
 func (c *call) renderElement(el *element) obj {
 	return obj{
 		"id": el.id, "name": el.name, "created_by": el.createdBy, "updated_by": el.updatedBy,
@@ -142,7 +142,7 @@ func listElements(c *call) reply {
 		return *rep
 	}
 	// The PHP SDK sends the id filter as top-level id[]
-	// (docs/amocrm-api.md#catalog-elements); which form the server prefers is
+	// (docs/amocrm-reference.md#catalog-elements); which form the server prefers is
 	// UNVERIFIED, so both are accepted.
 	ids, hasIDs, err := intList(lq.q, "filter[id]")
 	if err != nil {

@@ -3,7 +3,7 @@ package amocrmtest
 import "time"
 
 // Contact is a contact (контакт) of an account
-// (docs/amocrm-api.md#contact-object). PHONE and EMAIL are multitext custom
+// (docs/amocrm-reference.md#contact-object). PHONE and EMAIL are multitext custom
 // fields with enum codes such as "WORK" and "MOB".
 type Contact struct {
 	ID                int64

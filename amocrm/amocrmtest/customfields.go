@@ -49,7 +49,7 @@ type CustomFieldValue struct {
 }
 
 // FieldValue is one value of a custom field. Value is always text: amoCRM sends
-// numbers in custom fields back as strings (docs/amocrm-api.md#custom-fields);
+// numbers in custom fields back as strings (docs/amocrm-reference.md#custom-fields);
 // a checkbox reads "true" or "false", a date unix seconds. EnumCode is the
 // option's code, empty for options without one
 // (docs/amocrmtest.md#custom-field-values).
@@ -106,7 +106,7 @@ func (c *call) cfLax() cfLax {
 
 // customFields reads custom_fields_values of a write: field_id or field_code
 // must name a field of defs; "values": null clears the field
-// (docs/amocrm-api.md#custom-fields).
+// (docs/amocrm-reference.md#custom-fields).
 func (f *fields) customFields(defs []*fieldDef, lax cfLax) []cfUpdate {
 	items, present := f.array("custom_fields_values")
 	if !present {
@@ -329,7 +329,7 @@ func applyCF(cur []cfValue, ups []cfUpdate) []cfValue {
 }
 
 // renderCF is custom_fields_values on read: null when empty, numbers as
-// strings (docs/amocrm-api.md#custom-fields).
+// strings (docs/amocrm-reference.md#custom-fields).
 func renderCF(cf []cfValue) any {
 	if len(cf) == 0 {
 		return nil

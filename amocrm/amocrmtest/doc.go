@@ -4,7 +4,7 @@
 // your own amoCRM code against it with any HTTP client; no *testing.T is
 // needed, so a demo server can run it too.
 //
-// Its behaviour follows docs/amocrm-api.md and docs/widget.md. Where those
+// Its behaviour follows docs/amocrm-reference.md and docs/widget-backend.md. Where those
 // say a fact is not documented, the fake takes the stricter reading
 // and offers an Option for the other one.
 //

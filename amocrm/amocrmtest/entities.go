@@ -8,9 +8,9 @@ import (
 	"strings"
 )
 
-// Leads, contacts and companies (docs/amocrm-api.md#leads,
-// docs/amocrm-api.md#contacts), their notes (docs/amocrm-api.md#notes) and
-// links (docs/amocrm-api.md#links). Everything below
+// Leads, contacts and companies (docs/amocrm-reference.md#leads,
+// docs/amocrm-reference.md#contacts), their notes (docs/amocrm-reference.md#notes) and
+// links (docs/amocrm-reference.md#links). Everything below
 // /api/v4/{kind}/{id}/ goes through a subRoutes table (see subRoutes).
 func init() {
 	registerRoutes(func(_ *Server, m *mux) {
@@ -70,7 +70,7 @@ const (
 )
 
 // Won and lost: the system statuses of every pipeline
-// (docs/amocrm-api.md#lead-object).
+// (docs/amocrm-reference.md#lead-object).
 const (
 	statusWon  = 142
 	statusLost = 143
@@ -421,8 +421,8 @@ func (c *call) renderTags(ids []int64) []obj {
 	return out
 }
 
-// renderEntity is the read model (docs/amocrm-api.md#lead-object,
-// docs/amocrm-api.md#contact-object).
+// renderEntity is the read model (docs/amocrm-reference.md#lead-object,
+// docs/amocrm-reference.md#contact-object).
 func (c *call) renderEntity(e *entity, with map[string]bool) obj {
 	o := obj{
 		"id": e.id, "name": e.name, "responsible_user_id": e.responsibleUserID,
@@ -557,8 +557,8 @@ func entityKey(e *entity, field string) int64 {
 	return e.id
 }
 
-// findEntities applies the filters of docs/amocrm-api.md#lead-lists /
-// docs/amocrm-api.md#contacts.
+// findEntities applies the filters of docs/amocrm-reference.md#lead-lists /
+// docs/amocrm-reference.md#contacts.
 func (c *call) findEntities(kind string, lq listQuery) ([]*entity, *reply) {
 	q := lq.q
 	lists := map[string][]int64{}

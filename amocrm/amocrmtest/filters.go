@@ -13,7 +13,7 @@ import (
 // and the refusal of everything the server does not implement (docs/amocrmtest.md#list-filters).
 
 // entityFilters are the filter[...] names each entity list takes
-// (docs/amocrm-api.md#lead-lists, docs/amocrm-api.md#contacts).
+// (docs/amocrm-reference.md#lead-lists, docs/amocrm-reference.md#contacts).
 func entityFilters(kind string) []string {
 	common := []string{"id", "name", "created_by", "updated_by", "responsible_user_id", "created_at", "updated_at",
 		"closest_task_at", "custom_fields_values"}

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Lead is a deal (сделка) of an account (docs/amocrm-api.md#lead-object). Seed
+// Lead is a deal (сделка) of an account (docs/amocrm-reference.md#lead-object). Seed
 // leads with (*Account).AddLead; read them back with (*Server).Lead.
 type Lead struct {
 	// ID and AccountID are assigned by the server.

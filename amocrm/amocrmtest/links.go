@@ -8,7 +8,7 @@ import (
 )
 
 // Link is a relation between two entities of one account
-// (docs/amocrm-api.md#links), seen from EntityType/EntityID. Metadata holds
+// (docs/amocrm-reference.md#links), seen from EntityType/EntityID. Metadata holds
 // what was sent with it: {"is_main": true} for a contact; {"catalog_id",
 // "quantity", "price_id"} for a catalog element, numbers decoded as float64.
 type Link struct {
@@ -33,7 +33,7 @@ func (l *link) joins(aType string, aID int64, bType string, bID int64) bool {
 		(l.aType == bType && l.aID == bID && l.bType == aType && l.bID == aID)
 }
 
-// linkTargetOK lists the allowed link types (docs/amocrm-api.md#links).
+// linkTargetOK lists the allowed link types (docs/amocrm-reference.md#links).
 func linkTargetOK(from, to string) bool {
 	switch from {
 	case "leads":
@@ -150,7 +150,7 @@ func (c *call) oneCompany(kind string, id int64, toType string, toID int64, comp
 
 // elementLinkMeta checks the metadata of a product link: catalog_id is required
 // and must be the element's catalog, quantity may be fractional
-// (docs/amocrm-api.md#products-on-a-lead) and defaults to 1, price_id must be a
+// (docs/amocrm-reference.md#products-on-a-lead) and defaults to 1, price_id must be a
 // price field of the catalog.
 func (c *call) elementLinkMeta(elementID int64, md *fields, hasMD, unlink bool, ch *checker) json.RawMessage {
 	el := c.st().elements[elementID]

@@ -8,8 +8,8 @@ import (
 	"strings"
 )
 
-// listQuery is what a list request asks for (docs/amocrm-api.md#pagination,
-// docs/amocrm-api.md#lead-lists).
+// listQuery is what a list request asks for (docs/amocrm-reference.md#pagination,
+// docs/amocrm-reference.md#lead-lists).
 type listQuery struct {
 	page  int
 	limit int
@@ -72,7 +72,7 @@ func (s *Server) parseList(q url.Values, orderFields ...string) (listQuery, *rep
 	}
 	if len(orders) > 1 {
 		// Whether several keys combine is not documented
-		// (docs/amocrm-api.md#lead-lists).
+		// (docs/amocrm-reference.md#lead-lists).
 		return bad("only one order[...] key is supported")
 	}
 	if len(orders) == 1 {

@@ -3,7 +3,7 @@ package amocrmtest
 import "strconv"
 
 // The params each writable note type takes (docs/amocrmtest.md#typed-notes,
-// docs/amocrm-api.md#note-types): the required ones must be there with the right type, the
+// docs/amocrm-reference.md#note-types): the required ones must be there with the right type, the
 // optional ones may be, and nothing else may.
 
 type paramKind int

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Note is a note on a lead, contact or company (docs/amocrm-api.md#notes).
+// Note is a note on a lead, contact or company (docs/amocrm-reference.md#notes).
 type Note struct {
 	// ID and AccountID are assigned by the server.
 	ID        int64
@@ -29,7 +29,7 @@ type Note struct {
 	IsPinned          bool
 }
 
-// noteTypeOK lists the v4 note types (docs/amocrm-api.md#note-types). Integers (the v2 codes)
+// noteTypeOK lists the v4 note types (docs/amocrm-reference.md#note-types). Integers (the v2 codes)
 // are refused: whether v4 still takes them is UNVERIFIED, so the fake is
 // strict.
 func noteTypeOK(t string) bool {
@@ -240,7 +240,7 @@ func listNotes(kind string, byEntity bool) func(c *call) reply {
 			return *filterError("filter[updated_at]")
 		}
 		if v := q.Get("filter[updated_at]"); v != "" {
-			// A bare value means "changed since" (docs/amocrm-api.md#notes).
+			// A bare value means "changed since" (docs/amocrm-reference.md#notes).
 			upd.hasTo = false
 		}
 		var out []*note

@@ -23,8 +23,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// OAuth (docs/amocrm-api.md#oauth) and the widget's disposable token
-// (docs/widget.md#disposable-tokens).
+// OAuth (docs/amocrm-reference.md#oauth) and the widget's disposable token
+// (docs/widget-backend.md#disposable-tokens).
 func init() {
 	registerRoutes(func(s *Server, m *mux) {
 		m.handle("GET /oauth", s.consentPage)
@@ -38,9 +38,9 @@ func init() {
 	})
 }
 
-// Lifetimes of the code and the refresh token (docs/amocrm-api.md#redirect,
-// docs/amocrm-api.md#token-endpoint) and of a disposable token
-// (docs/widget.md#token-format).
+// Lifetimes of the code and the refresh token (docs/amocrm-reference.md#redirect,
+// docs/amocrm-reference.md#token-endpoint) and of a disposable token
+// (docs/widget-backend.md#token-format).
 const (
 	codeTTL       = 20 * time.Minute
 	refreshTTL    = 90 * 24 * time.Hour
@@ -201,7 +201,7 @@ func (s *Server) newCode(in *integration, a *account, userID int64) string {
 }
 
 // AuthorizationCode issues a code for the integration in the account, as the
-// "Keys" tab of a private integration shows (docs/widget.md#keys-tab). It is
+// "Keys" tab of a private integration shows (docs/widget-backend.md#keys-tab). It is
 // single use and expires 20 minutes after issue.
 func (s *Server) AuthorizationCode(clientID, subdomain string) (string, error) {
 	s.mu.Lock()
@@ -308,7 +308,7 @@ func badGrant(status int, hint string) reply {
 }
 
 // tokenParams reads the token request, JSON or form-encoded
-// (docs/amocrm-api.md#token-endpoint).
+// (docs/amocrm-reference.md#token-endpoint).
 func tokenParams(r *http.Request) (map[string]string, error) {
 	out := map[string]string{}
 	if strings.Contains(r.Header.Get("Content-Type"), "json") {
@@ -438,7 +438,7 @@ func (s *Server) token(p map[string]string, host string) reply {
 }
 
 // currentSubdomain is GET /oauth2/account/current/subdomain with
-// X-Refresh-Token (docs/amocrm-api.md#subdomain-lookup).
+// X-Refresh-Token (docs/amocrm-reference.md#subdomain-lookup).
 func (s *Server) currentSubdomain(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	ref := s.st.refresh[r.Header.Get("X-Refresh-Token")]
@@ -456,7 +456,7 @@ func (s *Server) currentSubdomain(w http.ResponseWriter, r *http.Request) {
 	s.writeReply(w, rep)
 }
 
-// consentTemplate is the authorize page (docs/amocrm-api.md#consent-page): the
+// consentTemplate is the authorize page (docs/amocrm-reference.md#consent-page): the
 // integration's name, an account picker when there are several, Allow and Deny.
 const consentTemplate = `<!doctype html>
 <html lang="ru">
@@ -532,7 +532,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // consentSubmit is the form's POST: a 302 to the redirect URI with code, state,
-// referer and client_id, or error=access_denied (docs/amocrm-api.md#redirect).
+// referer and client_id, or error=access_denied (docs/amocrm-reference.md#redirect).
 func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		writeHTML(w, http.StatusBadRequest, nginxPage(http.StatusBadRequest))
@@ -613,7 +613,7 @@ func (s *Server) callHook(ctx context.Context, what, rawURL string, q url.Values
 
 // InstallWidget simulates a user installing the integration's widget in the
 // account: amoCRM sends a GET to the redirect URI with a fresh code, referer
-// and from_widget=1, and no state (docs/widget.md#install-hook). Like amoCRM it
+// and from_widget=1, and no state (docs/widget-backend.md#install-hook). Like amoCRM it
 // ignores the response status; it returns an error only if the request could
 // not be made.
 func (s *Server) InstallWidget(ctx context.Context, clientID, subdomain string) error {
@@ -637,7 +637,7 @@ func (s *Server) InstallWidget(ctx context.Context, clientID, subdomain string) 
 // account: every token of that authorization stops working at once (401)
 // and, if the integration has a RevokeHookURL, amoCRM's GET with
 // client_uuid, account_id and signature = hex(HMAC-SHA256(client_secret,
-// client_uuid + "|" + account_id)) is sent (docs/widget.md#revoke-hook).
+// client_uuid + "|" + account_id)) is sent (docs/widget-backend.md#revoke-hook).
 func (s *Server) RevokeIntegration(ctx context.Context, clientID, subdomain string) error {
 	s.mu.Lock()
 	in, a, err := s.lookup(clientID, subdomain)
@@ -668,7 +668,7 @@ func (s *Server) RevokeIntegration(ctx context.Context, clientID, subdomain stri
 }
 
 // DisposableToken mints the X-Auth-Token a widget's $authorizedAjax sends
-// (docs/widget.md#token-format): HS256 signed with the client secret, 30
+// (docs/widget-backend.md#token-format): HS256 signed with the client secret, 30
 // minutes, claims iss, aud, jti, iat, nbf, exp, account_id, user_id, subdomain
 // and client_uuid. userID 0 means the account's admin; aud "" means the scheme
 // and host of the integration's redirect URI.
@@ -704,7 +704,7 @@ func (s *Server) DisposableToken(clientID, subdomain string, userID int64, aud s
 // disposableTokenHTTP is GET
 // /ajax/v2/integrations/{client_uuid}/disposable_token
 // ?account=<subdomain>&aud=<url>[&user_id=<id>] → {"token": "…"}: the
-// undocumented endpoint behind $authorizedAjax (docs/widget.md#authorizedajax),
+// undocumented endpoint behind $authorizedAjax (docs/widget-backend.md#authorizedajax),
 // here without a session, for demo pages. It allows any origin.
 func (s *Server) disposableTokenHTTP(w http.ResponseWriter, r *http.Request) {
 	setCORS(w, r)

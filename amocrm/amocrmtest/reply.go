@@ -30,7 +30,7 @@ func okReply(v any) reply { return reply{status: http.StatusOK, body: v} }
 
 func noContent() reply { return reply{status: http.StatusNoContent} }
 
-// problemBody is amoCRM's RFC 7807-like error (docs/amocrm-api.md#errors).
+// problemBody is amoCRM's RFC 7807-like error (docs/amocrm-reference.md#errors).
 type problemBody struct {
 	Title            string       `json:"title"`
 	Type             string       `json:"type"`
@@ -72,7 +72,7 @@ func validationReply(errs []itemErrors) reply {
 func notFound() reply { return problem(http.StatusNotFound, "Not found") }
 
 // oauthProblem is the League-style error of the OAuth endpoints
-// (docs/amocrm-api.md#token-endpoint).
+// (docs/amocrm-reference.md#token-endpoint).
 func oauthProblem(status int, title, hint, detail string) reply {
 	return reply{status: status, ctype: ctypeProblem, body: struct {
 		Hint   string `json:"hint"`

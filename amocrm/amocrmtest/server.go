@@ -45,7 +45,7 @@ type Server struct {
 type RefreshReuse int
 
 const (
-	// RefreshStrict is amoCRM's reading (docs/amocrm-api.md#token-endpoint,
+	// RefreshStrict is amoCRM's reading (docs/amocrm-reference.md#token-endpoint,
 	// "globally single-use"): a refresh token works once; reusing it answers
 	// 401 "Token has been revoked". This is the default. Whether the access
 	// token issued with it survives the refresh is not documented; by default
@@ -62,7 +62,7 @@ type ErrorStyle int
 
 const (
 	// StyleHTML is an nginx-style HTML page, what clients saw in production
-	// (docs/amocrm-api.md#errors). This is the default.
+	// (docs/amocrm-reference.md#errors). This is the default.
 	StyleHTML ErrorStyle = iota
 	// StyleJSON is Kommo's documented body:
 	// {"title":"Too Many Requests","status":429,"retry_after":N}.
@@ -116,7 +116,7 @@ func WithClock(c Clock) Option {
 }
 
 // WithAccessTokenTTL sets the lifetime of issued access tokens (default 24h,
-// docs/amocrm-api.md#token-endpoint). NewServer panics if d is not positive.
+// docs/amocrm-reference.md#token-endpoint). NewServer panics if d is not positive.
 func WithAccessTokenTTL(d time.Duration) Option {
 	return func(cfg *config) error {
 		if d <= 0 {
@@ -129,7 +129,7 @@ func WithAccessTokenTTL(d time.Duration) Option {
 
 // With429Style sets the body of 429 answers and whether they carry a
 // Retry-After header. The default, StyleHTML without the header, is what
-// production sent (docs/amocrm-api.md#errors).
+// production sent (docs/amocrm-reference.md#errors).
 func With429Style(style ErrorStyle, retryAfterHeader bool) Option {
 	return func(cfg *config) error {
 		cfg.style429 = style
@@ -184,7 +184,7 @@ func WithRefreshRedirectURI(required bool) Option {
 // WithPageLimitFallback sets what a list request with limit over 250 gets. By
 // default it is refused with 422 "Limit 250 per page"; with fallback true the
 // server silently uses 50 instead, as one user suspected production does
-// (docs/amocrm-api.md#pagination, UNVERIFIED).
+// (docs/amocrm-reference.md#pagination, UNVERIFIED).
 func WithPageLimitFallback(fallback bool) Option {
 	return func(cfg *config) error { cfg.limitFallback = fallback; return nil }
 }

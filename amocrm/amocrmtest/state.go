@@ -339,7 +339,7 @@ func (st *state) linksOf(accountID int64, typ string, id int64) []linkView {
 
 // setLink creates the link or, when it exists, replaces its metadata (how a
 // product's quantity is changed; in-place update is UNVERIFIED,
-// docs/amocrm-api.md#products-on-a-lead).
+// docs/amocrm-reference.md#products-on-a-lead).
 func (st *state) setLink(accountID int64, aType string, aID int64, bType string, bID int64, meta json.RawMessage) {
 	for _, l := range st.links {
 		if l.accountID == accountID && l.joins(aType, aID, bType, bID) {

@@ -178,7 +178,7 @@ func (a *Account) SetPaymentRequired(over bool) {
 // (one whose Owner is subdomain), as an account administrator does in
 // amoCRM's interface: an access token that expires at expires, acts as the
 // account's admin, has no refresh token and is never rotated
-// (docs/amocrm-api.md#long-lived-tokens). RevokeIntegration ends it.
+// (docs/amocrm-reference.md#long-lived-tokens). RevokeIntegration ends it.
 func (s *Server) IssueLongLivedToken(clientID, subdomain string, expires time.Time) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -10,7 +10,7 @@ import (
 )
 
 // Validation error codes. InvalidType and NotSupportedChoice are the codes
-// amoCRM documents (docs/amocrm-api.md#errors); FieldMissing and FieldNotExpected follow the
+// amoCRM documents (docs/amocrm-reference.md#errors); FieldMissing and FieldNotExpected follow the
 // same naming for the cases it does not show.
 const (
 	codeInvalidType   = "InvalidType"
@@ -22,7 +22,7 @@ const (
 	detailChoice      = "The value you selected is not a valid choice."
 )
 
-// Batch limits (docs/amocrm-api.md#batch-limits).
+// Batch limits (docs/amocrm-reference.md#batch-limits).
 const (
 	maxBatch = 250
 	// detailLimit250 is amoCRM's 422 text for more than 250 items in a write or a page.

@@ -178,7 +178,7 @@ func paymentRules() []wireRule {
 
 func longLivedRules() []wireRule {
 	return []wireRule{
-		{name: "docs/amocrm-api.md#long-lived-tokens: a private integration's token works until it expires and has no refresh", run: func(t *testing.T, e *env) {
+		{name: "docs/amocrm-reference.md#long-lived-tokens: a private integration's token works until it expires and has no refresh", run: func(t *testing.T, e *env) {
 			private := e.srv.AddIntegration(amocrmtest.Integration{RedirectURI: redirectURI, Owner: "acme"})
 			tok, err := e.srv.IssueLongLivedToken(private.ClientID, "acme", start().Add(365*24*time.Hour))
 			require.NoError(t, err)
@@ -187,14 +187,14 @@ func longLivedRules() []wireRule {
 			e.clock.Advance(166 * 24 * time.Hour)
 			assert.Equal(t, http.StatusUnauthorized, e.doToken(tok, http.MethodGet, "/api/v4/account", nil).StatusCode, "past its expiry")
 		}},
-		{name: "docs/amocrm-api.md#long-lived-tokens: revoking the integration ends it", run: func(t *testing.T, e *env) {
+		{name: "docs/amocrm-reference.md#long-lived-tokens: revoking the integration ends it", run: func(t *testing.T, e *env) {
 			private := e.srv.AddIntegration(amocrmtest.Integration{RedirectURI: redirectURI, Owner: "acme"})
 			tok, err := e.srv.IssueLongLivedToken(private.ClientID, "acme", start().Add(24*time.Hour*30))
 			require.NoError(t, err)
 			require.NoError(t, e.srv.RevokeIntegration(t.Context(), private.ClientID, "acme"))
 			assert.Equal(t, http.StatusUnauthorized, e.doToken(tok, http.MethodGet, "/api/v4/account", nil).StatusCode)
 		}},
-		{name: "docs/amocrm-api.md#long-lived-tokens: only private integrations have them", run: func(t *testing.T, e *env) {
+		{name: "docs/amocrm-reference.md#long-lived-tokens: only private integrations have them", run: func(t *testing.T, e *env) {
 			_, err := e.srv.IssueLongLivedToken(e.integ.ClientID, "acme", start().Add(time.Hour))
 			assert.ErrorContains(t, err, "private")
 			e.srv.AddAccount("other")

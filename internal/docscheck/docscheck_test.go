@@ -194,31 +194,31 @@ func TestProblemsFindsEachKind(t *testing.T) {
 		require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
 	}
 	write("go.mod", "module x\n")
-	write("docs/api.md", "# API\n\n## Rate limits\n\n```\n# not a heading\n```\n<a id=\"kept\"></a>\n## Rate limits\n## Tasks ([tasks-api](https://example.com/tasks))\n")
-	write("docs/README.md", "[api](api.md#rate-limits) [again](api.md#rate-limits-1) [kept](api.md#kept) [tasks](api.md#tasks-tasks-api)\n")
-	write("pkg/ok.go", "// The limit (docs/api.md#rate-limits); see https://github.com/o/r/blob/main/README.md.\n")
+	write("docs/limits.md", "# Limits\n\n## Rate limits\n\n```\n# not a heading\n```\n<a id=\"kept\"></a>\n## Rate limits\n## Tasks ([tasks-api](https://example.com/tasks))\n")
+	write("docs/README.md", "[limits](limits.md#rate-limits) [again](limits.md#rate-limits-1) [kept](limits.md#kept) [tasks](limits.md#tasks-tasks-api)\n")
+	write("pkg/ok.go", "// The limit (docs/limits.md#rate-limits); see https://github.com/o/r/blob/main/README.md.\n")
 	write("pkg/bad.go", strings.Join([]string{
-		"// DefaultRate is the documented limit (api.md §3.1).",
-		"// See docs/api.md#no-such-section.",
-		"// The widget.md rules.",
+		"// DefaultRate is the documented limit (limits.md §3.1).",
+		"// See docs/limits.md#no-such-section.",
+		"// The widget-backend.md rules.",
 		"// As the domain description says.",
-		"// From ../shared/notes.",
-		"// STYLE.md lesson 13.",
+		"// From ../" + "shared/notes.", // split, so that this file cites nothing itself,
+		"// GUIDE.md lesson 13.",
 	}, "\n")+"\n")
 	write("pkg/page.html", `<a href="docs/gone.md">x</a>`+"\n")
-	write("pkg/image.png", "api.md §1\n")
+	write("pkg/image.png", "limits.md §1\n")
 
 	got, err := problems(root)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{
 		"pkg/bad.go:1: a section sign: cite docs/<page>.md#<section> instead",
-		"pkg/bad.go:1: api.md is not in the repository",
-		"pkg/bad.go:2: docs/api.md has no section #no-such-section",
-		"pkg/bad.go:3: widget.md is not in the repository",
+		"pkg/bad.go:1: limits.md is not in the repository",
+		"pkg/bad.go:2: docs/limits.md has no section #no-such-section",
+		"pkg/bad.go:3: widget-backend.md is not in the repository",
 		`pkg/bad.go:4: "the domain description": cite docs/glass-domain.md`,
 		"pkg/bad.go:5: a path outside the repository",
 		"pkg/bad.go:6: a numbered lesson of notes kept elsewhere",
-		"pkg/bad.go:6: STYLE.md is not in the repository",
+		"pkg/bad.go:6: GUIDE.md is not in the repository",
 		"pkg/page.html:1: docs/gone.md is not in the repository",
 	}, got)
 }
