@@ -11,6 +11,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/amokit/amokit/amocrm"
+	"github.com/amokit/amokit/internal/optfunc"
 	"github.com/amokit/amokit/tokenstore"
 )
 
@@ -94,11 +95,7 @@ func (c Config) TokenSource(ctx context.Context, store tokenstore.Store, account
 		errs = append(errs, errors.New("oauth: TokenSource: nil store"))
 	}
 	o := sourceOptions{skew: DefaultExpirySkew, attempts: 3}
-	for _, opt := range opts {
-		if err := opt(&o); err != nil {
-			errs = append(errs, err)
-		}
-	}
+	errs = append(errs, optfunc.Apply(&o, opts)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}

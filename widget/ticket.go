@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/amokit/amokit/amocrm"
+	"github.com/amokit/amokit/internal/optfunc"
 	"net/http"
 	"strconv"
 	"strings"
@@ -102,11 +103,7 @@ func NewTicketSigner(key []byte, opts ...TicketOption) (*TicketSigner, error) {
 		errs = append(errs, fmt.Errorf("widget: the ticket key must be at least %d bytes, got %d", MinTicketKeySize, len(key)))
 	}
 	o := ticketOptions{ttl: DefaultTicketTTL, now: time.Now}
-	for _, opt := range opts {
-		if err := opt(&o); err != nil {
-			errs = append(errs, err)
-		}
-	}
+	errs = append(errs, optfunc.Apply(&o, opts)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/amokit/amokit/amocrm"
+	"github.com/amokit/amokit/internal/optfunc"
 	"github.com/amokit/amokit/internal/pgmigrate"
 )
 
@@ -119,12 +120,7 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Pacer, error
 		return nil, errors.New("amocrm/postgres: New: nil pool")
 	}
 	o := options{rate: amocrm.DefaultRate * DefaultPace, share: DefaultFallbackShare, timeout: DefaultQueryTimeout}
-	var errs []error
-	for _, opt := range opts {
-		if err := opt(&o); err != nil {
-			errs = append(errs, err)
-		}
-	}
+	errs := optfunc.Apply(&o, opts)
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("amocrm/postgres: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/amokit/amokit/app/glass"
+	"github.com/amokit/amokit/internal/optfunc"
 )
 
 // DefaultRefresh is how often Live asks its store for a newer version.
@@ -67,12 +68,7 @@ func WithLogger(l *slog.Logger) LiveOption {
 // published; it must be a valid price list.
 func NewLive(store Store, fallback *glass.PriceList, opts ...LiveOption) (*Live, error) {
 	o := liveOptions{refresh: DefaultRefresh, logger: slog.Default()}
-	var errs []error
-	for _, opt := range opts {
-		if err := opt(&o); err != nil {
-			errs = append(errs, err)
-		}
-	}
+	errs := optfunc.Apply(&o, opts)
 	if store == nil {
 		errs = append(errs, errors.New("nil store"))
 	}

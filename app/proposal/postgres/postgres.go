@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/amokit/amokit/app/proposal"
+	"github.com/amokit/amokit/internal/optfunc"
 	"github.com/amokit/amokit/internal/pgmigrate"
 )
 
@@ -46,12 +47,7 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store, error
 		return nil, errors.New("app/proposal/postgres: New: nil pool")
 	}
 	var o options
-	var errs []error
-	for _, opt := range opts {
-		if err := opt(&o); err != nil {
-			errs = append(errs, err)
-		}
-	}
+	errs := optfunc.Apply(&o, opts)
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("app/proposal/postgres: %w", err)
 	}
