@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/amokit/amokit/app/proposal"
+	"github.com/amokit/amokit/internal/moscow"
 	"github.com/amokit/amokit/widget"
 )
 
@@ -283,7 +284,7 @@ func (h *handler) newProposal(ctx context.Context, pc ProposalCRM, t widget.Tick
 	}
 	loc := h.proposals.Location
 	if loc == nil {
-		loc = moscow
+		loc = moscow.Location
 	}
 	now := time.Now().In(loc)
 	q := calc.Quote
@@ -365,10 +366,3 @@ func (h *handler) downloadProposal(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(rec.PDF)
 }
-
-var moscow = func() *time.Location {
-	if loc, err := time.LoadLocation("Europe/Moscow"); err == nil {
-		return loc
-	}
-	return time.FixedZone("MSK", 3*60*60)
-}()

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/amokit/amokit/app/glass"
+	"github.com/amokit/amokit/internal/moscow"
 	"github.com/amokit/amokit/widget"
 )
 
@@ -409,7 +410,7 @@ func (c Calculation) NoteMarker() string {
 	if c.Number <= 0 {
 		return noteMarkerWord + " " + short
 	}
-	return noteMarkerWord + " №" + strconv.Itoa(c.Number) + " от " + c.CreatedAt.In(moscow).Format("02.01.2006 15:04") + " МСК · " + short
+	return noteMarkerWord + " №" + strconv.Itoa(c.Number) + " от " + c.CreatedAt.In(moscow.Location).Format("02.01.2006 15:04") + " МСК · " + short
 }
 
 // NoteText returns the text of the note a save of c adds to the lead: the breakdown

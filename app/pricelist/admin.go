@@ -18,6 +18,7 @@ import (
 	"unicode"
 
 	"github.com/amokit/amokit/app/glass"
+	"github.com/amokit/amokit/internal/moscow"
 )
 
 //go:embed web
@@ -75,7 +76,7 @@ func NewAdminHandler(cfg AdminConfig) (http.Handler, error) {
 		return nil, fmt.Errorf("pricelist: %w", err)
 	}
 	if cfg.Location == nil {
-		cfg.Location = moscow()
+		cfg.Location = moscow.Location
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -98,13 +99,6 @@ func NewAdminHandler(cfg AdminConfig) (http.Handler, error) {
 		w.Header().Set("Cache-Control", "no-store")
 		mux.ServeHTTP(w, r)
 	}), nil
-}
-
-func moscow() *time.Location {
-	if loc, err := time.LoadLocation("Europe/Moscow"); err == nil {
-		return loc
-	}
-	return time.FixedZone("MSK", 3*60*60)
 }
 
 type admin struct{ cfg AdminConfig }

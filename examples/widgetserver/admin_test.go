@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amokit/amokit/app/glass"
+	"github.com/amokit/amokit/internal/moscow"
 	"github.com/amokit/amokit/tokenstore"
 )
 
@@ -281,7 +282,7 @@ func TestAdminShowsHealthWithoutSecrets(t *testing.T) {
 	}
 	acme := page[strings.Index(page, `data-account="acme.amocrm.ru"`):strings.Index(page, `data-account="beta.kommo.com"`)]
 	assert.Contains(t, acme, ">подключён<")
-	assert.Contains(t, acme, expiry.In(moscow).Format("02.01.2006 15:04:05"))
+	assert.Contains(t, acme, expiry.In(moscow.Location).Format("02.01.2006 15:04:05"))
 	assert.Contains(t, acme, "не требуется")
 	beta := page[strings.Index(page, `data-account="beta.kommo.com"`):]
 	assert.Contains(t, beta, "нужно подключить заново")

@@ -32,6 +32,7 @@ import (
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/app/pricelist"
 	"github.com/amokit/amokit/app/proposal"
+	"github.com/amokit/amokit/internal/moscow"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
 	"github.com/amokit/amokit/widget"
@@ -366,7 +367,7 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 		priceList:  func() string { return s.prices.Current(context.Background()).Version },
 		logger:     logger,
 		tmpl:       tmpl,
-		location:   moscow, // the shops' accounts keep Moscow time unless they say otherwise
+		location:   moscow.Location, // the shops' accounts keep Moscow time unless they say otherwise
 		storeLabel: "память процесса",
 	}
 	if s.db != nil {
@@ -570,14 +571,3 @@ func (r *recorder) Write(p []byte) (int, error) {
 	r.WriteHeader(http.StatusOK)
 	return r.body.Write(p)
 }
-
-// moscow is Moscow time, in which the admin pages show times: amoCRM accounts of Russian shops
-// keep it unless they say otherwise, and the server's own zone (often UTC) means nothing to an
-// administrator. Moscow has had no daylight saving since 2014, so a fixed +3 serves where the
-// system has no time zone database.
-var moscow = func() *time.Location {
-	if loc, err := time.LoadLocation("Europe/Moscow"); err == nil {
-		return loc
-	}
-	return time.FixedZone("MSK", 3*60*60)
-}()
