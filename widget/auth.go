@@ -55,8 +55,6 @@ type VerifierConfig struct {
 	RedirectURI string
 	// Secrets finds the client secret for the token's client_uuid. Required.
 	Secrets SecretLookup
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
 }
 
 // Validate reports whether c can verify tokens: RedirectURI must be an absolute http(s) URL
@@ -190,7 +188,6 @@ func CallerFrom(ctx context.Context) (*Caller, bool) {
 type verifier struct {
 	audiences []string
 	secrets   SecretLookup
-	now       func() time.Time
 }
 
 func (c VerifierConfig) verifier() (*verifier, error) {
@@ -208,11 +205,7 @@ func (c VerifierConfig) verifier() (*verifier, error) {
 		// puts a port into aud is not documented, so both forms are ours.
 		auds = append(auds, u.Scheme+"://"+strings.ToLower(u.Hostname()))
 	}
-	now := c.Now
-	if now == nil {
-		now = time.Now
-	}
-	return &verifier{audiences: auds, secrets: c.Secrets, now: now}, nil
+	return &verifier{audiences: auds, secrets: c.Secrets}, nil
 }
 
 // disposableClaims are the claims of an amoCRM disposable token.
@@ -268,7 +261,6 @@ func (v *verifier) verify(ctx context.Context, token string) (*Caller, *TokenErr
 	parser := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithLeeway(ClockSkew),
-		jwt.WithTimeFunc(v.now),
 		jwt.WithIssuedAt(),
 		jwt.WithExpirationRequired(),
 		jwt.WithStrictDecoding(),
@@ -327,7 +319,7 @@ func (v *verifier) lifetimeOK(c disposableClaims) *TokenError {
 		return refuse(CodeTokenClaims, "the token has no expiry (exp)", nil)
 	}
 	limit := MaxTokenLifetime + ClockSkew
-	from := v.now()
+	from := time.Now()
 	if c.IssuedAt != nil && c.IssuedAt.Time.Before(from) {
 		from = c.IssuedAt.Time
 	}

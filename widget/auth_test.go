@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -25,8 +26,19 @@ const (
 	testSecret   = "xB3k9QpL2mN7vR4tY8wZ1aC6dF0gH5jK-client-secret"
 )
 
-// testNow is the verifier's clock in these tests.
+// testNow is what the clock reads when atTestNow starts its function.
 var testNow = time.Unix(1_700_000_000, 0)
+
+// atTestNow runs f in a synctest bubble whose fake clock has been moved on to testNow; inside,
+// time.Sleep advances that clock at once.
+func atTestNow(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	synctest.Test(t, func(t *testing.T) {
+		time.Sleep(time.Until(testNow))
+		require.True(t, time.Now().Equal(testNow), "the bubble's clock reads %v, not testNow", time.Now())
+		f(t)
+	})
+}
 
 type lookupCounter struct{ calls atomic.Int32 }
 
@@ -67,7 +79,6 @@ func testVerifierConfig(l *lookupCounter) VerifierConfig {
 	return VerifierConfig{
 		RedirectURI: "https://calc.example.com/amocrm/oauth",
 		Secrets:     l.lookup,
-		Now:         func() time.Time { return testNow },
 	}
 }
 
@@ -145,11 +156,13 @@ func TestVerifyDisposableTokenAccepts(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var l lookupCounter
-			c, err := VerifyDisposableToken(t.Context(), tc.token(t), testVerifierConfig(&l))
-			require.NoError(t, err)
-			assert.Equal(t, tc.want, *c)
-			assert.Equal(t, int32(1), l.calls.Load())
+			atTestNow(t, func(t *testing.T) {
+				var l lookupCounter
+				c, err := VerifyDisposableToken(t.Context(), tc.token(t), testVerifierConfig(&l))
+				require.NoError(t, err)
+				assert.Equal(t, tc.want, *c)
+				assert.Equal(t, int32(1), l.calls.Load())
+			})
 		})
 	}
 }
@@ -300,42 +313,46 @@ func TestVerifyDisposableTokenRefuses(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var l lookupCounter
-			token := tc.token(t)
-			c, err := VerifyDisposableToken(t.Context(), token, testVerifierConfig(&l))
-			require.Error(t, err)
-			assert.Nil(t, c)
-			var terr *TokenError
-			require.ErrorAs(t, err, &terr)
-			assert.Equal(t, tc.code, terr.Code, terr.Error())
-			assert.NotEmpty(t, terr.Message)
-			if len(token) > 20 {
-				assert.NotContains(t, terr.Error(), token[len(token)-20:], "the error must not carry the token")
-			}
-			assert.NotContains(t, terr.Error(), testSecret)
-			assert.Equal(t, tc.lookups, l.calls.Load(), "secret lookups")
-			if tc.code == CodeInternal {
-				assert.Equal(t, http.StatusInternalServerError, terr.StatusCode())
-				assert.ErrorContains(t, err, "connection refused", "the cause is kept for the server's log")
-				assert.NotContains(t, terr.Message, "connection refused", "but not shown to the browser")
-			} else {
-				assert.Equal(t, http.StatusUnauthorized, terr.StatusCode())
-			}
+			atTestNow(t, func(t *testing.T) {
+				var l lookupCounter
+				token := tc.token(t)
+				c, err := VerifyDisposableToken(t.Context(), token, testVerifierConfig(&l))
+				require.Error(t, err)
+				assert.Nil(t, c)
+				var terr *TokenError
+				require.ErrorAs(t, err, &terr)
+				assert.Equal(t, tc.code, terr.Code, terr.Error())
+				assert.NotEmpty(t, terr.Message)
+				if len(token) > 20 {
+					assert.NotContains(t, terr.Error(), token[len(token)-20:], "the error must not carry the token")
+				}
+				assert.NotContains(t, terr.Error(), testSecret)
+				assert.Equal(t, tc.lookups, l.calls.Load(), "secret lookups")
+				if tc.code == CodeInternal {
+					assert.Equal(t, http.StatusInternalServerError, terr.StatusCode())
+					assert.ErrorContains(t, err, "connection refused", "the cause is kept for the server's log")
+					assert.NotContains(t, terr.Message, "connection refused", "but not shown to the browser")
+				} else {
+					assert.Equal(t, http.StatusUnauthorized, terr.StatusCode())
+				}
+			})
 		})
 	}
 }
 
 func TestVerifyDisposableTokenAudienceWithPort(t *testing.T) {
 	t.Parallel()
-	var l lookupCounter
-	cfg := testVerifierConfig(&l)
-	cfg.RedirectURI = "https://Calc.Example.com:8443/amocrm/oauth"
-	for _, aud := range []string{"https://calc.example.com:8443", "https://calc.example.com"} {
-		_, err := VerifyDisposableToken(t.Context(), hs256(t, with(goodClaims(), "aud", aud)), cfg)
-		assert.NoError(t, err, aud)
-	}
-	_, err := VerifyDisposableToken(t.Context(), hs256(t, with(goodClaims(), "aud", "https://calc.example.com:9443")), cfg)
-	assert.ErrorContains(t, err, CodeTokenAudience)
+	atTestNow(t, func(t *testing.T) {
+		var l lookupCounter
+		cfg := testVerifierConfig(&l)
+		cfg.RedirectURI = "https://Calc.Example.com:8443/amocrm/oauth"
+		for _, aud := range []string{"https://calc.example.com:8443", "https://calc.example.com"} {
+			_, err := VerifyDisposableToken(t.Context(), hs256(t, with(goodClaims(), "aud", aud)), cfg)
+			assert.NoError(t, err, aud)
+		}
+		_, err := VerifyDisposableToken(t.Context(), hs256(t, with(goodClaims(), "aud", "https://calc.example.com:9443")), cfg)
+		assert.ErrorContains(t, err, CodeTokenAudience)
+	})
 }
 
 func TestVerifierConfigValidate(t *testing.T) {
@@ -364,58 +381,60 @@ func TestVerifierConfigValidate(t *testing.T) {
 
 func TestRequireDisposableToken(t *testing.T) {
 	t.Parallel()
-	var l lookupCounter
-	var seen *Caller
-	h := RequireDisposableToken(testVerifierConfig(&l), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, ok := CallerFrom(r.Context())
-		require.True(t, ok)
-		seen = c
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	serve := func(headers ...string) *httptest.ResponseRecorder {
-		r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/widget/session", strings.NewReader(`{"lead_id":1}`))
-		for i := 0; i < len(headers); i += 2 {
-			r.Header.Add(headers[i], headers[i+1])
-		}
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		return w
-	}
-
-	w := serve("X-Auth-Token", hs256(t, goodClaims()))
-	require.Equal(t, http.StatusNoContent, w.Code, w.Body.String())
-	require.NotNil(t, seen)
-	assert.Equal(t, int64(123456), seen.AccountID)
-	assert.Equal(t, "acme.amocrm.ru", seen.Account)
-
-	expired := hs256(t, with(goodClaims(), "exp", testNow.Add(-time.Hour).Unix(), "iat", testNow.Add(-2*time.Hour).Unix()))
-	tests := []struct {
-		name    string
-		headers []string
-		code    string
-	}{
-		{"missing header", nil, CodeTokenMissing},
-		{"empty header", []string{"X-Auth-Token", ""}, CodeTokenMissing},
-		{"two headers", []string{"X-Auth-Token", hs256(t, goodClaims()), "X-Auth-Token", expired}, CodeTokenMalformed},
-		{"expired", []string{"X-Auth-Token", expired}, CodeTokenExpired},
-		{"token in Authorization instead", []string{"Authorization", "Bearer " + hs256(t, goodClaims())}, CodeTokenMissing},
-	}
-	for _, tc := range tests {
-		seen = nil
-		w := serve(tc.headers...)
-		assert.Equal(t, http.StatusUnauthorized, w.Code, tc.name)
-		assert.Equal(t, "application/json; charset=utf-8", w.Header().Get("Content-Type"), tc.name)
-		var body ErrorResponse
-		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &body), tc.name)
-		assert.Equal(t, tc.code, body.Error.Code, tc.name)
-		assert.NotEmpty(t, body.Error.Message, tc.name)
-		for i := 1; i < len(tc.headers); i += 2 {
-			if v := tc.headers[i]; len(v) > 16 {
-				assert.NotContains(t, w.Body.String(), v[len(v)-16:], "%s: the token is echoed", tc.name)
+	atTestNow(t, func(t *testing.T) {
+		var l lookupCounter
+		var seen *Caller
+		h := RequireDisposableToken(testVerifierConfig(&l), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, ok := CallerFrom(r.Context())
+			require.True(t, ok)
+			seen = c
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		serve := func(headers ...string) *httptest.ResponseRecorder {
+			r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/widget/session", strings.NewReader(`{"lead_id":1}`))
+			for i := 0; i < len(headers); i += 2 {
+				r.Header.Add(headers[i], headers[i+1])
 			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			return w
 		}
-		assert.Nil(t, seen, "%s: next must not run", tc.name)
-	}
+
+		w := serve("X-Auth-Token", hs256(t, goodClaims()))
+		require.Equal(t, http.StatusNoContent, w.Code, w.Body.String())
+		require.NotNil(t, seen)
+		assert.Equal(t, int64(123456), seen.AccountID)
+		assert.Equal(t, "acme.amocrm.ru", seen.Account)
+
+		expired := hs256(t, with(goodClaims(), "exp", testNow.Add(-time.Hour).Unix(), "iat", testNow.Add(-2*time.Hour).Unix()))
+		tests := []struct {
+			name    string
+			headers []string
+			code    string
+		}{
+			{"missing header", nil, CodeTokenMissing},
+			{"empty header", []string{"X-Auth-Token", ""}, CodeTokenMissing},
+			{"two headers", []string{"X-Auth-Token", hs256(t, goodClaims()), "X-Auth-Token", expired}, CodeTokenMalformed},
+			{"expired", []string{"X-Auth-Token", expired}, CodeTokenExpired},
+			{"token in Authorization instead", []string{"Authorization", "Bearer " + hs256(t, goodClaims())}, CodeTokenMissing},
+		}
+		for _, tc := range tests {
+			seen = nil
+			w := serve(tc.headers...)
+			assert.Equal(t, http.StatusUnauthorized, w.Code, tc.name)
+			assert.Equal(t, "application/json; charset=utf-8", w.Header().Get("Content-Type"), tc.name)
+			var body ErrorResponse
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &body), tc.name)
+			assert.Equal(t, tc.code, body.Error.Code, tc.name)
+			assert.NotEmpty(t, body.Error.Message, tc.name)
+			for i := 1; i < len(tc.headers); i += 2 {
+				if v := tc.headers[i]; len(v) > 16 {
+					assert.NotContains(t, w.Body.String(), v[len(v)-16:], "%s: the token is echoed", tc.name)
+				}
+			}
+			assert.Nil(t, seen, "%s: next must not run", tc.name)
+		}
+	})
 }
 
 func TestCallerFromEmptyContext(t *testing.T) {

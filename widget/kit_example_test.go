@@ -44,7 +44,7 @@ func ExampleBuildArchive() {
 }
 
 func ExampleRequireDisposableToken() {
-	now := time.Unix(1_700_000_000, 0)
+	now := time.Now()
 	cfg := widget.VerifierConfig{
 		RedirectURI: "https://calc.example.com/amocrm/oauth",
 		Secrets: func(ctx context.Context, account, clientID string) (widget.AccountSecret, error) {
@@ -54,7 +54,6 @@ func ExampleRequireDisposableToken() {
 			}
 			return widget.AccountSecret{}, widget.ErrUnknownClient
 		},
-		Now: func() time.Time { return now },
 	}
 	session := widget.RequireDisposableToken(cfg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, _ := widget.CallerFrom(r.Context())
@@ -82,9 +81,7 @@ func ExampleRequireDisposableToken() {
 }
 
 func ExampleTicketSigner() {
-	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	signer, err := widget.NewTicketSigner([]byte("a server key of at least 32 bytes!"),
-		widget.WithTicketClock(func() time.Time { return now }))
+	signer, err := widget.NewTicketSigner([]byte("a server key of at least 32 bytes!"))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -92,13 +89,15 @@ func ExampleTicketSigner() {
 	ticket := signer.Sign(widget.Ticket{Account: "acme.amocrm.ru", AccountID: 123456, UserID: 987654, LeadID: 4242})
 
 	got, err := signer.Verify(ticket)
-	fmt.Println(got.Account, got.LeadID, got.Expires.UTC().Format(time.TimeOnly), err)
+	fmt.Println(got.Account, got.LeadID, time.Until(got.Expires).Round(time.Minute), err)
 
-	now = now.Add(widget.DefaultTicketTTL)
-	_, err = signer.Verify(ticket)
+	// A ticket signed to end earlier than the TTL keeps that end; this one is already over.
+	over := signer.Sign(widget.Ticket{Account: "acme.amocrm.ru", AccountID: 123456, UserID: 987654, LeadID: 4242,
+		Expires: time.Now().Add(-time.Second)})
+	_, err = signer.Verify(over)
 	fmt.Println(err)
 	// Output:
-	// acme.amocrm.ru 4242 12:15:00 <nil>
+	// acme.amocrm.ru 4242 15m0s <nil>
 	// widget: session ticket expired
 }
 

@@ -61,7 +61,6 @@ type Ticket struct {
 type TicketSigner struct {
 	key []byte
 	ttl time.Duration
-	now func() time.Time
 }
 
 // TicketOption configures NewTicketSigner.
@@ -69,7 +68,6 @@ type TicketOption func(*ticketOptions) error
 
 type ticketOptions struct {
 	ttl time.Duration
-	now func() time.Time
 }
 
 // WithTicketTTL sets how long new tickets live; it must be positive and at most 24 hours.
@@ -83,17 +81,6 @@ func WithTicketTTL(d time.Duration) TicketOption {
 	}
 }
 
-// WithTicketClock sets the clock used to issue and check tickets (time.Now by default).
-func WithTicketClock(now func() time.Time) TicketOption {
-	return func(o *ticketOptions) error {
-		if now == nil {
-			return errors.New("widget: nil ticket clock")
-		}
-		o.now = now
-		return nil
-	}
-}
-
 // NewTicketSigner returns a signer keyed with key, which must be at least MinTicketKeySize
 // bytes of secret random data (the key is copied). Tickets live DefaultTicketTTL unless
 // WithTicketTTL says otherwise. It returns every problem of key and opts at once.
@@ -102,12 +89,12 @@ func NewTicketSigner(key []byte, opts ...TicketOption) (*TicketSigner, error) {
 	if len(key) < MinTicketKeySize {
 		errs = append(errs, fmt.Errorf("widget: the ticket key must be at least %d bytes, got %d", MinTicketKeySize, len(key)))
 	}
-	o := ticketOptions{ttl: DefaultTicketTTL, now: time.Now}
+	o := ticketOptions{ttl: DefaultTicketTTL}
 	errs = append(errs, optfunc.Apply(&o, opts)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return &TicketSigner{key: append([]byte(nil), key...), ttl: o.ttl, now: o.now}, nil
+	return &TicketSigner{key: append([]byte(nil), key...), ttl: o.ttl}, nil
 }
 
 // TTL is how long new tickets live.
@@ -117,7 +104,7 @@ func (s *TicketSigner) TTL() time.Duration { return s.ttl }
 // down to now plus the TTL, so no ticket outlives the signer's TTL. Expires is kept in whole
 // seconds.
 func (s *TicketSigner) Sign(t Ticket) string {
-	now := s.now()
+	now := time.Now()
 	limit := now.Add(s.ttl)
 	exp := t.Expires
 	if exp.IsZero() || exp.After(limit) {
@@ -156,7 +143,7 @@ func (s *TicketSigner) Verify(ticket string) (Ticket, error) {
 	if err != nil {
 		return Ticket{}, err
 	}
-	if !s.now().Before(t.Expires) {
+	if !time.Now().Before(t.Expires) {
 		return Ticket{}, ErrTicketExpired
 	}
 	return t, nil
