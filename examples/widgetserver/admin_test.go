@@ -3,7 +3,6 @@ package main
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,10 +18,14 @@ import (
 
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/internal/moscow"
+	"github.com/amokit/amokit/internal/serve"
 	"github.com/amokit/amokit/tokenstore"
 )
 
 const testPublic = "https://calc.example.com"
+
+// adminCookie is the name of the admin session cookie.
+const adminCookie = "amokit_admin"
 
 // testServer is a real-mode server (memory store) built as run builds it, served in process.
 type testServer struct {
@@ -36,7 +39,7 @@ func newTestServer(t *testing.T) *testServer {
 	cfg := config{Addr: "127.0.0.1:0", PublicURL: testPublic, AdminToken: testAdminTok, EncryptionKey: testKey(),
 		PriceList: glass.DefaultPriceList(), LogLevel: slog.LevelDebug}
 	logs := &syncBuffer{}
-	s, err := build(t.Context(), cfg, testPublic, newLogger(logs, slog.LevelDebug))
+	s, err := build(t.Context(), cfg, testPublic, serve.NewLogger(logs, slog.LevelDebug))
 	require.NoError(t, err)
 	t.Cleanup(s.close)
 	return &testServer{server: s, h: s.handler(func() bool { return false }), logs: logs}
@@ -81,7 +84,13 @@ func sessionCookie(t *testing.T, resp *http.Response) *http.Cookie {
 // login trades the admin token for a session and returns its cookie and the page's CSRF token.
 func (ts *testServer) login(t *testing.T) (*http.Cookie, string) {
 	t.Helper()
-	resp := ts.do(t, http.MethodGet, "/admin?token="+testAdminTok, nil, nil)
+	return ts.loginWith(t, testAdminTok)
+}
+
+// loginWith is login with the admin token token.
+func (ts *testServer) loginWith(t *testing.T, token string) (*http.Cookie, string) {
+	t.Helper()
+	resp := ts.do(t, http.MethodGet, "/admin?token="+token, nil, nil)
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	c := sessionCookie(t, resp)
 	require.NotNil(t, c)
@@ -90,72 +99,6 @@ func (ts *testServer) login(t *testing.T) (*http.Cookie, string) {
 	require.Positive(t, i, "the page has a CSRF field")
 	rest := page[i+len(`name="csrf" value="`):]
 	return c, rest[:strings.IndexByte(rest, '"')]
-}
-
-func TestAdminAuth(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)
-	a := &adminAuth{token: testAdminTok, key: bytes.Repeat([]byte{1}, 32), origin: testPublic, now: func() time.Time { return now }}
-
-	t.Run("token", func(t *testing.T) {
-		t.Parallel()
-		assert.True(t, a.checkToken(testAdminTok))
-		assert.False(t, a.checkToken(""))
-		assert.False(t, a.checkToken(testAdminTok[:len(testAdminTok)-1]), "a prefix")
-		assert.False(t, a.checkToken(testAdminTok+"x"), "longer")
-		assert.False(t, a.checkToken(strings.ToUpper(testAdminTok)))
-		empty := &adminAuth{}
-		assert.False(t, empty.checkToken(""), "an empty token never matches")
-	})
-
-	t.Run("session", func(t *testing.T) {
-		t.Parallel()
-		s := a.newSession()
-		assert.True(t, a.validSession(s))
-		exp, sig, ok := strings.Cut(s, ".")
-		require.True(t, ok)
-		assert.False(t, a.validSession(exp+"0."+sig), "a longer expiry is not signed")
-		assert.False(t, a.validSession(exp+"."+strings.Repeat("A", len(sig))), "a forged MAC")
-		assert.False(t, a.validSession(""))
-		assert.False(t, a.validSession("garbage"))
-
-		other := *a
-		other.token = testAdminTok + "2"
-		assert.False(t, other.validSession(s), "a new admin token ends old sessions")
-		otherKey := *a
-		otherKey.key = bytes.Repeat([]byte{2}, 32)
-		assert.False(t, otherKey.validSession(s), "another key")
-
-		later := *a
-		later.now = func() time.Time { return now.Add(adminSessionTTL) }
-		assert.False(t, later.validSession(s), "expired")
-		before := *a
-		before.now = func() time.Time { return now.Add(adminSessionTTL - time.Second) }
-		assert.True(t, before.validSession(s))
-	})
-
-	t.Run("csrf", func(t *testing.T) {
-		t.Parallel()
-		s := a.newSession()
-		post := func(csrf, origin string, cookie bool) bool {
-			req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, testPublic+"/admin/connect", strings.NewReader(url.Values{"csrf": {csrf}}.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			if origin != "" {
-				req.Header.Set("Origin", origin)
-			}
-			if cookie {
-				req.AddCookie(&http.Cookie{Name: adminCookie, Value: s})
-			}
-			return a.checkPost(req)
-		}
-		good := a.csrfToken(s)
-		assert.True(t, post(good, "", true))
-		assert.True(t, post(good, testPublic, true))
-		assert.False(t, post(good, "https://evil.example", true), "another origin")
-		assert.False(t, post(good, "", false), "no session")
-		assert.False(t, post("", "", true), "no CSRF token")
-		assert.False(t, post(a.csrfToken(a.newSession()+"x"), "", true), "another session's token")
-	})
 }
 
 func TestAdminLogin(t *testing.T) {
@@ -431,10 +374,6 @@ func TestCalculatorPageAndStatic(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, ts.do(t, http.MethodGet, "/demo/card", nil, nil).StatusCode, "no demo outside -demo")
 }
 
-type fakeDB struct{ err error }
-
-func (f fakeDB) Ping(context.Context) error { return f.err }
-
 func TestHealthAndReadiness(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
@@ -443,24 +382,6 @@ func TestHealthAndReadiness(t *testing.T) {
 	resp = ts.do(t, http.MethodGet, "/readyz", nil, nil)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Contains(t, readBody(t, resp), `"database":"memory"`)
-
-	logger := slog.New(slog.DiscardHandler)
-	for _, tc := range []struct {
-		name     string
-		db       pinger
-		shutting bool
-		status   int
-		body     string
-	}{
-		{"database up", fakeDB{}, false, http.StatusOK, `"database":"up"`},
-		{"database down", fakeDB{err: io.ErrUnexpectedEOF}, false, http.StatusServiceUnavailable, `"database":"down"`},
-		{"shutting down", fakeDB{}, true, http.StatusServiceUnavailable, `"shutting_down"`},
-	} {
-		rec := httptest.NewRecorder()
-		readyz(tc.db, func() bool { return tc.shutting }, logger)(rec, httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/readyz", nil))
-		assert.Equal(t, tc.status, rec.Code, tc.name)
-		assert.Contains(t, rec.Body.String(), tc.body, tc.name)
-	}
 }
 
 func TestRequestIDs(t *testing.T) {
@@ -468,14 +389,14 @@ func TestRequestIDs(t *testing.T) {
 	ts := newTestServer(t)
 
 	resp := ts.do(t, http.MethodGet, "/admin?token=query-secret-query-secret-query-secret", nil, nil)
-	id := resp.Header.Get(requestIDHeader)
+	id := resp.Header.Get(serve.RequestIDHeader)
 	assert.Len(t, id, 16)
 	logs := ts.logs.String()
 	assert.Contains(t, logs, `"request_id":"`+id+`"`, "the access log line carries the id")
 	assert.Contains(t, logs, `"path":"/admin"`)
 	assert.NotContains(t, logs, "query-secret", "queries are never logged")
 
-	other := ts.do(t, http.MethodGet, "/healthz", nil, nil).Header.Get(requestIDHeader)
+	other := ts.do(t, http.MethodGet, "/healthz", nil, nil).Header.Get(serve.RequestIDHeader)
 	assert.NotEqual(t, id, other, "one id per request")
 
 	for _, tc := range []struct{ in, want string }{
@@ -484,21 +405,14 @@ func TestRequestIDs(t *testing.T) {
 		{strings.Repeat("a", 65), ""},
 	} {
 		req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, testPublic+"/healthz", nil)
-		req.Header.Set(requestIDHeader, tc.in)
+		req.Header.Set(serve.RequestIDHeader, tc.in)
 		rec := httptest.NewRecorder()
 		ts.h.ServeHTTP(rec, req)
-		got := rec.Header().Get(requestIDHeader)
+		got := rec.Header().Get(serve.RequestIDHeader)
 		if tc.want != "" {
 			assert.Equal(t, tc.want, got)
 		} else {
 			assert.Len(t, got, 16, "replaced: %q", tc.in)
 		}
 	}
-}
-
-// TestAdminTimesInMoscow: times on the admin page are Moscow time, not the server's zone.
-func TestAdminTimesInMoscow(t *testing.T) {
-	t.Parallel()
-	ts := newTestServer(t)
-	assert.Equal(t, "02.01.2026 13:00:00 MSK", ts.admin.formatTime(time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)))
 }

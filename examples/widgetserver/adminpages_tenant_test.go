@@ -17,6 +17,7 @@ import (
 
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/app/proposal"
+	"github.com/amokit/amokit/internal/serve"
 )
 
 // anotherShop logs in to another shop's server (its own admin token and master key) and returns
@@ -25,14 +26,11 @@ func anotherShop(t *testing.T) (*http.Cookie, string) {
 	t.Helper()
 	cfg := config{Addr: "127.0.0.1:0", PublicURL: testPublic, AdminToken: strings.Repeat("b2", 20),
 		EncryptionKey: bytes.Repeat([]byte{9}, 32), PriceList: glass.DefaultPriceList(), LogLevel: slog.LevelDebug}
-	s, err := build(t.Context(), cfg, testPublic, newLogger(&syncBuffer{}, slog.LevelDebug))
+	s, err := build(t.Context(), cfg, testPublic, serve.NewLogger(&syncBuffer{}, slog.LevelDebug))
 	require.NoError(t, err)
 	t.Cleanup(s.close)
 	other := &testServer{server: s, h: s.handler(func() bool { return false })}
-	resp := other.do(t, http.MethodGet, "/admin?token="+cfg.AdminToken, nil, nil)
-	c := sessionCookie(t, resp)
-	require.NotNil(t, c)
-	return c, other.admin.auth.csrfToken(c.Value)
+	return other.loginWith(t, cfg.AdminToken)
 }
 
 // send serves one request with a body, content type and headers; cookie may be nil.

@@ -63,7 +63,7 @@ func TestAccessibility_adminPagesAndProposalPanel(t *testing.T) {
 
 	// The calculator of a deal with a saved calculation shows the proposal panel; it is checked
 	// as its own page, the frame's address opened directly.
-	lead := s.demo.seed.Leads[2]
+	lead := s.demo.Seed().Leads[2]
 	require.NoError(t, doWithin(ctx, chromedp.Navigate(fmt.Sprintf("%s/demo/card?lead=%d", base, lead.ID))))
 	frame := calculatorFrame(t, ctx)
 	in := chromedp.FromNode(frame)

@@ -115,7 +115,7 @@ func TestAccessibility(t *testing.T) {
 	links, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[].map.call(document.querySelectorAll('a'), function (a) { return a.getAttribute('href'); })`))
 	require.NoError(t, err)
 	assert.Contains(t, links, "/admin")
-	assert.Contains(t, links, fmt.Sprintf("%s/demo/card?lead=%d", c.base, c.s.demo.defaultLead()))
+	assert.Contains(t, links, fmt.Sprintf("%s/demo/card?lead=%d", c.base, c.s.demo.DefaultLead()))
 	html, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
 	require.NoError(t, err)
 	assert.NotContains(t, html, testAdminTok)
@@ -173,7 +173,7 @@ func TestAdminReadsPastedAddresses(t *testing.T) {
 	ctx, cancel := context.WithTimeout(browser, time.Minute)
 	defer cancel()
 	require.NoError(t, doWithin(ctx, chromedp.Navigate(base+"/admin?token="+testAdminTok), chromedp.WaitVisible(chromedp.CSS("#connect-button"))))
-	clientID := s.demo.integ.ClientID
+	clientID := s.demo.Integration().ClientID
 	fillAdmin := func(domain, id string) {
 		require.NoError(t, doWithin(ctx,
 			chromedp.Evaluate[chromedp.Void](`document.querySelector('#domain').value = ''; document.querySelector('#domain').focus()`),

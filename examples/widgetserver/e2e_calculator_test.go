@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amokit/amokit/amocrm/amocrmtest"
+	"github.com/amokit/amokit/app/demo"
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/internal/browsertest"
 	"github.com/amokit/amokit/tokenstore"
@@ -41,7 +42,7 @@ func openCalculator(t *testing.T, edit func(*config)) *openedCalculator {
 	connectDemo(t, s)
 	ctx, cancel := context.WithTimeout(browser, 2*time.Minute)
 	t.Cleanup(cancel)
-	c := &openedCalculator{s: s, base: base, leadID: s.demo.seed.Leads[1].ID, ctx: ctx}
+	c := &openedCalculator{s: s, base: base, leadID: s.demo.Seed().Leads[1].ID, ctx: ctx}
 	require.NoError(t, doWithin(ctx, chromedp.Navigate(fmt.Sprintf("%s/demo/card?lead=%d", base, c.leadID))))
 	c.frame = calculatorFrame(t, ctx)
 	return c
@@ -50,11 +51,11 @@ func openCalculator(t *testing.T, edit func(*config)) *openedCalculator {
 // connectDemo stores a connection of the demo account, as the consent page would.
 func connectDemo(t *testing.T, s *server) {
 	t.Helper()
-	acct := s.demo.seed.Account
-	tok, err := s.demo.fake.IssueToken(s.demo.integ.ClientID, acct.Subdomain)
+	acct := s.demo.Seed().Account
+	tok, err := s.demo.Fake().IssueToken(s.demo.Integration().ClientID, acct.Subdomain)
 	require.NoError(t, err)
 	require.NoError(t, s.store.Save(t.Context(), &tokenstore.Connection{
-		Account: acct.Host, AccountID: acct.ID, ClientID: s.demo.integ.ClientID, ClientSecret: s.demo.integ.ClientSecret,
+		Account: acct.Host, AccountID: acct.ID, ClientID: s.demo.Integration().ClientID, ClientSecret: s.demo.Integration().ClientSecret,
 		AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.ExpiresAt,
 	}))
 }
@@ -81,7 +82,7 @@ func quotedLeadPrice(t *testing.T, width, height int) string {
 	q, err := glass.DefaultPriceList().Quote(mustOrder(t, fmt.Sprintf(
 		`{"pieces":[{"material":"float","thickness_mm":6,"width_mm":%d,"height_mm":%d,"quantity":1,"edge":"none"}]}`, width, height)))
 	require.NoError(t, err)
-	return normalizeSpaces(formatRoubles(q.LeadPrice))
+	return normalizeSpaces(demo.Roubles(q.LeadPrice))
 }
 
 // TestCalculatorReadsNumbersAsTyped types numbers as Russian managers do: a comma before a
@@ -148,7 +149,7 @@ func TestCalculatorReadsNumbersAsTyped(t *testing.T) {
 	q, err := glass.DefaultPriceList().Quote(mustOrder(t,
 		`{"pieces":[{"material":"float","thickness_mm":6,"width_mm":1600,"height_mm":1200,"quantity":2,"edge":"none"}],"discount_percent":5}`))
 	require.NoError(t, err)
-	waitText(t, ctx, "#lead-total", normalizeSpaces(formatRoubles(q.LeadPrice)), frame)
+	waitText(t, ctx, "#lead-total", normalizeSpaces(demo.Roubles(q.LeadPrice)), frame)
 	browsertest.Screenshot(t, ctx, "numbers")
 
 	// Why a mirror has no tempering is said on the page, not only in a tooltip.
@@ -173,7 +174,7 @@ func TestCalculatorKeepsWorkAcrossSessionsAndSaves(t *testing.T) {
 	const ttl = 2 * time.Second
 	c := openCalculator(t, func(cfg *config) { cfg.TicketTTL = ttl })
 	ctx, frame := c.ctx, c.frame
-	fake := c.s.demo.fake
+	fake := c.s.demo.Fake()
 	piece := "fieldset.piece "
 	width, height := piece+`[data-key="width_mm"]`, piece+`[data-key="height_mm"]`
 
@@ -276,17 +277,17 @@ func TestCalculatorReplacesItsOwnProductsOnly(t *testing.T) {
 	assert.ElementsMatch(t, []string{"float-6", "hw-hinge_wall_glass"}, leadSKUs(t, c))
 
 	// A person adds a product from the catalog by hand.
-	acct, ok := c.s.demo.fake.Account(c.s.demo.seed.Account.Subdomain)
+	acct, ok := c.s.demo.Fake().Account(c.s.demo.Seed().Account.Subdomain)
 	require.True(t, ok)
 	var knob int64
-	for _, e := range c.s.demo.seed.ProductElements {
+	for _, e := range c.s.demo.Seed().ProductElements {
 		if e.Name == "Ручка-кнопка" {
 			knob = e.ID
 		}
 	}
 	require.NotZero(t, knob)
 	acct.Link(amocrmtest.Link{EntityType: "leads", EntityID: c.leadID, ToEntityType: "catalog_elements", ToEntityID: knob,
-		Metadata: map[string]any{"catalog_id": c.s.demo.seed.Products.ID, "quantity": 1}})
+		Metadata: map[string]any{"catalog_id": c.s.demo.Seed().Products.ID, "quantity": 1}})
 
 	// The second calculation, without the hinge: reopening the card shows what a save will do.
 	require.NoError(t, doWithin(ctx, chromedp.Reload()))
@@ -324,7 +325,7 @@ func TestCardSaysWhatToDoBeforeConnecting(t *testing.T) {
 	s, base := startInProcessDemo(t)
 	ctx, cancel := context.WithTimeout(browser, time.Minute)
 	defer cancel()
-	require.NoError(t, doWithin(ctx, chromedp.Navigate(fmt.Sprintf("%s/demo/card?lead=%d", base, s.demo.seed.Leads[1].ID))))
+	require.NoError(t, doWithin(ctx, chromedp.Navigate(fmt.Sprintf("%s/demo/card?lead=%d", base, s.demo.Seed().Leads[1].ID))))
 	status := waitText(t, ctx, `.amokit-calc[data-state="error"] .amokit-calc__status`, "администратора", nil)
 	assert.Contains(t, status, base+"/admin", "where to connect")
 	assert.NotRegexp(t, `[A-Za-z]{4,} [A-Za-z]{4,}`, strings.ReplaceAll(status, base+"/admin", ""), "no English words")

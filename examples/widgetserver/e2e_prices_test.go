@@ -39,7 +39,7 @@ func TestPriceListEditedPublishedAndUsed(t *testing.T) {
 	browser := browsertest.Context(t)
 	s, base := startInProcessDemo(t)
 	connectDemo(t, s)
-	leadID := s.demo.seed.Leads[2].ID
+	leadID := s.demo.Seed().Leads[2].ID
 	card := fmt.Sprintf("%s/demo/card?lead=%d", base, leadID)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 

@@ -23,7 +23,7 @@ func TestProposalOfTheWorkedExample(t *testing.T) {
 	browser := browsertest.Context(t)
 	s, base := startInProcessDemo(t)
 	connectDemo(t, s)
-	lead := s.demo.seed.Leads[2] // a contact and a company
+	lead := s.demo.Seed().Leads[2] // a contact and a company
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	ctx, cancel := context.WithTimeout(browser, 3*time.Minute)
 	defer cancel()
@@ -51,7 +51,7 @@ func TestProposalOfTheWorkedExample(t *testing.T) {
 	require.NoError(t, doWithin(ctx, chromedp.Click(css("#save"), in)))
 	waitText(t, ctx, `#save-status[data-state="saved"]`, "Сохранено в сделку", frame)
 	waitText(t, ctx, "#proposal-party", "ООО «Ремстрой» (компания)", frame)
-	require.NoError(t, doWithin(ctx, choose("#proposal-party", "company:"+fmt.Sprint(s.demo.seed.Company.ID))))
+	require.NoError(t, doWithin(ctx, choose("#proposal-party", "company:"+fmt.Sprint(s.demo.Seed().Company.ID))))
 	for range 2 { // a second press attaches nothing more
 		require.NoError(t, doWithin(ctx, chromedp.Click(css("#proposal-make"), in)))
 		waitText(t, ctx, `#proposal-status[data-state="saved"]`, "прикреплено к сделке", frame)
@@ -59,11 +59,11 @@ func TestProposalOfTheWorkedExample(t *testing.T) {
 	waitText(t, ctx, "#proposal-download", fmt.Sprintf("Скачать КП № %d-1", lead.ID), frame)
 	browsertest.Screenshot(t, ctx, "card-proposal")
 
-	files := s.demo.fake.DriveFiles(s.demo.seed.Account.ID)
+	files := s.demo.Fake().DriveFiles(s.demo.Seed().Account.ID)
 	require.Len(t, files, 1)
-	assert.Equal(t, []string{files[0].UUID}, s.demo.fake.EntityFiles("leads", lead.ID), "in the lead's files")
+	assert.Equal(t, []string{files[0].UUID}, s.demo.Fake().EntityFiles("leads", lead.ID), "in the lead's files")
 	notes := 0
-	for _, n := range s.demo.fake.Notes("leads", lead.ID) {
+	for _, n := range s.demo.Fake().Notes("leads", lead.ID) {
 		if n.NoteType == "attachment" && n.Params["file_uuid"] == files[0].UUID {
 			notes++
 		}

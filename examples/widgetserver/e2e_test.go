@@ -22,8 +22,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amokit/amokit/amocrm/amocrmtest"
+	"github.com/amokit/amokit/app/demo"
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/internal/browsertest"
+	"github.com/amokit/amokit/internal/serve"
 	"github.com/amokit/amokit/tokenstore"
 )
 
@@ -225,7 +227,7 @@ func startDemo(t *testing.T) *demoServer {
 
 // lead reads the card's lead as the fake amoCRM stores it (the demo's /demo/lead reads the
 // fake's state directly, not through the widget backend).
-func (s *demoServer) lead(t *testing.T) demoLead {
+func (s *demoServer) lead(t *testing.T) demo.CardLead {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.base+"/demo/lead?lead="+s.leadID, nil)
 	require.NoError(t, err)
@@ -233,7 +235,7 @@ func (s *demoServer) lead(t *testing.T) demoLead {
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	var l demoLead
+	var l demo.CardLead
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&l))
 	return l
 }
@@ -372,17 +374,17 @@ func TestCalculatorErrorsAndRetry(t *testing.T) {
 	t.Parallel()
 	browser := browsertest.Context(t)
 	s, base := startInProcessDemo(t)
-	fake := s.demo.fake
-	acct := s.demo.seed.Account
+	fake := s.demo.Fake()
+	acct := s.demo.Seed().Account
 
 	// Connected without the consent page (TestDemoEndToEnd walks it).
-	tok, err := fake.IssueToken(s.demo.integ.ClientID, acct.Subdomain)
+	tok, err := fake.IssueToken(s.demo.Integration().ClientID, acct.Subdomain)
 	require.NoError(t, err)
 	require.NoError(t, s.store.Save(t.Context(), &tokenstore.Connection{
-		Account: acct.Host, AccountID: acct.ID, ClientID: s.demo.integ.ClientID, ClientSecret: s.demo.integ.ClientSecret,
+		Account: acct.Host, AccountID: acct.ID, ClientID: s.demo.Integration().ClientID, ClientSecret: s.demo.Integration().ClientSecret,
 		AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.ExpiresAt,
 	}))
-	leadID := s.demo.seed.Leads[1].ID // the mirror for the hallway
+	leadID := s.demo.Seed().Leads[1].ID // the mirror for the hallway
 
 	ctx, cancel := context.WithTimeout(browser, 2*time.Minute)
 	defer cancel()
@@ -420,7 +422,7 @@ func TestCalculatorErrorsAndRetry(t *testing.T) {
 
 	want, err := glass.DefaultPriceList().Quote(mustOrder(t, `{"pieces":[{"material":"mirror","thickness_mm":4,"width_mm":600,"height_mm":1600,"quantity":1,"edge":"none"}]}`))
 	require.NoError(t, err)
-	waitText(t, ctx, "#lead-total", normalizeSpaces(formatRoubles(want.LeadPrice)), frame)
+	waitText(t, ctx, "#lead-total", normalizeSpaces(demo.Roubles(want.LeadPrice)), frame)
 	assert.Empty(t, textInFrame(t, ctx, piece+`.field[data-field="holes"] .err`))
 
 	// amoCRM fails the note once: the save is partial and says what is missing.
@@ -431,7 +433,7 @@ func TestCalculatorErrorsAndRetry(t *testing.T) {
 	assert.Contains(t, partial, "бюджет — записано")
 	assert.Contains(t, partial, "товары — записано")
 	assert.Equal(t, "Повторить сохранение", waitText(t, ctx, "#save", "Повторить", frame))
-	waitText(t, ctx, "#lead-price", normalizeSpaces(formatRoubles(want.LeadPrice)), nil) // the card shows the price written
+	waitText(t, ctx, "#lead-price", normalizeSpaces(demo.Roubles(want.LeadPrice)), nil) // the card shows the price written
 	browsertest.Screenshot(t, ctx, "card-partial")
 
 	// The retry reuses the key: only the note is written, and there is one calculation.
@@ -490,7 +492,7 @@ func startInProcessDemoWith(t *testing.T, edit func(*config)) (*server, string) 
 	require.NoError(t, err)
 	public := "http://" + ln.Addr().String()
 	logs := &syncBuffer{}
-	logger := newLogger(logs, slog.LevelDebug)
+	logger := serve.NewLogger(logs, slog.LevelDebug)
 	cfg := config{Demo: true, Addr: ln.Addr().String(), AdminToken: testAdminTok, PriceList: glass.DefaultPriceList()}
 	if edit != nil {
 		edit(&cfg)

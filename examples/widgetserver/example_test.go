@@ -17,10 +17,3 @@ func Example_badConfiguration() {
 	//   - -encryption-key (or AMOKIT_ENCRYPTION_KEY) is required with DATABASE_URL: it encrypts client secrets and tokens at rest; make one with: openssl rand -base64 32, and keep it (losing it means connecting every account again)
 	//   - -log-level "loud": write debug, info, warn or error
 }
-
-// formatRoubles writes a deal price as the demo card shows it, with no-break spaces.
-func Example_formatRoubles() {
-	fmt.Printf("%q\n", formatRoubles(17204))
-	// Output:
-	// "17\u00a0204\u00a0₽"
-}

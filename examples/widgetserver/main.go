@@ -6,16 +6,12 @@ import (
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
-	"embed"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"html/template"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -28,18 +24,28 @@ import (
 	"time"
 
 	"github.com/amokit/amokit/amocrm"
+	"github.com/amokit/amokit/app/admin"
 	"github.com/amokit/amokit/app/calculator"
-	"github.com/amokit/amokit/app/glass"
+	"github.com/amokit/amokit/app/demo"
 	"github.com/amokit/amokit/app/pricelist"
 	"github.com/amokit/amokit/app/proposal"
-	"github.com/amokit/amokit/internal/moscow"
+	"github.com/amokit/amokit/internal/serve"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
 	"github.com/amokit/amokit/widget"
 )
 
-//go:embed web
-var webFiles embed.FS
+// Timeouts of the http.Server. WriteTimeout bounds a whole request, so it must exceed the
+// slowest save (three amoCRM writes, each with retries under the 7 rps limit).
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 90 * time.Second
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 64 << 10
+	// shutdownTimeout is how long SIGTERM waits for in-flight requests (saves) to finish.
+	shutdownTimeout = 60 * time.Second
+)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -61,7 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	logger := newLogger(stderr, cfg.LogLevel)
+	logger := serve.NewLogger(stderr, cfg.LogLevel)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -91,7 +97,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	stopping := newShutdownSignal()
 	srv := newHTTPServer(ctx, app.handler(stopping.begun), logger)
-	return serve(ctx, srv, ln, stopping, logger)
+	return serveUntilDone(ctx, srv, ln, stopping, logger)
 }
 
 // shutdownSignal says that shutdown has begun, to /readyz (begun) and to whoever waits (C).
@@ -131,10 +137,10 @@ func newHTTPServer(ctx context.Context, h http.Handler, logger *slog.Logger) *ht
 	}
 }
 
-// serve serves ln until ctx is done, then shuts down gracefully: /readyz turns 503 at once
+// serveUntilDone serves ln until ctx is done, then shuts down gracefully: /readyz turns 503 at once
 // (stopping), the listener closes, and requests in flight get up to shutdownTimeout to
 // finish.
-func serve(ctx context.Context, srv *http.Server, ln net.Listener, stopping *shutdownSignal, logger *slog.Logger) error {
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, stopping *shutdownSignal, logger *slog.Logger) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
@@ -182,14 +188,14 @@ func printWelcome(w io.Writer, cfg config, public string, addr net.Addr, a *serv
 	}
 	if cfg.Demo {
 		fmt.Fprintln(w, "Demo mode: a fake amoCRM with the demo account runs in this process; nothing is connected yet.")
-		fmt.Fprintln(w, "  1. Admin page (connect the demo account):", adminURL(public, a.adminToken))
-		fmt.Fprintln(w, "  2. Demo deal card (price an order, save it):", a.demo.cardURL(a.demo.defaultLead()))
+		fmt.Fprintln(w, "  1. Admin page (connect the demo account):", admin.LoginURL(public, a.adminToken))
+		fmt.Fprintln(w, "  2. Demo deal card (price an order, save it):", a.demo.CardURL(a.demo.DefaultLead()))
 		return
 	}
 	fmt.Fprintln(w, "Admin page:", public+"/admin")
 	if cfg.AdminToken == "" {
 		fmt.Fprintln(w, "Admin token (generated, shown once; set AMOKIT_ADMIN_TOKEN to keep one):", a.adminToken)
-		fmt.Fprintln(w, "Open:", adminURL(public, a.adminToken))
+		fmt.Fprintln(w, "Open:", admin.LoginURL(public, a.adminToken))
 	}
 }
 
@@ -207,17 +213,14 @@ type server struct {
 	// proposalSettings and proposals keep the shop's details and the issued proposals.
 	proposalSettings proposal.SettingsStore
 	proposals        proposal.Registry
-	db               pinger // nil for the memory store
+	db               serve.Pinger // nil for the memory store
 	// pacer spaces the requests of every amoCRM client: shared by all replicas through
 	// PostgreSQL when DATABASE_URL is set, else by the clients of this process.
-	pacer  amocrm.Pacer
-	widget http.Handler
-	admin  *admin
-	// adminPrices and adminProposal are the admin's price-list editor and proposal settings.
-	adminPrices, adminProposal http.Handler
-	demo                       *demo // nil outside the demo
-	static                     fs.FS
-	closers                    []func()
+	pacer   amocrm.Pacer
+	widget  http.Handler
+	admin   *admin.Page
+	demo    *demo.Site // nil outside the demo
+	closers []func()
 }
 
 func (s *server) close() {
@@ -255,11 +258,6 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 		return nil, err
 	}
 
-	tmpl, err := template.New("").ParseFS(webFiles, "web/*.html")
-	if err != nil {
-		return nil, fmt.Errorf("parsing the pages: %w", err)
-	}
-	s.static, _ = fs.Sub(webFiles, "web")
 	// The archive's version is derived from its content: the same server gives the same
 	// widget.zip across restarts, and any change to it gives a new version, as amoCRM wants for
 	// every upload.
@@ -292,16 +290,16 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 		if err != nil {
 			return nil, fmt.Errorf("building widget.zip: %w", err)
 		}
-		s.demo, err = newDemo(public, zip, tmpl, logger)
+		s.demo, err = demo.Start(public, zip, logger)
 		if err != nil {
 			return nil, err
 		}
 		s.closers = append(s.closers, s.demo.Close)
 		// Every amoCRM host (steklo.amocrm.ru) goes to the fake; the browser reaches its consent
 		// page directly.
-		fakeClient := s.demo.fake.Client()
+		fakeClient := s.demo.Fake().Client()
 		fakeClient.Timeout = 15 * time.Second
-		oc.AuthURL = s.demo.fake.URL + "/oauth"
+		oc.AuthURL = s.demo.Fake().URL + "/oauth"
 		oc.HTTPClient = fakeClient
 		amoOpts = append(amoOpts, amocrm.WithHTTPClient(fakeClient))
 		frameAncestors = append(frameAncestors, public) // the demo card frames the calculator
@@ -321,7 +319,7 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 	}
 	// The token sources live as long as the process, not as long as a request.
 	clients := calculator.NewAmoCRMClients(context.WithoutCancel(ctx), oc, s.store, amoOpts...)
-	page, err := calculatorPage(tmpl, s.prices)
+	page, err := calculator.NewPage(s.prices)
 	if err != nil {
 		return nil, err
 	}
@@ -355,28 +353,30 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 		return nil, err
 	}
 
-	s.admin = &admin{
-		auth: &adminAuth{
-			token: s.adminToken, key: deriveKey(master, "admin session"), secure: strings.HasPrefix(public, "https://"),
-			origin: public, now: time.Now, ended: &endedSessions{},
-		},
-		store:      s.store,
-		connect:    widgetConnector(s.widget, s.adminToken),
-		publicURL:  public,
-		archive:    archive,
-		priceList:  func() string { return s.prices.Current(context.Background()).Version },
-		logger:     logger,
-		tmpl:       tmpl,
-		location:   moscow.Location, // the shops' accounts keep Moscow time unless they say otherwise
-		storeLabel: "память процесса",
+	ac := admin.Config{
+		Token:            s.adminToken,
+		Key:              deriveKey(master, "admin session"),
+		PublicURL:        public,
+		Connections:      s.store,
+		Connect:          admin.WidgetConnector(s.widget, s.adminToken),
+		Archive:          archive,
+		PriceLists:       s.priceLists,
+		Prices:           s.prices,
+		ProposalSettings: s.proposalSettings,
+		StoreLabel:       "память процесса",
+		Logger:           logger,
 	}
 	if s.db != nil {
-		s.admin.storeLabel = "PostgreSQL"
+		ac.StoreLabel = "PostgreSQL"
 	}
 	if s.demo != nil {
-		s.admin.demo = s.demo.prefill()
+		integ := s.demo.Integration()
+		ac.Demo = &admin.Demo{
+			Domain: s.demo.Seed().Account.Host, ClientID: integ.ClientID, ClientSecret: integ.ClientSecret,
+			CardURL: s.demo.CardURL(s.demo.DefaultLead()),
+		}
 	}
-	if err := s.adminPages(); err != nil {
+	if s.admin, err = admin.New(ac); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -412,162 +412,20 @@ func (s *server) handler(shuttingDown func() bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/widget/", s.widget)
 	mux.Handle("/oauth/", s.widget)
-	s.admin.routes(mux)
-	mux.Handle("/admin/prices/", adminPageHeaders(http.StripPrefix("/admin/prices", s.adminPrices)))
-	mux.Handle("/admin/proposal/", adminPageHeaders(http.StripPrefix("/admin/proposal", s.adminProposal)))
+	mux.Handle("/admin", s.admin)
+	mux.Handle("/admin/", s.admin)
 	if s.demo != nil {
-		s.demo.routes(mux)
+		mux.Handle("/demo/", s.demo)
 	}
-	mux.HandleFunc("GET /healthz", healthz)
-	mux.HandleFunc("GET /readyz", readyz(s.db, shuttingDown, s.logger))
-	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles(s.static)))
+	mux.HandleFunc("GET /healthz", serve.Healthz)
+	mux.HandleFunc("GET /readyz", serve.Readyz(s.db, shuttingDown, s.logger))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", serve.Static(admin.Assets(), calculator.Assets(), demo.Assets())))
 	if s.demo != nil {
-		mux.HandleFunc("GET /{$}", s.demo.home) // where to start, without the admin token
+		mux.HandleFunc("GET /{$}", s.demo.Home) // where to start, without the admin token
 	} else {
 		mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/admin", http.StatusSeeOther)
 		})
 	}
-	return withRequestID(s.logger, time.Now, securityHeaders(mux))
-}
-
-// staticFiles serves the pages' stylesheets and scripts, and nothing else of web/.
-func staticFiles(fsys fs.FS) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := r.URL.Path
-		ctype := ""
-		switch {
-		case strings.HasSuffix(name, ".css"):
-			ctype = "text/css; charset=utf-8"
-		case strings.HasSuffix(name, ".js"):
-			ctype = "text/javascript; charset=utf-8"
-		}
-		data, err := fs.ReadFile(fsys, name)
-		if ctype == "" || strings.Contains(name, "/") || err != nil {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", ctype)
-		w.Header().Set("Cache-Control", "no-cache")
-		w.Write(data)
-	})
-}
-
-// calculatorPage is widget.Config.CalculatorPage: calculator.html with the current price list
-// inside, so a page opened after a new version is published prices with it. The page of each
-// version is rendered once.
-func calculatorPage(tmpl *template.Template, prices *pricelist.Live) (http.Handler, error) {
-	var mu sync.Mutex
-	pages := map[*glass.PriceList][]byte{}
-	render := func(pl *glass.PriceList) ([]byte, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if page, ok := pages[pl]; ok {
-			return page, nil
-		}
-		raw, err := json.Marshal(pl) // escapes <, > and &: safe inside a script element
-		if err != nil {
-			return nil, fmt.Errorf("encoding the price list: %w", err)
-		}
-		var buf bytes.Buffer
-		if err := tmpl.ExecuteTemplate(&buf, "calculator.html", map[string]any{"PriceList": template.JS(raw)}); err != nil {
-			return nil, fmt.Errorf("rendering the calculator page: %w", err)
-		}
-		clear(pages) // only the current version's page is kept
-		pages[pl] = buf.Bytes()
-		return buf.Bytes(), nil
-	}
-	if _, err := render(prices.Current(context.Background())); err != nil {
-		return nil, err
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		page, err := render(prices.Current(r.Context()))
-		if err != nil {
-			http.Error(w, "Не удалось показать калькулятор. Обновите страницу.", http.StatusInternalServerError)
-			return
-		}
-		h := w.Header()
-		h.Set("Content-Type", "text/html; charset=utf-8")
-		// The widget package has set frame-ancestors; this second policy limits everything else.
-		h.Add("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'")
-		w.Write(page)
-	}), nil
-}
-
-// widgetConnector calls the widget backend's save_connection in process, with the admin token
-// as the contract wants it: the admin page authenticates people with its session cookie and
-// never hands the token to the browser.
-func widgetConnector(h http.Handler, adminToken string) connectFunc {
-	return func(ctx context.Context, domain, clientID, clientSecret string) (string, string, error) {
-		body, err := json.Marshal(map[string]any{
-			"action":     "save_connection",
-			"connection": map[string]string{"domain": domain, "client_id": clientID, "client_secret": clientSecret},
-		})
-		if err != nil {
-			return "", "", err
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "/widget/api", bytes.NewReader(body))
-		if err != nil {
-			return "", "", err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+adminToken)
-		rec := &recorder{header: http.Header{}}
-		h.ServeHTTP(rec, req)
-		var out struct {
-			OK      bool   `json:"ok"`
-			Account string `json:"account"`
-			AuthURL string `json:"auth_url"`
-			Error   *struct {
-				Code    string `json:"code"`
-				Message string `json:"message"`
-				Fields  []struct {
-					Field   string `json:"field"`
-					Path    string `json:"path"`
-					Message string `json:"message"`
-				} `json:"fields"`
-			} `json:"error"`
-		}
-		if err := json.Unmarshal(rec.body.Bytes(), &out); err != nil {
-			return "", "", fmt.Errorf("save_connection answered %d with a body that is not JSON", rec.status)
-		}
-		if rec.status == http.StatusOK && out.OK && out.AuthURL != "" {
-			return out.Account, out.AuthURL, nil
-		}
-		if out.Error == nil {
-			return "", "", fmt.Errorf("save_connection answered %d without an error", rec.status)
-		}
-		if rec.status >= 500 {
-			return "", "", fmt.Errorf("save_connection answered %d %s", rec.status, out.Error.Code)
-		}
-		ce := &connectError{Message: out.Error.Message, Fields: map[string]string{}}
-		for _, f := range out.Error.Fields {
-			path := f.Field
-			if path == "" {
-				path = f.Path
-			}
-			ce.Fields[strings.TrimPrefix(path, "connection.")] = f.Message
-		}
-		return "", "", ce
-	}
-}
-
-// recorder keeps an in-process answer.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header { return r.header }
-
-func (r *recorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
-	}
-}
-
-func (r *recorder) Write(p []byte) (int, error) {
-	r.WriteHeader(http.StatusOK)
-	return r.body.Write(p)
+	return serve.WithRequestID(s.logger, time.Now, serve.SecurityHeaders(mux))
 }

@@ -8,11 +8,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/amokit/amokit/internal/serve"
 )
 
 // TestServeLetsRequestsFinish cancels the server's context (what SIGTERM does) while a request
@@ -33,16 +36,16 @@ func TestServeLetsRequestsFinish(t *testing.T) {
 		}
 		io.WriteString(w, "saved")
 	})
-	mux.HandleFunc("GET /readyz", readyz(nil, stopping.begun, slog.New(slog.DiscardHandler)))
+	mux.HandleFunc("GET /readyz", serve.Readyz(nil, stopping.begun, slog.New(slog.DiscardHandler)))
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	base := "http://" + ln.Addr().String()
 	ctx, cancel := context.WithCancel(t.Context())
 	logs := &syncBuffer{}
-	srv := newHTTPServer(ctx, mux, newLogger(logs, slog.LevelInfo))
+	srv := newHTTPServer(ctx, mux, serve.NewLogger(logs, slog.LevelInfo))
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, srv, ln, stopping, newLogger(logs, slog.LevelInfo)) }()
+	go func() { done <- serveUntilDone(ctx, srv, ln, stopping, serve.NewLogger(logs, slog.LevelInfo)) }()
 
 	type result struct {
 		status int
@@ -69,9 +72,9 @@ func TestServeLetsRequestsFinish(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("serve returned with a request in flight: %v", err)
 	}
-	rec := &recorder{header: http.Header{}}
+	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, mustRequest(t, http.MethodGet, "/readyz"))
-	assert.Equal(t, http.StatusServiceUnavailable, rec.status, "not ready once shutdown began")
+	assert.Equal(t, http.StatusServiceUnavailable, rec.Code, "not ready once shutdown began")
 	select {
 	case err := <-done:
 		t.Fatalf("serve returned with a request in flight: %v", err)

@@ -11,6 +11,7 @@ import (
 	apostgres "github.com/amokit/amokit/amocrm/postgres"
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/internal/pgtest"
+	"github.com/amokit/amokit/internal/serve"
 )
 
 func TestAmoCRMClientsShareOnePacer(t *testing.T) {
@@ -22,14 +23,14 @@ func TestAmoCRMClientsShareOnePacer(t *testing.T) {
 		t.Parallel()
 		cfg := base
 		cfg.DatabaseURL = pgtest.DSN(t)
-		s, err := build(t.Context(), cfg, testPublic, newLogger(&syncBuffer{}, slog.LevelDebug))
+		s, err := build(t.Context(), cfg, testPublic, serve.NewLogger(&syncBuffer{}, slog.LevelDebug))
 		require.NoError(t, err)
 		t.Cleanup(s.close)
 		assert.IsType(t, &apostgres.Pacer{}, s.pacer)
 	})
 	t.Run("in memory, every client of the process", func(t *testing.T) {
 		t.Parallel()
-		s, err := build(t.Context(), base, testPublic, newLogger(&syncBuffer{}, slog.LevelDebug))
+		s, err := build(t.Context(), base, testPublic, serve.NewLogger(&syncBuffer{}, slog.LevelDebug))
 		require.NoError(t, err)
 		t.Cleanup(s.close)
 		assert.IsType(t, &amocrm.LocalPacer{}, s.pacer)

@@ -1,10 +1,12 @@
-package main
+package admin
 
 import (
 	"bytes"
 	"context"
+	"embed"
 	"errors"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -12,55 +14,151 @@ import (
 	"strings"
 	"time"
 
+	"github.com/amokit/amokit/app/pricelist"
+	"github.com/amokit/amokit/app/proposal"
+	"github.com/amokit/amokit/internal/moscow"
 	"github.com/amokit/amokit/internal/throttle"
 	"github.com/amokit/amokit/tokenstore"
 	"github.com/amokit/amokit/widget"
 )
 
-// connectFunc saves an integration's credentials for an account and returns the account host
-// and the consent page URL to send the person to. Its error's message is shown on the page, so
-// it must be Russian and free of secrets (a *connectError).
-type connectFunc func(ctx context.Context, domain, clientID, clientSecret string) (account, authURL string, err error)
+//go:embed web
+var webFS embed.FS
 
-// connectError is a refusal of save_connection, worded for the admin page.
-type connectError struct {
-	Message string
-	Fields  map[string]string // form field → problem
+var (
+	pageTemplate = template.Must(template.ParseFS(webFS, "web/admin.html"))
+	assets, _    = fs.Sub(webFS, "web")
+)
+
+// Assets are the page's stylesheet and script, which it links as /static/admin.css and
+// /static/admin.js.
+func Assets() fs.FS { return assets }
+
+// Config is what New needs. Fields marked required must be set.
+type Config struct {
+	// Token is the admin token a person logs in with. Required.
+	Token string
+	// Key signs the session cookies and CSRF tokens: a key of its own, never the admin token.
+	// Required.
+	Key []byte
+	// PublicURL is the server's public origin (https://calc.example.com), for the integration's
+	// addresses shown on the page and the Origin check of forms. Required.
+	PublicURL string
+	// Connections are the connected accounts the page lists and disconnects. Required.
+	Connections tokenstore.Store
+	// Connect saves an integration's credentials: WidgetConnector, usually. Required.
+	Connect ConnectFunc
+	// Archive builds widget.zip for this server. Required.
+	Archive func() ([]byte, error)
+	// PriceLists keeps the published price lists and Prices serves the current one, for the
+	// price-list editor under /admin/prices/. Required.
+	PriceLists pricelist.Store
+	Prices     *pricelist.Live
+	// ProposalSettings keeps the shop's details for proposals, edited under /admin/proposal/.
+	// Required.
+	ProposalSettings proposal.SettingsStore
+	// StoreLabel names where connections are kept, for the page: "PostgreSQL".
+	StoreLabel string
+	// Demo fills the connect form in demo mode; nil otherwise.
+	Demo *Demo
+	// Logger receives the page's errors and refusals; nil discards them.
+	Logger *slog.Logger
+	// Location is the zone of the times shown; nil means Moscow time, which the shops' accounts
+	// keep unless they say otherwise.
+	Location *time.Location
 }
 
-func (e *connectError) Error() string { return e.Message }
+// New returns the admin page with the price-list editor and the proposal settings, all behind
+// one admin session. It returns an error naming every required field that is missing.
+func New(cfg Config) (*Page, error) {
+	var problems []error
+	for _, f := range []struct {
+		missing bool
+		name    string
+	}{
+		{cfg.Token == "", "Token"}, {len(cfg.Key) == 0, "Key"}, {cfg.PublicURL == "", "PublicURL"},
+		{cfg.Connections == nil, "Connections"}, {cfg.Connect == nil, "Connect"}, {cfg.Archive == nil, "Archive"},
+		{cfg.PriceLists == nil, "PriceLists"}, {cfg.Prices == nil, "Prices"}, {cfg.ProposalSettings == nil, "ProposalSettings"},
+	} {
+		if f.missing {
+			problems = append(problems, errors.New("admin: Config."+f.name+" is required"))
+		}
+	}
+	if err := errors.Join(problems...); err != nil {
+		return nil, err
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	location := cfg.Location
+	if location == nil {
+		location = moscow.Location
+	}
+	a := &Page{
+		auth: &adminAuth{
+			token: cfg.Token, key: cfg.Key, secure: strings.HasPrefix(cfg.PublicURL, "https://"),
+			origin: cfg.PublicURL, now: time.Now, ended: &endedSessions{},
+		},
+		store:      cfg.Connections,
+		connect:    cfg.Connect,
+		publicURL:  cfg.PublicURL,
+		archive:    cfg.Archive,
+		demo:       cfg.Demo,
+		priceList:  func() string { return cfg.Prices.Current(context.Background()).Version },
+		logger:     logger,
+		tmpl:       pageTemplate,
+		location:   location,
+		storeLabel: cfg.StoreLabel,
+		mux:        http.NewServeMux(),
+	}
+	if err := a.otherPages(cfg); err != nil {
+		return nil, err
+	}
+	a.routes()
+	return a, nil
+}
 
-// demoPrefill fills the connect form in demo mode with the fake integration's credentials.
+// Demo fills the connect form in demo mode with the fake integration's credentials.
 // They belong to the in-process fake amoCRM, not to any real account.
-type demoPrefill struct {
+type Demo struct {
 	Domain, ClientID, ClientSecret string
 	CardURL                        string
 }
 
-// admin serves the admin page, the "CRM tab" of the integration guide.
-type admin struct {
+// Page serves the admin page under /admin: mount it at "/admin" and "/admin/".
+type Page struct {
 	auth       *adminAuth
 	store      tokenstore.Store
-	connect    connectFunc
+	connect    ConnectFunc
 	publicURL  string
 	archive    func() ([]byte, error) // widget.zip for this server
-	demo       *demoPrefill           // nil outside the demo
+	demo       *Demo                  // nil outside the demo
 	priceList  func() string          // the current price list's version, for the page
 	logger     *slog.Logger
 	tmpl       *template.Template
 	location   *time.Location
 	storeLabel string            // "PostgreSQL" or "память процесса"
 	failures   throttle.Failures // wrong admin tokens per client
+	mux        *http.ServeMux
+	// prices and proposal are the price-list editor and the proposal settings.
+	prices, proposal http.Handler
 }
 
-// routes mounts the admin pages on mux.
-func (a *admin) routes(mux *http.ServeMux) {
+// ServeHTTP serves the admin's pages.
+func (a *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+// routes mounts the admin pages on the page's mux.
+func (a *Page) routes() {
+	mux := a.mux
 	mux.HandleFunc("GET /admin", a.page)
 	mux.HandleFunc("POST /admin/login", a.login)
 	mux.HandleFunc("POST /admin/logout", a.logout)
 	mux.HandleFunc("POST /admin/connect", a.connectAccount)
 	mux.HandleFunc("POST /admin/disconnect", a.disconnect)
 	mux.HandleFunc("GET /admin/widget.zip", a.downloadArchive)
+	mux.Handle("/admin/prices/", pageHeaders(http.StripPrefix("/admin/prices", a.prices)))
+	mux.Handle("/admin/proposal/", pageHeaders(http.StripPrefix("/admin/proposal", a.proposal)))
 }
 
 // adminView is the data of web/admin.html.
@@ -76,7 +174,7 @@ type adminView struct {
 	RevokeURI   string
 	PublicURL   string
 	HTTPS       bool
-	Demo        *demoPrefill
+	Demo        *Demo
 	PriceList   string
 	Store       string
 }
@@ -120,7 +218,7 @@ var callbackErrors = map[string]string{
 	"tokens_for_another_account": "amoCRM выдал доступ к другому аккаунту, чем указан в форме. Подключение не изменено.",
 }
 
-func (a *admin) page(w http.ResponseWriter, r *http.Request) {
+func (a *Page) page(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if q.Has("token") {
 		// A link with the token: trade it for a cookie and drop it from the address bar.
@@ -160,7 +258,7 @@ func (a *admin) page(w http.ResponseWriter, r *http.Request) {
 // checkToken is the admin token check of the login form and the ?token= link, throttled per
 // client: a client that failed too often is answered 429 with Retry-After, its token unchecked,
 // and its failures are logged once per window with a count.
-func (a *admin) checkToken(w http.ResponseWriter, r *http.Request, token string) bool {
+func (a *Page) checkToken(w http.ResponseWriter, r *http.Request, token string) bool {
 	client := throttle.ClientKey(r)
 	if wait, ok := a.failures.Allow(client); !ok {
 		w.Header().Set("Retry-After", throttle.RetryAfter(wait))
@@ -179,7 +277,7 @@ func (a *admin) checkToken(w http.ResponseWriter, r *http.Request, token string)
 }
 
 // view collects what the logged-in page shows.
-func (a *admin) view(ctx context.Context, session string) adminView {
+func (a *Page) view(ctx context.Context, session string) adminView {
 	v := adminView{
 		LoggedIn:    true,
 		CSRF:        a.auth.csrfToken(session),
@@ -213,7 +311,7 @@ func (a *admin) view(ctx context.Context, session string) adminView {
 	return v
 }
 
-func (a *admin) connectionView(c tokenstore.Connection) connectionView {
+func (a *Page) connectionView(c tokenstore.Connection) connectionView {
 	cv := connectionView{
 		Account:        c.Account,
 		AccountID:      c.AccountID,
@@ -232,14 +330,14 @@ func (a *admin) connectionView(c tokenstore.Connection) connectionView {
 	return cv
 }
 
-func (a *admin) formatTime(t time.Time) string {
+func (a *Page) formatTime(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
 	return t.In(a.location).Format("02.01.2006 15:04:05 MST")
 }
 
-func (a *admin) render(w http.ResponseWriter, r *http.Request, status int, v adminView) {
+func (a *Page) render(w http.ResponseWriter, r *http.Request, status int, v adminView) {
 	var buf bytes.Buffer
 	if err := a.tmpl.ExecuteTemplate(&buf, "admin.html", v); err != nil {
 		a.logger.ErrorContext(r.Context(), "admin: rendering the page", slog.String("error", err.Error()))
@@ -255,7 +353,7 @@ func (a *admin) render(w http.ResponseWriter, r *http.Request, status int, v adm
 	w.Write(buf.Bytes())
 }
 
-func (a *admin) login(w http.ResponseWriter, r *http.Request) {
+func (a *Page) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	if !a.checkToken(w, r, r.PostFormValue("token")) {
 		return
@@ -264,7 +362,7 @@ func (a *admin) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 
-func (a *admin) logout(w http.ResponseWriter, r *http.Request) {
+func (a *Page) logout(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	if a.auth.checkPost(r) {
 		a.auth.end(a.auth.session(r))
@@ -274,12 +372,12 @@ func (a *admin) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 // forbidden answers a POST without a valid session or CSRF token.
-func (a *admin) forbidden(w http.ResponseWriter, r *http.Request) {
+func (a *Page) forbidden(w http.ResponseWriter, r *http.Request) {
 	a.logger.WarnContext(r.Context(), "admin: refused a form without a valid session or CSRF token", slog.String("path", r.URL.Path))
 	a.render(w, r, http.StatusForbidden, adminView{LoginError: "Сессия истекла или форма устарела. Войдите снова."})
 }
 
-func (a *admin) connectAccount(w http.ResponseWriter, r *http.Request) {
+func (a *Page) connectAccount(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if !a.auth.checkPost(r) {
 		a.forbidden(w, r)
@@ -330,7 +428,7 @@ func (a *admin) connectAccount(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, authURL, http.StatusSeeOther)
 }
 
-func (a *admin) disconnect(w http.ResponseWriter, r *http.Request) {
+func (a *Page) disconnect(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	if !a.auth.checkPost(r) {
 		a.forbidden(w, r)
@@ -352,7 +450,7 @@ func (a *admin) disconnect(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/admin?disconnected=1", http.StatusSeeOther)
 }
 
-func (a *admin) downloadArchive(w http.ResponseWriter, r *http.Request) {
+func (a *Page) downloadArchive(w http.ResponseWriter, r *http.Request) {
 	if a.auth.session(r) == "" {
 		a.render(w, r, http.StatusUnauthorized, adminView{})
 		return

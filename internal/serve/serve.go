@@ -1,4 +1,7 @@
-package main
+// Package serve holds what the widget server puts around its handlers: a request id on every
+// request and log line, the access log, the health checks, the security headers every page wants
+// and the pages' static files.
+package serve
 
 import (
 	"context"
@@ -6,33 +9,24 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/amokit/amokit/internal/httpx"
 )
 
-// Timeouts of the http.Server. WriteTimeout bounds a whole request, so it must exceed the
-// slowest save (three amoCRM writes, each with retries under the 7 rps limit).
-const (
-	readHeaderTimeout = 10 * time.Second
-	readTimeout       = 30 * time.Second
-	writeTimeout      = 90 * time.Second
-	idleTimeout       = 2 * time.Minute
-	maxHeaderBytes    = 64 << 10
-	// shutdownTimeout is how long SIGTERM waits for in-flight requests (saves) to finish.
-	shutdownTimeout = 60 * time.Second
-	// readyTimeout bounds the database ping of /readyz.
-	readyTimeout = 2 * time.Second
-)
+// RequestIDHeader carries the request id in both directions.
+const RequestIDHeader = "X-Request-Id"
 
-// requestIDHeader carries the request id in both directions.
-const requestIDHeader = "X-Request-Id"
+// readyTimeout bounds the database ping of Readyz.
+const readyTimeout = 2 * time.Second
 
 type requestIDKey struct{}
 
-// requestIDFrom returns the request id that withRequestID put into ctx, or "".
+// requestIDFrom returns the request id that WithRequestID put into ctx, or "".
 func requestIDFrom(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey{}).(string)
 	return id
@@ -78,21 +72,21 @@ func (h contextHandler) WithGroup(name string) slog.Handler {
 	return contextHandler{h.Handler.WithGroup(name)}
 }
 
-// newLogger writes JSON lines to w at level, each with the request id of its context.
-func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+// NewLogger writes JSON lines to w at level, each with the request id of its context.
+func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(contextHandler{slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})})
 }
 
-// withRequestID gives every request an id (the proxy's X-Request-Id when sane), answers it in
+// WithRequestID gives every request an id (the proxy's X-Request-Id when sane), answers it in
 // X-Request-Id, puts it into the context for the logs, and logs one line per request: method,
 // path (never the query, which can hold tickets, codes and tokens), status, size and duration.
-func withRequestID(logger *slog.Logger, now func() time.Time, next http.Handler) http.Handler {
+func WithRequestID(logger *slog.Logger, now func() time.Time, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get(requestIDHeader)
+		id := r.Header.Get(RequestIDHeader)
 		if !validRequestID(id) {
 			id = newRequestID()
 		}
-		w.Header().Set(requestIDHeader, id)
+		w.Header().Set(RequestIDHeader, id)
 		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
 		sw := &httpx.StatusWriter{ResponseWriter: w}
 		start := now()
@@ -120,22 +114,22 @@ func withRequestID(logger *slog.Logger, now func() time.Time, next http.Handler)
 	})
 }
 
-// pinger is what /readyz asks: the database pool, or nothing.
-type pinger interface {
+// Pinger is what Readyz asks: the database pool, or nothing.
+type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// healthz answers 200 while the process serves requests.
-func healthz(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+// Healthz answers 200 while the process serves requests.
+func Healthz(w http.ResponseWriter, _ *http.Request) {
+	WriteJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 }
 
-// readyz answers 200 when the database answers a ping (always, for the memory store) and 503
+// Readyz answers 200 when the database answers a ping (always, for the memory store) and 503
 // otherwise, and once shutdown has begun, so a load balancer stops sending new work.
-func readyz(db pinger, shuttingDown func() bool, logger *slog.Logger) http.HandlerFunc {
+func Readyz(db Pinger, shuttingDown func() bool, logger *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if shuttingDown() {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "shutting_down"})
+			WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "shutting_down"})
 			return
 		}
 		if db != nil {
@@ -143,17 +137,18 @@ func readyz(db pinger, shuttingDown func() bool, logger *slog.Logger) http.Handl
 			defer cancel()
 			if err := db.Ping(ctx); err != nil {
 				logger.WarnContext(r.Context(), "readyz: the database does not answer", slog.String("error", err.Error()))
-				writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": "down"})
+				WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": "down"})
 				return
 			}
-			writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "database": "up"})
+			WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "database": "up"})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "database": "memory"})
+		WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "database": "memory"})
 	}
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON answers v as JSON with status, never cached.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
@@ -162,13 +157,43 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc.Encode(v)
 }
 
-// securityHeaders sets the headers every page of ours wants. The calculator's frame-ancestors
+// SecurityHeaders sets the headers every page of ours wants. The calculator's frame-ancestors
 // policy comes from the widget package; everything else here may not be framed.
-func securityHeaders(next http.Handler) http.Handler {
+func SecurityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		next.ServeHTTP(w, r)
+	})
+}
+
+// Static serves the pages' stylesheets and scripts, the .css and .js files at the top of each
+// of fsyses (the first that has the name wins), and nothing else.
+func Static(fsyses ...fs.FS) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := r.URL.Path
+		ctype := ""
+		switch {
+		case strings.HasSuffix(name, ".css"):
+			ctype = "text/css; charset=utf-8"
+		case strings.HasSuffix(name, ".js"):
+			ctype = "text/javascript; charset=utf-8"
+		}
+		if ctype == "" || strings.Contains(name, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		for _, fsys := range fsyses {
+			data, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				continue
+			}
+			w.Header().Set("Content-Type", ctype)
+			w.Header().Set("Cache-Control", "no-cache")
+			w.Write(data)
+			return
+		}
+		http.NotFound(w, r)
 	})
 }

@@ -1,4 +1,4 @@
-package main
+package admin
 
 import (
 	"crypto/hmac"
@@ -170,7 +170,8 @@ func (a *adminAuth) clearSession(w http.ResponseWriter) {
 	})
 }
 
-// adminURL is the admin page's address with the token, as printed at start.
-func adminURL(public, token string) string {
+// LoginURL is the admin page's address with the token, which the server prints at start: it
+// logs the person in and drops the token from the address bar.
+func LoginURL(public, token string) string {
 	return public + "/admin?token=" + url.QueryEscape(token)
 }

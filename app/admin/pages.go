@@ -1,4 +1,4 @@
-package main
+package admin
 
 import (
 	"crypto/hmac"
@@ -10,16 +10,16 @@ import (
 	"github.com/amokit/amokit/app/proposal"
 )
 
-// adminPages makes the admin's price-list editor and proposal settings, both behind the admin
+// otherPages makes the admin's price-list editor and proposal settings, both behind the admin
 // session: a page or a read needs a valid session, a change also the session's CSRF token (in
 // the X-CSRF-Token header for the editor's JSON calls, in the form for the settings page) and
 // our own Origin.
-func (s *server) adminPages() error {
-	auth := s.admin.auth
+func (a *Page) otherPages(cfg Config) error {
+	auth := a.auth
 	csrf := func(r *http.Request) string { return auth.csrfToken(auth.session(r)) }
 	var err error
-	s.adminPrices, err = pricelist.NewAdminHandler(pricelist.AdminConfig{
-		Store: s.priceLists, Live: s.prices, Logger: s.logger, Location: s.admin.location,
+	a.prices, err = pricelist.NewAdminHandler(pricelist.AdminConfig{
+		Store: cfg.PriceLists, Live: cfg.Prices, Logger: a.logger, Location: a.location,
 		CSRF: csrf,
 		Allow: func(r *http.Request) bool {
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
@@ -31,8 +31,8 @@ func (s *server) adminPages() error {
 	if err != nil {
 		return err
 	}
-	s.adminProposal, err = proposal.NewSettingsHandler(proposal.SettingsConfig{
-		Store: s.proposalSettings, Logger: s.logger, CSRF: csrf,
+	a.proposal, err = proposal.NewSettingsHandler(proposal.SettingsConfig{
+		Store: cfg.ProposalSettings, Logger: a.logger, CSRF: csrf,
 		Allow: func(r *http.Request) bool {
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
 				return auth.session(r) != ""
@@ -62,9 +62,9 @@ func (a *adminAuth) checkHeader(r *http.Request) bool {
 	return hmac.Equal(got, want)
 }
 
-// adminPageHeaders gives the admin's other pages the admin page's policy: their own scripts and
+// pageHeaders gives the admin's other pages the admin page's policy: their own scripts and
 // styles only, never in a frame.
-func adminPageHeaders(next http.Handler) http.Handler {
+func pageHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")

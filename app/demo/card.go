@@ -1,13 +1,15 @@
-package main
+package demo
 
 import (
 	"archive/zip"
 	"bytes"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -16,48 +18,80 @@ import (
 	"strings"
 
 	"github.com/amokit/amokit/amocrm/amocrmtest"
-	appdemo "github.com/amokit/amokit/app/demo"
+	"github.com/amokit/amokit/internal/serve"
 	"github.com/amokit/amokit/widget"
 )
+
+//go:embed web
+var webFS embed.FS
+
+var (
+	cardTemplate = template.Must(template.ParseFS(webFS, "web/democard.html"))
+	assets, _    = fs.Sub(webFS, "web")
+)
+
+// Assets are the demo card's stylesheet and script, which it links as /static/democard.css
+// and /static/democard.js.
+func Assets() fs.FS { return assets }
 
 // demoWidgetCode is the widget code the demo card gives the widget (amoCRM assigns one at upload).
 const demoWidgetCode = "amokit_glass_calc"
 
-// demo is the -demo mode's world: an in-process fake amoCRM with the demo account of a glass
+// Site is the demo mode's world: an in-process fake amoCRM with the demo account of a glass
 // workshop, the integration registered there, and the demo deal card that imitates amoCRM's
-// lead card around the real script.js.
-type demo struct {
+// lead card around the real script.js. It serves the pages under /demo/ (mount it at
+// "/demo/") and the demo's root page (Home).
+type Site struct {
 	fake      *amocrmtest.Server
-	seed      appdemo.Demo
+	seed      Demo
 	integ     amocrmtest.Integration
 	publicURL string
-	tmpl      *template.Template
 	script    []byte          // script.js as the archive carries it
 	i18n      json.RawMessage // i18n/ru.json of the archive
 	logger    *slog.Logger
+	mux       *http.ServeMux
 }
 
-// newDemo starts the fake amoCRM, seeds the demo account and registers the integration whose
-// redirect URI and revoke hook are this server's. Nothing is connected: a person connects the
+// Start starts the fake amoCRM, seeds the demo account and registers the integration whose
+// redirect URI and revoke hook are the server's at publicURL. archive is the server's
+// widget.zip, whose script.js the card runs. Nothing is connected: a person connects the
 // account through the admin page and the fake's consent page, the real OAuth flow.
-func newDemo(publicURL string, archive []byte, tmpl *template.Template, logger *slog.Logger) (*demo, error) {
+func Start(publicURL string, archive []byte, logger *slog.Logger) (*Site, error) {
 	script, i18n, err := archiveScript(archive)
 	if err != nil {
 		return nil, err
 	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	fake := amocrmtest.NewServer()
-	seed := appdemo.Seed(fake)
+	seed := Seed(fake)
 	integ := fake.AddIntegration(amocrmtest.Integration{
 		Name:          "Калькулятор стекла",
 		RedirectURI:   publicURL + widget.CallbackPath,
 		RevokeHookURL: publicURL + widget.RevokePath,
 		Owner:         seed.Account.Subdomain,
 	})
-	return &demo{fake: fake, seed: seed, integ: integ, publicURL: publicURL, tmpl: tmpl, script: script, i18n: i18n, logger: logger}, nil
+	d := &Site{fake: fake, seed: seed, integ: integ, publicURL: publicURL, script: script, i18n: i18n, logger: logger, mux: http.NewServeMux()}
+	d.routes()
+	return d, nil
 }
 
 // Close stops the fake amoCRM.
-func (d *demo) Close() { d.fake.Close() }
+func (d *Site) Close() { d.fake.Close() }
+
+// Fake is the fake amoCRM the demo account lives on.
+func (d *Site) Fake() *amocrmtest.Server { return d.fake }
+
+// Seed is what was seeded on the fake amoCRM.
+func (d *Site) Seed() Demo { return d.seed }
+
+// Integration is the integration registered on the fake amoCRM for this server; its
+// credentials belong to the fake, not to any real account.
+func (d *Site) Integration() amocrmtest.Integration { return d.integ }
+
+// ServeHTTP serves the pages under /demo/.
+func (d *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) { d.mux.ServeHTTP(w, r) }
 
 // archiveScript takes script.js and the Russian texts out of a built widget.zip, so that the
 // demo card runs exactly what amoCRM would.
@@ -87,19 +121,9 @@ func archiveScript(archive []byte) (script []byte, i18n json.RawMessage, err err
 	return script, ru, nil
 }
 
-// prefill is what the admin page's form shows in demo mode.
-func (d *demo) prefill() *demoPrefill {
-	return &demoPrefill{
-		Domain:       d.seed.Account.Host,
-		ClientID:     d.integ.ClientID,
-		ClientSecret: d.integ.ClientSecret,
-		CardURL:      d.cardURL(d.defaultLead()),
-	}
-}
-
-// defaultLead is the lead the printed card URL opens: the first one without a price (the
+// DefaultLead is the lead the printed card URL opens: the first one without a price (the
 // seeded shower-screen lead is priced already), so saving visibly changes it.
-func (d *demo) defaultLead() int64 {
+func (d *Site) DefaultLead() int64 {
 	leads := d.fake.Leads(d.seed.Account.Subdomain)
 	for _, l := range leads {
 		if l.Price == 0 {
@@ -112,11 +136,11 @@ func (d *demo) defaultLead() int64 {
 	return 0
 }
 
-func (d *demo) cardURL(leadID int64) string {
+// CardURL is the address of the demo card of a lead.
+func (d *Site) CardURL(leadID int64) string {
 	return d.publicURL + "/demo/card?lead=" + strconv.FormatInt(leadID, 10)
 }
 
-// routes mounts the demo pages.
 // homePage is the demo server's root: where to go first. The admin link carries no token; the
 // token is only in the link the server printed when it started.
 var homePage = template.Must(template.New("home").Parse(`<!doctype html>
@@ -145,19 +169,21 @@ var homePage = template.Must(template.New("home").Parse(`<!doctype html>
 </html>
 `))
 
-// home serves the root page of the demo.
-func (d *demo) home(w http.ResponseWriter, r *http.Request) {
+// Home serves the root page of the demo: where to start, without the admin token.
+func (d *Site) Home(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'none'; base-uri 'none'; form-action 'none'")
-	if err := homePage.Execute(w, struct{ Card string }{d.cardURL(d.defaultLead())}); err != nil {
+	if err := homePage.Execute(w, struct{ Card string }{d.CardURL(d.DefaultLead())}); err != nil {
 		d.logger.ErrorContext(r.Context(), "demo: rendering the home page", slog.String("error", err.Error()))
 	}
 }
 
-func (d *demo) routes(mux *http.ServeMux) {
+// routes mounts the demo pages.
+func (d *Site) routes() {
+	mux := d.mux
 	mux.HandleFunc("GET /demo/{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, d.cardURL(d.defaultLead()), http.StatusSeeOther)
+		http.Redirect(w, r, d.CardURL(d.DefaultLead()), http.StatusSeeOther)
 	})
 	mux.HandleFunc("GET /demo/card", d.card)
 	mux.HandleFunc("GET /demo/lead", d.leadJSON)
@@ -168,8 +194,8 @@ func (d *demo) routes(mux *http.ServeMux) {
 	})
 }
 
-// demoLead is a lead as the demo card shows it.
-type demoLead struct {
+// CardLead is a lead as the demo card shows it, and as GET /demo/lead?lead=ID answers it.
+type CardLead struct {
 	ID          int64         `json:"id"`
 	Name        string        `json:"name"`
 	Price       int64         `json:"price"`
@@ -201,8 +227,8 @@ type demoProduct struct {
 // demoCardView is the data of web/democard.html.
 type demoCardView struct {
 	Account string
-	Lead    demoLead
-	Leads   []demoLead
+	Lead    CardLead
+	Leads   []CardLead
 	Config  template.JS // the shim's settings, JSON
 }
 
@@ -223,12 +249,12 @@ type demoConfig struct {
 	I18n       json.RawMessage `json:"i18n"`
 }
 
-func (d *demo) lead(id int64) (demoLead, bool) {
+func (d *Site) lead(id int64) (CardLead, bool) {
 	l, ok := d.fake.Lead(id)
 	if !ok || l.AccountID != d.seed.Account.ID {
-		return demoLead{}, false
+		return CardLead{}, false
 	}
-	v := demoLead{ID: l.ID, Name: l.Name, Price: l.Price, PriceText: formatRoubles(l.Price), Tags: l.Tags,
+	v := CardLead{ID: l.ID, Name: l.Name, Price: l.Price, PriceText: Roubles(l.Price), Tags: l.Tags,
 		Created: l.CreatedAt.Format("02.01.2006")}
 	if l.ResponsibleUserID == d.seed.Manager.ID {
 		v.Responsible = d.seed.Manager.Name
@@ -287,17 +313,17 @@ func (d *demo) lead(id int64) (demoLead, bool) {
 	return v, true
 }
 
-func (d *demo) leadID(r *http.Request) int64 {
+func (d *Site) leadID(r *http.Request) int64 {
 	id, err := strconv.ParseInt(r.URL.Query().Get("lead"), 10, 64)
 	if err != nil {
-		return d.defaultLead()
+		return d.DefaultLead()
 	}
 	return id
 }
 
 // card serves the demo deal card: lead info on the left, the widgets column on the right where
 // script.js puts the calculator, exactly as amoCRM's lead card does.
-func (d *demo) card(w http.ResponseWriter, r *http.Request) {
+func (d *Site) card(w http.ResponseWriter, r *http.Request) {
 	lead, ok := d.lead(d.leadID(r))
 	if !ok {
 		http.Error(w, "нет такой демо-сделки", http.StatusNotFound)
@@ -305,7 +331,7 @@ func (d *demo) card(w http.ResponseWriter, r *http.Request) {
 	}
 	view := demoCardView{Account: d.seed.Account.Name, Lead: lead}
 	for _, l := range d.fake.Leads(d.seed.Account.Subdomain) {
-		view.Leads = append(view.Leads, demoLead{ID: l.ID, Name: l.Name, PriceText: formatRoubles(l.Price), Current: l.ID == lead.ID})
+		view.Leads = append(view.Leads, CardLead{ID: l.ID, Name: l.Name, PriceText: Roubles(l.Price), Current: l.ID == lead.ID})
 	}
 	cfg := demoConfig{
 		LeadID: lead.ID, AccountID: d.seed.Account.ID, Subdomain: d.seed.Account.Subdomain,
@@ -323,7 +349,7 @@ func (d *demo) card(w http.ResponseWriter, r *http.Request) {
 	}
 	view.Config = template.JS(raw)
 	var buf bytes.Buffer
-	if err := d.tmpl.ExecuteTemplate(&buf, "democard.html", view); err != nil {
+	if err := cardTemplate.ExecuteTemplate(&buf, "democard.html", view); err != nil {
 		d.logger.ErrorContext(r.Context(), "demo: rendering the card", slog.String("error", err.Error()))
 		http.Error(w, "внутренняя ошибка", http.StatusInternalServerError)
 		return
@@ -337,17 +363,17 @@ func (d *demo) card(w http.ResponseWriter, r *http.Request) {
 }
 
 // leadJSON serves the left column's data again, so the card shows the new price after a save.
-func (d *demo) leadJSON(w http.ResponseWriter, r *http.Request) {
+func (d *Site) leadJSON(w http.ResponseWriter, r *http.Request) {
 	lead, ok := d.lead(d.leadID(r))
 	if !ok {
-		writeJSON(w, http.StatusNotFound, map[string]any{"error": "no such lead"})
+		serve.WriteJSON(w, http.StatusNotFound, map[string]any{"error": "no such lead"})
 		return
 	}
-	writeJSON(w, http.StatusOK, lead)
+	serve.WriteJSON(w, http.StatusOK, lead)
 }
 
-// formatRoubles writes whole roubles with thin groups: 17204 → "17 204 ₽".
-func formatRoubles(n int64) string {
+// Roubles writes whole roubles with thin groups: 17204 → "17 204 ₽".
+func Roubles(n int64) string {
 	s := strconv.FormatInt(max(n, -n), 10)
 	var b strings.Builder
 	if n < 0 {
