@@ -35,18 +35,18 @@ type Account struct {
 
 func (s *Server) accountHandle(a *account) *Account {
 	return &Account{
-		ID: a.id, Subdomain: a.subdomain, Host: s.host(a), Name: a.name,
-		AdminID: a.adminID, PipelineID: a.pipelineID, s: s,
+		ID: a.ID, Subdomain: a.Subdomain, Host: s.host(a), Name: a.Name,
+		AdminID: a.AdminID, PipelineID: a.PipelineID, s: s,
 	}
 }
 
-func (s *Server) host(a *account) string { return a.subdomain + "." + s.cfg.baseDomain }
+func (s *Server) host(a *account) string { return a.Subdomain + "." + s.cfg.baseDomain }
 
 // Account returns the handle of the account with the given subdomain.
 func (s *Server) Account(subdomain string) (*Account, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.st.bySubdomain[subdomain]
+	a := s.st.AccountBySubdomain(subdomain)
 	if a == nil {
 		return nil, false
 	}
@@ -58,7 +58,7 @@ func (s *Server) Account(subdomain string) (*Account, bool) {
 func (a *Account) SetName(name string) {
 	a.s.mu.Lock()
 	defer a.s.mu.Unlock()
-	a.s.st.accounts[a.ID].name = name
+	a.s.st.Account(a.ID).Name = name
 	a.Name = name
 }
 
@@ -73,13 +73,13 @@ func (a *Account) AddCustomField(entityType string, f CustomField) CustomField {
 	if f.Name == "" {
 		panic("amocrmtest: AddCustomField: empty name")
 	}
-	acct := a.s.st.accounts[a.ID]
+	acct := a.s.st.Account(a.ID)
 	if f.Sort == 0 {
-		f.Sort = 10 * (len(acct.fields[entityType]) + 1)
+		f.Sort = 10 * (len(acct.Fields[entityType]) + 1)
 	}
 	d := a.s.st.newField(f, entityType, 0)
-	acct.fields[entityType] = append(acct.fields[entityType], d)
-	return d.export()
+	acct.Fields[entityType] = append(acct.Fields[entityType], d)
+	return exportField(d)
 }
 
 // CustomFields returns the custom fields of the account's "leads",
@@ -88,8 +88,8 @@ func (a *Account) CustomFields(entityType string) []CustomField {
 	a.s.mu.Lock()
 	defer a.s.mu.Unlock()
 	var out []CustomField
-	for _, d := range a.s.st.accounts[a.ID].fields[entityType] {
-		out = append(out, d.export())
+	for _, d := range a.s.st.Account(a.ID).Fields[entityType] {
+		out = append(out, exportField(d))
 	}
 	return out
 }
@@ -102,8 +102,8 @@ func getAccount(c *call) reply {
 		return *rep
 	}
 	o := obj{
-		"id": a.id, "name": a.name, "subdomain": a.subdomain, "created_at": a.createdAt,
-		"created_by": a.adminID, "updated_at": a.createdAt, "updated_by": a.adminID,
+		"id": a.ID, "name": a.Name, "subdomain": a.Subdomain, "created_at": a.CreatedAt,
+		"created_by": a.AdminID, "updated_at": a.CreatedAt, "updated_by": a.AdminID,
 		"current_user_id": c.userID, "country": "RU", "currency": "RUB", "currency_symbol": "₽",
 		"customers_mode": "disabled", "is_unsorted_on": true, "is_loss_reason_enabled": true,
 		"is_helpbot_enabled": false, "is_technical_account": false, "contact_name_display_order": 1,
@@ -111,7 +111,7 @@ func getAccount(c *call) reply {
 		"_links":                 obj{"self": obj{"href": c.base + "/api/v4/account"}},
 	}
 	top := map[string]any{
-		"amojo_id": a.amojoID, "uuid": a.uuid, "version": 27, "is_api_filter_enabled": true,
+		"amojo_id": a.AmojoID, "uuid": a.UUID, "version": 27, "is_api_filter_enabled": true,
 		"drive_url":         c.s.driveBaseURL(c.base),
 		"invoices_settings": obj{"lang": "ru", "invoices_catalog_id": nil},
 	}

@@ -61,8 +61,8 @@ type Element struct {
 }
 
 func (c *call) catalog(id int64) *catalog {
-	cat := c.st().catalogs[id]
-	if cat == nil || cat.accountID != c.acct.id {
+	cat := c.st().Catalog(id)
+	if cat == nil || cat.AccountID != c.acct.ID {
 		return nil
 	}
 	return cat
@@ -70,11 +70,11 @@ func (c *call) catalog(id int64) *catalog {
 
 func (c *call) renderCatalog(cat *catalog) obj {
 	return obj{
-		"id": cat.id, "name": cat.name, "created_by": cat.createdBy, "updated_by": cat.createdBy,
-		"created_at": cat.createdAt, "updated_at": cat.updatedAt, "sort": cat.sort, "type": cat.typ,
+		"id": cat.ID, "name": cat.Name, "created_by": cat.CreatedBy, "updated_by": cat.CreatedBy,
+		"created_at": cat.CreatedAt, "updated_at": cat.UpdatedAt, "sort": cat.Sort, "type": cat.Type,
 		"can_add_elements": true, "can_show_in_cards": true, "can_link_multiple": true,
-		"can_be_deleted": cat.typ != "products", "sdk_widget_code": nil, "account_id": cat.accountID,
-		"_links": obj{"self": obj{"href": c.base + "/api/v4/catalogs/" + strconv.FormatInt(cat.id, 10)}},
+		"can_be_deleted": cat.Type != "products", "sdk_widget_code": nil, "account_id": cat.AccountID,
+		"_links": obj{"self": obj{"href": c.base + "/api/v4/catalogs/" + strconv.FormatInt(cat.ID, 10)}},
 	}
 }
 
@@ -85,12 +85,12 @@ func listCatalogs(c *call) reply {
 	}
 	typ := lq.q.Get("type")
 	var out []*catalog
-	for _, cat := range c.st().catalogs {
-		if cat.accountID == c.acct.id && (typ == "" || cat.typ == typ) {
+	for _, cat := range c.st().Catalogs() {
+		if cat.AccountID == c.acct.ID && (typ == "" || cat.Type == typ) {
 			out = append(out, cat)
 		}
 	}
-	sortBy(out, lq, func(cat *catalog, _ string) int64 { return cat.id })
+	sortBy(out, lq, func(cat *catalog, _ string) int64 { return cat.ID })
 	return pageOf(c.r, lq, "catalogs", out, c.renderCatalog)
 }
 
@@ -111,23 +111,23 @@ func listCatalogFields(c *call) reply {
 	if rep != nil {
 		return *rep
 	}
-	self := "/api/v4/catalogs/" + strconv.FormatInt(cat.id, 10) + "/custom_fields"
-	return pageOf(c.r, lq, "custom_fields", cat.fields, func(d *fieldDef) obj {
-		return renderFieldDef(d, c.acct.id, c.base, self)
+	self := "/api/v4/catalogs/" + strconv.FormatInt(cat.ID, 10) + "/custom_fields"
+	return pageOf(c.r, lq, "custom_fields", cat.Fields, func(d *fieldDef) obj {
+		return renderFieldDef(d, c.acct.ID, c.base, self)
 	})
 }
 
 func (c *call) elementHref(el *element) obj {
-	return obj{"href": c.base + "/api/v4/catalogs/" + strconv.FormatInt(el.catalogID, 10) + "/elements/" + strconv.FormatInt(el.id, 10)}
+	return obj{"href": c.base + "/api/v4/catalogs/" + strconv.FormatInt(el.CatalogID, 10) + "/elements/" + strconv.FormatInt(el.ID, 10)}
 }
 
 // renderElement is the read model; is_deleted is null, as amoCRM samples
 // show (docs/amocrm-reference.md#catalog-elements).
 func (c *call) renderElement(el *element) obj {
 	return obj{
-		"id": el.id, "name": el.name, "created_by": el.createdBy, "updated_by": el.updatedBy,
-		"created_at": el.createdAt, "updated_at": el.updatedAt, "is_deleted": nil,
-		"custom_fields_values": renderCF(el.cf), "catalog_id": el.catalogID, "account_id": el.accountID,
+		"id": el.ID, "name": el.Name, "created_by": el.CreatedBy, "updated_by": el.UpdatedBy,
+		"created_at": el.CreatedAt, "updated_at": el.UpdatedAt, "is_deleted": nil,
+		"custom_fields_values": renderCF(el.CF), "catalog_id": el.CatalogID, "account_id": el.AccountID,
 		"_links": obj{"self": c.elementHref(el)},
 	}
 }
@@ -154,15 +154,15 @@ func listElements(c *call) reply {
 		ids, hasIDs = append(ids, more...), true
 	}
 	var out []*element
-	for _, el := range c.st().elements {
-		if el.catalogID != cat.id || hasIDs && !slices.Contains(ids, el.id) {
+	for _, el := range c.st().Elements() {
+		if el.CatalogID != cat.ID || hasIDs && !slices.Contains(ids, el.ID) {
 			continue
 		}
-		if matchesQuery(el.id, []string{el.name}, el.cf, lq.query) {
+		if matchesQuery(el.ID, []string{el.Name}, el.CF, lq.query) {
 			out = append(out, el)
 		}
 	}
-	sortBy(out, lq, func(el *element, _ string) int64 { return el.id })
+	sortBy(out, lq, func(el *element, _ string) int64 { return el.ID })
 	return pageOf(c.r, lq, "elements", out, c.renderElement)
 }
 
@@ -171,8 +171,8 @@ func getElement(c *call) reply {
 	if cat == nil {
 		return notFound()
 	}
-	el := c.st().elements[c.pathID("element_id")]
-	if el == nil || el.catalogID != cat.id {
+	el := c.st().Element(c.pathID("element_id"))
+	if el == nil || el.CatalogID != cat.ID {
 		return c.missing("catalog_elements")
 	}
 	return okReply(c.renderElement(el))
@@ -207,7 +207,7 @@ func (c *call) parseElement(cat *catalog, raw json.RawMessage, mode int, ch *che
 	default:
 		w.id, w.hasID = f.int("id")
 		if w.hasID {
-			if el := c.st().elements[w.id]; el == nil || el.catalogID != cat.id {
+			if el := c.st().Element(w.id); el == nil || el.CatalogID != cat.ID {
 				ch.add(codeNotSupported, "id", "Element not found")
 			}
 		}
@@ -216,17 +216,17 @@ func (c *call) parseElement(cat *catalog, raw json.RawMessage, mode int, ch *che
 	if w.name != nil && *w.name == "" {
 		ch.add(codeNotSupported, "name", "This value should not be blank.")
 	}
-	w.cf = f.customFields(cat.fields, c.cfLax())
+	w.cf = f.customFields(cat.Fields, c.cfLax())
 	f.done()
 	return w
 }
 
 func (c *call) applyElement(el *element, w elementWrite) {
 	if w.name != nil {
-		el.name = *w.name
+		el.Name = *w.name
 	}
-	el.cf = applyCF(el.cf, w.cf)
-	el.updatedAt, el.updatedBy = c.now, c.userID
+	el.CF = applyCF(el.CF, w.cf)
+	el.UpdatedAt, el.UpdatedBy = c.now, c.userID
 }
 
 func writeElements(mode int) func(c *call) reply {
@@ -246,9 +246,9 @@ func writeElements(mode int) func(c *call) reply {
 		for i, w := range writes {
 			var el *element
 			if mode == modeCreate {
-				el = c.st().newElement(cat, c.userID, c.now)
+				el = c.st().NewElement(cat, c.userID, c.now)
 			} else {
-				el = c.st().elements[w.id]
+				el = c.st().Element(w.id)
 			}
 			c.applyElement(el, w)
 			o := c.renderElement(el)
@@ -269,8 +269,8 @@ func updateElement(c *call) reply {
 	if cat == nil {
 		return notFound()
 	}
-	el := c.st().elements[c.pathID("element_id")]
-	if el == nil || el.catalogID != cat.id {
+	el := c.st().Element(c.pathID("element_id"))
+	if el == nil || el.CatalogID != cat.ID {
 		return notFound()
 	}
 	if rep := parseObjectBody(c.body); rep != nil {
@@ -278,7 +278,7 @@ func updateElement(c *call) reply {
 	}
 	var ch checker
 	w := c.parseElement(cat, c.body, modeUpdateOne, &ch)
-	if w.hasID && w.id != el.id {
+	if w.hasID && w.id != el.ID {
 		ch.add(codeNotSupported, "id", "id does not match the URL")
 	}
 	var errs batchErrors
@@ -290,19 +290,19 @@ func updateElement(c *call) reply {
 	return okReply(c.renderElement(el))
 }
 
-func (cat *catalog) export() Catalog {
-	out := Catalog{ID: cat.id, AccountID: cat.accountID, Name: cat.name, Type: cat.typ, Sort: cat.sort}
-	for _, f := range cat.fields {
-		out.Fields = append(out.Fields, f.export())
+func exportCatalog(cat *catalog) Catalog {
+	out := Catalog{ID: cat.ID, AccountID: cat.AccountID, Name: cat.Name, Type: cat.Type, Sort: cat.Sort}
+	for _, f := range cat.Fields {
+		out.Fields = append(out.Fields, exportField(f))
 	}
 	return out
 }
 
-func (el *element) export() Element {
+func exportElement(el *element) Element {
 	return Element{
-		ID: el.id, CatalogID: el.catalogID, AccountID: el.accountID, Name: el.name,
-		CustomFields: exportCF(el.cf), CreatedBy: el.createdBy, UpdatedBy: el.updatedBy,
-		CreatedAt: unix(el.createdAt), UpdatedAt: unix(el.updatedAt),
+		ID: el.ID, CatalogID: el.CatalogID, AccountID: el.AccountID, Name: el.Name,
+		CustomFields: exportCF(el.CF), CreatedBy: el.CreatedBy, UpdatedBy: el.UpdatedBy,
+		CreatedAt: unix(el.CreatedAt), UpdatedAt: unix(el.UpdatedAt),
 	}
 }
 
@@ -310,11 +310,11 @@ func (el *element) export() Element {
 func (s *Server) Catalog(id int64) (Catalog, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cat := s.st.catalogs[id]
+	cat := s.st.Catalog(id)
 	if cat == nil {
 		return Catalog{}, false
 	}
-	return cat.export(), true
+	return exportCatalog(cat), true
 }
 
 // Elements returns copies of a catalog's elements, by id.
@@ -322,9 +322,9 @@ func (s *Server) Elements(catalogID int64) []Element {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Element
-	for _, el := range s.st.elements {
-		if el.catalogID == catalogID {
-			out = append(out, el.export())
+	for _, el := range s.st.Elements() {
+		if el.CatalogID == catalogID {
+			out = append(out, exportElement(el))
 		}
 	}
 	sortByID(out, func(e Element) int64 { return e.ID })
@@ -335,18 +335,18 @@ func (s *Server) Elements(catalogID int64) []Element {
 func (s *Server) Element(id int64) (Element, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	el := s.st.elements[id]
+	el := s.st.Element(id)
 	if el == nil {
 		return Element{}, false
 	}
-	return el.export(), true
+	return exportElement(el), true
 }
 
 // ProductsCatalog returns the account's built-in products catalog.
 func (a *Account) ProductsCatalog() Catalog {
 	a.s.mu.Lock()
 	defer a.s.mu.Unlock()
-	return a.s.st.catalogs[a.s.st.accounts[a.ID].productsID].export()
+	return exportCatalog(a.s.st.Catalog(a.s.st.Account(a.ID).ProductsID))
 }
 
 // AddCatalog seeds a catalog with its fields; Type defaults to "regular".
@@ -360,11 +360,11 @@ func (a *Account) AddCatalog(c Catalog) Catalog {
 	if c.Type == "" {
 		c.Type = "regular"
 	}
-	cat := a.s.st.newCatalog(a.s.st.accounts[a.ID], c.Name, c.Type, a.s.now().Unix())
+	cat := a.s.st.NewCatalog(a.s.st.Account(a.ID), c.Name, c.Type, a.s.now().Unix())
 	for _, f := range c.Fields {
-		cat.fields = append(cat.fields, a.s.st.newField(f, "catalogs", cat.id))
+		cat.Fields = append(cat.Fields, a.s.st.newField(f, "catalogs", cat.ID))
 	}
-	return cat.export()
+	return exportCatalog(cat)
 }
 
 // AddElement seeds an element of one of the account's catalogs. It panics
@@ -372,17 +372,17 @@ func (a *Account) AddCatalog(c Catalog) Catalog {
 func (a *Account) AddElement(catalogID int64, e Element) Element {
 	a.s.mu.Lock()
 	defer a.s.mu.Unlock()
-	cat := a.s.st.catalogs[catalogID]
-	if cat == nil || cat.accountID != a.ID {
+	cat := a.s.st.Catalog(catalogID)
+	if cat == nil || cat.AccountID != a.ID {
 		panic(fmt.Sprintf("amocrmtest: AddElement: no catalog %d in account %s", catalogID, a.Subdomain))
 	}
-	ups, err := importCF(cat.fields, e.CustomFields)
+	ups, err := importCF(cat.Fields, e.CustomFields)
 	if err != nil {
 		panic("amocrmtest: AddElement: " + err.Error())
 	}
 	c := a.s.seedCall(a.ID)
-	el := a.s.st.newElement(cat, c.userID, c.now)
-	el.name = e.Name
-	el.cf = applyCF(nil, ups)
-	return el.export()
+	el := a.s.st.NewElement(cat, c.userID, c.now)
+	el.Name = e.Name
+	el.CF = applyCF(nil, ups)
+	return exportElement(el)
 }

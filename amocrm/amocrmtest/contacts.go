@@ -40,17 +40,17 @@ type Company struct {
 
 func (s *Server) exportContact(e *entity) Contact {
 	out := Contact{
-		ID: e.id, AccountID: e.accountID, Name: e.name, FirstName: e.firstName, LastName: e.lastName,
-		ResponsibleUserID: e.responsibleUserID, CreatedBy: e.createdBy, UpdatedBy: e.updatedBy,
-		CreatedAt: unix(e.createdAt), UpdatedAt: unix(e.updatedAt), CustomFields: exportCF(e.cf),
-		Tags: s.st.tagList(e),
+		ID: e.ID, AccountID: e.AccountID, Name: e.Name, FirstName: e.FirstName, LastName: e.LastName,
+		ResponsibleUserID: e.ResponsibleUserID, CreatedBy: e.CreatedBy, UpdatedBy: e.UpdatedBy,
+		CreatedAt: unix(e.CreatedAt), UpdatedAt: unix(e.UpdatedAt), CustomFields: exportCF(e.CF),
+		Tags: s.st.TagList(e),
 	}
-	for _, lv := range s.st.linksOf(e.accountID, "contacts", e.id) {
-		switch lv.toType {
+	for _, lv := range s.st.LinksOf(e.AccountID, "contacts", e.ID) {
+		switch lv.ToType {
 		case "leads":
-			out.LeadIDs = append(out.LeadIDs, lv.toID)
+			out.LeadIDs = append(out.LeadIDs, lv.ToID)
 		case "companies":
-			out.CompanyID = lv.toID
+			out.CompanyID = lv.ToID
 		}
 	}
 	return out
@@ -58,9 +58,9 @@ func (s *Server) exportContact(e *entity) Contact {
 
 func (s *Server) exportCompany(e *entity) Company {
 	return Company{
-		ID: e.id, AccountID: e.accountID, Name: e.name, ResponsibleUserID: e.responsibleUserID,
-		CreatedAt: unix(e.createdAt), UpdatedAt: unix(e.updatedAt), CustomFields: exportCF(e.cf),
-		Tags: s.st.tagList(e),
+		ID: e.ID, AccountID: e.AccountID, Name: e.Name, ResponsibleUserID: e.ResponsibleUserID,
+		CreatedAt: unix(e.CreatedAt), UpdatedAt: unix(e.UpdatedAt), CustomFields: exportCF(e.CF),
+		Tags: s.st.TagList(e),
 	}
 }
 
@@ -68,7 +68,7 @@ func (s *Server) exportCompany(e *entity) Company {
 func (s *Server) Contact(id int64) (Contact, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.st.entities["contacts"][id]
+	e := s.st.Entity("contacts", id)
 	if e == nil {
 		return Contact{}, false
 	}
@@ -79,10 +79,10 @@ func (s *Server) Contact(id int64) (Contact, bool) {
 func (s *Server) Contacts(subdomain string) []Contact {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.st.bySubdomain[subdomain]
+	a := s.st.AccountBySubdomain(subdomain)
 	var out []Contact
-	for _, e := range s.st.entities["contacts"] {
-		if a != nil && e.accountID == a.id {
+	for _, e := range s.st.Entities("contacts") {
+		if a != nil && e.AccountID == a.ID {
 			out = append(out, s.exportContact(e))
 		}
 	}
@@ -94,7 +94,7 @@ func (s *Server) Contacts(subdomain string) []Contact {
 func (s *Server) Company(id int64) (Company, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.st.entities["companies"][id]
+	e := s.st.Entity("companies", id)
 	if e == nil {
 		return Company{}, false
 	}

@@ -26,7 +26,7 @@ type crmAccount struct {
 }
 
 // crm returns the account's part of crmState, creating it on first use.
-func (c *call) crm() *crmAccount { return c.st().crmOf(c.acct.id) }
+func (c *call) crm() *crmAccount { return c.st().crmOf(c.acct.ID) }
 
 func (st *state) crmOf(accountID int64) *crmAccount {
 	if st.crm.accounts == nil {

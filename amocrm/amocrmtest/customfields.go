@@ -59,17 +59,6 @@ type FieldValue struct {
 	EnumCode string
 }
 
-type cfValue struct {
-	def    *fieldDef
-	values []fieldValue
-}
-
-type fieldValue struct {
-	value    string
-	enumID   int64
-	enumCode string
-}
-
 // cfUpdate is one element of custom_fields_values in a write.
 type cfUpdate struct {
 	def    *fieldDef
@@ -79,7 +68,7 @@ type cfUpdate struct {
 
 func findField(defs []*fieldDef, id int64, code string) *fieldDef {
 	for _, d := range defs {
-		if (id != 0 && d.id == id) || (id == 0 && code != "" && strings.EqualFold(d.code, code)) {
+		if (id != 0 && d.ID == id) || (id == 0 && code != "" && strings.EqualFold(d.Code, code)) {
 			return d
 		}
 	}
@@ -179,49 +168,49 @@ func (c *checker) fieldValue(vf *fields, def *fieldDef, path string, lax cfLax) 
 	kind := jsonKind(raw)
 	switch {
 	case !hasValue || kind == 'n':
-		if !(selectLike(def.typ) && (hasEnumID || hasEnumCode)) {
+		if !(selectLike(def.Type) && (hasEnumID || hasEnumCode)) {
 			c.add(codeFieldMissing, vpath, detailMissing)
 			return v, false
 		}
-	case def.typ == "checkbox":
+	case def.Type == "checkbox":
 		if kind != 'b' {
 			c.typeErr(vpath, "bool")
 			return v, false
 		}
-		v.value = strings.TrimSpace(string(raw))
-	case def.typ == "numeric" || def.typ == "price" || def.typ == "monetary":
+		v.Value = strings.TrimSpace(string(raw))
+	case def.Type == "numeric" || def.Type == "price" || def.Type == "monetary":
 		text, ok := scalarText(raw)
 		if _, err := strconv.ParseFloat(text, 64); !ok || kind == 'b' || err != nil {
 			c.typeErr(vpath, "numeric")
 			return v, false
 		}
-		v.value = text
-	case isDateType(def.typ):
+		v.Value = text
+	case isDateType(def.Type):
 		secs, ok := dateValue(raw, lax.unixDates)
 		if !ok {
 			c.add(codeInvalidType, vpath, "This value should be a date in RFC 3339 format.")
 			return v, false
 		}
-		v.value = strconv.FormatInt(secs, 10)
+		v.Value = strconv.FormatInt(secs, 10)
 	default:
 		text, ok := scalarText(raw)
 		if !ok || kind == 'b' {
 			c.typeErr(vpath, "string")
 			return v, false
 		}
-		v.value = text
+		v.Value = text
 	}
-	if len(def.enums) == 0 {
+	if len(def.Enums) == 0 {
 		return v, true
 	}
 	var e *enumDef
-	for i := range def.enums {
-		d := &def.enums[i]
+	for i := range def.Enums {
+		d := &def.Enums[i]
 		switch {
-		case hasEnumID && d.id == enumID,
-			!hasEnumID && hasEnumCode && enumCode != "" && def.enumCode(*d) == enumCode,
-			!hasEnumID && hasEnumCode && lax.enumText && selectLike(def.typ) && d.value == enumCode,
-			!hasEnumID && !hasEnumCode && selectLike(def.typ) && d.value == v.value:
+		case hasEnumID && d.ID == enumID,
+			!hasEnumID && hasEnumCode && enumCode != "" && def.EnumCode(*d) == enumCode,
+			!hasEnumID && hasEnumCode && lax.enumText && selectLike(def.Type) && d.Value == enumCode,
+			!hasEnumID && !hasEnumCode && selectLike(def.Type) && d.Value == v.Value:
 			e = d
 		}
 		if e != nil {
@@ -236,30 +225,17 @@ func (c *checker) fieldValue(vf *fields, def *fieldDef, path string, lax cfLax) 
 	case hasEnumCode:
 		c.add(codeNotSupported, join(path, "enum_code"), detailChoice)
 		return v, false
-	case selectLike(def.typ):
+	case selectLike(def.Type):
 		c.add(codeNotSupported, vpath, detailChoice)
 		return v, false
 	default:
-		e = &def.enums[0] // multitext without an enum gets the first one
+		e = &def.Enums[0] // multitext without an enum gets the first one
 	}
-	v.enumID, v.enumCode = e.id, def.enumCode(*e)
-	if selectLike(def.typ) {
-		v.value = e.value
+	v.EnumID, v.EnumCode = e.ID, def.EnumCode(*e)
+	if selectLike(def.Type) {
+		v.Value = e.Value
 	}
 	return v, true
-}
-
-// enumCode is the code of one of d's options: its own, or for a multitext
-// field (PHONE, EMAIL) its value ("WORK"); options of select-like user
-// fields have none.
-func (d *fieldDef) enumCode(e enumDef) string {
-	if e.code != "" {
-		return e.code
-	}
-	if d.typ == "multitext" {
-		return e.value
-	}
-	return ""
 }
 
 func isDateType(typ string) bool {
@@ -309,7 +285,7 @@ func applyCF(cur []cfValue, ups []cfUpdate) []cfValue {
 	for _, u := range ups {
 		i := -1
 		for j, c := range out {
-			if c.def == u.def {
+			if c.Def == u.def {
 				i = j
 				break
 			}
@@ -320,9 +296,9 @@ func applyCF(cur []cfValue, ups []cfUpdate) []cfValue {
 				out = append(out[:i], out[i+1:]...)
 			}
 		case i >= 0:
-			out[i] = cfValue{def: u.def, values: u.values}
+			out[i] = cfValue{Def: u.def, Values: u.values}
 		default:
-			out = append(out, cfValue{def: u.def, values: u.values})
+			out = append(out, cfValue{Def: u.def, Values: u.values})
 		}
 	}
 	return out
@@ -336,29 +312,29 @@ func renderCF(cf []cfValue) any {
 	}
 	out := make([]obj, 0, len(cf))
 	for _, c := range cf {
-		vals := make([]obj, 0, len(c.values))
-		for _, v := range c.values {
-			o := obj{"value": v.value}
+		vals := make([]obj, 0, len(c.Values))
+		for _, v := range c.Values {
+			o := obj{"value": v.Value}
 			switch {
-			case c.def.typ == "checkbox":
-				o["value"] = v.value == "true"
-			case isDateType(c.def.typ):
-				secs, _ := strconv.ParseInt(v.value, 10, 64)
+			case c.Def.Type == "checkbox":
+				o["value"] = v.Value == "true"
+			case isDateType(c.Def.Type):
+				secs, _ := strconv.ParseInt(v.Value, 10, 64)
 				o["value"] = secs // unix seconds on read
 			}
-			if v.enumID != 0 {
-				o["enum_id"] = v.enumID
-				o["enum_code"] = nullableString(v.enumCode)
+			if v.EnumID != 0 {
+				o["enum_id"] = v.EnumID
+				o["enum_code"] = nullableString(v.EnumCode)
 			}
 			vals = append(vals, o)
 		}
 		var code any
-		if c.def.code != "" {
-			code = c.def.code
+		if c.Def.Code != "" {
+			code = c.Def.Code
 		}
 		out = append(out, obj{
-			"field_id": c.def.id, "field_name": c.def.name, "field_code": code,
-			"field_type": c.def.typ, "values": vals,
+			"field_id": c.Def.ID, "field_name": c.Def.Name, "field_code": code,
+			"field_type": c.Def.Type, "values": vals,
 		})
 	}
 	return out
@@ -367,17 +343,17 @@ func renderCF(cf []cfValue) any {
 func cfText(cf []cfValue) []string {
 	var out []string
 	for _, c := range cf {
-		for _, v := range c.values {
-			out = append(out, v.value)
+		for _, v := range c.Values {
+			out = append(out, v.Value)
 		}
 	}
 	return out
 }
 
-func (d *fieldDef) export() CustomField {
-	cf := CustomField{ID: d.id, Name: d.name, Code: d.code, Type: d.typ, Sort: d.sort}
-	for _, e := range d.enums {
-		cf.Enums = append(cf.Enums, Enum{ID: e.id, Value: e.value, Sort: e.sort, Code: d.enumCode(e)})
+func exportField(d *fieldDef) CustomField {
+	cf := CustomField{ID: d.ID, Name: d.Name, Code: d.Code, Type: d.Type, Sort: d.Sort}
+	for _, e := range d.Enums {
+		cf.Enums = append(cf.Enums, Enum{ID: e.ID, Value: e.Value, Sort: e.Sort, Code: d.EnumCode(e)})
 	}
 	return cf
 }
@@ -385,9 +361,9 @@ func (d *fieldDef) export() CustomField {
 func exportCF(cf []cfValue) []CustomFieldValue {
 	var out []CustomFieldValue
 	for _, c := range cf {
-		v := CustomFieldValue{FieldID: c.def.id, FieldCode: c.def.code, FieldName: c.def.name, FieldType: c.def.typ}
-		for _, fv := range c.values {
-			v.Values = append(v.Values, FieldValue{Value: fv.value, EnumID: fv.enumID, EnumCode: fv.enumCode})
+		v := CustomFieldValue{FieldID: c.Def.ID, FieldCode: c.Def.Code, FieldName: c.Def.Name, FieldType: c.Def.Type}
+		for _, fv := range c.Values {
+			v.Values = append(v.Values, FieldValue{Value: fv.Value, EnumID: fv.EnumID, EnumCode: fv.EnumCode})
 		}
 		out = append(out, v)
 	}
@@ -413,7 +389,7 @@ func importCF(defs []*fieldDef, vals []CustomFieldValue) ([]cfUpdate, error) {
 		for _, fv := range v.Values {
 			item := obj{}
 			switch {
-			case def != nil && def.typ == "checkbox":
+			case def != nil && def.Type == "checkbox":
 				item["value"] = fv.Value == "true"
 			case fv.Value != "" || !(fv.EnumID != 0 || fv.EnumCode != ""):
 				item["value"] = fv.Value
@@ -441,26 +417,26 @@ func importCF(defs []*fieldDef, vals []CustomFieldValue) ([]cfUpdate, error) {
 // renderFieldDef is a field on /custom_fields.
 func renderFieldDef(d *fieldDef, accountID int64, base, self string) obj {
 	var enums any
-	if len(d.enums) > 0 {
-		list := make([]obj, 0, len(d.enums))
-		for _, e := range d.enums {
-			list = append(list, obj{"id": e.id, "value": e.value, "sort": e.sort, "code": nullableString(d.enumCode(e))})
+	if len(d.Enums) > 0 {
+		list := make([]obj, 0, len(d.Enums))
+		for _, e := range d.Enums {
+			list = append(list, obj{"id": e.ID, "value": e.Value, "sort": e.Sort, "code": nullableString(d.EnumCode(e))})
 		}
 		enums = list
 	}
 	var code any
-	if d.code != "" {
-		code = d.code
+	if d.Code != "" {
+		code = d.Code
 	}
 	o := obj{
-		"id": d.id, "name": d.name, "type": d.typ, "code": code, "sort": d.sort,
+		"id": d.ID, "name": d.Name, "type": d.Type, "code": code, "sort": d.Sort,
 		"account_id": accountID, "is_api_only": false, "enums": enums, "group_id": nil,
-		"required_statuses": []any{}, "is_deletable": d.code == "", "is_predefined": d.code != "",
-		"entity_type": d.entity,
-		"_links":      obj{"self": obj{"href": base + self + "/" + strconv.FormatInt(d.id, 10)}},
+		"required_statuses": []any{}, "is_deletable": d.Code == "", "is_predefined": d.Code != "",
+		"entity_type": d.Entity,
+		"_links":      obj{"self": obj{"href": base + self + "/" + strconv.FormatInt(d.ID, 10)}},
 	}
-	if d.catalogID != 0 {
-		o["catalog_id"] = d.catalogID
+	if d.CatalogID != 0 {
+		o["catalog_id"] = d.CatalogID
 	}
 	return o
 }

@@ -297,12 +297,12 @@ func (c *driveCall) openSession() reply {
 		return driveError(http.StatusBadRequest, fmt.Sprintf("file_size is over the limit of %d bytes", c.d.maxFile))
 	}
 	if fileUUID != "" {
-		if f := c.d.files[fileUUID]; f == nil || f.accountID != c.acct.id {
+		if f := c.d.files[fileUUID]; f == nil || f.accountID != c.acct.ID {
 			return driveError(http.StatusNotFound, "File not found")
 		}
 	}
 	c.d.seq++
-	sess := &driveSession{id: 26136000 + c.d.seq, accountID: c.acct.id, userID: c.userID, name: name, ctype: ctype,
+	sess := &driveSession{id: 26136000 + c.d.seq, accountID: c.acct.ID, userID: c.userID, name: name, ctype: ctype,
 		fileUUID: fileUUID, size: size, expires: c.now.Add(driveSessionTTL), slotAt: map[int64]string{}}
 	c.d.sessions[sess.id] = sess
 	return okReply(obj{
@@ -330,7 +330,7 @@ func (c *driveCall) slotURL(sess *driveSession, offset int64) string {
 // exactly max_part_size, and the parts must add up to file_size exactly.
 func (c *driveCall) part() reply {
 	slot := c.d.slots[c.r.PathValue("token")]
-	if slot == nil || slot.sess.accountID != c.acct.id || !c.now.Before(slot.sess.expires) {
+	if slot == nil || slot.sess.accountID != c.acct.ID || !c.now.Before(slot.sess.expires) {
 		return driveError(http.StatusNotFound, "Session not found")
 	}
 	sess, body := slot.sess, c.body
@@ -415,7 +415,7 @@ func (c *driveCall) fileJSON(f *driveFile, sessionID int64) obj {
 
 func (c *driveCall) getFile() reply {
 	f := c.d.files[c.r.PathValue("uuid")]
-	if f == nil || f.accountID != c.acct.id {
+	if f == nil || f.accountID != c.acct.ID {
 		return driveError(http.StatusNotFound, "File not found")
 	}
 	return okReply(c.fileJSON(f, 0))
@@ -434,7 +434,7 @@ func (c *driveCall) listFiles() reply {
 	name, term := q.Get("filter[name]"), strings.ToLower(q.Get("filter[term]"))
 	var files []*driveFile
 	for _, f := range c.d.files {
-		if f.accountID != c.acct.id || f.trashed != deleted || (want != nil && !want[f.uuid]) ||
+		if f.accountID != c.acct.ID || f.trashed != deleted || (want != nil && !want[f.uuid]) ||
 			(name != "" && f.name != name) || (term != "" && !strings.Contains(strings.ToLower(f.name), term)) {
 			continue
 		}
@@ -459,7 +459,7 @@ func (c *driveCall) deleteFiles() reply {
 		return driveError(http.StatusBadRequest, "The body must be an array of {\"uuid\": …}")
 	}
 	for _, x := range in {
-		if f := c.d.files[x.UUID]; f == nil || f.accountID != c.acct.id {
+		if f := c.d.files[x.UUID]; f == nil || f.accountID != c.acct.ID {
 			return driveError(http.StatusNotFound, "File not found: "+x.UUID)
 		}
 	}
@@ -477,8 +477,8 @@ func entityFiles(kind string) func(c *call) reply {
 		c.s.drive.init()
 		d := &c.s.drive
 		id := c.pathID("id")
-		e := c.st().entities[kind][id]
-		if e == nil || e.accountID != c.acct.id {
+		e := c.st().Entity(kind, id)
+		if e == nil || e.AccountID != c.acct.ID {
 			return problem(http.StatusNotFound, "Entity not found")
 		}
 		key := kind + "/" + strconv.FormatInt(id, 10)
@@ -511,7 +511,7 @@ func entityFiles(kind string) func(c *call) reply {
 			if len(x) != 1 || json.Unmarshal(x["file_uuid"], &u) != nil || u == "" {
 				return problem(http.StatusBadRequest, fmt.Sprintf("Element %d must be {\"file_uuid\": …} alone", i))
 			}
-			if f := d.files[u]; f == nil || f.accountID != c.acct.id || f.trashed {
+			if f := d.files[u]; f == nil || f.accountID != c.acct.ID || f.trashed {
 				return problem(http.StatusBadRequest, "File not found on the account's Drive: "+u)
 			}
 			uuids = append(uuids, u)

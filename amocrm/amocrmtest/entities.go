@@ -131,16 +131,16 @@ func optInt(f *fields, key string) *int64 {
 }
 
 func (c *call) entity(kind string, id int64) *entity {
-	e := c.st().entities[kind][id]
-	if e == nil || e.accountID != c.acct.id || !c.may(kind, "view", e) {
+	e := c.st().Entity(kind, id)
+	if e == nil || e.AccountID != c.acct.ID || !c.may(kind, "view", e) {
 		return nil // what the acting user may not see does not exist for it
 	}
 	return e
 }
 
 func (c *call) isUser(id int64) bool {
-	u := c.st().users[id]
-	return u != nil && u.accountID == c.acct.id
+	u := c.st().User(id)
+	return u != nil && u.AccountID == c.acct.ID
 }
 
 // parseEntity reads one element of a lead, contact or company write and
@@ -186,17 +186,17 @@ func (c *call) parseEntity(kind string, raw json.RawMessage, path string, mode i
 		w.lossReasonID = optInt(f, "loss_reason_id")
 		w.closedAt = optInt(f, "closed_at")
 		f.str("visitor_uid")
-		if w.pipelineID != nil && *w.pipelineID != c.acct.pipelineID {
+		if w.pipelineID != nil && *w.pipelineID != c.acct.PipelineID {
 			ch.add(codeNotSupported, join(path, "pipeline_id"), "Pipeline not found")
 		}
-		if w.statusID != nil && !c.acct.hasStatus(*w.statusID) {
+		if w.statusID != nil && !c.acct.HasStatus(*w.statusID) {
 			ch.add(codeNotSupported, join(path, "status_id"), "Status not found")
 		}
 	case "contacts":
 		w.firstName = optStr(f, "first_name")
 		w.lastName = optStr(f, "last_name")
 	}
-	w.cf = f.customFields(c.acct.fields[kind], c.cfLax())
+	w.cf = f.customFields(c.acct.Fields[kind], c.cfLax())
 	if mode == modeComplex && len(w.cf) > 40 {
 		ch.add(codeNotSupported, join(path, "custom_fields_values"), "No more than 40 custom field values per entity")
 	}
@@ -307,7 +307,7 @@ func (c *call) tagRefs(f *fields, key string, ch *checker) []tagRef {
 		tf.done()
 		switch {
 		case hasID:
-			if _, ok := c.acct.tagNames[id]; !ok {
+			if _, ok := c.acct.TagNames[id]; !ok {
 				ch.add(codeNotSupported, join(p, "id"), "Tag not found")
 				continue
 			}
@@ -323,16 +323,16 @@ func (c *call) tagRefs(f *fields, key string, ch *checker) []tagRef {
 
 // finishNew fills the name amoCRM gives an unnamed entity.
 func finishNew(e *entity) {
-	if e.name != "" {
+	if e.Name != "" {
 		return
 	}
-	switch e.kind {
+	switch e.Kind {
 	case "leads":
-		e.name = "Сделка #" + strconv.FormatInt(e.id, 10)
+		e.Name = "Сделка #" + strconv.FormatInt(e.ID, 10)
 	case "contacts":
-		e.name = strings.TrimSpace(e.firstName + " " + e.lastName)
+		e.Name = strings.TrimSpace(e.FirstName + " " + e.LastName)
 	case "companies":
-		e.name = "Компания #" + strconv.FormatInt(e.id, 10)
+		e.Name = "Компания #" + strconv.FormatInt(e.ID, 10)
 	}
 }
 
@@ -344,48 +344,48 @@ func (c *call) applyEntity(e *entity, w entityWrite) {
 		}
 	}
 	if w.name != nil {
-		e.name = *w.name
+		e.Name = *w.name
 	}
 	if w.firstName != nil {
-		e.firstName = *w.firstName
+		e.FirstName = *w.firstName
 	}
 	if w.lastName != nil {
-		e.lastName = *w.lastName
+		e.LastName = *w.lastName
 	}
-	set(&e.price, w.price)
-	set(&e.responsibleUserID, w.responsible)
-	set(&e.pipelineID, w.pipelineID)
-	set(&e.lossReasonID, w.lossReasonID)
-	set(&e.createdBy, w.createdBy)
-	set(&e.createdAt, w.createdAt)
-	set(&e.closedAt, w.closedAt)
+	set(&e.Price, w.price)
+	set(&e.ResponsibleUserID, w.responsible)
+	set(&e.PipelineID, w.pipelineID)
+	set(&e.LossReasonID, w.lossReasonID)
+	set(&e.CreatedBy, w.createdBy)
+	set(&e.CreatedAt, w.createdAt)
+	set(&e.ClosedAt, w.closedAt)
 	if w.statusID != nil {
-		e.statusID = *w.statusID
-		if (e.statusID == statusWon || e.statusID == statusLost) && e.closedAt == 0 {
-			e.closedAt = c.now
+		e.StatusID = *w.statusID
+		if (e.StatusID == statusWon || e.StatusID == statusLost) && e.ClosedAt == 0 {
+			e.ClosedAt = c.now
 		}
 	}
-	e.cf = applyCF(e.cf, w.cf)
+	e.CF = applyCF(e.CF, w.cf)
 	st := c.st()
 	if w.setTags {
-		e.tags = nil
+		e.Tags = nil
 		for _, t := range w.tagsSet {
-			e.tags = appendUnique(e.tags, st.tagID(c.acct, t))
+			e.Tags = appendUnique(e.Tags, st.TagID(c.acct, t.id, t.name))
 		}
 	}
 	for _, t := range w.tagsAdd {
-		e.tags = appendUnique(e.tags, st.tagID(c.acct, t))
+		e.Tags = appendUnique(e.Tags, st.TagID(c.acct, t.id, t.name))
 	}
 	for _, t := range w.tagsDel {
 		id := t.id
 		if id == 0 {
-			id = c.acct.tagIDs[strings.ToLower(t.name)]
+			id = c.acct.TagIDs[strings.ToLower(t.name)]
 		}
-		e.tags = slices.DeleteFunc(e.tags, func(x int64) bool { return x == id })
+		e.Tags = slices.DeleteFunc(e.Tags, func(x int64) bool { return x == id })
 	}
-	e.updatedAt, e.updatedBy = c.now, c.userID
-	set(&e.updatedAt, w.updatedAt)
-	set(&e.updatedBy, w.updatedBy)
+	e.UpdatedAt, e.UpdatedBy = c.now, c.userID
+	set(&e.UpdatedAt, w.updatedAt)
+	set(&e.UpdatedBy, w.updatedBy)
 }
 
 func appendUnique(s []int64, v int64) []int64 {
@@ -397,14 +397,14 @@ func appendUnique(s []int64, v int64) []int64 {
 
 // create stores a new entity from w, with its embedded links.
 func (c *call) create(kind string, w entityWrite) *entity {
-	e := c.st().newEntity(c.acct, kind, c.userID, c.now)
+	e := c.st().NewEntity(c.acct, kind, c.userID, c.now)
 	c.applyEntity(e, w)
 	finishNew(e)
 	for _, r := range w.contacts {
-		c.st().setLink(c.acct.id, kind, e.id, "contacts", r.id, marshal(obj{"is_main": r.isMain}))
+		c.st().SetLink(c.acct.ID, kind, e.ID, "contacts", r.id, marshal(obj{"is_main": r.isMain}))
 	}
 	for _, r := range w.companies {
-		c.st().setLink(c.acct.id, kind, e.id, "companies", r.id, nil)
+		c.st().SetLink(c.acct.ID, kind, e.ID, "companies", r.id, nil)
 	}
 	return e
 }
@@ -416,7 +416,7 @@ func (c *call) selfHref(kind string, id int64) obj {
 func (c *call) renderTags(ids []int64) []obj {
 	out := []obj{}
 	for _, id := range ids {
-		out = append(out, obj{"id": id, "name": c.acct.tagNames[id], "color": nil})
+		out = append(out, obj{"id": id, "name": c.acct.TagNames[id], "color": nil})
 	}
 	return out
 }
@@ -425,26 +425,26 @@ func (c *call) renderTags(ids []int64) []obj {
 // docs/amocrm-reference.md#contact-object).
 func (c *call) renderEntity(e *entity, with map[string]bool) obj {
 	o := obj{
-		"id": e.id, "name": e.name, "responsible_user_id": e.responsibleUserID,
-		"group_id": e.groupID, "created_by": e.createdBy, "updated_by": e.updatedBy,
-		"created_at": e.createdAt, "updated_at": e.updatedAt, "closest_task_at": nullableTime(c.closestTaskAt(e.kind, e.id)),
-		"is_deleted": false, "custom_fields_values": renderCF(e.cf), "account_id": e.accountID,
-		"_links": obj{"self": c.selfHref(e.kind, e.id)},
+		"id": e.ID, "name": e.Name, "responsible_user_id": e.ResponsibleUserID,
+		"group_id": e.GroupID, "created_by": e.CreatedBy, "updated_by": e.UpdatedBy,
+		"created_at": e.CreatedAt, "updated_at": e.UpdatedAt, "closest_task_at": nullableTime(c.closestTaskAt(e.Kind, e.ID)),
+		"is_deleted": false, "custom_fields_values": renderCF(e.CF), "account_id": e.AccountID,
+		"_links": obj{"self": c.selfHref(e.Kind, e.ID)},
 	}
-	emb := obj{"tags": c.renderTags(e.tags)}
-	links := c.st().linksOf(c.acct.id, e.kind, e.id)
+	emb := obj{"tags": c.renderTags(e.Tags)}
+	links := c.st().LinksOf(c.acct.ID, e.Kind, e.ID)
 	refs := func(kind string, withMain bool) []obj {
 		out := []obj{}
 		for _, l := range links {
-			if l.toType != kind {
+			if l.ToType != kind {
 				continue
 			}
-			r := obj{"id": l.toID, "_links": obj{"self": c.selfHref(kind, l.toID)}}
+			r := obj{"id": l.ToID, "_links": obj{"self": c.selfHref(kind, l.ToID)}}
 			if withMain {
 				var md struct {
 					IsMain bool `json:"is_main"`
 				}
-				_ = json.Unmarshal(l.meta, &md)
+				_ = json.Unmarshal(l.Meta, &md)
 				r["is_main"] = md.IsMain
 			}
 			out = append(out, r)
@@ -454,19 +454,19 @@ func (c *call) renderEntity(e *entity, with map[string]bool) obj {
 	if with["catalog_elements"] {
 		out := []obj{}
 		for _, l := range links {
-			if l.toType == "catalog_elements" {
-				out = append(out, obj{"id": l.toID, "metadata": json.RawMessage(l.meta)})
+			if l.ToType == "catalog_elements" {
+				out = append(out, obj{"id": l.ToID, "metadata": json.RawMessage(l.Meta)})
 			}
 		}
 		emb["catalog_elements"] = out
 	}
-	switch e.kind {
+	switch e.Kind {
 	case "leads":
-		o["price"] = e.price
-		o["status_id"] = e.statusID
-		o["pipeline_id"] = e.pipelineID
-		o["loss_reason_id"] = nullableID(e.lossReasonID)
-		o["closed_at"] = nullableTime(e.closedAt)
+		o["price"] = e.Price
+		o["status_id"] = e.StatusID
+		o["pipeline_id"] = e.PipelineID
+		o["loss_reason_id"] = nullableID(e.LossReasonID)
+		o["closed_at"] = nullableTime(e.ClosedAt)
 		o["score"] = nil
 		o["labor_cost"] = nil
 		emb["companies"] = refs("companies", false)
@@ -474,8 +474,8 @@ func (c *call) renderEntity(e *entity, with map[string]bool) obj {
 			emb["contacts"] = refs("contacts", true)
 		}
 	case "contacts":
-		o["first_name"] = e.firstName
-		o["last_name"] = e.lastName
+		o["first_name"] = e.FirstName
+		o["last_name"] = e.LastName
 		o["is_unsorted"] = false
 		emb["companies"] = refs("companies", false)
 		if with["leads"] {
@@ -538,23 +538,23 @@ func orderFields(kind string) []string {
 func entityKey(e *entity, field string) int64 {
 	switch field {
 	case "created_at":
-		return e.createdAt
+		return e.CreatedAt
 	case "updated_at":
-		return e.updatedAt
+		return e.UpdatedAt
 	case "closed_at":
-		return e.closedAt
+		return e.ClosedAt
 	case "price":
-		return e.price
+		return e.Price
 	case "responsible_user_id":
-		return e.responsibleUserID
+		return e.ResponsibleUserID
 	case "created_by":
-		return e.createdBy
+		return e.CreatedBy
 	case "updated_by":
-		return e.updatedBy
+		return e.UpdatedBy
 	case "pipeline_id":
-		return e.pipelineID
+		return e.PipelineID
 	}
-	return e.id
+	return e.ID
 }
 
 // findEntities applies the filters of docs/amocrm-reference.md#lead-lists /
@@ -587,8 +587,8 @@ func (c *call) findEntities(kind string, lq listQuery) ([]*entity, *reply) {
 		return nil, rep
 	}
 	var out []*entity
-	for _, e := range c.st().entities[kind] {
-		if e.accountID != c.acct.id || !c.matchExtra(e, extra) {
+	for _, e := range c.st().Entities(kind) {
+		if e.AccountID != c.acct.ID || !c.matchExtra(e, extra) {
 			continue
 		}
 		ok := true
@@ -599,9 +599,9 @@ func (c *call) findEntities(kind string, lq listQuery) ([]*entity, *reply) {
 			ok = ok && r.contains(entityKey(e, key))
 		}
 		if hasNames {
-			ok = ok && slices.Contains(names, e.name)
+			ok = ok && slices.Contains(names, e.Name)
 		}
-		if ok && c.may(kind, "view", e) && matchesQuery(e.id, []string{e.name, e.firstName, e.lastName}, e.cf, lq.query) {
+		if ok && c.may(kind, "view", e) && matchesQuery(e.ID, []string{e.Name, e.FirstName, e.LastName}, e.CF, lq.query) {
 			out = append(out, e)
 		}
 	}
@@ -660,7 +660,7 @@ func createEntities(kind string) func(c *call) reply {
 		out := make([]obj, 0, len(writes))
 		for i, w := range writes {
 			e := c.create(kind, w)
-			out = append(out, obj{"id": e.id, "request_id": echoRequestID(w.requestID, i), "_links": obj{"self": c.selfHref(kind, e.id)}})
+			out = append(out, obj{"id": e.ID, "request_id": echoRequestID(w.requestID, i), "_links": obj{"self": c.selfHref(kind, e.ID)}})
 		}
 		return c.embeddedReply(kind, out)
 	}
@@ -681,7 +681,7 @@ func updateEntities(kind string) func(c *call) reply {
 		for i, w := range writes {
 			e := c.entity(kind, w.id)
 			c.applyEntity(e, w)
-			out = append(out, obj{"id": e.id, "updated_at": e.updatedAt, "request_id": echoRequestID(w.requestID, i), "_links": obj{"self": c.selfHref(kind, e.id)}})
+			out = append(out, obj{"id": e.ID, "updated_at": e.UpdatedAt, "request_id": echoRequestID(w.requestID, i), "_links": obj{"self": c.selfHref(kind, e.ID)}})
 		}
 		return c.embeddedReply(kind, out)
 	}
@@ -701,7 +701,7 @@ func updateEntity(kind string) func(c *call) reply {
 		}
 		var ch checker
 		w := c.parseEntity(kind, c.body, "", modeUpdateOne, &ch)
-		if w.hasID && w.id != e.id {
+		if w.hasID && w.id != e.ID {
 			ch.add(codeNotSupported, "id", "id does not match the URL")
 		}
 		var errs batchErrors
@@ -710,7 +710,7 @@ func updateEntity(kind string) func(c *call) reply {
 			return validationReply(errs)
 		}
 		c.applyEntity(e, w)
-		return okReply(obj{"id": e.id, "updated_at": e.updatedAt, "_links": obj{"self": c.selfHref(kind, e.id)}})
+		return okReply(obj{"id": e.ID, "updated_at": e.UpdatedAt, "_links": obj{"self": c.selfHref(kind, e.ID)}})
 	}
 }
 
@@ -721,8 +721,8 @@ func listEntityFields(kind string) func(c *call) reply {
 			return *rep
 		}
 		self := "/api/v4/" + kind + "/custom_fields"
-		return pageOf(c.r, lq, "custom_fields", c.acct.fields[kind], func(d *fieldDef) obj {
-			return renderFieldDef(d, c.acct.id, c.base, self)
+		return pageOf(c.r, lq, "custom_fields", c.acct.Fields[kind], func(d *fieldDef) obj {
+			return renderFieldDef(d, c.acct.ID, c.base, self)
 		})
 	}
 }

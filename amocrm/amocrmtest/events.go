@@ -42,7 +42,7 @@ func (a *Account) AddEvent(e Event) Event {
 	}
 	ca := a.s.st.crmOf(a.ID)
 	if e.ID == "" {
-		e.ID = "01ev" + strconv.FormatInt(a.s.st.next("event"), 36) + "a" + strconv.FormatInt(a.ID, 36)
+		e.ID = "01ev" + strconv.FormatInt(a.s.st.Next("event"), 36) + "a" + strconv.FormatInt(a.ID, 36)
 	}
 	if e.CreatedAt.IsZero() {
 		e.CreatedAt = a.s.now()
@@ -61,7 +61,7 @@ func (c *call) renderEvent(e Event) obj {
 	return obj{
 		"id": e.ID, "type": e.Type, "entity_id": e.EntityID, "entity_type": e.EntityType, "created_by": e.CreatedBy,
 		"created_at": e.CreatedAt.Unix(), "value_after": list(e.ValueAfter), "value_before": list(e.ValueBefore),
-		"account_id": c.acct.id, "_links": obj{"self": obj{"href": c.base + "/api/v4/events/" + e.ID}},
+		"account_id": c.acct.ID, "_links": obj{"self": obj{"href": c.base + "/api/v4/events/" + e.ID}},
 		"_embedded": obj{"entity": obj{"id": e.EntityID}},
 	}
 }

@@ -26,8 +26,8 @@ type fieldGroup struct {
 }
 
 func (c *call) fieldDef(kind string, id int64) *fieldDef {
-	for _, d := range c.acct.fields[kind] {
-		if d.id == id {
+	for _, d := range c.acct.Fields[kind] {
+		if d.ID == id {
 			return d
 		}
 	}
@@ -35,9 +35,9 @@ func (c *call) fieldDef(kind string, id int64) *fieldDef {
 }
 
 func (c *call) renderField(kind string, d *fieldDef) obj {
-	o := renderFieldDef(d, c.acct.id, c.base, "/api/v4/"+kind+"/custom_fields")
+	o := renderFieldDef(d, c.acct.ID, c.base, "/api/v4/"+kind+"/custom_fields")
 	for _, g := range c.crm().groups[kind] {
-		if slices.Contains(g.fields, d.id) {
+		if slices.Contains(g.fields, d.ID) {
 			o["group_id"] = g.id
 		}
 	}
@@ -59,18 +59,18 @@ func (c *call) parseEnums(f *fields, cur []enumDef) ([]enumDef, bool) {
 		}
 		var e enumDef
 		if id, ok := ef.int("id"); ok {
-			j := slices.IndexFunc(cur, func(x enumDef) bool { return x.id == id })
+			j := slices.IndexFunc(cur, func(x enumDef) bool { return x.ID == id })
 			if j < 0 {
 				f.c.add(codeNotSupported, ef.path+".id", "Enum not found")
 			}
-			e.id = id
+			e.ID = id
 		}
-		e.value, _ = ef.str("value")
-		if strings.TrimSpace(e.value) == "" {
+		e.Value, _ = ef.str("value")
+		if strings.TrimSpace(e.Value) == "" {
 			f.c.add(codeFieldMissing, ef.path+".value", detailMissing)
 		}
 		if s, ok := ef.int("sort"); ok {
-			e.sort = int(s)
+			e.Sort = int(s)
 		}
 		ef.get("code")
 		ef.done()
@@ -112,13 +112,13 @@ func (c *call) parseField(kind string, raw json.RawMessage, create, one bool, ch
 		}
 	}
 	if v, ok := f.str("name"); ok {
-		w.d.name, w.has["name"] = v, true
+		w.d.Name, w.has["name"] = v, true
 	}
 	if v, ok := f.str("code"); ok {
-		w.d.code, w.has["code"] = v, true
+		w.d.Code, w.has["code"] = v, true
 	}
 	if v, ok := f.int("sort"); ok {
-		w.d.sort, w.has["sort"] = int(v), true
+		w.d.Sort, w.has["sort"] = int(v), true
 	}
 	if v, ok := f.str("type"); ok {
 		if !create {
@@ -126,14 +126,14 @@ func (c *call) parseField(kind string, raw json.RawMessage, create, one bool, ch
 		} else if !slices.Contains(fieldTypes, v) {
 			ch.add(codeNotSupported, "type", detailChoice)
 		}
-		w.d.typ = v
+		w.d.Type = v
 	}
 	var curEnums []enumDef
 	if cur != nil {
-		curEnums = cur.enums
+		curEnums = cur.Enums
 	}
 	w.enums, w.hasEnums = c.parseEnums(f, curEnums)
-	if create && selectLike(w.d.typ) && w.d.typ != "multitext" && w.d.typ != "category" && len(w.enums) == 0 {
+	if create && selectLike(w.d.Type) && w.d.Type != "multitext" && w.d.Type != "category" && len(w.enums) == 0 {
 		ch.add(codeFieldMissing, "enums", detailMissing)
 	}
 	for _, k := range []string{"group_id", "is_api_only", "is_visible", "is_required", "required_statuses", "remind", "currency", "settings"} {
@@ -145,25 +145,25 @@ func (c *call) parseField(kind string, raw json.RawMessage, create, one bool, ch
 
 func (c *call) applyField(d *fieldDef, w fieldWrite) {
 	if w.has["name"] {
-		d.name = w.d.name
+		d.Name = w.d.Name
 	}
 	if w.has["code"] {
-		d.code = w.d.code
+		d.Code = w.d.Code
 	}
 	if w.has["sort"] {
-		d.sort = w.d.sort
+		d.Sort = w.d.Sort
 	}
 	if w.hasEnums {
 		// The list replaces the options: those left out are gone.
 		for i := range w.enums {
-			if w.enums[i].id == 0 {
-				w.enums[i].id = c.st().next("enum")
+			if w.enums[i].ID == 0 {
+				w.enums[i].ID = c.st().Next("enum")
 			}
-			if w.enums[i].sort == 0 {
-				w.enums[i].sort = 10 * (i + 1)
+			if w.enums[i].Sort == 0 {
+				w.enums[i].Sort = 10 * (i + 1)
 			}
 		}
-		d.enums = w.enums
+		d.Enums = w.enums
 	}
 }
 
@@ -190,12 +190,12 @@ func createFields(kind string) func(c *call) reply {
 		}
 		out := make([]obj, 0, len(writes))
 		for i, w := range writes {
-			d := c.st().newField(CustomField{Name: w.d.name, Code: w.d.code, Type: w.d.typ, Sort: w.d.sort}, kind, 0)
-			if d.sort == 0 {
-				d.sort = 10 * (len(c.acct.fields[kind]) + 1)
+			d := c.st().newField(CustomField{Name: w.d.Name, Code: w.d.Code, Type: w.d.Type, Sort: w.d.Sort}, kind, 0)
+			if d.Sort == 0 {
+				d.Sort = 10 * (len(c.acct.Fields[kind]) + 1)
 			}
 			c.applyField(d, fieldWrite{hasEnums: w.hasEnums, enums: w.enums})
-			c.acct.fields[kind] = append(c.acct.fields[kind], d)
+			c.acct.Fields[kind] = append(c.acct.Fields[kind], d)
 			o := c.renderField(kind, d)
 			o["request_id"] = echoRequestID(w.rid, i)
 			out = append(out, o)
@@ -244,7 +244,7 @@ func updateField(kind string) func(c *call) reply {
 		}
 		var ch checker
 		w, _ := c.parseField(kind, c.body, false, true, &ch)
-		if w.id != 0 && w.id != d.id {
+		if w.id != 0 && w.id != d.ID {
 			ch.add(codeNotSupported, "id", "id does not match the URL")
 		}
 		var errs batchErrors
@@ -266,13 +266,13 @@ func deleteField(kind string) func(c *call) reply {
 		if d == nil {
 			return problem(http.StatusNotFound, "Custom field not found")
 		}
-		if d.code != "" {
+		if d.Code != "" {
 			return problem(http.StatusBadRequest, "A system field cannot be deleted")
 		}
-		c.acct.fields[kind] = slices.DeleteFunc(c.acct.fields[kind], func(x *fieldDef) bool { return x == d })
-		for _, e := range c.st().entities[kind] {
-			if e.accountID == c.acct.id {
-				e.cf = slices.DeleteFunc(e.cf, func(v cfValue) bool { return v.def == d })
+		c.acct.Fields[kind] = slices.DeleteFunc(c.acct.Fields[kind], func(x *fieldDef) bool { return x == d })
+		for _, e := range c.st().Entities(kind) {
+			if e.AccountID == c.acct.ID {
+				e.CF = slices.DeleteFunc(e.CF, func(v cfValue) bool { return v.Def == d })
 			}
 		}
 		return noContent()
@@ -357,7 +357,7 @@ func createGroups(kind string) func(c *call) reply {
 		out := make([]obj, 0, len(writes))
 		for i, w := range writes {
 			g := w.g
-			g.id = kind + "_" + strconv.FormatInt(2745000+c.st().next("field_group"), 10)
+			g.id = kind + "_" + strconv.FormatInt(2745000+c.st().Next("field_group"), 10)
 			c.crm().groups[kind] = append(c.groups(kind), &g)
 			o := c.renderGroup(kind, &g)
 			o["request_id"] = echoRequestID(w.rid, i)

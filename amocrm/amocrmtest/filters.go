@@ -176,7 +176,7 @@ func customFieldFilters(q url.Values, defs []*fieldDef) ([]cfFilter, *reply) {
 		switch {
 		case tail == "" || isIndexSuffix(tail):
 			for _, v := range q[key] {
-				if selectLike(def.typ) && !allDigits(v) {
+				if selectLike(def.Type) && !allDigits(v) {
 					return nil, refusal(key + ": a list field is filtered by option id (enum_id)")
 				}
 				f.values = append(f.values, v)
@@ -211,19 +211,19 @@ func customFieldFilters(q url.Values, defs []*fieldDef) ([]cfFilter, *reply) {
 // matches reports whether cf has a value of f's field that f accepts.
 func (f cfFilter) matches(cf []cfValue) bool {
 	for _, v := range cf {
-		if v.def != f.def {
+		if v.Def != f.def {
 			continue
 		}
-		for _, fv := range v.values {
+		for _, fv := range v.Values {
 			if f.rng.set {
-				n, err := strconv.ParseFloat(fv.value, 64)
+				n, err := strconv.ParseFloat(fv.Value, 64)
 				if err == nil && (!f.rng.hasFrom || n >= float64(f.rng.from)) && (!f.rng.hasTo || n <= float64(f.rng.to)) {
 					return true
 				}
 				continue
 			}
 			for _, want := range f.values {
-				if selectLike(f.def.typ) && strconv.FormatInt(fv.enumID, 10) == want || !selectLike(f.def.typ) && fv.value == want {
+				if selectLike(f.def.Type) && strconv.FormatInt(fv.EnumID, 10) == want || !selectLike(f.def.Type) && fv.Value == want {
 					return true
 				}
 			}
@@ -260,7 +260,7 @@ func (c *call) parseExtraFilters(kind string, lq listQuery) (extraFilters, *repl
 	if x.statuses, rep = statusFilter(lq.q); rep != nil {
 		return x, rep
 	}
-	if x.cf, rep = customFieldFilters(lq.q, c.acct.fields[kind]); rep != nil {
+	if x.cf, rep = customFieldFilters(lq.q, c.acct.Fields[kind]); rep != nil {
 		return x, rep
 	}
 	r, err := rangeFilter(lq.q, "filter[closest_task_at]")
@@ -279,17 +279,17 @@ func (c *call) matchExtra(e *entity, x extraFilters) bool {
 		return false
 	}
 	if len(x.statuses) > 0 && !slices.ContainsFunc(x.statuses, func(p statusPair) bool {
-		return p.pipeline == e.pipelineID && p.status == e.statusID
+		return p.pipeline == e.PipelineID && p.status == e.StatusID
 	}) {
 		return false
 	}
 	for _, f := range x.cf {
-		if !f.matches(e.cf) {
+		if !f.matches(e.CF) {
 			return false
 		}
 	}
 	if x.closestTask.set {
-		at := c.closestTaskAt(e.kind, e.id)
+		at := c.closestTaskAt(e.Kind, e.ID)
 		if at == 0 || !x.closestTask.contains(at) {
 			return false
 		}

@@ -51,23 +51,23 @@ func complexCreate(c *call) reply {
 			if contact = c.entity("contacts", nw.id); !nw.hasID {
 				contact = c.create("contacts", nw)
 			}
-			st.setLink(c.acct.id, "leads", lead.id, "contacts", contact.id, marshal(obj{"is_main": true}))
+			st.SetLink(c.acct.ID, "leads", lead.ID, "contacts", contact.ID, marshal(obj{"is_main": true}))
 		}
 		for _, nw := range w.nestedCompanies {
 			if company = c.entity("companies", nw.id); !nw.hasID {
 				company = c.create("companies", nw)
 			}
-			st.setLink(c.acct.id, "leads", lead.id, "companies", company.id, nil)
+			st.SetLink(c.acct.ID, "leads", lead.ID, "companies", company.ID, nil)
 		}
 		if contact != nil && company != nil {
-			st.setLink(c.acct.id, "contacts", contact.id, "companies", company.id, nil)
+			st.SetLink(c.acct.ID, "contacts", contact.ID, "companies", company.ID, nil)
 		}
-		res := obj{"id": lead.id, "contact_id": nil, "company_id": nil, "request_id": []any{echoRequestID(w.requestID, i)}, "merged": false}
+		res := obj{"id": lead.ID, "contact_id": nil, "company_id": nil, "request_id": []any{echoRequestID(w.requestID, i)}, "merged": false}
 		if contact != nil {
-			res["contact_id"] = contact.id
+			res["contact_id"] = contact.ID
 		}
 		if company != nil {
-			res["company_id"] = company.id
+			res["company_id"] = company.ID
 		}
 		out = append(out, res)
 	}
@@ -76,18 +76,18 @@ func complexCreate(c *call) reply {
 
 func (s *Server) exportLead(e *entity) Lead {
 	l := Lead{
-		ID: e.id, AccountID: e.accountID, Name: e.name, Price: e.price,
-		ResponsibleUserID: e.responsibleUserID, CreatedBy: e.createdBy, UpdatedBy: e.updatedBy,
-		StatusID: e.statusID, PipelineID: e.pipelineID, CreatedAt: unix(e.createdAt),
-		UpdatedAt: unix(e.updatedAt), ClosedAt: unix(e.closedAt), CustomFields: exportCF(e.cf),
-		Tags: s.st.tagList(e),
+		ID: e.ID, AccountID: e.AccountID, Name: e.Name, Price: e.Price,
+		ResponsibleUserID: e.ResponsibleUserID, CreatedBy: e.CreatedBy, UpdatedBy: e.UpdatedBy,
+		StatusID: e.StatusID, PipelineID: e.PipelineID, CreatedAt: unix(e.CreatedAt),
+		UpdatedAt: unix(e.UpdatedAt), ClosedAt: unix(e.ClosedAt), CustomFields: exportCF(e.CF),
+		Tags: s.st.TagList(e),
 	}
-	for _, lv := range s.st.linksOf(e.accountID, "leads", e.id) {
-		switch lv.toType {
+	for _, lv := range s.st.LinksOf(e.AccountID, "leads", e.ID) {
+		switch lv.ToType {
 		case "contacts":
-			l.ContactIDs = append(l.ContactIDs, lv.toID)
+			l.ContactIDs = append(l.ContactIDs, lv.ToID)
 		case "companies":
-			l.CompanyID = lv.toID
+			l.CompanyID = lv.ToID
 		}
 	}
 	return l
@@ -97,7 +97,7 @@ func (s *Server) exportLead(e *entity) Lead {
 func (s *Server) Lead(id int64) (Lead, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.st.entities["leads"][id]
+	e := s.st.Entity("leads", id)
 	if e == nil {
 		return Lead{}, false
 	}
@@ -108,10 +108,10 @@ func (s *Server) Lead(id int64) (Lead, bool) {
 func (s *Server) Leads(subdomain string) []Lead {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.st.bySubdomain[subdomain]
+	a := s.st.AccountBySubdomain(subdomain)
 	var out []Lead
-	for _, e := range s.st.entities["leads"] {
-		if a != nil && e.accountID == a.id {
+	for _, e := range s.st.Entities("leads") {
+		if a != nil && e.AccountID == a.ID {
 			out = append(out, s.exportLead(e))
 		}
 	}
@@ -138,7 +138,7 @@ type seedEntity struct {
 
 func (a *Account) addEntity(se seedEntity) *entity {
 	st := a.s.st
-	acct := st.accounts[a.ID]
+	acct := st.Account(a.ID)
 	c := a.s.seedCall(a.ID)
 	fail := func(format string, args ...any) {
 		panic(fmt.Sprintf("amocrmtest: add %s: %s", se.kind, fmt.Sprintf(format, args...)))
@@ -148,10 +148,10 @@ func (a *Account) addEntity(se seedEntity) *entity {
 			fail("no user %d in account %s", id, a.Subdomain)
 		}
 	}
-	if se.status != 0 && !acct.hasStatus(se.status) {
+	if se.status != 0 && !acct.HasStatus(se.status) {
 		fail("no status %d", se.status)
 	}
-	if se.pipeline != 0 && se.pipeline != acct.pipelineID {
+	if se.pipeline != 0 && se.pipeline != acct.PipelineID {
 		fail("no pipeline %d", se.pipeline)
 	}
 	for _, id := range se.contacts {
@@ -162,35 +162,35 @@ func (a *Account) addEntity(se seedEntity) *entity {
 	if se.company != 0 && c.entity("companies", se.company) == nil {
 		fail("no company %d", se.company)
 	}
-	ups, err := importCF(acct.fields[se.kind], se.cf)
+	ups, err := importCF(acct.Fields[se.kind], se.cf)
 	if err != nil {
 		fail("%v", err)
 	}
-	e := st.newEntity(acct, se.kind, c.userID, c.now)
-	e.name, e.firstName, e.lastName, e.price = se.name, se.first, se.last, se.price
+	e := st.NewEntity(acct, se.kind, c.userID, c.now)
+	e.Name, e.FirstName, e.LastName, e.Price = se.name, se.first, se.last, se.price
 	setNonZero := func(dst *int64, v int64) {
 		if v != 0 {
 			*dst = v
 		}
 	}
-	setNonZero(&e.responsibleUserID, se.responsible)
-	setNonZero(&e.createdBy, se.created)
-	setNonZero(&e.updatedBy, se.updated)
-	setNonZero(&e.statusID, se.status)
-	setNonZero(&e.pipelineID, se.pipeline)
-	setNonZero(&e.createdAt, unixOrZero(se.createdAt))
-	setNonZero(&e.updatedAt, unixOrZero(se.updatedAt))
-	setNonZero(&e.closedAt, unixOrZero(se.closedAt))
-	e.cf = applyCF(nil, ups)
+	setNonZero(&e.ResponsibleUserID, se.responsible)
+	setNonZero(&e.CreatedBy, se.created)
+	setNonZero(&e.UpdatedBy, se.updated)
+	setNonZero(&e.StatusID, se.status)
+	setNonZero(&e.PipelineID, se.pipeline)
+	setNonZero(&e.CreatedAt, unixOrZero(se.createdAt))
+	setNonZero(&e.UpdatedAt, unixOrZero(se.updatedAt))
+	setNonZero(&e.ClosedAt, unixOrZero(se.closedAt))
+	e.CF = applyCF(nil, ups)
 	for _, t := range se.tags {
-		e.tags = appendUnique(e.tags, st.tagID(acct, tagRef{name: t}))
+		e.Tags = appendUnique(e.Tags, st.TagID(acct, 0, t))
 	}
 	finishNew(e)
 	for i, id := range se.contacts {
-		st.setLink(a.ID, se.kind, e.id, "contacts", id, marshal(obj{"is_main": i == 0}))
+		st.SetLink(a.ID, se.kind, e.ID, "contacts", id, marshal(obj{"is_main": i == 0}))
 	}
 	if se.company != 0 {
-		st.setLink(a.ID, se.kind, e.id, "companies", se.company, nil)
+		st.SetLink(a.ID, se.kind, e.ID, "companies", se.company, nil)
 	}
 	return e
 }

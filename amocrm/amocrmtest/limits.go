@@ -182,10 +182,10 @@ func (s *Server) edgeKey(r *http.Request) (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if a := s.hostAccount(r.Host); a != nil {
-		return "account " + strconv.FormatInt(a.id, 10), true
+		return "account " + strconv.FormatInt(a.ID, 10), true
 	}
 	if ref := s.st.access[bearerToken(r)]; ref != nil {
-		return "account " + strconv.FormatInt(ref.g.acct.id, 10), true
+		return "account " + strconv.FormatInt(ref.g.acct.ID, 10), true
 	}
 	return "host " + strings.ToLower(r.Host), true
 }

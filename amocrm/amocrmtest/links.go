@@ -19,20 +19,6 @@ type Link struct {
 	Metadata     map[string]any
 }
 
-// linkView is a stored link oriented from one side.
-type linkView struct {
-	fromType string
-	fromID   int64
-	toType   string
-	toID     int64
-	meta     json.RawMessage
-}
-
-func (l *link) joins(aType string, aID int64, bType string, bID int64) bool {
-	return (l.aType == aType && l.aID == aID && l.bType == bType && l.bID == bID) ||
-		(l.aType == bType && l.aID == bID && l.bType == aType && l.bID == aID)
-}
-
 // linkTargetOK lists the allowed link types (docs/amocrm-reference.md#links).
 func linkTargetOK(from, to string) bool {
 	switch from {
@@ -135,9 +121,9 @@ func (c *call) oneCompany(kind string, id int64, toType string, toID int64, comp
 	}
 	has, ok := companies[h]
 	if !ok {
-		for _, l := range c.st().linksOf(c.acct.id, h.typ, h.id) {
-			if l.toType == "companies" {
-				has, ok = l.toID, true
+		for _, l := range c.st().LinksOf(c.acct.ID, h.typ, h.id) {
+			if l.ToType == "companies" {
+				has, ok = l.ToID, true
 			}
 		}
 	}
@@ -153,8 +139,8 @@ func (c *call) oneCompany(kind string, id int64, toType string, toID int64, comp
 // (docs/amocrm-reference.md#products-on-a-lead) and defaults to 1, price_id must be a
 // price field of the catalog.
 func (c *call) elementLinkMeta(elementID int64, md *fields, hasMD, unlink bool, ch *checker) json.RawMessage {
-	el := c.st().elements[elementID]
-	if el == nil || el.accountID != c.acct.id {
+	el := c.st().Element(elementID)
+	if el == nil || el.AccountID != c.acct.ID {
 		if !unlink {
 			ch.add(codeNotSupported, "to_entity_id", "Catalog element not found")
 		}
@@ -181,7 +167,7 @@ func (c *call) elementLinkMeta(elementID int64, md *fields, hasMD, unlink bool, 
 	priceID, hasPrice := md.int("price_id")
 	md.int("updated_by")
 	md.done()
-	if hasCat && catID != el.catalogID {
+	if hasCat && catID != el.CatalogID {
 		ch.add(codeNotSupported, "metadata.catalog_id", "The element is not in this catalog")
 	}
 	if hasQty {
@@ -191,10 +177,10 @@ func (c *call) elementLinkMeta(elementID int64, md *fields, hasMD, unlink bool, 
 	} else {
 		qty = "1"
 	}
-	meta := obj{"catalog_id": el.catalogID, "quantity": qty}
+	meta := obj{"catalog_id": el.CatalogID, "quantity": qty}
 	if hasPrice {
-		cat := c.st().catalogs[el.catalogID]
-		if d := findField(cat.fields, priceID, ""); d == nil || (d.typ != "price" && d.typ != "numeric") {
+		cat := c.st().Catalog(el.CatalogID)
+		if d := findField(cat.Fields, priceID, ""); d == nil || (d.Type != "price" && d.Type != "numeric") {
 			ch.add(codeNotSupported, "metadata.price_id", "Price field not found")
 		}
 		meta["price_id"] = priceID
@@ -206,7 +192,7 @@ func (c *call) elementLinkMeta(elementID int64, md *fields, hasMD, unlink bool, 
 func (c *call) applyLink(kind string, w linkWrite, unlink bool) obj {
 	st := c.st()
 	if unlink {
-		st.unlink(c.acct.id, kind, w.entityID, w.toType, w.toID)
+		st.Unlink(c.acct.ID, kind, w.entityID, w.toType, w.toID)
 		return nil
 	}
 	if w.toType == "contacts" || kind == "contacts" {
@@ -216,23 +202,23 @@ func (c *call) applyLink(kind string, w linkWrite, unlink bool) obj {
 		_ = json.Unmarshal(w.meta, &md)
 		if md.IsMain && kind == "leads" {
 			// One main contact per lead.
-			for _, l := range st.links {
-				if l.accountID == c.acct.id && l.aType == kind && l.aID == w.entityID && l.bType == "contacts" && l.bID != w.toID {
-					l.meta = marshal(obj{"is_main": false})
+			for _, l := range st.Links() {
+				if l.AccountID == c.acct.ID && l.AType == kind && l.AID == w.entityID && l.BType == "contacts" && l.BID != w.toID {
+					l.Meta = marshal(obj{"is_main": false})
 				}
 			}
 		}
 	}
-	st.setLink(c.acct.id, kind, w.entityID, w.toType, w.toID, w.meta)
-	return renderLink(linkView{kind, w.entityID, w.toType, w.toID, w.meta})
+	st.SetLink(c.acct.ID, kind, w.entityID, w.toType, w.toID, w.meta)
+	return renderLink(linkView{FromType: kind, FromID: w.entityID, ToType: w.toType, ToID: w.toID, Meta: w.meta})
 }
 
 func renderLink(l linkView) obj {
 	var meta any
-	if l.meta != nil {
-		meta = json.RawMessage(l.meta)
+	if l.Meta != nil {
+		meta = json.RawMessage(l.Meta)
 	}
-	return obj{"entity_id": l.fromID, "entity_type": l.fromType, "to_entity_id": l.toID, "to_entity_type": l.toType, "metadata": meta}
+	return obj{"entity_id": l.FromID, "entity_type": l.FromType, "to_entity_id": l.ToID, "to_entity_type": l.ToType, "metadata": meta}
 }
 
 func (c *call) doLinks(kind string, fromID int64, mass, unlink bool) reply {
@@ -288,12 +274,12 @@ func (c *call) filterLinks(links []linkView) ([]linkView, *reply) {
 	}
 	var out []linkView
 	for _, l := range links {
-		if hasIDs && !slices.Contains(toIDs, l.toID) || hasTypes && !slices.Contains(types, l.toType) {
+		if hasIDs && !slices.Contains(toIDs, l.ToID) || hasTypes && !slices.Contains(types, l.ToType) {
 			continue
 		}
 		if hasCats {
-			el := c.st().elements[l.toID]
-			if l.toType != "catalog_elements" || el == nil || !slices.Contains(cats, el.catalogID) {
+			el := c.st().Element(l.ToID)
+			if l.ToType != "catalog_elements" || el == nil || !slices.Contains(cats, el.CatalogID) {
 				continue
 			}
 		}
@@ -319,7 +305,7 @@ func listLinksOne(kind string) func(c *call) reply {
 		if c.entity(kind, id) == nil {
 			return notFound()
 		}
-		links, rep := c.filterLinks(c.st().linksOf(c.acct.id, kind, id))
+		links, rep := c.filterLinks(c.st().LinksOf(c.acct.ID, kind, id))
 		if rep != nil {
 			return *rep
 		}
@@ -335,7 +321,7 @@ func listLinksMass(kind string) func(c *call) reply {
 		}
 		var all []linkView
 		for _, id := range ids {
-			all = append(all, c.st().linksOf(c.acct.id, kind, id)...)
+			all = append(all, c.st().LinksOf(c.acct.ID, kind, id)...)
 		}
 		links, rep := c.filterLinks(all)
 		if rep != nil {
@@ -346,9 +332,9 @@ func listLinksMass(kind string) func(c *call) reply {
 }
 
 func exportLink(l linkView) Link {
-	out := Link{EntityType: l.fromType, EntityID: l.fromID, ToEntityType: l.toType, ToEntityID: l.toID}
-	if l.meta != nil {
-		_ = json.Unmarshal(l.meta, &out.Metadata)
+	out := Link{EntityType: l.FromType, EntityID: l.FromID, ToEntityType: l.ToType, ToEntityID: l.ToID}
+	if l.Meta != nil {
+		_ = json.Unmarshal(l.Meta, &out.Metadata)
 	}
 	return out
 }
@@ -360,12 +346,12 @@ func (s *Server) Links(entityType string, entityID int64) []Link {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Link
-	for _, l := range s.st.links {
+	for _, l := range s.st.Links() {
 		switch {
-		case l.aType == entityType && l.aID == entityID:
-			out = append(out, exportLink(linkView{l.aType, l.aID, l.bType, l.bID, l.meta}))
-		case l.bType == entityType && l.bID == entityID:
-			out = append(out, exportLink(linkView{l.bType, l.bID, l.aType, l.aID, l.meta}))
+		case l.AType == entityType && l.AID == entityID:
+			out = append(out, exportLink(linkView{FromType: l.AType, FromID: l.AID, ToType: l.BType, ToID: l.BID, Meta: l.Meta}))
+		case l.BType == entityType && l.BID == entityID:
+			out = append(out, exportLink(linkView{FromType: l.BType, FromID: l.BID, ToType: l.AType, ToID: l.AID, Meta: l.Meta}))
 		}
 	}
 	return out

@@ -69,8 +69,8 @@ type noteWrite struct {
 }
 
 func (c *call) note(kind string, id int64) *note {
-	n := c.st().notes[id]
-	if n == nil || n.accountID != c.acct.id || n.entityType != kind {
+	n := c.st().Note(id)
+	if n == nil || n.AccountID != c.acct.ID || n.EntityType != kind {
 		return nil
 	}
 	return n
@@ -91,10 +91,10 @@ func (c *call) parseNote(kind string, entityID int64, raw json.RawMessage, updat
 		w.id, w.hasID = f.int("id")
 		if w.hasID {
 			n := c.note(kind, w.id)
-			if n == nil || (entityID != 0 && n.entityID != entityID) {
+			if n == nil || (entityID != 0 && n.EntityID != entityID) {
 				ch.add(codeNotSupported, "id", "Note not found")
 			} else {
-				w.entityID = n.entityID
+				w.entityID = n.EntityID
 			}
 		}
 	} else if f.has("id") {
@@ -132,7 +132,7 @@ func (c *call) parseNote(kind string, entityID int64, raw json.RawMessage, updat
 		t := w.noteType
 		if t == "" && w.hasID {
 			if n := c.note(kind, w.id); n != nil {
-				t = n.noteType
+				t = n.NoteType
 			}
 		}
 		switch {
@@ -169,44 +169,44 @@ func (f *fields) raw() json.RawMessage { return marshal(f.m) }
 
 func (c *call) applyNote(n *note, w noteWrite) {
 	if w.noteType != "" {
-		n.noteType = w.noteType
+		n.NoteType = w.noteType
 	}
 	if w.params != nil {
-		n.params = w.params
+		n.Params = w.params
 	}
 	if w.responsible != nil {
-		n.responsible = *w.responsible
+		n.Responsible = *w.responsible
 	}
 	if w.createdBy != nil {
-		n.createdBy = *w.createdBy
+		n.CreatedBy = *w.createdBy
 	}
 	if w.createdAt != nil {
-		n.createdAt = *w.createdAt
+		n.CreatedAt = *w.createdAt
 	}
-	n.updatedAt, n.updatedBy = c.now, c.userID
+	n.UpdatedAt, n.UpdatedBy = c.now, c.userID
 	if w.updatedAt != nil {
-		n.updatedAt = *w.updatedAt
+		n.UpdatedAt = *w.updatedAt
 	}
 }
 
 func (c *call) noteHref(n *note) obj {
-	return obj{"href": c.base + "/api/v4/" + n.entityType + "/" + strconv.FormatInt(n.entityID, 10) + "/notes/" + strconv.FormatInt(n.id, 10)}
+	return obj{"href": c.base + "/api/v4/" + n.EntityType + "/" + strconv.FormatInt(n.EntityID, 10) + "/notes/" + strconv.FormatInt(n.ID, 10)}
 }
 
 func (c *call) renderNote(n *note) obj {
 	return obj{
-		"id": n.id, "entity_id": n.entityID, "created_by": n.createdBy, "updated_by": n.updatedBy,
-		"created_at": n.createdAt, "updated_at": n.updatedAt, "responsible_user_id": n.responsible,
-		"group_id": 0, "note_type": n.noteType, "params": json.RawMessage(n.params),
-		"account_id": n.accountID, "is_pinned": n.pinned, "_links": obj{"self": c.noteHref(n)},
+		"id": n.ID, "entity_id": n.EntityID, "created_by": n.CreatedBy, "updated_by": n.UpdatedBy,
+		"created_at": n.CreatedAt, "updated_at": n.UpdatedAt, "responsible_user_id": n.Responsible,
+		"group_id": 0, "note_type": n.NoteType, "params": json.RawMessage(n.Params),
+		"account_id": n.AccountID, "is_pinned": n.Pinned, "_links": obj{"self": c.noteHref(n)},
 	}
 }
 
 func noteKey(n *note, field string) int64 {
 	if field == "updated_at" {
-		return n.updatedAt
+		return n.UpdatedAt
 	}
-	return n.id
+	return n.ID
 }
 
 func listNotes(kind string, byEntity bool) func(c *call) reply {
@@ -244,12 +244,12 @@ func listNotes(kind string, byEntity bool) func(c *call) reply {
 			upd.hasTo = false
 		}
 		var out []*note
-		for _, n := range c.st().notes {
-			if n.accountID != c.acct.id || n.entityType != kind || (byEntity && n.entityID != entityID) {
+		for _, n := range c.st().Notes() {
+			if n.AccountID != c.acct.ID || n.EntityType != kind || (byEntity && n.EntityID != entityID) {
 				continue
 			}
-			if hasIDs && !slices.Contains(ids, n.id) || hasEnts && !slices.Contains(ents, n.entityID) ||
-				hasTypes && !slices.Contains(types, n.noteType) || upd.set && !upd.contains(n.updatedAt) {
+			if hasIDs && !slices.Contains(ids, n.ID) || hasEnts && !slices.Contains(ents, n.EntityID) ||
+				hasTypes && !slices.Contains(types, n.NoteType) || upd.set && !upd.contains(n.UpdatedAt) {
 				continue
 			}
 			out = append(out, n)
@@ -262,7 +262,7 @@ func listNotes(kind string, byEntity bool) func(c *call) reply {
 func getNote(kind string, byEntity bool) func(c *call) reply {
 	return func(c *call) reply {
 		n := c.note(kind, c.noteID())
-		if n == nil || (byEntity && n.entityID != c.pathID("id")) {
+		if n == nil || (byEntity && n.EntityID != c.pathID("id")) {
 			return notFound()
 		}
 		return okReply(c.renderNote(n))
@@ -298,12 +298,12 @@ func writeNotes(kind string, byEntity, update bool) func(c *call) reply {
 			if update {
 				n = c.note(kind, w.id)
 			} else {
-				n = c.st().newNote(c.acct.id, kind, w.entityID, c.userID, c.now)
+				n = c.st().NewNote(c.acct.ID, kind, w.entityID, c.userID, c.now)
 			}
 			c.applyNote(n, w)
-			o := obj{"id": n.id, "entity_id": n.entityID, "request_id": echoRequestID(w.requestID, i), "_links": obj{"self": c.noteHref(n)}}
+			o := obj{"id": n.ID, "entity_id": n.EntityID, "request_id": echoRequestID(w.requestID, i), "_links": obj{"self": c.noteHref(n)}}
 			if update {
-				o["updated_at"] = n.updatedAt
+				o["updated_at"] = n.UpdatedAt
 			}
 			out = append(out, o)
 		}
@@ -315,7 +315,7 @@ func updateNote(kind string) func(c *call) reply {
 	return func(c *call) reply {
 		entityID := c.pathID("id")
 		n := c.note(kind, c.noteID())
-		if n == nil || n.entityID != entityID {
+		if n == nil || n.EntityID != entityID {
 			return notFound()
 		}
 		if rep := parseObjectBody(c.body); rep != nil {
@@ -325,13 +325,13 @@ func updateNote(kind string) func(c *call) reply {
 		var m map[string]json.RawMessage
 		if json.Unmarshal(body, &m) == nil {
 			if _, ok := m["id"]; !ok {
-				m["id"] = json.RawMessage(strconv.FormatInt(n.id, 10))
+				m["id"] = json.RawMessage(strconv.FormatInt(n.ID, 10))
 				body = marshal(m)
 			}
 		}
 		var ch checker
 		w := c.parseNote(kind, entityID, body, true, &ch)
-		if w.hasID && w.id != n.id {
+		if w.hasID && w.id != n.ID {
 			ch.add(codeNotSupported, "id", "id does not match the URL")
 		}
 		var errs batchErrors
@@ -340,7 +340,7 @@ func updateNote(kind string) func(c *call) reply {
 			return validationReply(errs)
 		}
 		c.applyNote(n, w)
-		return okReply(obj{"id": n.id, "entity_id": n.entityID, "updated_at": n.updatedAt, "_links": obj{"self": c.noteHref(n)}})
+		return okReply(obj{"id": n.ID, "entity_id": n.EntityID, "updated_at": n.UpdatedAt, "_links": obj{"self": c.noteHref(n)}})
 	}
 }
 
@@ -350,18 +350,18 @@ func pinNote(kind string, pin bool) func(c *call) reply {
 		if n == nil {
 			return notFound()
 		}
-		n.pinned = pin
+		n.Pinned = pin
 		return noContent()
 	}
 }
 
-func (n *note) export() Note {
+func exportNote(n *note) Note {
 	out := Note{
-		ID: n.id, AccountID: n.accountID, EntityType: n.entityType, EntityID: n.entityID,
-		NoteType: n.noteType, ResponsibleUserID: n.responsible, CreatedBy: n.createdBy,
-		UpdatedBy: n.updatedBy, CreatedAt: unix(n.createdAt), UpdatedAt: unix(n.updatedAt), IsPinned: n.pinned,
+		ID: n.ID, AccountID: n.AccountID, EntityType: n.EntityType, EntityID: n.EntityID,
+		NoteType: n.NoteType, ResponsibleUserID: n.Responsible, CreatedBy: n.CreatedBy,
+		UpdatedBy: n.UpdatedBy, CreatedAt: unix(n.CreatedAt), UpdatedAt: unix(n.UpdatedAt), IsPinned: n.Pinned,
 	}
-	_ = json.Unmarshal(n.params, &out.Params)
+	_ = json.Unmarshal(n.Params, &out.Params)
 	return out
 }
 
@@ -371,9 +371,9 @@ func (s *Server) Notes(entityType string, entityID int64) []Note {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Note
-	for _, n := range s.st.notes {
-		if n.entityType == entityType && n.entityID == entityID {
-			out = append(out, n.export())
+	for _, n := range s.st.Notes() {
+		if n.EntityType == entityType && n.EntityID == entityID {
+			out = append(out, exportNote(n))
 		}
 	}
 	sortNotes(out)
@@ -407,19 +407,19 @@ func (a *Account) AddNote(n Note) Note {
 	if ch.failed() {
 		panic(fmt.Sprintf("amocrmtest: AddNote: %s: %s", ch.errs[0].Path, ch.errs[0].Detail))
 	}
-	nn := c.st().newNote(a.ID, n.EntityType, w.entityID, c.userID, c.now)
+	nn := c.st().NewNote(a.ID, n.EntityType, w.entityID, c.userID, c.now)
 	c.applyNote(nn, w)
 	if n.CreatedBy != 0 {
-		nn.createdBy = n.CreatedBy
+		nn.CreatedBy = n.CreatedBy
 	}
 	if !n.CreatedAt.IsZero() {
-		nn.createdAt = n.CreatedAt.Unix()
+		nn.CreatedAt = n.CreatedAt.Unix()
 	}
 	if !n.UpdatedAt.IsZero() {
-		nn.updatedAt = n.UpdatedAt.Unix()
+		nn.UpdatedAt = n.UpdatedAt.Unix()
 	}
-	nn.pinned = n.IsPinned
-	return nn.export()
+	nn.Pinned = n.IsPinned
+	return exportNote(nn)
 }
 
 // noteID is the note's id in /{kind}/notes/{note_id} or, through subRoutes,

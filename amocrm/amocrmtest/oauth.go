@@ -159,7 +159,7 @@ func (s *Server) AddIntegration(in Integration) Integration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if in.ClientID == "" {
-		in.ClientID = fakeUUID('i', s.st.next("integration"))
+		in.ClientID = fakeUUID('i', s.st.Next("integration"))
 	}
 	if in.ClientSecret == "" {
 		in.ClientSecret = randHex(32)
@@ -170,7 +170,7 @@ func (s *Server) AddIntegration(in Integration) Integration {
 	if s.st.integrations[in.ClientID] != nil {
 		panic("amocrmtest: AddIntegration: client id " + in.ClientID + " is taken")
 	}
-	if in.Owner != "" && s.st.bySubdomain[in.Owner] == nil {
+	if in.Owner != "" && s.st.AccountBySubdomain(in.Owner) == nil {
 		panic("amocrmtest: AddIntegration: no account " + in.Owner)
 	}
 	s.st.integrations[in.ClientID] = &integration{in}
@@ -183,7 +183,7 @@ func (s *Server) lookup(clientID, subdomain string) (*integration, *account, err
 	if in == nil {
 		return nil, nil, fmt.Errorf("amocrmtest: no integration %s", clientID)
 	}
-	a := s.st.bySubdomain[subdomain]
+	a := s.st.AccountBySubdomain(subdomain)
 	if a == nil {
 		return nil, nil, fmt.Errorf("amocrmtest: no account %q", subdomain)
 	}
@@ -210,7 +210,7 @@ func (s *Server) AuthorizationCode(clientID, subdomain string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return s.newCode(in, a, a.adminID), nil
+	return s.newCode(in, a, a.AdminID), nil
 }
 
 // IssueToken authorizes the integration in the account without the OAuth
@@ -223,7 +223,7 @@ func (s *Server) IssueToken(clientID, subdomain string) (Token, error) {
 	if err != nil {
 		return Token{}, err
 	}
-	g := &grant{integ: in, acct: a, userID: a.adminID}
+	g := &grant{integ: in, acct: a, userID: a.AdminID}
 	s.st.grants = append(s.st.grants, g)
 	g.cur = s.issuePair(g)
 	return Token{AccessToken: g.cur.access, RefreshToken: g.cur.refresh, ExpiresAt: g.cur.accessExp}, nil
@@ -245,7 +245,7 @@ func (s *Server) mintPair(g *grant, exp time.Time, withRefresh bool) *tokenPair 
 	claims := jwt.MapClaims{
 		"aud": g.integ.ClientID, "jti": randUUID(), "iat": now.Unix(), "nbf": now.Unix(),
 		"exp": p.accessExp.Unix(), "sub": strconv.FormatInt(g.userID, 10), "grant_type": "",
-		"account_id": g.acct.id, "base_domain": s.cfg.baseDomain, "version": 2,
+		"account_id": g.acct.ID, "base_domain": s.cfg.baseDomain, "version": 2,
 		"scopes":    []string{"crm", "files", "files_delete", "notifications", "push_notifications"},
 		"hash_uuid": randUUID(), "api_domain": "api-b." + s.cfg.baseDomain,
 	}
@@ -273,7 +273,7 @@ func (s *Server) hostAccount(host string) *account {
 	if !ok || strings.Contains(sub, ".") {
 		return nil
 	}
-	return s.st.bySubdomain[sub]
+	return s.st.AccountBySubdomain(sub)
 }
 
 // authenticate checks an access token. In grace mode the first use of a
@@ -449,7 +449,7 @@ func (s *Server) currentSubdomain(w http.ResponseWriter, r *http.Request) {
 		a := ref.g.acct
 		parts := strings.Split(s.cfg.baseDomain, ".")
 		rep = reply{status: http.StatusOK, ctype: ctypeJSON, body: obj{
-			"id": a.id, "subdomain": a.subdomain, "domain": s.host(a), "top_level_domain": parts[len(parts)-1],
+			"id": a.ID, "subdomain": a.Subdomain, "domain": s.host(a), "top_level_domain": parts[len(parts)-1],
 		}}
 	}
 	s.mu.Unlock()
@@ -493,9 +493,9 @@ type consentData struct {
 
 func (s *Server) consentAccounts(in *integration) []consentAccount {
 	var out []consentAccount
-	for _, a := range s.st.accounts {
-		if in.Owner == "" || in.Owner == a.subdomain {
-			out = append(out, consentAccount{a.subdomain, a.name, s.host(a)})
+	for _, a := range s.st.Accounts() {
+		if in.Owner == "" || in.Owner == a.Subdomain {
+			out = append(out, consentAccount{a.Subdomain, a.Name, s.host(a)})
 		}
 	}
 	slices.SortFunc(out, func(x, y consentAccount) int { return strings.Compare(x.Subdomain, y.Subdomain) })
@@ -544,8 +544,8 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	in := s.st.integrations[clientID]
 	var a *account
 	if in != nil {
-		a = s.st.bySubdomain[r.PostForm.Get("account")]
-		if a != nil && in.Owner != "" && in.Owner != a.subdomain {
+		a = s.st.AccountBySubdomain(r.PostForm.Get("account"))
+		if a != nil && in.Owner != "" && in.Owner != a.Subdomain {
 			a = nil
 		}
 	}
@@ -562,7 +562,7 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	q := target.Query()
 	if r.PostForm.Get("decision") == "allow" {
-		q.Set("code", s.newCode(in, a, a.adminID))
+		q.Set("code", s.newCode(in, a, a.AdminID))
 		q.Set("referer", s.host(a))
 	} else {
 		q.Set("error", "access_denied")
@@ -624,7 +624,7 @@ func (s *Server) InstallWidget(ctx context.Context, clientID, subdomain string) 
 	}
 	var q url.Values
 	if err == nil {
-		q = url.Values{"code": {s.newCode(in, a, a.adminID)}, "referer": {s.host(a)}, "from_widget": {"1"}}
+		q = url.Values{"code": {s.newCode(in, a, a.AdminID)}, "referer": {s.host(a)}, "from_widget": {"1"}}
 	}
 	s.mu.Unlock()
 	if err != nil {
@@ -660,7 +660,7 @@ func (s *Server) RevokeIntegration(ctx context.Context, clientID, subdomain stri
 	if hook == "" {
 		return nil
 	}
-	accountID := strconv.FormatInt(a.id, 10)
+	accountID := strconv.FormatInt(a.ID, 10)
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write([]byte(clientID + "|" + accountID))
 	q := url.Values{"client_uuid": {clientID}, "account_id": {accountID}, "signature": {hex.EncodeToString(mac.Sum(nil))}}
@@ -680,9 +680,9 @@ func (s *Server) DisposableToken(clientID, subdomain string, userID int64, aud s
 		return "", err
 	}
 	if userID == 0 {
-		userID = a.adminID
+		userID = a.AdminID
 	}
-	if u := s.st.users[userID]; u == nil || u.accountID != a.id {
+	if u := s.st.User(userID); u == nil || u.AccountID != a.ID {
 		return "", fmt.Errorf("amocrmtest: no user %d in account %q", userID, subdomain)
 	}
 	if aud == "" {
@@ -696,7 +696,7 @@ func (s *Server) DisposableToken(clientID, subdomain string, userID int64, aud s
 	claims := jwt.MapClaims{
 		"iss": "https://" + s.host(a), "aud": aud, "jti": randUUID(),
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(disposableTTL).Unix(),
-		"account_id": a.id, "user_id": userID, "subdomain": a.subdomain, "client_uuid": in.ClientID,
+		"account_id": a.ID, "user_id": userID, "subdomain": a.Subdomain, "client_uuid": in.ClientID,
 	}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(in.ClientSecret))
 }

@@ -37,13 +37,13 @@ const (
 // pipelineByID returns the pipeline id and a pointer to its statuses; the main pipeline's
 // statuses are the account's, which lead writes check.
 func (c *call) pipelineByID(id int64) (*pipeline, *[]status) {
-	if id == c.acct.pipelineID {
+	if id == c.acct.PipelineID {
 		ca := c.crm()
 		p := &pipeline{id: id, name: "Воронка", sort: 1, main: true, unsortedOn: true}
 		if ca.mainName != "" {
 			p.name = ca.mainName
 		}
-		return p, &c.acct.statuses
+		return p, &c.acct.Statuses
 	}
 	for _, p := range c.crm().pipelines {
 		if p.id == id {
@@ -54,17 +54,17 @@ func (c *call) pipelineByID(id int64) (*pipeline, *[]status) {
 }
 
 func (c *call) allPipelines() []*pipeline {
-	main, _ := c.pipelineByID(c.acct.pipelineID)
-	main.statuses = c.acct.statuses
+	main, _ := c.pipelineByID(c.acct.PipelineID)
+	main.statuses = c.acct.Statuses
 	return append([]*pipeline{main}, c.crm().pipelines...)
 }
 
 func (c *call) renderStatus(pipelineID int64, s status) obj {
-	editable := s.typ == 0 && s.id != statusWon && s.id != statusLost
+	editable := s.Type == 0 && s.ID != statusWon && s.ID != statusLost
 	return obj{
-		"id": s.id, "name": s.name, "sort": s.sort, "is_editable": editable, "pipeline_id": pipelineID,
-		"color": s.color, "type": s.typ, "account_id": c.acct.id,
-		"_links": c.idHref("/api/v4/leads/pipelines/"+strconv.FormatInt(pipelineID, 10)+"/statuses", s.id),
+		"id": s.ID, "name": s.Name, "sort": s.Sort, "is_editable": editable, "pipeline_id": pipelineID,
+		"color": s.Color, "type": s.Type, "account_id": c.acct.ID,
+		"_links": c.idHref("/api/v4/leads/pipelines/"+strconv.FormatInt(pipelineID, 10)+"/statuses", s.ID),
 	}
 }
 
@@ -75,7 +75,7 @@ func (c *call) renderPipeline(p *pipeline) obj {
 	}
 	return obj{
 		"id": p.id, "name": p.name, "sort": p.sort, "is_main": p.main, "is_unsorted_on": p.unsortedOn, "is_archive": false,
-		"account_id": c.acct.id, "_links": c.idHref("/api/v4/leads/pipelines", p.id), "_embedded": obj{"statuses": sts},
+		"account_id": c.acct.ID, "_links": c.idHref("/api/v4/leads/pipelines", p.id), "_embedded": obj{"statuses": sts},
 	}
 }
 
@@ -114,51 +114,51 @@ func parseStatus(f *fields, create bool) (status, bool) {
 		if strings.TrimSpace(v) == "" {
 			f.c.add(codeNotSupported, join(f.path, "name"), "This value should not be blank.")
 		}
-		s.name = v
+		s.Name = v
 	}
 	if v, ok := f.int("sort"); ok {
-		s.sort = int(v)
+		s.Sort = int(v)
 	}
 	if v, ok := f.str("color"); ok {
 		if !slices.Contains(statusPalette, v) {
 			f.c.add(codeNotSupported, join(f.path, "color"), detailChoice)
 		}
-		s.color = v
+		s.Color = v
 	}
 	return s, !f.c.failed()
 }
 
 // addStatus places a new stage before the closed ones and renumbers the editable stages' sorts.
 func addStatus(sts *[]status, s status, id int64) status {
-	s.id = id
-	if s.color == "" {
-		s.color = statusPalette[0]
+	s.ID = id
+	if s.Color == "" {
+		s.Color = statusPalette[0]
 	}
-	cut := slices.IndexFunc(*sts, func(x status) bool { return x.id == statusWon || x.id == statusLost })
+	cut := slices.IndexFunc(*sts, func(x status) bool { return x.ID == statusWon || x.ID == statusLost })
 	if cut < 0 {
 		cut = len(*sts)
 	}
 	*sts = slices.Insert(*sts, cut, s)
 	renumber(*sts)
-	i := slices.IndexFunc(*sts, func(x status) bool { return x.id == id })
+	i := slices.IndexFunc(*sts, func(x status) bool { return x.ID == id })
 	return (*sts)[i]
 }
 
 func renumber(sts []status) {
 	n := 0
 	for i := range sts {
-		if sts[i].id != statusWon && sts[i].id != statusLost {
+		if sts[i].ID != statusWon && sts[i].ID != statusLost {
 			n++
-			sts[i].sort = 10 * n
+			sts[i].Sort = 10 * n
 		}
 	}
 }
 
 func systemStatuses(c *call) []status {
 	return []status{
-		{id: c.st().next("status"), name: "Неразобранное", sort: 10, typ: 1, color: "#c1c1c1"},
-		{id: statusWon, name: "Успешно реализовано", sort: 10000, color: "#CCFF66"},
-		{id: statusLost, name: "Закрыто и не реализовано", sort: 11000, color: "#D5D8DB"},
+		{ID: c.st().Next("status"), Name: "Неразобранное", Sort: 10, Type: 1, Color: "#c1c1c1"},
+		{ID: statusWon, Name: "Успешно реализовано", Sort: 10000, Color: "#CCFF66"},
+		{ID: statusLost, Name: "Закрыто и не реализовано", Sort: 11000, Color: "#D5D8DB"},
 	}
 }
 
@@ -221,16 +221,16 @@ func createPipelines(c *call) reply {
 	out := make([]obj, 0, len(writes))
 	for i, w := range writes {
 		p := w.p
-		p.id = c.st().next("pipeline")
+		p.id = c.st().Next("pipeline")
 		p.main = false // the account's main pipeline stays main here
 		p.statuses = systemStatuses(c)
 		for id, name := range w.closed {
 			if name != "" {
-				p.statuses[slices.IndexFunc(p.statuses, func(s status) bool { return s.id == id })].name = name
+				p.statuses[slices.IndexFunc(p.statuses, func(s status) bool { return s.ID == id })].Name = name
 			}
 		}
 		for _, s := range w.extra {
-			addStatus(&p.statuses, s, c.st().next("status"))
+			addStatus(&p.statuses, s, c.st().Next("status"))
 		}
 		c.crm().pipelines = append(c.crm().pipelines, &p)
 		o := c.renderPipeline(&p)
@@ -326,7 +326,7 @@ func getStatus(c *call) reply {
 		return problem(http.StatusNotFound, "Pipeline not found")
 	}
 	for _, s := range *sts {
-		if s.id == c.pathID("status_id") {
+		if s.ID == c.pathID("status_id") {
 			return okReply(c.renderStatus(p.id, s))
 		}
 	}
@@ -365,7 +365,7 @@ func createStatuses(c *call) reply {
 	}
 	out := make([]obj, 0, len(writes))
 	for i, w := range writes {
-		s := addStatus(sts, w.s, c.st().next("status"))
+		s := addStatus(sts, w.s, c.st().Next("status"))
 		o := c.renderStatus(p.id, s)
 		o["request_id"] = echoRequestID(w.requestID, i)
 		out = append(out, o)
@@ -382,12 +382,12 @@ func (c *call) editableStatus() (*pipeline, *[]status, int, *reply) {
 		rep := problem(http.StatusNotFound, "Pipeline not found")
 		return nil, nil, 0, &rep
 	}
-	i := slices.IndexFunc(*sts, func(s status) bool { return s.id == c.pathID("status_id") })
+	i := slices.IndexFunc(*sts, func(s status) bool { return s.ID == c.pathID("status_id") })
 	if i < 0 {
 		rep := problem(http.StatusNotFound, "Status not found")
 		return nil, nil, 0, &rep
 	}
-	if s := (*sts)[i]; s.typ != 0 || s.id == statusWon || s.id == statusLost {
+	if s := (*sts)[i]; s.Type != 0 || s.ID == statusWon || s.ID == statusLost {
 		rep := problem(http.StatusBadRequest, "A system stage cannot be changed")
 		return nil, nil, 0, &rep
 	}
@@ -411,11 +411,11 @@ func updateStatus(c *call) reply {
 		f.done()
 		if !ch.failed() {
 			s := &(*sts)[i]
-			if n.name != "" {
-				s.name = n.name
+			if n.Name != "" {
+				s.Name = n.Name
 			}
-			if n.color != "" {
-				s.color = n.color
+			if n.Color != "" {
+				s.Color = n.Color
 			}
 		}
 	}
@@ -435,12 +435,12 @@ func deleteStatus(c *call) reply {
 	if rep != nil {
 		return *rep
 	}
-	gone := (*sts)[i].id
+	gone := (*sts)[i].ID
 	*sts = slices.Delete(*sts, i, i+1)
 	if p.main {
-		for _, e := range c.st().entities["leads"] {
-			if e.accountID == c.acct.id && e.statusID == gone {
-				e.statusID = c.acct.defaultStatus()
+		for _, e := range c.st().Entities("leads") {
+			if e.AccountID == c.acct.ID && e.StatusID == gone {
+				e.StatusID = c.acct.DefaultStatus()
 			}
 		}
 	}

@@ -126,7 +126,7 @@ func createRoles(c *call) reply {
 	out := make([]obj, 0, len(writes))
 	for i, w := range writes {
 		r := w.r
-		r.id = c.st().next("role")
+		r.id = c.st().Next("role")
 		c.crm().roles[r.id] = &r
 		o := c.renderRole(&r, false)
 		o["request_id"] = echoRequestID(w.rid, i)
@@ -189,7 +189,7 @@ func createUsers(c *call) reply {
 	if rep := c.adminOnly(); rep != nil {
 		return *rep
 	}
-	if len(c.acct.userIDs) > maxUsersAccount {
+	if len(c.acct.UserIDs) > maxUsersAccount {
 		return problem(http.StatusForbidden, "Users cannot be added to an account with more than 100 users")
 	}
 	type uw struct {

@@ -47,7 +47,7 @@ func (s *Server) api(h func(c *call) reply) http.HandlerFunc {
 			s.writeReply(w, problem(http.StatusUnauthorized, "Invalid user name or password"))
 			return
 		}
-		if acct.unpaid {
+		if acct.Unpaid {
 			s.mu.Unlock()
 			s.writeReply(w, paymentRequired())
 			return

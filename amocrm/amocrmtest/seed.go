@@ -17,45 +17,44 @@ func (s *Server) AddAccount(subdomain string) *Account {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.st
-	if st.bySubdomain[subdomain] != nil {
+	if st.AccountBySubdomain(subdomain) != nil {
 		panic(fmt.Sprintf("amocrmtest: AddAccount: subdomain %q is taken", subdomain))
 	}
 	now := s.now().Unix()
 	a := &account{
-		id: st.next("account"), subdomain: subdomain, name: subdomain, createdAt: now,
-		fields: map[string][]*fieldDef{}, tagIDs: map[string]int64{}, tagNames: map[int64]string{},
+		ID: st.Next("account"), Subdomain: subdomain, Name: subdomain, CreatedAt: now,
+		Fields: map[string][]*fieldDef{}, TagIDs: map[string]int64{}, TagNames: map[int64]string{},
 	}
-	a.uuid = fakeUUID('a', a.id)
-	a.amojoID = fakeUUID('j', a.id)
-	st.accounts[a.id] = a
-	st.bySubdomain[subdomain] = a
+	a.UUID = fakeUUID('a', a.ID)
+	a.AmojoID = fakeUUID('j', a.ID)
+	st.AddAccount(a)
 	admin := st.newUser(a, User{Name: "Администратор", Email: "admin@" + subdomain + ".example", IsAdmin: true})
-	a.adminID = admin.id
+	a.AdminID = admin.ID
 
-	a.pipelineID = st.next("pipeline")
+	a.PipelineID = st.Next("pipeline")
 	for i, name := range []string{"Неразобранное", "Первичный контакт", "Переговоры", "Принимают решение", "Согласование договора"} {
 		typ := 0
 		if i == 0 {
 			typ = 1
 		}
-		a.statuses = append(a.statuses, status{id: st.next("status"), name: name, sort: 10 * (i + 1), typ: typ, color: "#99ccff"})
+		a.Statuses = append(a.Statuses, status{ID: st.Next("status"), Name: name, Sort: 10 * (i + 1), Type: typ, Color: "#99ccff"})
 	}
-	a.statuses = append(a.statuses,
-		status{id: statusWon, name: "Успешно реализовано", sort: 10000, color: "#CCFF66"},
-		status{id: statusLost, name: "Закрыто и не реализовано", sort: 11000, color: "#D5D8DB"})
+	a.Statuses = append(a.Statuses,
+		status{ID: statusWon, Name: "Успешно реализовано", Sort: 10000, Color: "#CCFF66"},
+		status{ID: statusLost, Name: "Закрыто и не реализовано", Sort: 11000, Color: "#D5D8DB"})
 
 	phone := CustomField{Name: "Телефон", Code: "PHONE", Type: "multitext", Enums: enums("WORK", "WORKDD", "MOB", "FAX", "HOME", "OTHER")}
 	email := CustomField{Name: "Email", Code: "EMAIL", Type: "multitext", Enums: enums("WORK", "PRIV", "OTHER")}
 	for _, f := range []CustomField{{Name: "Должность", Code: "POSITION", Type: "text"}, phone, email} {
-		f.Sort = 10 * (len(a.fields["contacts"]) + 1)
-		a.fields["contacts"] = append(a.fields["contacts"], st.newField(f, "contacts", 0))
+		f.Sort = 10 * (len(a.Fields["contacts"]) + 1)
+		a.Fields["contacts"] = append(a.Fields["contacts"], st.newField(f, "contacts", 0))
 	}
 	for _, f := range []CustomField{phone, email, {Name: "Web", Code: "WEB", Type: "url"}, {Name: "Адрес", Code: "ADDRESS", Type: "textarea"}} {
-		f.Sort = 10 * (len(a.fields["companies"]) + 1)
-		a.fields["companies"] = append(a.fields["companies"], st.newField(f, "companies", 0))
+		f.Sort = 10 * (len(a.Fields["companies"]) + 1)
+		a.Fields["companies"] = append(a.Fields["companies"], st.newField(f, "companies", 0))
 	}
 
-	products := st.newCatalog(a, "Товары", "products", now)
+	products := st.NewCatalog(a, "Товары", "products", now)
 	for i, f := range []CustomField{
 		{Name: "Артикул", Code: "SKU", Type: "text"},
 		{Name: "Цена", Code: "PRICE", Type: "price"},
@@ -63,9 +62,9 @@ func (s *Server) AddAccount(subdomain string) *Account {
 		{Name: "Группа", Code: "GROUP", Type: "category"},
 	} {
 		f.Sort = 10 * (i + 1)
-		products.fields = append(products.fields, st.newField(f, "catalogs", products.id))
+		products.Fields = append(products.Fields, st.newField(f, "catalogs", products.ID))
 	}
-	a.productsID = products.id
+	a.ProductsID = products.ID
 	return s.accountHandle(a)
 }
 
@@ -92,6 +91,6 @@ func validSubdomain(s string) bool {
 // seedCall is the context seed helpers act in: the account's admin, now.
 // The caller holds s.mu.
 func (s *Server) seedCall(accountID int64) *call {
-	a := s.st.accounts[accountID]
-	return &call{s: s, acct: a, userID: a.adminID, now: s.now().Unix(), base: "https://" + s.host(a)}
+	a := s.st.Account(accountID)
+	return &call{s: s, acct: a, userID: a.AdminID, now: s.now().Unix(), base: "https://" + s.host(a)}
 }

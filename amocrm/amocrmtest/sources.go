@@ -149,7 +149,7 @@ func writeSources(create bool) func(c *call) reply {
 			s := c.crm().sources[w.s.id]
 			if create {
 				n := w.s
-				n.id = c.st().next("source")
+				n.id = c.st().Next("source")
 				s = &n
 				c.crm().sources[n.id] = s
 			} else {

@@ -171,7 +171,7 @@ func paymentRequired() reply {
 func (a *Account) SetPaymentRequired(over bool) {
 	a.s.mu.Lock()
 	defer a.s.mu.Unlock()
-	a.s.st.accounts[a.ID].unpaid = over
+	a.s.st.Account(a.ID).Unpaid = over
 }
 
 // IssueLongLivedToken makes a long-lived token for a private integration
@@ -192,7 +192,7 @@ func (s *Server) IssueLongLivedToken(clientID, subdomain string, expires time.Ti
 	if !expires.After(s.now()) {
 		return "", fmt.Errorf("amocrmtest: IssueLongLivedToken: expiry %v is not in the future", expires)
 	}
-	g := &grant{integ: in, acct: a, userID: a.adminID}
+	g := &grant{integ: in, acct: a, userID: a.AdminID}
 	s.st.grants = append(s.st.grants, g)
 	g.cur = s.mintPair(g, expires, false)
 	return g.cur.access, nil

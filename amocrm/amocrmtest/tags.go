@@ -19,7 +19,7 @@ func (c *call) renderTag(kind string, id int64) obj {
 	if kind == "leads" {
 		color = nullable(c.crm().tagColors[id])
 	}
-	return obj{"id": id, "name": c.acct.tagNames[id], "color": color}
+	return obj{"id": id, "name": c.acct.TagNames[id], "color": color}
 }
 
 func listTags(kind string) func(c *call) reply {
@@ -38,7 +38,7 @@ func listTags(kind string) func(c *call) reply {
 		}
 		name := q.Get("filter[name]")
 		var items []int64
-		for id, n := range c.acct.tagNames {
+		for id, n := range c.acct.TagNames {
 			switch {
 			case len(ids) > 0 && !slices.Contains(ids, id),
 				name != "" && !strings.EqualFold(n, name),
@@ -85,7 +85,7 @@ func createTags(kind string) func(c *call) reply {
 		}
 		out := make([]obj, 0, len(writes))
 		for i, w := range writes {
-			id := c.st().tagID(c.acct, tagRef{name: w.name})
+			id := c.st().TagID(c.acct, 0, w.name)
 			if w.color != "" {
 				c.crm().tagColors[id] = w.color
 			}

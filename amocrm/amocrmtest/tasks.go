@@ -103,7 +103,7 @@ func (c *call) renderTask(t *task) obj {
 		"id": t.id, "created_by": t.createdBy, "updated_by": t.updatedBy, "created_at": t.createdAt, "updated_at": t.updatedAt,
 		"responsible_user_id": t.responsible, "group_id": 0, "entity_id": nullable(t.entityID), "entity_type": nullable(t.entityType),
 		"duration": t.duration, "is_completed": t.completed, "task_type_id": t.taskType, "text": t.text, "result": result,
-		"complete_till": t.completeTill, "account_id": c.acct.id, "_links": c.idHref("/api/v4/tasks", t.id),
+		"complete_till": t.completeTill, "account_id": c.acct.ID, "_links": c.idHref("/api/v4/tasks", t.id),
 	}
 }
 
@@ -145,7 +145,7 @@ func createTasks(c *call) reply {
 	out := make([]obj, 0, len(writes))
 	for i, w := range writes {
 		t := w.t
-		t.id = c.st().next("task")
+		t.id = c.st().Next("task")
 		if t.taskType == 0 {
 			t.taskType = 1
 		}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/amokit/amokit/amocrm/amocrmtest/internal/backend"
 )
 
 // Users, their rights, and acting as a user with X-Context-User-ID. The rules are those of
@@ -36,18 +38,11 @@ type User struct {
 	IsFree, Inactive bool
 }
 
-// access is the part of a user that decides what it may do.
-type access struct {
-	group          int64
-	rights         map[string]Rights // by entity kind: "leads", "contacts", "companies"
-	free, inactive bool
-}
-
-func (u *user) export() User {
+func exportUser(u *user) User {
 	return User{
-		ID: u.id, Name: u.name, Email: u.email, Lang: u.lang, IsAdmin: u.admin, GroupID: u.access.group,
-		Leads: u.access.rights["leads"], Contacts: u.access.rights["contacts"], Companies: u.access.rights["companies"],
-		IsFree: u.access.free, Inactive: u.access.inactive,
+		ID: u.ID, Name: u.Name, Email: u.Email, Lang: u.Lang, IsAdmin: u.Admin, GroupID: u.Access.Group,
+		Leads: Rights(u.Access.Rights["leads"]), Contacts: Rights(u.Access.Rights["contacts"]), Companies: Rights(u.Access.Rights["companies"]),
+		IsFree: u.Access.Free, Inactive: u.Access.Inactive,
 	}
 }
 
@@ -69,7 +64,7 @@ func (a *Account) AddUser(u User) User {
 			panic("amocrmtest: AddUser: the add right is A or D, not " + strconv.Quote(r.Add))
 		}
 	}
-	return a.s.st.newUser(a.s.st.accounts[a.ID], u).export()
+	return exportUser(a.s.st.newUser(a.s.st.Account(a.ID), u))
 }
 
 // SetUserRights replaces the group, rights and status of the user u.ID, as an administrator
@@ -77,19 +72,19 @@ func (a *Account) AddUser(u User) User {
 func (a *Account) SetUserRights(u User) (User, bool) {
 	a.s.mu.Lock()
 	defer a.s.mu.Unlock()
-	cur := a.s.st.users[u.ID]
-	if cur == nil || cur.accountID != a.ID {
+	cur := a.s.st.User(u.ID)
+	if cur == nil || cur.AccountID != a.ID {
 		return User{}, false
 	}
-	cur.access = accessOf(u)
-	return cur.export(), true
+	cur.Access = accessOf(u)
+	return exportUser(cur), true
 }
 
 func accessOf(u User) access {
 	return access{
-		group:  u.GroupID,
-		rights: map[string]Rights{"leads": u.Leads, "contacts": u.Contacts, "companies": u.Companies},
-		free:   u.IsFree, inactive: u.Inactive,
+		Group:  u.GroupID,
+		Rights: map[string]backend.Rights{"leads": backend.Rights(u.Leads), "contacts": backend.Rights(u.Contacts), "companies": backend.Rights(u.Companies)},
+		Free:   u.IsFree, Inactive: u.Inactive,
 	}
 }
 
@@ -98,32 +93,10 @@ func (a *Account) Users() []User {
 	a.s.mu.Lock()
 	defer a.s.mu.Unlock()
 	var out []User
-	for _, id := range a.s.st.accounts[a.ID].userIDs {
-		out = append(out, a.s.st.users[id].export())
+	for _, id := range a.s.st.Account(a.ID).UserIDs {
+		out = append(out, exportUser(a.s.st.User(id)))
 	}
 	return out
-}
-
-// letter returns the user's right action ("view", "edit", "add", "delete", "export") on kind.
-func (u *user) letter(kind, action string) string {
-	r := u.access.rights[kind]
-	var l string
-	switch action {
-	case "view":
-		l = r.View
-	case "edit":
-		l = r.Edit
-	case "add":
-		l = r.Add
-	case "delete":
-		l = r.Delete
-	case "export":
-		l = r.Export
-	}
-	if l == "" {
-		return "A"
-	}
-	return l
 }
 
 // may reports whether the acting user may do action on e of kind (e is nil for "add"). Only
@@ -132,24 +105,24 @@ func (c *call) may(kind, action string, e *entity) bool {
 	if kind != "leads" && kind != "contacts" && kind != "companies" {
 		return true
 	}
-	u := c.st().users[c.userID]
-	if u == nil || u.access.free || u.access.inactive {
+	u := c.st().User(c.userID)
+	if u == nil || u.Access.Free || u.Access.Inactive {
 		return false
 	}
 	if action != "view" && action != "add" && !c.may(kind, "view", e) {
 		return false
 	}
-	switch u.letter(kind, action) {
+	switch u.Letter(kind, action) {
 	case "A":
 		return true
 	case "M":
-		return e != nil && e.responsibleUserID == u.id
+		return e != nil && e.ResponsibleUserID == u.ID
 	case "G":
 		if e == nil {
 			return false
 		}
-		resp := c.st().users[e.responsibleUserID]
-		return resp != nil && resp.access.group == u.access.group
+		resp := c.st().User(e.ResponsibleUserID)
+		return resp != nil && resp.Access.Group == u.Access.Group
 	}
 	return false
 }
@@ -172,12 +145,12 @@ func (s *Server) actingUser(r *http.Request, a *account, tokenUser int64) (int64
 		return tokenUser, nil
 	}
 	id, err := strconv.ParseInt(v, 10, 64)
-	u := s.st.users[id]
-	if err != nil || u == nil || u.accountID != a.id || u.access.free || u.access.inactive {
+	u := s.st.User(id)
+	if err != nil || u == nil || u.AccountID != a.ID || u.Access.Free || u.Access.Inactive {
 		rep := problem(http.StatusUnauthorized, "Invalid user name or password")
 		return 0, &rep
 	}
-	if g := s.st.users[tokenUser]; g == nil || !g.admin {
+	if g := s.st.User(tokenUser); g == nil || !g.Admin {
 		rep := problem(http.StatusForbidden, "Only a token granted by an administrator may act as another user")
 		return 0, &rep
 	}
@@ -197,25 +170,25 @@ func rightsObj(r Rights) obj {
 
 func (c *call) renderUser(u *user) obj {
 	var group any
-	if u.access.group != 0 {
-		group = u.access.group
+	if u.Access.Group != 0 {
+		group = u.Access.Group
 	}
 	return obj{
-		"id": u.id, "name": u.name, "email": u.email, "lang": u.lang,
+		"id": u.ID, "name": u.Name, "email": u.Email, "lang": u.Lang,
 		"rights": obj{
-			"leads": rightsObj(u.access.rights["leads"]), "contacts": rightsObj(u.access.rights["contacts"]),
-			"companies": rightsObj(u.access.rights["companies"]), "tasks": obj{"edit": "A", "delete": "A"},
+			"leads": rightsObj(Rights(u.Access.Rights["leads"])), "contacts": rightsObj(Rights(u.Access.Rights["contacts"])),
+			"companies": rightsObj(Rights(u.Access.Rights["companies"])), "tasks": obj{"edit": "A", "delete": "A"},
 			"mail_access": true, "catalog_access": true, "status_rights": nil,
-			"is_admin": u.admin, "is_free": u.access.free, "is_active": !u.access.inactive,
+			"is_admin": u.Admin, "is_free": u.Access.Free, "is_active": !u.Access.Inactive,
 			"group_id": group, "role_id": nil,
 		},
-		"_links": obj{"self": obj{"href": c.base + "/api/v4/users/" + strconv.FormatInt(u.id, 10)}},
+		"_links": obj{"self": obj{"href": c.base + "/api/v4/users/" + strconv.FormatInt(u.ID, 10)}},
 	}
 }
 
 // adminOnly refuses the users API to anyone but an administrator, as amoCRM does.
 func (c *call) adminOnly() *reply {
-	if u := c.st().users[c.userID]; u != nil && u.admin {
+	if u := c.st().User(c.userID); u != nil && u.Admin {
 		return nil
 	}
 	rep := problem(http.StatusForbidden, "Access denied")
@@ -232,10 +205,10 @@ func listUsers(c *call) reply {
 		return *rep
 	}
 	var out []*user
-	for _, id := range c.acct.userIDs {
-		out = append(out, c.st().users[id])
+	for _, id := range c.acct.UserIDs {
+		out = append(out, c.st().User(id))
 	}
-	sortBy(out, lq, func(u *user, _ string) int64 { return u.id })
+	sortBy(out, lq, func(u *user, _ string) int64 { return u.ID })
 	return pageOf(c.r, lq, "users", out, c.renderUser)
 }
 
@@ -244,8 +217,8 @@ func getUser(c *call) reply {
 	if rep := c.adminOnly(); rep != nil {
 		return *rep
 	}
-	u := c.st().users[c.pathID("id")]
-	if u == nil || u.accountID != c.acct.id {
+	u := c.st().User(c.pathID("id"))
+	if u == nil || u.AccountID != c.acct.ID {
 		return notFound()
 	}
 	return okReply(c.renderUser(u))
@@ -260,7 +233,7 @@ func (s *Server) IssueTokenFor(clientID, subdomain string, userID int64) (Token,
 	if err != nil {
 		return Token{}, err
 	}
-	if u := s.st.users[userID]; u == nil || u.accountID != a.id {
+	if u := s.st.User(userID); u == nil || u.AccountID != a.ID {
 		return Token{}, fmt.Errorf("amocrmtest: no user %d in account %q", userID, subdomain)
 	}
 	g := &grant{integ: in, acct: a, userID: userID}

@@ -80,7 +80,7 @@ func (w *webhookSub) json() obj {
 func (c *call) accountHooks() []*webhookSub {
 	var out []*webhookSub
 	for _, w := range c.s.hooks.subs {
-		if w.accountID == c.acct.id {
+		if w.accountID == c.acct.ID {
 			out = append(out, w)
 		}
 	}
@@ -152,7 +152,7 @@ func addWebhook(c *call) reply {
 			return problem(http.StatusBadRequest, fmt.Sprintf("An account has at most %d webhooks", maxWebhooks))
 		}
 		c.s.hooks.seq++
-		w = &webhookSub{id: c.s.hooks.seq, accountID: c.acct.id, createdBy: c.userID, destination: *in.Destination, createdAt: c.now, sort: len(hooks) + 1}
+		w = &webhookSub{id: c.s.hooks.seq, accountID: c.acct.ID, createdBy: c.userID, destination: *in.Destination, createdAt: c.now, sort: len(hooks) + 1}
 		c.s.hooks.subs = append(c.s.hooks.subs, w)
 	}
 	w.settings = slices.Clone(*in.Settings)
@@ -173,7 +173,7 @@ func deleteWebhook(c *call) reply {
 		return problem(http.StatusBadRequest, "The body must be {\"destination\": …}")
 	}
 	i := slices.IndexFunc(c.s.hooks.subs, func(w *webhookSub) bool {
-		return w.accountID == c.acct.id && w.destination == in.Destination
+		return w.accountID == c.acct.ID && w.destination == in.Destination
 	})
 	if i < 0 {
 		return problem(http.StatusNotFound, "Webhook not found")
@@ -238,16 +238,16 @@ func (s *Server) DeliverEvent(ctx context.Context, kind string, id int64, action
 		return nil, fmt.Errorf("amocrmtest: DeliverEvent: %s is not an event of %s", action, kind)
 	}
 	s.mu.Lock()
-	e := s.st.entities[kind][id]
+	e := s.st.Entity(kind, id)
 	if e == nil {
 		s.mu.Unlock()
 		return nil, fmt.Errorf("amocrmtest: DeliverEvent: no %s %d", singular, id)
 	}
-	a := s.st.accounts[e.accountID]
+	a := s.st.Account(e.AccountID)
 	body := s.eventPayload(a, e, action)
 	var targets []*webhookSub
 	for _, w := range s.hooks.subs {
-		if w.accountID == a.id && !w.disabled && slices.Contains(w.settings, event) {
+		if w.accountID == a.ID && !w.disabled && slices.Contains(w.settings, event) {
 			targets = append(targets, w)
 		}
 	}
@@ -334,67 +334,67 @@ func phpURLEncode(s string) string {
 // The caller holds s.mu.
 func (s *Server) eventPayload(a *account, e *entity, action string) []byte {
 	root := "leads"
-	if e.kind != "leads" {
+	if e.Kind != "leads" {
 		root = "contacts"
 	}
 	p := root + "[" + action + "][0]"
 	var f form
-	f.add(p+"[id]", e.id)
+	f.add(p+"[id]", e.ID)
 	if action == "delete" {
-		if e.kind == "leads" {
-			f.add(p+"[status_id]", e.statusID)
-			f.add(p+"[pipeline_id]", e.pipelineID)
+		if e.Kind == "leads" {
+			f.add(p+"[status_id]", e.StatusID)
+			f.add(p+"[pipeline_id]", e.PipelineID)
 		} else {
-			f.add(p+"[type]", map[string]string{"contacts": "contact", "companies": "company"}[e.kind])
+			f.add(p+"[type]", map[string]string{"contacts": "contact", "companies": "company"}[e.Kind])
 		}
 	} else {
-		f.add(p+"[name]", e.name)
-		if e.kind == "leads" {
-			f.add(p+"[status_id]", e.statusID)
-			f.add(p+"[price]", e.price)
+		f.add(p+"[name]", e.Name)
+		if e.Kind == "leads" {
+			f.add(p+"[status_id]", e.StatusID)
+			f.add(p+"[price]", e.Price)
 		}
-		f.add(p+"[responsible_user_id]", e.responsibleUserID)
-		f.add(p+"[last_modified]", e.updatedAt)
-		f.add(p+"[modified_user_id]", e.updatedBy)
-		f.add(p+"[created_user_id]", e.createdBy)
-		f.add(p+"[date_create]", e.createdAt)
-		if e.kind == "leads" {
-			f.add(p+"[pipeline_id]", e.pipelineID)
+		f.add(p+"[responsible_user_id]", e.ResponsibleUserID)
+		f.add(p+"[last_modified]", e.UpdatedAt)
+		f.add(p+"[modified_user_id]", e.UpdatedBy)
+		f.add(p+"[created_user_id]", e.CreatedBy)
+		f.add(p+"[date_create]", e.CreatedAt)
+		if e.Kind == "leads" {
+			f.add(p+"[pipeline_id]", e.PipelineID)
 		}
-		for i, id := range e.tags {
+		for i, id := range e.Tags {
 			f.add(fmt.Sprintf("%s[tags][%d][id]", p, i), id)
-			f.add(fmt.Sprintf("%s[tags][%d][name]", p, i), a.tagNames[id])
+			f.add(fmt.Sprintf("%s[tags][%d][name]", p, i), a.TagNames[id])
 		}
-		f.add(p+"[account_id]", a.id)
-		for i, v := range e.cf {
+		f.add(p+"[account_id]", a.ID)
+		for i, v := range e.CF {
 			cp := fmt.Sprintf("%s[custom_fields][%d]", p, i)
-			f.add(cp+"[id]", v.def.id)
-			f.add(cp+"[name]", v.def.name)
-			for j, fv := range v.values {
+			f.add(cp+"[id]", v.Def.ID)
+			f.add(cp+"[name]", v.Def.Name)
+			for j, fv := range v.Values {
 				vp := fmt.Sprintf("%s[values][%d]", cp, j)
-				switch v.def.typ {
+				switch v.Def.Type {
 				case "date", "date_time", "birthday", "checkbox":
 					// Dates and checkboxes come without [value].
-					f.add(vp, fv.value)
+					f.add(vp, fv.Value)
 				default:
-					f.add(vp+"[value]", fv.value)
-					if fv.enumID != 0 {
-						f.add(vp+"[enum]", fv.enumID)
+					f.add(vp+"[value]", fv.Value)
+					if fv.EnumID != 0 {
+						f.add(vp+"[enum]", fv.EnumID)
 					}
 				}
 			}
-			if v.def.code != "" {
-				f.add(cp+"[code]", v.def.code)
+			if v.Def.Code != "" {
+				f.add(cp+"[code]", v.Def.Code)
 			}
 		}
-		f.add(p+"[created_at]", e.createdAt)
-		f.add(p+"[updated_at]", e.updatedAt)
-		if e.kind != "leads" {
-			f.add(p+"[type]", map[string]string{"contacts": "contact", "companies": "company"}[e.kind])
+		f.add(p+"[created_at]", e.CreatedAt)
+		f.add(p+"[updated_at]", e.UpdatedAt)
+		if e.Kind != "leads" {
+			f.add(p+"[type]", map[string]string{"contacts": "contact", "companies": "company"}[e.Kind])
 		}
 	}
-	f.add("account[subdomain]", a.subdomain)
-	f.add("account[id]", a.id)
-	f.add("account[_links][self]", "https://"+a.subdomain+"."+s.cfg.baseDomain)
+	f.add("account[subdomain]", a.Subdomain)
+	f.add("account[id]", a.ID)
+	f.add("account[_links][self]", "https://"+a.Subdomain+"."+s.cfg.baseDomain)
 	return []byte(strings.Join(f, "&"))
 }
