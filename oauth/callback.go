@@ -49,8 +49,6 @@ type CallbackHandler struct {
 	// OnResult, if set, is called once per callback.
 	OnResult func(ctx context.Context, r Result)
 	Logger   *slog.Logger
-	// Now replaces time.Now, for tests.
-	Now func() time.Time
 
 	hooks hookThrottle
 }
@@ -188,7 +186,7 @@ func (h *CallbackHandler) handle(ctx context.Context, q url.Values) (Result, Mod
 		return res, data.Mode, refuse("unknown_integration", http.StatusBadRequest, "client_id %q is not this integration", truncate(got, 64))
 	}
 	if res.FromWidget {
-		if wait, ok := h.hooks.allow(account, h.now()); !ok {
+		if wait, ok := h.hooks.allow(account, time.Now()); !ok {
 			e := refuse("too_many_attempts", http.StatusTooManyRequests, "more than %d install hooks for %s in %v", HookExchanges, account, HookWindow)
 			e.retryAfter = wait
 			return res, data.Mode, e
@@ -225,18 +223,7 @@ func (h *CallbackHandler) fill(conn *tokenstore.Connection, clientID, secret str
 	conn.ClientID, conn.ClientSecret = clientID, secret
 	conn.AccessToken, conn.RefreshToken, conn.Expiry = tok.AccessToken, tok.RefreshToken, tok.Expiry
 	conn.ReauthRequired = false
-	now := time.Now
-	if h.Now != nil {
-		now = h.Now
-	}
-	conn.RefreshedAt = now()
-}
-
-func (h *CallbackHandler) now() time.Time {
-	if h.Now != nil {
-		return h.Now()
-	}
-	return time.Now()
+	conn.RefreshedAt = time.Now()
 }
 
 // proveAccount shows that tok belongs to account: the token's account_id claim, when there is

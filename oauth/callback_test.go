@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -26,7 +27,7 @@ type callbackFixture struct {
 
 func newCallbackFixture(t *testing.T) *callbackFixture {
 	f := &callbackFixture{ts: newTokenServer(t), store: tokenstore.NewMemory()}
-	states, err := NewStates([]byte(strings.Repeat("s", 32)), time.Minute, nil)
+	states, err := NewStates([]byte(strings.Repeat("s", 32)), time.Minute)
 	require.NoError(t, err)
 	f.h = &CallbackHandler{Config: f.ts.config(), States: states, Store: f.store,
 		OnResult: func(_ context.Context, r Result) { f.results = append(f.results, r) }}
@@ -89,8 +90,15 @@ func TestCallbackRefusals(t *testing.T) {
 	used := f.state(t, StateData{})
 	f.call(url.Values{"code": {"code-x"}, "referer": {"acme.amocrm.ru"}, "state": {used}})
 	f.ts.grants.Store(0)
-	expiredStates, _ := NewStates([]byte(strings.Repeat("s", 32)), time.Minute, func() time.Time { return time.Now().Add(-time.Hour) })
-	expired, _ := expiredStates.New(StateData{})
+	// A state made under the handler's key in a synctest bubble, whose clock reads 2000-01-01:
+	// genuine, and long expired.
+	var expired string
+	synctest.Test(t, func(t *testing.T) {
+		expiredStates, err := NewStates([]byte(strings.Repeat("s", 32)), time.Minute)
+		require.NoError(t, err)
+		expired, err = expiredStates.New(StateData{})
+		require.NoError(t, err)
+	})
 
 	for name, tt := range map[string]struct {
 		q    url.Values
@@ -214,35 +222,56 @@ func TestCallbackKeepsTheConnectionWhenTokensAreAnotherAccounts(t *testing.T) {
 // TestCallbackThrottlesTheInstallHook: the hook needs no state, so anyone can send codes; 20
 // junk codes for one account reach the token endpoint (with the client secret) only
 // HookExchanges times a window, and other accounts keep their own budget.
+//
+// It runs in a synctest bubble, so time stands still between the calls and a window passes with
+// time.Sleep. The fixture's server is made outside the bubble and reached in process: a goroutine
+// waiting on a real connection never counts as blocked, so the fake clock would never move.
 func TestCallbackThrottlesTheInstallHook(t *testing.T) {
 	t.Parallel()
 	f := newCallbackFixture(t)
-	now := time.Now()
-	f.h.Now = func() time.Time { return now }
-	var limited int
-	for i := range 20 {
-		rec := f.call(url.Values{"code": {fmt.Sprintf("junk-%d", i)}, "referer": {"acme.amocrm.ru"}, "from_widget": {"1"}})
-		if rec.Code == http.StatusTooManyRequests {
-			limited++
-			assert.Equal(t, "too_many_attempts\n", rec.Body.String())
-			assert.Equal(t, "60", rec.Header().Get("Retry-After"))
+	f.h.Config.HTTPClient = inProcess(f.ts.srv.Config.Handler)
+	synctest.Test(t, func(t *testing.T) {
+		var limited int
+		for i := range 20 {
+			rec := f.call(url.Values{"code": {fmt.Sprintf("junk-%d", i)}, "referer": {"acme.amocrm.ru"}, "from_widget": {"1"}})
+			if rec.Code == http.StatusTooManyRequests {
+				limited++
+				assert.Equal(t, "too_many_attempts\n", rec.Body.String())
+				assert.Equal(t, "60", rec.Header().Get("Retry-After"))
+			}
 		}
-	}
-	assert.Equal(t, int32(HookExchanges), f.ts.grants.Load(), "the secret went out only this often")
-	assert.Equal(t, 20-HookExchanges, limited)
+		assert.Equal(t, int32(HookExchanges), f.ts.grants.Load(), "the secret went out only this often")
+		assert.Equal(t, 20-HookExchanges, limited)
 
-	// Another account is not held back by the first one's junk.
-	f.ts.addCode("code-other")
-	require.NoError(t, f.store.Save(t.Context(), &tokenstore.Connection{Account: "other.amocrm.ru", ClientID: "client-1", ClientSecret: "secret-1"}))
-	rec := f.call(url.Values{"code": {"junk"}, "referer": {"other.amocrm.ru"}, "from_widget": {"1"}})
-	assert.NotEqual(t, http.StatusTooManyRequests, rec.Code)
+		// Another account is not held back by the first one's junk.
+		f.ts.addCode("code-other")
+		require.NoError(t, f.store.Save(t.Context(), &tokenstore.Connection{Account: "other.amocrm.ru", ClientID: "client-1", ClientSecret: "secret-1"}))
+		rec := f.call(url.Values{"code": {"junk"}, "referer": {"other.amocrm.ru"}, "from_widget": {"1"}})
+		assert.NotEqual(t, http.StatusTooManyRequests, rec.Code)
 
-	// A minute later the account has its budget again, and a consent with a valid state is
-	// never throttled.
-	rec = f.call(url.Values{"code": {"junk"}, "referer": {"acme.amocrm.ru"}, "state": {f.state(t, StateData{})}})
-	assert.NotEqual(t, http.StatusTooManyRequests, rec.Code)
-	now = now.Add(HookWindow)
-	f.ts.addCode("code-9")
-	rec = f.call(url.Values{"code": {"code-9"}, "referer": {"acme.amocrm.ru"}, "from_widget": {"1"}})
-	assert.Equal(t, "ok\n", rec.Body.String())
+		// A minute later the account has its budget again, and a consent with a valid state is
+		// never throttled.
+		rec = f.call(url.Values{"code": {"junk"}, "referer": {"acme.amocrm.ru"}, "state": {f.state(t, StateData{})}})
+		assert.NotEqual(t, http.StatusTooManyRequests, rec.Code)
+		time.Sleep(HookWindow)
+		f.ts.addCode("code-9")
+		rec = f.call(url.Values{"code": {"code-9"}, "referer": {"acme.amocrm.ru"}, "from_widget": {"1"}})
+		assert.Equal(t, "ok\n", rec.Body.String())
+	})
+}
+
+// inProcess is a client that hands each request straight to h, with no connection.
+func inProcess(h http.Handler) *http.Client {
+	return &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		in := r.Clone(r.Context())
+		if in.Body == nil {
+			in.Body = http.NoBody
+		}
+		in.RequestURI = r.URL.RequestURI()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, in)
+		res := rec.Result()
+		res.Request = r
+		return res, nil
+	})}
 }

@@ -91,26 +91,21 @@ var ErrTokenExpired = errors.New("oauth: the long-lived token has expired; creat
 
 // LongLivedTokenSource serves a private integration's long-lived token
 // (docs/amocrm-reference.md#long-lived-tokens). It reads the token's expiry from its claims and, once
-// that has passed, returns ErrTokenExpired instead of a token amoCRM would refuse. now may be nil
-// (time.Now).
-func LongLivedTokenSource(token string, now func() time.Time) (oauth2.TokenSource, error) {
+// that has passed, returns ErrTokenExpired instead of a token amoCRM would refuse.
+func LongLivedTokenSource(token string) (oauth2.TokenSource, error) {
 	claims, err := ParseClaims(token)
 	if err != nil {
 		return nil, err
 	}
-	if now == nil {
-		now = time.Now
-	}
-	return &longLived{tok: &oauth2.Token{AccessToken: token, TokenType: "Bearer", Expiry: claims.Expiry}, now: now}, nil
+	return &longLived{tok: &oauth2.Token{AccessToken: token, TokenType: "Bearer", Expiry: claims.Expiry}}, nil
 }
 
 type longLived struct {
 	tok *oauth2.Token
-	now func() time.Time
 }
 
 func (l *longLived) Token() (*oauth2.Token, error) {
-	if !l.tok.Expiry.IsZero() && !l.now().Before(l.tok.Expiry) {
+	if !l.tok.Expiry.IsZero() && !time.Now().Before(l.tok.Expiry) {
 		return nil, fmt.Errorf("%w (it expired at %s)", ErrTokenExpired, l.tok.Expiry.UTC().Format(time.RFC3339))
 	}
 	t := *l.tok

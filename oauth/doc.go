@@ -20,7 +20,7 @@
 //	cfg := oauth.Config{ClientID: id, ClientSecret: secret,
 //		RedirectURL: "https://calc.example.com/oauth/callback"}
 //	store := tokenstore.NewMemory() // or tokenstore/postgres, shared by every replica
-//	states, err := oauth.NewStates(stateKey, 0, nil)
+//	states, err := oauth.NewStates(stateKey, 0)
 //	if err != nil {
 //		return err
 //	}

@@ -27,7 +27,7 @@ func Example() {
 	cfg := oauth.Config{ClientID: integ.ClientID, ClientSecret: integ.ClientSecret, RedirectURL: integ.RedirectURI,
 		BaseURL: fake.URL} // BaseURL: token requests go to the fake instead of https://acme.amocrm.ru
 	store := tokenstore.NewMemory()
-	states, _ := oauth.NewStates([]byte(strings.Repeat("k", 32)), 0, nil)
+	states, _ := oauth.NewStates([]byte(strings.Repeat("k", 32)), 0)
 	callback := &oauth.CallbackHandler{Config: cfg, States: states, Store: store}
 
 	// amoCRM redirects the person back with a code, the state we sent, and the account host.

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -189,35 +190,36 @@ func TestExchangeSendsJSONWithRedirectURI(t *testing.T) {
 
 func TestStatesAreSignedExpiringAndSingleUse(t *testing.T) {
 	t.Parallel()
-	now := time.Unix(1_700_000_000, 0)
-	clock := func() time.Time { return now }
-	s, err := NewStates([]byte(strings.Repeat("k", 32)), time.Minute, clock)
-	require.NoError(t, err)
-	_, err = NewStates([]byte("short"), 0, nil)
-	assert.Error(t, err)
+	// In the bubble the clock starts on a whole second and moves only with time.Sleep.
+	synctest.Test(t, func(t *testing.T) {
+		s, err := NewStates([]byte(strings.Repeat("k", 32)), time.Minute)
+		require.NoError(t, err)
+		_, err = NewStates([]byte("short"), 0)
+		assert.Error(t, err)
 
-	st, err := s.New(StateData{Account: "acme.amocrm.ru", Mode: ModePostMessage})
-	require.NoError(t, err)
-	d, err := s.Verify(st)
-	require.NoError(t, err)
-	assert.Equal(t, StateData{Account: "acme.amocrm.ru", Mode: ModePostMessage}, d)
-	_, err = s.Verify(st)
-	assert.ErrorIs(t, err, ErrInvalidState, "replay")
+		st, err := s.New(StateData{Account: "acme.amocrm.ru", Mode: ModePostMessage})
+		require.NoError(t, err)
+		d, err := s.Verify(st)
+		require.NoError(t, err)
+		assert.Equal(t, StateData{Account: "acme.amocrm.ru", Mode: ModePostMessage}, d)
+		_, err = s.Verify(st)
+		assert.ErrorIs(t, err, ErrInvalidState, "replay")
 
-	st2, _ := s.New(StateData{})
-	now = now.Add(time.Minute)
-	_, err = s.Verify(st2)
-	assert.ErrorIs(t, err, ErrInvalidState, "expired")
+		st2, _ := s.New(StateData{})
+		time.Sleep(time.Minute)
+		_, err = s.Verify(st2)
+		assert.ErrorIs(t, err, ErrInvalidState, "expired")
 
-	other, _ := NewStates([]byte(strings.Repeat("o", 32)), time.Minute, clock)
-	st3, _ := other.New(StateData{})
-	_, err = s.Verify(st3)
-	assert.ErrorIs(t, err, ErrInvalidState, "another key")
-	body, sig, _ := strings.Cut(st3, ".")
-	for _, forged := range []string{"", "x", body, body + ".", "." + sig, strings.Repeat("a", 2000)} {
-		_, err = s.Verify(forged)
-		assert.ErrorIs(t, err, ErrInvalidState, forged)
-	}
+		other, _ := NewStates([]byte(strings.Repeat("o", 32)), time.Minute)
+		st3, _ := other.New(StateData{})
+		_, err = s.Verify(st3)
+		assert.ErrorIs(t, err, ErrInvalidState, "another key")
+		body, sig, _ := strings.Cut(st3, ".")
+		for _, forged := range []string{"", "x", body, body + ".", "." + sig, strings.Repeat("a", 2000)} {
+			_, err = s.Verify(forged)
+			assert.ErrorIs(t, err, ErrInvalidState, forged)
+		}
+	})
 }
 
 func TestParseClaimsAndLongLivedTokens(t *testing.T) {
@@ -232,15 +234,18 @@ func TestParseClaimsAndLongLivedTokens(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 
-	now := exp.Add(-time.Hour)
-	src, err := LongLivedTokenSource(tok, func() time.Time { return now })
-	require.NoError(t, err)
-	got, err := src.Token()
-	require.NoError(t, err)
-	assert.Equal(t, tok, got.AccessToken)
-	now = exp
-	_, err = src.Token()
-	assert.ErrorIs(t, err, ErrTokenExpired)
+	synctest.Test(t, func(t *testing.T) {
+		time.Sleep(time.Until(exp.Add(-time.Hour)))
+		src, err := LongLivedTokenSource(tok)
+		require.NoError(t, err)
+		got, err := src.Token()
+		require.NoError(t, err)
+		assert.Equal(t, tok, got.AccessToken)
+		time.Sleep(time.Hour)
+		require.True(t, time.Now().Equal(exp))
+		_, err = src.Token()
+		assert.ErrorIs(t, err, ErrTokenExpired)
+	})
 }
 
 // storeWith returns a memory store holding a connection for acme.amocrm.ru.

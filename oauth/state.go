@@ -27,7 +27,6 @@ const DefaultStateTTL = 20 * time.Minute
 type States struct {
 	key []byte
 	ttl time.Duration
-	now func() time.Time
 
 	mu   sync.Mutex
 	used map[string]time.Time // nonce → expiry
@@ -46,18 +45,15 @@ type statePayload struct {
 }
 
 // NewStates returns States signing with key (at least 32 bytes) and ttl (0 means
-// DefaultStateTTL). now may be nil (time.Now).
-func NewStates(key []byte, ttl time.Duration, now func() time.Time) (*States, error) {
+// DefaultStateTTL).
+func NewStates(key []byte, ttl time.Duration) (*States, error) {
 	if len(key) < 32 {
 		return nil, errors.New("oauth: the state key must be at least 32 bytes")
 	}
 	if ttl <= 0 {
 		ttl = DefaultStateTTL
 	}
-	if now == nil {
-		now = time.Now
-	}
-	return &States{key: append([]byte(nil), key...), ttl: ttl, now: now, used: map[string]time.Time{}}, nil
+	return &States{key: append([]byte(nil), key...), ttl: ttl, used: map[string]time.Time{}}, nil
 }
 
 // New returns a fresh state carrying d.
@@ -66,7 +62,7 @@ func (s *States) New(d StateData) (string, error) {
 	if _, err := rand.Read(nonce); err != nil {
 		return "", err
 	}
-	p, err := json.Marshal(statePayload{StateData: d, Nonce: base64.RawURLEncoding.EncodeToString(nonce), Expires: s.now().Add(s.ttl).Unix()})
+	p, err := json.Marshal(statePayload{StateData: d, Nonce: base64.RawURLEncoding.EncodeToString(nonce), Expires: time.Now().Add(s.ttl).Unix()})
 	if err != nil {
 		return "", err
 	}
@@ -95,7 +91,7 @@ func (s *States) Verify(state string) (StateData, error) {
 	if err := json.Unmarshal(raw, &p); err != nil || p.Nonce == "" {
 		return StateData{}, fmt.Errorf("%w: malformed", ErrInvalidState)
 	}
-	now := s.now()
+	now := time.Now()
 	exp := time.Unix(p.Expires, 0)
 	if !now.Before(exp) {
 		return StateData{}, fmt.Errorf("%w: expired", ErrInvalidState)

@@ -41,7 +41,6 @@ type TokenSource struct {
 	ctx     context.Context
 
 	skew     time.Duration
-	now      func() time.Time
 	logger   *slog.Logger
 	attempts int
 	wait     func(ctx context.Context, d time.Duration) error
@@ -101,7 +100,7 @@ func (c Config) TokenSource(ctx context.Context, store tokenstore.Store, account
 	}
 	return &TokenSource{
 		cfg: c, store: store, account: host, ctx: ctx,
-		skew: o.skew, now: time.Now, logger: o.logger, attempts: o.attempts, wait: sleepCtx,
+		skew: o.skew, logger: o.logger, attempts: o.attempts, wait: sleepCtx,
 	}, nil
 }
 
@@ -179,7 +178,7 @@ func (s *TokenSource) refreshLocked(ctx context.Context, refused *oauth2.Token) 
 			return err
 		}
 		conn.AccessToken, conn.RefreshToken, conn.Expiry = fresh.AccessToken, fresh.RefreshToken, fresh.Expiry
-		conn.RefreshedAt = s.now()
+		conn.RefreshedAt = time.Now()
 		conn.ReauthRequired = false
 		if err := s.save(ctx, conn); err != nil {
 			s.pending, s.pendingPrev = conn, refused
@@ -291,7 +290,7 @@ func (s *TokenSource) usable(t *oauth2.Token, refused *oauth2.Token) bool {
 	if refused != nil && t.AccessToken == refused.AccessToken {
 		return false
 	}
-	return t.Expiry.IsZero() || s.now().Add(s.skew).Before(t.Expiry)
+	return t.Expiry.IsZero() || time.Now().Add(s.skew).Before(t.Expiry)
 }
 
 func (s *TokenSource) log(ctx context.Context, level slog.Level, msg string, attrs ...slog.Attr) {

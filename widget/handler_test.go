@@ -20,7 +20,7 @@ var kitTicketKey = []byte("ticket-key-0123456789abcdef-0123456789")
 // kitConfig is a valid Config with no application endpoints.
 func kitConfig(t *testing.T) widget.Config {
 	t.Helper()
-	states, err := oauth.NewStates([]byte("state-key-0123456789abcdef-0123456789"), 0, nil)
+	states, err := oauth.NewStates([]byte("state-key-0123456789abcdef-0123456789"), 0)
 	require.NoError(t, err)
 	return widget.Config{
 		PublicURL: "https://calc.example.com", TicketKey: kitTicketKey,

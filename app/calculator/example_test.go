@@ -62,7 +62,7 @@ func (c *logCRM) AttachProducts(ctx context.Context, leadID int64, products []gl
 func ExampleNewHandler() {
 	key := []byte("a secret of at least 32 random bytes!")
 	crm := &logCRM{}
-	states, err := oauth.NewStates([]byte("another secret of 32 random bytes!"), 0, nil)
+	states, err := oauth.NewStates([]byte("another secret of 32 random bytes!"), 0)
 	if err != nil {
 		panic(err)
 	}

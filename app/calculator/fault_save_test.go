@@ -155,7 +155,7 @@ func newFaultRig(t *testing.T, fake *amocrmtest.Server) *faultRig {
 		AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.ExpiresAt,
 	}))
 	oc := oauth.Config{ClientID: integ.ClientID, ClientSecret: integ.ClientSecret, RedirectURL: integ.RedirectURI}
-	states, err := oauth.NewStates([]byte("state-key-0123456789abcdef-0123456789"), 0, nil)
+	states, err := oauth.NewStates([]byte("state-key-0123456789abcdef-0123456789"), 0)
 	require.NoError(t, err)
 	// The SDK as a server uses it: the default retry policy and rate limit, a 10 s timeout.
 	clients := calculator.NewAmoCRMClients(t.Context(), oc, conns,

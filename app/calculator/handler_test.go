@@ -107,7 +107,7 @@ func newFixture(t *testing.T, opts ...fixtureOptions) *fixture {
 		ClientID: f.integ.ClientID, ClientSecret: f.integ.ClientSecret, RedirectURL: f.integ.RedirectURI,
 		AuthURL: f.fake.URL + "/oauth", HTTPClient: f.fake.Client(),
 	}
-	states, err := oauth.NewStates([]byte("state-key-0123456789abcdef-0123456789"), 0, nil)
+	states, err := oauth.NewStates([]byte("state-key-0123456789abcdef-0123456789"), 0)
 	require.NoError(t, err)
 	source := o.crm
 	if source == nil {
@@ -405,7 +405,7 @@ func TestNewHandlerValidatesConfig(t *testing.T) {
 	}
 
 	f := newFixture(t)
-	states, err := oauth.NewStates([]byte("state-key-0123456789abcdef-0123456789"), 0, nil)
+	states, err := oauth.NewStates([]byte("state-key-0123456789abcdef-0123456789"), 0)
 	require.NoError(t, err)
 	good := calculator.Config{
 		Config: widget.Config{

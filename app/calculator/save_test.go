@@ -445,7 +445,7 @@ const bareAccount = "acme.amocrm.ru"
 // bareHandler is the backend without HTTP or amoCRM, for tests in a synctest bubble.
 func bareHandler(t *testing.T, crm calculator.CRM, calcs calculator.CalculationStore) http.Handler {
 	t.Helper()
-	states, err := oauth.NewStates([]byte("state-key-0123456789abcdef-0123456789"), 0, nil)
+	states, err := oauth.NewStates([]byte("state-key-0123456789abcdef-0123456789"), 0)
 	require.NoError(t, err)
 	h, err := calculator.NewHandler(calculator.Config{
 		Config: widget.Config{

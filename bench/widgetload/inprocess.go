@@ -82,7 +82,7 @@ func newInProcessDelayed(ctx context.Context, latency, serverDelay time.Duration
 	}
 	key := make([]byte, 32)
 	rand.Read(key)
-	states, err := oauth.NewStates(key, 0, nil)
+	states, err := oauth.NewStates(key, 0)
 	if err != nil {
 		ln.Close()
 		return nil, err

@@ -313,7 +313,7 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 	}
 	amoOpts = append(amoOpts, amocrm.WithLogger(logger), amocrm.WithPacer(s.pacer))
 
-	states, err := oauth.NewStates(deriveKey(master, "oauth state"), 0, nil)
+	states, err := oauth.NewStates(deriveKey(master, "oauth state"), 0)
 	if err != nil {
 		return nil, err
 	}
