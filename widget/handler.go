@@ -125,12 +125,12 @@ type Config struct {
 	// characters of secret random text. Empty disables save_connection (403 admin_disabled).
 	AdminToken string
 
-	// CalculatorPage serves GET /widget/calculator, the page inside the iframe (its ticket is in
-	// the query). The handler adds the frame-ancestors policy, no-store and no-referrer. To serve
-	// a file of an fs.FS, use
-	// http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.ServeFileFS(w, r, fsys, "calculator.html") }).
+	// Page serves GET /widget/calculator, the page the widget frames in the lead card (its ticket
+	// is in the query). The handler adds the frame-ancestors policy, no-store and no-referrer. To
+	// serve a file of an fs.FS, use
+	// http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.ServeFileFS(w, r, fsys, "page.html") }).
 	// Required.
-	CalculatorPage http.Handler
+	Page http.Handler
 	// FrameAncestors are origins, besides amoCRM and Kommo accounts, that may frame the
 	// calculator page (see FrameAncestorsPolicy), such as a demo page's origin.
 	FrameAncestors []string
@@ -163,7 +163,7 @@ type handler struct {
 // patterns, and the application's Config.Endpoints.
 //
 //	OPTIONS, POST /widget/session          disposable token (X-Auth-Token), CORS for account pages
-//	GET  /widget/calculator?ticket=…       the iframe page (Config.CalculatorPage), frame-ancestors
+//	GET  /widget/calculator?ticket=…       the iframe page (Config.Page), frame-ancestors
 //	GET  /widget/api?action=<name>         session ticket (Endpoints.GetActions)
 //	POST /widget/api  <name>               session ticket (Endpoints.PostActions)
 //	POST /widget/api  save_connection      admin token
@@ -229,8 +229,8 @@ func newHandler(cfg Config) (*handler, error) {
 	if cfg.AdminToken != "" && len(cfg.AdminToken) < minAdminToken {
 		problem("AdminToken is shorter than %d characters", minAdminToken)
 	}
-	if cfg.CalculatorPage == nil {
-		problem("CalculatorPage is nil")
+	if cfg.Page == nil {
+		problem("Page is nil")
 	}
 	if _, err := FrameAncestorsPolicy(cfg.FrameAncestors...); err != nil {
 		errs = append(errs, err)
@@ -287,7 +287,7 @@ func newHandler(cfg Config) (*handler, error) {
 	session := CORS(RequireDisposableToken(verifier, http.HandlerFunc(h.session)))
 	h.mux.Handle("OPTIONS /widget/session", session)
 	h.mux.Handle("POST /widget/session", session)
-	h.mux.Handle("GET /widget/calculator", FrameAncestors(pageHeaders(cfg.CalculatorPage), cfg.FrameAncestors...))
+	h.mux.Handle("GET /widget/calculator", FrameAncestors(pageHeaders(cfg.Page), cfg.FrameAncestors...))
 	h.mux.Handle("GET /widget/api", RequireTicket(signer, http.HandlerFunc(h.getAPI)))
 	h.mux.HandleFunc("POST /widget/api", h.postAPI)
 	for pattern, next := range cfg.Endpoints.Routes {

@@ -25,7 +25,7 @@ func kitConfig(t *testing.T) widget.Config {
 	return widget.Config{
 		PublicURL: "https://calc.example.com", TicketKey: kitTicketKey,
 		OAuth:  oauth.Config{RedirectURL: "https://calc.example.com" + widget.CallbackPath},
-		States: states, Connections: tokenstore.NewMemory(), CalculatorPage: http.NotFoundHandler(),
+		States: states, Connections: tokenstore.NewMemory(), Page: http.NotFoundHandler(),
 	}
 }
 

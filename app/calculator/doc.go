@@ -5,7 +5,7 @@
 // wires the two.
 //
 //	h, err := calculator.NewHandler(calculator.Config{
-//		Config:       widget.Config{PublicURL: …, TicketKey: …, OAuth: …, States: …, Connections: …, CalculatorPage: …},
+//		Config:       widget.Config{PublicURL: …, TicketKey: …, OAuth: …, States: …, Connections: …, Page: …},
 //		Calculations: calculator.NewMemoryCalculations(), // or app/calculator/postgres
 //		PriceList:    glass.DefaultPriceList(),
 //		CRMFor:       calculator.NewAmoCRMClients(ctx, oauthConfig, connections).CRM,

@@ -68,12 +68,12 @@ func ExampleNewHandler() {
 	}
 	h, err := calculator.NewHandler(calculator.Config{
 		Config: widget.Config{
-			PublicURL:      "https://calc.example.com",
-			TicketKey:      key,
-			OAuth:          oauth.Config{RedirectURL: "https://calc.example.com" + widget.CallbackPath},
-			States:         states,
-			Connections:    tokenstore.NewMemory(),
-			CalculatorPage: http.NotFoundHandler(),
+			PublicURL:   "https://calc.example.com",
+			TicketKey:   key,
+			OAuth:       oauth.Config{RedirectURL: "https://calc.example.com" + widget.CallbackPath},
+			States:      states,
+			Connections: tokenstore.NewMemory(),
+			Page:        http.NotFoundHandler(),
 		},
 		Calculations: calculator.NewMemoryCalculations(),
 		PriceList:    glass.DefaultPriceList(),

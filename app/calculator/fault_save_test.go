@@ -162,12 +162,12 @@ func newFaultRig(t *testing.T, fake *amocrmtest.Server) *faultRig {
 		amocrm.WithHTTPClient(&http.Client{Transport: r.up}), amocrm.WithTimeout(10*time.Second))
 	r.h, err = calculator.NewHandler(calculator.Config{
 		Config: widget.Config{
-			PublicURL:      "https://calc.example.com",
-			TicketKey:      fxTicketKey,
-			OAuth:          oc,
-			States:         states,
-			Connections:    conns,
-			CalculatorPage: http.NotFoundHandler(),
+			PublicURL:   "https://calc.example.com",
+			TicketKey:   fxTicketKey,
+			OAuth:       oc,
+			States:      states,
+			Connections: conns,
+			Page:        http.NotFoundHandler(),
 		},
 		Calculations: calculator.NewMemoryCalculations(),
 		PriceList:    glass.DefaultPriceList(),

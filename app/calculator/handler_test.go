@@ -124,7 +124,7 @@ func newFixture(t *testing.T, opts ...fixtureOptions) *fixture {
 			Connections: f.conns,
 			AdminToken:  fxAdminToken,
 			Logger:      slog.New(slog.NewTextHandler(f.scan.logs(), &slog.HandlerOptions{Level: slog.LevelDebug})),
-			CalculatorPage: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			Page: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "text/html; charset=utf-8")
 				io.WriteString(w, fxPage)
 			}),
@@ -400,7 +400,7 @@ func TestNewHandlerValidatesConfig(t *testing.T) {
 		Config: widget.Config{},
 	})
 	require.Error(t, err)
-	for _, want := range []string{"PublicURL", "ticket key", "RedirectURL", "States", "Connections", "Calculations", "PriceList", "CRMFor", "CalculatorPage"} {
+	for _, want := range []string{"PublicURL", "ticket key", "RedirectURL", "States", "Connections", "Calculations", "PriceList", "CRMFor", "Page is nil"} {
 		assert.Contains(t, err.Error(), want)
 	}
 
@@ -409,12 +409,12 @@ func TestNewHandlerValidatesConfig(t *testing.T) {
 	require.NoError(t, err)
 	good := calculator.Config{
 		Config: widget.Config{
-			PublicURL:      f.srv.URL,
-			TicketKey:      fxTicketKey,
-			OAuth:          f.oauth,
-			States:         states,
-			Connections:    f.conns,
-			CalculatorPage: http.NotFoundHandler(),
+			PublicURL:   f.srv.URL,
+			TicketKey:   fxTicketKey,
+			OAuth:       f.oauth,
+			States:      states,
+			Connections: f.conns,
+			Page:        http.NotFoundHandler(),
 		},
 		Calculations: f.calcs,
 		PriceList:    glass.DefaultPriceList(),

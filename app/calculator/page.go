@@ -26,8 +26,8 @@ var (
 // /static/calculator.css and /static/calculator.js.
 func Assets() fs.FS { return assets }
 
-// NewPage returns the calculator page, the page inside the lead card's iframe (widget.Config.CalculatorPage):
-// calculator.html with the current price list of prices inside, so a page opened after a new
+// NewPage returns the calculator page, the page the widget frames in the lead card
+// (widget.Config.Page): calculator.html with the current price list of prices inside, so a page opened after a new
 // version is published prices with it. The page of each version is rendered once.
 func NewPage(prices PriceSource) (http.Handler, error) {
 	var mu sync.Mutex

@@ -449,12 +449,12 @@ func bareHandler(t *testing.T, crm calculator.CRM, calcs calculator.CalculationS
 	require.NoError(t, err)
 	h, err := calculator.NewHandler(calculator.Config{
 		Config: widget.Config{
-			PublicURL:      "https://calc.example.com",
-			TicketKey:      fxTicketKey,
-			OAuth:          oauth.Config{RedirectURL: "https://calc.example.com/oauth/callback"},
-			States:         states,
-			Connections:    tokenstore.NewMemory(),
-			CalculatorPage: http.NotFoundHandler(),
+			PublicURL:   "https://calc.example.com",
+			TicketKey:   fxTicketKey,
+			OAuth:       oauth.Config{RedirectURL: "https://calc.example.com/oauth/callback"},
+			States:      states,
+			Connections: tokenstore.NewMemory(),
+			Page:        http.NotFoundHandler(),
 		},
 		Calculations: calcs,
 		PriceList:    glass.DefaultPriceList(),

@@ -96,12 +96,12 @@ func newInProcessDelayed(ctx context.Context, latency, serverDelay time.Duration
 	clients := calculator.NewAmoCRMClients(context.WithoutCancel(ctx), oc, conns, amocrm.WithHTTPClient(fakeClient))
 	h, err := calculator.NewHandler(calculator.Config{
 		Config: widget.Config{
-			PublicURL:      e.url,
-			TicketKey:      ticketKey,
-			OAuth:          oc,
-			States:         states,
-			Connections:    conns,
-			CalculatorPage: http.NotFoundHandler(),
+			PublicURL:   e.url,
+			TicketKey:   ticketKey,
+			OAuth:       oc,
+			States:      states,
+			Connections: conns,
+			Page:        http.NotFoundHandler(),
 		},
 		Calculations: calculator.NewMemoryCalculations(),
 		PriceList:    glass.DefaultPriceList(),

@@ -339,7 +339,7 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 			OnRevoke:       func(ctx context.Context, account string) { clients.Forget(account) },
 			Connections:    s.store,
 			AdminToken:     s.adminToken,
-			CalculatorPage: page,
+			Page:           page,
 			FrameAncestors: frameAncestors,
 			Logger:         logger,
 			TicketTTL:      cfg.TicketTTL,
