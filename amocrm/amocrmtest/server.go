@@ -104,7 +104,11 @@ func defaultConfig() config {
 	}
 }
 
-// WithClock makes the server read time from c (see Clock).
+// WithClock makes the server read time from c (see Clock). It exists for tests that reach the
+// server over its loopback listener and still need time to pass, for instance to expire the
+// fake's access tokens without waiting: a testing/synctest bubble cannot serve them, since a
+// goroutine waiting on network I/O never counts as blocked, so the bubble's clock never moves. A
+// test that calls Handler in process can use synctest with the default clock instead.
 func WithClock(c Clock) Option {
 	return func(cfg *config) error {
 		if c == nil {
