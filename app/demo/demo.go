@@ -3,6 +3,11 @@
 // products catalog and a catalog of services. The demo server
 // (examples/widgetserver), the load benchmark and the calculator's tests
 // start from it.
+//
+// Site is the demo mode of the server: Start runs a fake amoCRM with the
+// seeded account and serves the demo deal card, which imitates amoCRM's lead
+// card around the real script.js, so the calculator runs as it does in
+// amoCRM with no account and no database.
 package demo
 
 import (
