@@ -2,46 +2,26 @@ package amocrmtest
 
 import (
 	"strconv"
+
+	"github.com/amokit/amokit/amocrm/amocrmtest/internal/backend"
 )
 
-// The state of the services beyond leads, contacts, companies, notes and catalogs: tasks, extra
-// pipelines, roles, sources, field groups, tag colours and the event log. It hangs off state as
-// one value so that the rest of the server does not depend on it. What each service emulates is
-// written next to its handlers, with the page of docs/amocrm-services.md it follows.
+// The services beyond leads, contacts, companies, notes and catalogs: tasks, extra pipelines,
+// roles, sources, field groups, tag colours and the event log. Their data is the account's
+// backend.Services. What each service emulates is written next to its handlers, with the page of
+// docs/amocrm-services.md it follows.
 
-// crmState holds those services' data per account.
-type crmState struct {
-	accounts map[int64]*crmAccount
-}
+// The handlers name the services' records by these short names.
+type (
+	task       = backend.Task
+	pipeline   = backend.Pipeline
+	role       = backend.Role
+	source     = backend.Source
+	fieldGroup = backend.FieldGroup
+)
 
-type crmAccount struct {
-	tasks     map[int64]*task
-	pipelines []*pipeline // pipelines added through the API; the main one lives in account
-	roles     map[int64]*role
-	sources   map[int64]*source
-	groups    map[string][]*fieldGroup // by owner ("leads")
-	tagColors map[int64]string
-	events    []Event
-	mainName  string
-}
-
-// crm returns the account's part of crmState, creating it on first use.
-func (c *call) crm() *crmAccount { return c.st().crmOf(c.acct.ID) }
-
-func (st *state) crmOf(accountID int64) *crmAccount {
-	if st.crm.accounts == nil {
-		st.crm.accounts = map[int64]*crmAccount{}
-	}
-	ca := st.crm.accounts[accountID]
-	if ca == nil {
-		ca = &crmAccount{
-			tasks: map[int64]*task{}, roles: map[int64]*role{}, sources: map[int64]*source{},
-			groups: map[string][]*fieldGroup{}, tagColors: map[int64]string{},
-		}
-		st.crm.accounts[accountID] = ca
-	}
-	return ca
-}
+// crm returns the account's services' data, made on first use.
+func (c *call) crm() *backend.Services { return c.st().Services(c.acct.ID) }
 
 // idHref is the self link of an item under path.
 func (c *call) idHref(path string, id int64) obj {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/amokit/amokit/amocrm/amocrmtest/internal/backend"
 )
 
 // The event log (docs/amocrm-services.md#events): ids are strings, entity types are singular, a
@@ -40,14 +42,14 @@ func (a *Account) AddEvent(e Event) Event {
 	if e.Type == "" || e.EntityType == "" {
 		panic("amocrmtest: AddEvent: Type and EntityType are required")
 	}
-	ca := a.s.st.crmOf(a.ID)
+	ca := a.s.st.Services(a.ID)
 	if e.ID == "" {
 		e.ID = "01ev" + strconv.FormatInt(a.s.st.Next("event"), 36) + "a" + strconv.FormatInt(a.ID, 36)
 	}
 	if e.CreatedAt.IsZero() {
 		e.CreatedAt = a.s.now()
 	}
-	ca.events = append(ca.events, e)
+	ca.Events = append(ca.Events, backend.Event(e))
 	return e
 }
 
@@ -116,7 +118,7 @@ func listEvents(c *call) reply {
 		return *filterError("filter[created_at]")
 	}
 	var items []Event
-	for _, e := range c.crm().events {
+	for _, e := range c.crm().Events {
 		switch {
 		case len(ids) > 0 && !slices.Contains(ids, e.ID),
 			len(types) > 0 && !slices.Contains(types, e.Type),
@@ -126,7 +128,7 @@ func listEvents(c *call) reply {
 			created.set && !created.contains(e.CreatedAt.Unix()):
 			continue
 		}
-		items = append(items, e)
+		items = append(items, Event(e))
 	}
 	slices.SortStableFunc(items, func(a, b Event) int { return -a.CreatedAt.Compare(b.CreatedAt) }) // newest first
 	return pageOf(c.r, lq, "events", items, c.renderEvent)
@@ -134,9 +136,9 @@ func listEvents(c *call) reply {
 
 func getEvent(c *call) reply {
 	id := c.r.PathValue("event")
-	for _, e := range c.crm().events {
+	for _, e := range c.crm().Events {
 		if e.ID == id {
-			return okReply(c.renderEvent(e))
+			return okReply(c.renderEvent(Event(e)))
 		}
 	}
 	return notFound()

@@ -18,13 +18,6 @@ var fieldTypes = []string{"text", "numeric", "checkbox", "select", "multiselect"
 	"streetaddress", "smart_address", "birthday", "legal_entity", "date_time", "price", "category", "items", "tracking_data",
 	"linked_entity", "chained_list", "monetary", "file", "payer", "supplier", "multitext"}
 
-type fieldGroup struct {
-	id     string
-	name   string
-	sort   int64
-	fields []int64
-}
-
 func (c *call) fieldDef(kind string, id int64) *fieldDef {
 	for _, d := range c.acct.Fields[kind] {
 		if d.ID == id {
@@ -36,9 +29,9 @@ func (c *call) fieldDef(kind string, id int64) *fieldDef {
 
 func (c *call) renderField(kind string, d *fieldDef) obj {
 	o := renderFieldDef(d, c.acct.ID, c.base, "/api/v4/"+kind+"/custom_fields")
-	for _, g := range c.crm().groups[kind] {
-		if slices.Contains(g.fields, d.ID) {
-			o["group_id"] = g.id
+	for _, g := range c.crm().Groups[kind] {
+		if slices.Contains(g.Fields, d.ID) {
+			o["group_id"] = g.ID
 		}
 	}
 	return o
@@ -282,17 +275,17 @@ func deleteField(kind string) func(c *call) reply {
 // groups returns the groups of kind, the predefined "default" first.
 func (c *call) groups(kind string) []*fieldGroup {
 	ca := c.crm()
-	if len(ca.groups[kind]) == 0 {
-		ca.groups[kind] = []*fieldGroup{{id: "default", name: "Основное"}}
+	if len(ca.Groups[kind]) == 0 {
+		ca.Groups[kind] = []*fieldGroup{{ID: "default", Name: "Основное"}}
 	}
-	return ca.groups[kind]
+	return ca.Groups[kind]
 }
 
 func (c *call) renderGroup(kind string, g *fieldGroup) obj {
-	o := obj{"id": g.id, "name": g.name, "sort": g.sort, "entity_type": kind, "is_predefined": g.id == "default",
-		"type": "custom_field_group", "_links": obj{"self": obj{"href": c.base + "/api/v4/" + kind + "/custom_fields/groups/" + g.id}}}
-	if len(g.fields) > 0 {
-		o["fields"] = g.fields
+	o := obj{"id": g.ID, "name": g.Name, "sort": g.Sort, "entity_type": kind, "is_predefined": g.ID == "default",
+		"type": "custom_field_group", "_links": obj{"self": obj{"href": c.base + "/api/v4/" + kind + "/custom_fields/groups/" + g.ID}}}
+	if len(g.Fields) > 0 {
+		o["fields"] = g.Fields
 	}
 	return o
 }
@@ -310,7 +303,7 @@ func listGroups(kind string) func(c *call) reply {
 func (c *call) group(kind string) (*fieldGroup, *reply) {
 	id := c.r.PathValue("group")
 	for _, g := range c.groups(kind) {
-		if g.id == id {
+		if g.ID == id {
 			return g, nil
 		}
 	}
@@ -346,8 +339,8 @@ func createGroups(kind string) func(c *call) reply {
 			var label string
 			w.rid, label = f.requestID()
 			f.require("name")
-			w.g.name, _ = f.str("name")
-			w.g.sort, _ = f.int("sort")
+			w.g.Name, _ = f.str("name")
+			w.g.Sort, _ = f.int("sort")
 			f.done()
 			return w, label
 		})
@@ -357,8 +350,8 @@ func createGroups(kind string) func(c *call) reply {
 		out := make([]obj, 0, len(writes))
 		for i, w := range writes {
 			g := w.g
-			g.id = kind + "_" + strconv.FormatInt(2745000+c.st().Next("field_group"), 10)
-			c.crm().groups[kind] = append(c.groups(kind), &g)
+			g.ID = kind + "_" + strconv.FormatInt(2745000+c.st().Next("field_group"), 10)
+			c.crm().Groups[kind] = append(c.groups(kind), &g)
 			o := c.renderGroup(kind, &g)
 			o["request_id"] = echoRequestID(w.rid, i)
 			out = append(out, o)
@@ -399,16 +392,16 @@ func updateGroup(kind string) func(c *call) reply {
 			f.done()
 			if !ch.failed() {
 				if hasName {
-					g.name = name
+					g.Name = name
 				}
 				if hasSort {
-					g.sort = sort
+					g.Sort = sort
 				}
 				if hasFields {
 					for _, other := range c.groups(kind) { // a field is in one group
-						other.fields = slices.DeleteFunc(other.fields, func(id int64) bool { return slices.Contains(ids, id) })
+						other.Fields = slices.DeleteFunc(other.Fields, func(id int64) bool { return slices.Contains(ids, id) })
 					}
-					g.fields = ids
+					g.Fields = ids
 				}
 			}
 		}
@@ -430,11 +423,11 @@ func deleteGroup(kind string) func(c *call) reply {
 		if rep != nil {
 			return *rep
 		}
-		if g.id == "default" {
+		if g.ID == "default" {
 			return problem(http.StatusBadRequest, "A predefined group cannot be deleted")
 		}
 		ca := c.crm()
-		ca.groups[kind] = slices.DeleteFunc(ca.groups[kind], func(x *fieldGroup) bool { return x == g })
+		ca.Groups[kind] = slices.DeleteFunc(ca.Groups[kind], func(x *fieldGroup) bool { return x == g })
 		return noContent()
 	}
 }

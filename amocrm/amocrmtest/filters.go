@@ -235,9 +235,9 @@ func (f cfFilter) matches(cf []cfValue) bool {
 // closestTaskAt is the deadline of the entity's earliest open task, 0 without one.
 func (c *call) closestTaskAt(kind string, id int64) int64 {
 	var at int64
-	for _, t := range c.crm().tasks {
-		if t.entityType == kind && t.entityID == id && !t.completed && (at == 0 || t.completeTill < at) {
-			at = t.completeTill
+	for _, t := range c.crm().Tasks {
+		if t.EntityType == kind && t.EntityID == id && !t.Completed && (at == 0 || t.CompleteTill < at) {
+			at = t.CompleteTill
 		}
 	}
 	return at

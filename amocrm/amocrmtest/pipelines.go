@@ -15,14 +15,6 @@ import (
 // last pipeline and a pipeline with leads cannot be deleted, and a deleted stage's leads move to
 // the first stage. The main pipeline is the account's own; leads can only be in it here.
 
-type pipeline struct {
-	id               int64
-	name             string
-	sort             int64
-	main, unsortedOn bool
-	statuses         []status
-}
-
 var statusPalette = []string{
 	"#fffeb2", "#fffd7f", "#fff000", "#ffeab2", "#ffdc7f", "#ffce5a", "#ffdbdb", "#ffc8c8", "#ff8f92",
 	"#d6eaff", "#c1e0ff", "#98cbff", "#ebffb1", "#deff81", "#87f2c0", "#f9deff", "#f3beff", "#ccc8f9",
@@ -39,15 +31,15 @@ const (
 func (c *call) pipelineByID(id int64) (*pipeline, *[]status) {
 	if id == c.acct.PipelineID {
 		ca := c.crm()
-		p := &pipeline{id: id, name: "Воронка", sort: 1, main: true, unsortedOn: true}
-		if ca.mainName != "" {
-			p.name = ca.mainName
+		p := &pipeline{ID: id, Name: "Воронка", Sort: 1, Main: true, UnsortedOn: true}
+		if ca.MainName != "" {
+			p.Name = ca.MainName
 		}
 		return p, &c.acct.Statuses
 	}
-	for _, p := range c.crm().pipelines {
-		if p.id == id {
-			return p, &p.statuses
+	for _, p := range c.crm().Pipelines {
+		if p.ID == id {
+			return p, &p.Statuses
 		}
 	}
 	return nil, nil
@@ -55,8 +47,8 @@ func (c *call) pipelineByID(id int64) (*pipeline, *[]status) {
 
 func (c *call) allPipelines() []*pipeline {
 	main, _ := c.pipelineByID(c.acct.PipelineID)
-	main.statuses = c.acct.Statuses
-	return append([]*pipeline{main}, c.crm().pipelines...)
+	main.Statuses = c.acct.Statuses
+	return append([]*pipeline{main}, c.crm().Pipelines...)
 }
 
 func (c *call) renderStatus(pipelineID int64, s status) obj {
@@ -69,13 +61,13 @@ func (c *call) renderStatus(pipelineID int64, s status) obj {
 }
 
 func (c *call) renderPipeline(p *pipeline) obj {
-	sts := make([]obj, 0, len(p.statuses))
-	for _, s := range p.statuses {
-		sts = append(sts, c.renderStatus(p.id, s))
+	sts := make([]obj, 0, len(p.Statuses))
+	for _, s := range p.Statuses {
+		sts = append(sts, c.renderStatus(p.ID, s))
 	}
 	return obj{
-		"id": p.id, "name": p.name, "sort": p.sort, "is_main": p.main, "is_unsorted_on": p.unsortedOn, "is_archive": false,
-		"account_id": c.acct.ID, "_links": c.idHref("/api/v4/leads/pipelines", p.id), "_embedded": obj{"statuses": sts},
+		"id": p.ID, "name": p.Name, "sort": p.Sort, "is_main": p.Main, "is_unsorted_on": p.UnsortedOn, "is_archive": false,
+		"account_id": c.acct.ID, "_links": c.idHref("/api/v4/leads/pipelines", p.ID), "_embedded": obj{"statuses": sts},
 	}
 }
 
@@ -100,7 +92,7 @@ func getPipeline(c *call) reply {
 	if p == nil {
 		return problem(http.StatusNotFound, "Pipeline not found")
 	}
-	p.statuses = *sts
+	p.Statuses = *sts
 	return okReply(c.renderPipeline(p))
 }
 
@@ -181,10 +173,10 @@ func createPipelines(c *call) reply {
 		var label string
 		w.requestID, label = f.requestID()
 		f.require("name", "sort", "is_main", "is_unsorted_on")
-		w.p.name, _ = f.str("name")
-		w.p.sort, _ = f.int("sort")
-		w.p.main, _ = f.boolean("is_main")
-		w.p.unsortedOn, _ = f.boolean("is_unsorted_on")
+		w.p.Name, _ = f.str("name")
+		w.p.Sort, _ = f.int("sort")
+		w.p.Main, _ = f.boolean("is_main")
+		w.p.UnsortedOn, _ = f.boolean("is_unsorted_on")
 		w.closed = map[int64]string{}
 		if emb, ok := f.sub("_embedded"); ok {
 			items, _ := emb.array("statuses")
@@ -221,18 +213,18 @@ func createPipelines(c *call) reply {
 	out := make([]obj, 0, len(writes))
 	for i, w := range writes {
 		p := w.p
-		p.id = c.st().Next("pipeline")
-		p.main = false // the account's main pipeline stays main here
-		p.statuses = systemStatuses(c)
+		p.ID = c.st().Next("pipeline")
+		p.Main = false // the account's main pipeline stays main here
+		p.Statuses = systemStatuses(c)
 		for id, name := range w.closed {
 			if name != "" {
-				p.statuses[slices.IndexFunc(p.statuses, func(s status) bool { return s.ID == id })].Name = name
+				p.Statuses[slices.IndexFunc(p.Statuses, func(s status) bool { return s.ID == id })].Name = name
 			}
 		}
 		for _, s := range w.extra {
-			addStatus(&p.statuses, s, c.st().Next("status"))
+			addStatus(&p.Statuses, s, c.st().Next("status"))
 		}
-		c.crm().pipelines = append(c.crm().pipelines, &p)
+		c.crm().Pipelines = append(c.crm().Pipelines, &p)
 		o := c.renderPipeline(&p)
 		o["request_id"] = echoRequestID(w.requestID, i)
 		out = append(out, o)
@@ -262,19 +254,19 @@ func updatePipeline(c *call) reply {
 		unsorted, hasUnsorted := f.boolean("is_unsorted_on")
 		f.done()
 		if !ch.failed() {
-			if p.main {
+			if p.Main {
 				if hasName {
-					c.crm().mainName = name
+					c.crm().MainName = name
 				}
 			} else {
 				if hasName {
-					p.name = name
+					p.Name = name
 				}
 				if hasSort {
-					p.sort = sort
+					p.Sort = sort
 				}
 				if hasUnsorted {
-					p.unsortedOn = unsorted
+					p.UnsortedOn = unsorted
 				}
 			}
 		}
@@ -284,8 +276,8 @@ func updatePipeline(c *call) reply {
 	if len(errs) > 0 {
 		return validationReply(errs)
 	}
-	p, sts := c.pipelineByID(p.id)
-	p.statuses = *sts
+	p, sts := c.pipelineByID(p.ID)
+	p.Statuses = *sts
 	return okReply(c.renderPipeline(p))
 }
 
@@ -300,11 +292,11 @@ func deletePipeline(c *call) reply {
 		return problem(http.StatusNotFound, "Pipeline not found")
 	case len(c.allPipelines()) == 1:
 		return problem(http.StatusBadRequest, "The last pipeline cannot be deleted")
-	case p.main:
+	case p.Main:
 		return problem(http.StatusBadRequest, "The main pipeline cannot be deleted")
 	}
 	ca := c.crm()
-	ca.pipelines = slices.DeleteFunc(ca.pipelines, func(x *pipeline) bool { return x.id == id })
+	ca.Pipelines = slices.DeleteFunc(ca.Pipelines, func(x *pipeline) bool { return x.ID == id })
 	return noContent()
 }
 
@@ -315,7 +307,7 @@ func listStatuses(c *call) reply {
 	}
 	var out []obj
 	for _, s := range *sts {
-		out = append(out, c.renderStatus(p.id, s))
+		out = append(out, c.renderStatus(p.ID, s))
 	}
 	return c.unpaged("statuses", out)
 }
@@ -327,7 +319,7 @@ func getStatus(c *call) reply {
 	}
 	for _, s := range *sts {
 		if s.ID == c.pathID("status_id") {
-			return okReply(c.renderStatus(p.id, s))
+			return okReply(c.renderStatus(p.ID, s))
 		}
 	}
 	return problem(http.StatusNotFound, "Status not found")
@@ -366,7 +358,7 @@ func createStatuses(c *call) reply {
 	out := make([]obj, 0, len(writes))
 	for i, w := range writes {
 		s := addStatus(sts, w.s, c.st().Next("status"))
-		o := c.renderStatus(p.id, s)
+		o := c.renderStatus(p.ID, s)
 		o["request_id"] = echoRequestID(w.requestID, i)
 		out = append(out, o)
 	}
@@ -424,7 +416,7 @@ func updateStatus(c *call) reply {
 	if len(errs) > 0 {
 		return validationReply(errs)
 	}
-	return okReply(c.renderStatus(p.id, (*sts)[i]))
+	return okReply(c.renderStatus(p.ID, (*sts)[i]))
 }
 
 func deleteStatus(c *call) reply {
@@ -437,7 +429,7 @@ func deleteStatus(c *call) reply {
 	}
 	gone := (*sts)[i].ID
 	*sts = slices.Delete(*sts, i, i+1)
-	if p.main {
+	if p.Main {
 		for _, e := range c.st().Entities("leads") {
 			if e.AccountID == c.acct.ID && e.StatusID == gone {
 				e.StatusID = c.acct.DefaultStatus()

@@ -10,18 +10,12 @@ import (
 // update 202, delete 204; with=users lists the ids of the role's users. The rights are kept as
 // sent, after checking their letters.
 
-type role struct {
-	id     int64
-	name   string
-	rights json.RawMessage
-}
-
 func (c *call) renderRole(r *role, withUsers bool) obj {
-	rights := r.rights
+	rights := r.Rights
 	if rights == nil {
 		rights = json.RawMessage(`{}`)
 	}
-	o := obj{"id": r.id, "name": r.name, "rights": rights, "_links": c.idHref("/api/v4/roles", r.id)}
+	o := obj{"id": r.ID, "name": r.Name, "rights": rights, "_links": c.idHref("/api/v4/roles", r.ID)}
 	if withUsers {
 		o["_embedded"] = obj{"users": []int64{}}
 	}
@@ -67,11 +61,11 @@ func parseRole(raw json.RawMessage, create bool, ch *checker) (role, json.RawMes
 	if create {
 		f.require("name")
 	}
-	r.name, _ = f.str("name")
+	r.Name, _ = f.str("name")
 	if raw, ok := f.get("rights"); ok {
 		if rf, ok := ch.object(raw, "rights"); ok {
 			checkRights(rf)
-			r.rights = raw
+			r.Rights = raw
 		}
 	}
 	f.done()
@@ -90,10 +84,10 @@ func listRoles(c *call) reply {
 		return *rep
 	}
 	var items []*role
-	for _, r := range c.crm().roles {
+	for _, r := range c.crm().Roles {
 		items = append(items, r)
 	}
-	sortBy(items, lq, func(r *role, _ string) int64 { return r.id })
+	sortBy(items, lq, func(r *role, _ string) int64 { return r.ID })
 	return pageOf(c.r, lq, "roles", items, func(r *role) obj { return c.renderRole(r, lq.with["users"]) })
 }
 
@@ -101,7 +95,7 @@ func getRole(c *call) reply {
 	if rep := c.adminOnly(); rep != nil {
 		return *rep
 	}
-	r := c.crm().roles[c.pathID("id")]
+	r := c.crm().Roles[c.pathID("id")]
 	if r == nil {
 		return notFound()
 	}
@@ -126,8 +120,8 @@ func createRoles(c *call) reply {
 	out := make([]obj, 0, len(writes))
 	for i, w := range writes {
 		r := w.r
-		r.id = c.st().Next("role")
-		c.crm().roles[r.id] = &r
+		r.ID = c.st().Next("role")
+		c.crm().Roles[r.ID] = &r
 		o := c.renderRole(&r, false)
 		o["request_id"] = echoRequestID(w.rid, i)
 		out = append(out, o)
@@ -141,7 +135,7 @@ func updateRole(c *call) reply {
 	if rep := c.adminOnly(); rep != nil {
 		return *rep
 	}
-	cur := c.crm().roles[c.pathID("id")]
+	cur := c.crm().Roles[c.pathID("id")]
 	if cur == nil {
 		return notFound()
 	}
@@ -155,11 +149,11 @@ func updateRole(c *call) reply {
 	if len(errs) > 0 {
 		return validationReply(errs)
 	}
-	if r.name != "" {
-		cur.name = r.name
+	if r.Name != "" {
+		cur.Name = r.Name
 	}
-	if r.rights != nil {
-		cur.rights = r.rights
+	if r.Rights != nil {
+		cur.Rights = r.Rights
 	}
 	return reply{status: http.StatusAccepted, body: c.renderRole(cur, false)}
 }
@@ -169,10 +163,10 @@ func deleteRole(c *call) reply {
 		return *rep
 	}
 	id := c.pathID("id")
-	if c.crm().roles[id] == nil {
+	if c.crm().Roles[id] == nil {
 		return notFound()
 	}
-	delete(c.crm().roles, id)
+	delete(c.crm().Roles, id)
 	return noContent()
 }
 

@@ -12,22 +12,15 @@ import (
 // ASCII characters, unique and fixed; a batch delete of an unknown id is refused as a whole with
 // errors[] rather than validation-errors.
 
-type source struct {
-	id, pipelineID   int64
-	name, externalID string
-	def              bool
-	services         json.RawMessage
-}
-
 const maxSourcesBatch = 50
 
 func (c *call) renderSource(s *source) obj {
-	services := s.services
+	services := s.Services
 	if services == nil {
 		services = json.RawMessage(`[]`)
 	}
-	return obj{"id": s.id, "name": s.name, "pipeline_id": s.pipelineID, "external_id": s.externalID, "default": s.def,
-		"origin_code": nil, "services": services, "_links": c.idHref("/api/v4/sources", s.id)}
+	return obj{"id": s.ID, "name": s.Name, "pipeline_id": s.PipelineID, "external_id": s.ExternalID, "default": s.Default,
+		"origin_code": nil, "services": services, "_links": c.idHref("/api/v4/sources", s.ID)}
 }
 
 func printableASCII(s string) bool {
@@ -58,8 +51,8 @@ func (c *call) parseSource(raw json.RawMessage, create bool, ch *checker) (sourc
 	} else {
 		f.require("id")
 		if id, ok := f.int("id"); ok {
-			w.s.id = id
-			if c.crm().sources[id] == nil {
+			w.s.ID = id
+			if c.crm().Sources[id] == nil {
 				ch.add(codeNotSupported, "id", "Source not found")
 			}
 		}
@@ -68,32 +61,32 @@ func (c *call) parseSource(raw json.RawMessage, create bool, ch *checker) (sourc
 		}
 	}
 	if v, ok := f.str("name"); ok {
-		w.s.name, w.has["name"] = v, true
+		w.s.Name, w.has["name"] = v, true
 	}
 	if create {
 		if v, ok := f.str("external_id"); ok {
 			if v == "" || len(v) > 36 || !printableASCII(v) {
 				ch.add(codeNotSupported, "external_id", "At most 36 printable ASCII characters")
 			}
-			for _, s := range c.crm().sources {
-				if s.externalID == v {
+			for _, s := range c.crm().Sources {
+				if s.ExternalID == v {
 					ch.add(codeNotSupported, "external_id", "This external_id is taken")
 				}
 			}
-			w.s.externalID = v
+			w.s.ExternalID = v
 		}
 	}
 	if v, ok := f.int("pipeline_id"); ok {
 		if p, _ := c.pipelineByID(v); p == nil {
 			ch.add(codeNotSupported, "pipeline_id", "Pipeline not found")
 		}
-		w.s.pipelineID, w.has["pipeline_id"] = v, true
+		w.s.PipelineID, w.has["pipeline_id"] = v, true
 	}
 	if v, ok := f.boolean("default"); ok {
-		w.s.def, w.has["default"] = v, true
+		w.s.Default, w.has["default"] = v, true
 	}
 	if raw, ok := f.get("services"); ok {
-		w.s.services, w.has["services"] = raw, true
+		w.s.Services, w.has["services"] = raw, true
 	}
 	f.get("id")
 	f.done()
@@ -109,12 +102,12 @@ func listSources(c *call) reply {
 	}
 	ext, filtered := stringList(c.r.URL.Query(), "filter[external_id]")
 	var items []*source
-	for _, s := range c.crm().sources {
-		if !filtered || slices.Contains(ext, s.externalID) {
+	for _, s := range c.crm().Sources {
+		if !filtered || slices.Contains(ext, s.ExternalID) {
 			items = append(items, s)
 		}
 	}
-	sortByID(items, func(s *source) int64 { return s.id })
+	sortByID(items, func(s *source) int64 { return s.ID })
 	out := make([]obj, 0, len(items))
 	for _, s := range items {
 		out = append(out, c.renderSource(s))
@@ -126,7 +119,7 @@ func getSource(c *call) reply {
 	if rep := c.adminOnly(); rep != nil {
 		return *rep
 	}
-	s := c.crm().sources[c.pathID("id")]
+	s := c.crm().Sources[c.pathID("id")]
 	if s == nil {
 		return notFound()
 	}
@@ -146,12 +139,12 @@ func writeSources(create bool) func(c *call) reply {
 		}
 		out := make([]obj, 0, len(writes))
 		for i, w := range writes {
-			s := c.crm().sources[w.s.id]
+			s := c.crm().Sources[w.s.ID]
 			if create {
 				n := w.s
-				n.id = c.st().Next("source")
+				n.ID = c.st().Next("source")
 				s = &n
-				c.crm().sources[n.id] = s
+				c.crm().Sources[n.ID] = s
 			} else {
 				applySource(s, w)
 			}
@@ -167,16 +160,16 @@ func writeSources(create bool) func(c *call) reply {
 
 func applySource(s *source, w sourceWrite) {
 	if w.has["name"] {
-		s.name = w.s.name
+		s.Name = w.s.Name
 	}
 	if w.has["pipeline_id"] {
-		s.pipelineID = w.s.pipelineID
+		s.PipelineID = w.s.PipelineID
 	}
 	if w.has["default"] {
-		s.def = w.s.def
+		s.Default = w.s.Default
 	}
 	if w.has["services"] {
-		s.services = w.s.services
+		s.Services = w.s.Services
 	}
 }
 
@@ -184,7 +177,7 @@ func updateSource(c *call) reply {
 	if rep := c.adminOnly(); rep != nil {
 		return *rep
 	}
-	s := c.crm().sources[c.pathID("id")]
+	s := c.crm().Sources[c.pathID("id")]
 	if s == nil {
 		return notFound()
 	}
@@ -216,7 +209,7 @@ func deleteSources(c *call) reply {
 		var v struct {
 			ID int64 `json:"id"`
 		}
-		if json.Unmarshal(raw, &v) != nil || c.crm().sources[v.ID] == nil {
+		if json.Unmarshal(raw, &v) != nil || c.crm().Sources[v.ID] == nil {
 			missing = append(missing, obj{"request_id": strconv.Itoa(i), "errors": obj{"code": "EntityNotFound", "path": "id", "detail": "Source not found"}})
 			continue
 		}
@@ -229,7 +222,7 @@ func deleteSources(c *call) reply {
 		}}
 	}
 	for _, id := range ids {
-		delete(c.crm().sources, id)
+		delete(c.crm().Sources, id)
 	}
 	return noContent()
 }
@@ -239,10 +232,10 @@ func deleteSource(c *call) reply {
 		return *rep
 	}
 	id := c.pathID("id")
-	if c.crm().sources[id] == nil {
+	if c.crm().Sources[id] == nil {
 		return notFound()
 	}
-	delete(c.crm().sources, id)
+	delete(c.crm().Sources, id)
 	return noContent()
 }
 

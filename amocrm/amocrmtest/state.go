@@ -9,12 +9,11 @@ import (
 )
 
 // state is everything the server knows. The API's data (accounts, users,
-// entities, notes, catalogs, links) is the embedded backend.Store, kept
-// apart from the HTTP handlers; beside it is what belongs to the harness
-// and to the services beyond the store: OAuth grants, faults, the request
-// record and the services' data. A handler parses its request, checks it
-// against the state and calls the store's operations, all under Server.mu,
-// which guards it.
+// entities, notes, catalogs, links, and the other services' data) is the
+// embedded backend.Store, kept apart from the HTTP handlers; beside it is
+// what belongs to the harness: OAuth grants, faults and the request record.
+// A handler parses its request, checks it against the state and calls the
+// store's operations, all under Server.mu, which guards it.
 type state struct {
 	*backend.Store
 
@@ -31,8 +30,6 @@ type state struct {
 
 	requests []*recEntry
 	counters Counters
-
-	crm crmState // tasks, pipelines, roles, sources, field groups, events: crm.go
 }
 
 func newState() *state {

@@ -17,7 +17,7 @@ var tagPalette = []string{"EBEBEB", "D0D0D0", "F2DDF7", "D1A4DC", "FF8F92", "FFC
 func (c *call) renderTag(kind string, id int64) obj {
 	var color any
 	if kind == "leads" {
-		color = nullable(c.crm().tagColors[id])
+		color = nullable(c.crm().TagColors[id])
 	}
 	return obj{"id": id, "name": c.acct.TagNames[id], "color": color}
 }
@@ -87,7 +87,7 @@ func createTags(kind string) func(c *call) reply {
 		for i, w := range writes {
 			id := c.st().TagID(c.acct, 0, w.name)
 			if w.color != "" {
-				c.crm().tagColors[id] = w.color
+				c.crm().TagColors[id] = w.color
 			}
 			o := c.renderTag(kind, id)
 			o["request_id"] = echoRequestID(w.rid, i)

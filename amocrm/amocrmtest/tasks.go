@@ -12,13 +12,6 @@ import (
 // with one; filter[entity_id] is refused without filter[entity_type]; both filter[task_type] and
 // the official PHP SDK's filter[task_type_id] are read.
 
-type task struct {
-	id, createdBy, updatedBy, responsible, entityID, taskType, duration int64
-	createdAt, updatedAt, completeTill                                  int64
-	entityType, text, result                                            string
-	completed                                                           bool
-}
-
 var taskEntityTypes = []string{"leads", "contacts", "companies", "customers"}
 
 type taskWrite struct {
@@ -44,13 +37,13 @@ func (c *call) parseTask(raw json.RawMessage, update, one bool, ch *checker) tas
 	}
 	if id, ok := f.int("id"); ok {
 		w.id = id
-		if c.crm().tasks[id] == nil {
+		if c.crm().Tasks[id] == nil {
 			ch.add(codeNotSupported, "id", "Task not found")
 		}
 	}
-	ints := map[string]*int64{"complete_till": &w.t.completeTill, "task_type_id": &w.t.taskType, "entity_id": &w.t.entityID,
-		"responsible_user_id": &w.t.responsible, "duration": &w.t.duration, "created_by": &w.t.createdBy, "created_at": &w.t.createdAt,
-		"updated_by": &w.t.updatedBy}
+	ints := map[string]*int64{"complete_till": &w.t.CompleteTill, "task_type_id": &w.t.TaskType, "entity_id": &w.t.EntityID,
+		"responsible_user_id": &w.t.Responsible, "duration": &w.t.Duration, "created_by": &w.t.CreatedBy, "created_at": &w.t.CreatedAt,
+		"updated_by": &w.t.UpdatedBy}
 	for k, p := range ints {
 		if v, ok := f.int(k); ok {
 			*p, w.has[k] = v, true
@@ -60,34 +53,34 @@ func (c *call) parseTask(raw json.RawMessage, update, one bool, ch *checker) tas
 		if strings.TrimSpace(v) == "" {
 			ch.add(codeNotSupported, "text", "This value should not be blank.")
 		}
-		w.t.text, w.has["text"] = v, true
+		w.t.Text, w.has["text"] = v, true
 	}
 	if v, ok := f.str("entity_type"); ok {
 		if !slices.Contains(taskEntityTypes, v) {
 			ch.add(codeNotSupported, "entity_type", detailChoice)
 		}
-		w.t.entityType, w.has["entity_type"] = v, true
+		w.t.EntityType, w.has["entity_type"] = v, true
 	}
 	if w.has["entity_id"] != w.has["entity_type"] && !update {
 		ch.add(codeFieldMissing, "entity_type", "entity_id and entity_type go together")
 	}
-	if w.has["entity_id"] && w.t.entityType != "customers" && w.t.entityType != "" && c.entity(w.t.entityType, w.t.entityID) == nil {
+	if w.has["entity_id"] && w.t.EntityType != "customers" && w.t.EntityType != "" && c.entity(w.t.EntityType, w.t.EntityID) == nil {
 		ch.add(codeNotSupported, "entity_id", "Entity not found")
 	}
-	if w.has["responsible_user_id"] && !c.isUser(w.t.responsible) {
+	if w.has["responsible_user_id"] && !c.isUser(w.t.Responsible) {
 		ch.add(codeNotSupported, "responsible_user_id", "User not found")
 	}
-	if w.has["task_type_id"] && w.t.taskType != 1 && w.t.taskType != 2 {
+	if w.has["task_type_id"] && w.t.TaskType != 1 && w.t.TaskType != 2 {
 		ch.add(codeNotSupported, "task_type_id", detailChoice)
 	}
 	if update {
 		if v, ok := f.boolean("is_completed"); ok {
-			w.t.completed, w.has["is_completed"] = v, true
+			w.t.Completed, w.has["is_completed"] = v, true
 		}
 		if r, ok := f.sub("result"); ok {
 			text, _ := r.str("text")
 			r.done()
-			w.t.result, w.has["result"] = text, true
+			w.t.Result, w.has["result"] = text, true
 		}
 	}
 	f.done()
@@ -96,14 +89,14 @@ func (c *call) parseTask(raw json.RawMessage, update, one bool, ch *checker) tas
 
 func (c *call) renderTask(t *task) obj {
 	var result any = []any{}
-	if t.result != "" {
-		result = obj{"text": t.result}
+	if t.Result != "" {
+		result = obj{"text": t.Result}
 	}
 	return obj{
-		"id": t.id, "created_by": t.createdBy, "updated_by": t.updatedBy, "created_at": t.createdAt, "updated_at": t.updatedAt,
-		"responsible_user_id": t.responsible, "group_id": 0, "entity_id": nullable(t.entityID), "entity_type": nullable(t.entityType),
-		"duration": t.duration, "is_completed": t.completed, "task_type_id": t.taskType, "text": t.text, "result": result,
-		"complete_till": t.completeTill, "account_id": c.acct.ID, "_links": c.idHref("/api/v4/tasks", t.id),
+		"id": t.ID, "created_by": t.CreatedBy, "updated_by": t.UpdatedBy, "created_at": t.CreatedAt, "updated_at": t.UpdatedAt,
+		"responsible_user_id": t.Responsible, "group_id": 0, "entity_id": nullable(t.EntityID), "entity_type": nullable(t.EntityType),
+		"duration": t.Duration, "is_completed": t.Completed, "task_type_id": t.TaskType, "text": t.Text, "result": result,
+		"complete_till": t.CompleteTill, "account_id": c.acct.ID, "_links": c.idHref("/api/v4/tasks", t.ID),
 	}
 }
 
@@ -114,24 +107,24 @@ func (c *call) applyTask(t *task, w taskWrite) {
 			*dst = v
 		}
 	}
-	set("complete_till", &t.completeTill, n.completeTill)
-	set("task_type_id", &t.taskType, n.taskType)
-	set("entity_id", &t.entityID, n.entityID)
-	set("responsible_user_id", &t.responsible, n.responsible)
-	set("duration", &t.duration, n.duration)
+	set("complete_till", &t.CompleteTill, n.CompleteTill)
+	set("task_type_id", &t.TaskType, n.TaskType)
+	set("entity_id", &t.EntityID, n.EntityID)
+	set("responsible_user_id", &t.Responsible, n.Responsible)
+	set("duration", &t.Duration, n.Duration)
 	if w.has["text"] {
-		t.text = n.text
+		t.Text = n.Text
 	}
 	if w.has["entity_type"] {
-		t.entityType = n.entityType
+		t.EntityType = n.EntityType
 	}
 	if w.has["is_completed"] {
-		t.completed = n.completed
+		t.Completed = n.Completed
 	}
 	if w.has["result"] {
-		t.result = n.result
+		t.Result = n.Result
 	}
-	t.updatedBy, t.updatedAt = c.userID, c.now
+	t.UpdatedBy, t.UpdatedAt = c.userID, c.now
 }
 
 func createTasks(c *call) reply {
@@ -145,22 +138,22 @@ func createTasks(c *call) reply {
 	out := make([]obj, 0, len(writes))
 	for i, w := range writes {
 		t := w.t
-		t.id = c.st().Next("task")
-		if t.taskType == 0 {
-			t.taskType = 1
+		t.ID = c.st().Next("task")
+		if t.TaskType == 0 {
+			t.TaskType = 1
 		}
-		if t.responsible == 0 {
-			t.responsible = c.userID
+		if t.Responsible == 0 {
+			t.Responsible = c.userID
 		}
-		if t.createdBy == 0 {
-			t.createdBy = c.userID
+		if t.CreatedBy == 0 {
+			t.CreatedBy = c.userID
 		}
-		if t.createdAt == 0 {
-			t.createdAt = c.now
+		if t.CreatedAt == 0 {
+			t.CreatedAt = c.now
 		}
-		t.updatedBy, t.updatedAt = c.userID, c.now
-		c.crm().tasks[t.id] = &t
-		out = append(out, obj{"id": t.id, "request_id": echoRequestID(w.requestID, i), "_links": c.idHref("/api/v4/tasks", t.id)})
+		t.UpdatedBy, t.UpdatedAt = c.userID, c.now
+		c.crm().Tasks[t.ID] = &t
+		out = append(out, obj{"id": t.ID, "request_id": echoRequestID(w.requestID, i), "_links": c.idHref("/api/v4/tasks", t.ID)})
 	}
 	return c.embeddedReply("tasks", out)
 }
@@ -175,15 +168,15 @@ func updateTasks(c *call) reply {
 	}
 	out := make([]obj, 0, len(writes))
 	for i, w := range writes {
-		t := c.crm().tasks[w.id]
+		t := c.crm().Tasks[w.id]
 		c.applyTask(t, w)
-		out = append(out, obj{"id": t.id, "updated_at": t.updatedAt, "request_id": echoRequestID(w.requestID, i), "_links": c.idHref("/api/v4/tasks", t.id)})
+		out = append(out, obj{"id": t.ID, "updated_at": t.UpdatedAt, "request_id": echoRequestID(w.requestID, i), "_links": c.idHref("/api/v4/tasks", t.ID)})
 	}
 	return c.embeddedReply("tasks", out)
 }
 
 func updateTask(c *call) reply {
-	t := c.crm().tasks[c.pathID("id")]
+	t := c.crm().Tasks[c.pathID("id")]
 	if t == nil {
 		return notFound()
 	}
@@ -192,7 +185,7 @@ func updateTask(c *call) reply {
 	}
 	var ch checker
 	w := c.parseTask(c.body, true, true, &ch)
-	if w.id != 0 && w.id != t.id {
+	if w.id != 0 && w.id != t.ID {
 		ch.add(codeNotSupported, "id", "id does not match the URL")
 	}
 	var errs batchErrors
@@ -201,11 +194,11 @@ func updateTask(c *call) reply {
 		return validationReply(errs)
 	}
 	c.applyTask(t, w)
-	return okReply(obj{"id": t.id, "updated_at": t.updatedAt, "request_id": "0", "_links": c.idHref("/api/v4/tasks", t.id)})
+	return okReply(obj{"id": t.ID, "updated_at": t.UpdatedAt, "request_id": "0", "_links": c.idHref("/api/v4/tasks", t.ID)})
 }
 
 func getTask(c *call) reply {
-	t := c.crm().tasks[c.pathID("id")]
+	t := c.crm().Tasks[c.pathID("id")]
 	if t == nil {
 		return notFound()
 	}
@@ -262,15 +255,15 @@ func listTasks(c *call) reply {
 		updated = intRange{set: true, hasFrom: true, from: updated.from} // a single value means "changed after"
 	}
 	var items []*task
-	for _, t := range c.crm().tasks {
+	for _, t := range c.crm().Tasks {
 		switch {
-		case len(ids) > 0 && !slices.Contains(ids, t.id),
-			len(resp) > 0 && !slices.Contains(resp, t.responsible),
-			len(types) > 0 && !slices.Contains(types, t.taskType),
-			entityType != "" && t.entityType != entityType,
-			hasEntityIDs && !slices.Contains(entityIDs, t.entityID),
-			hasCompleted && t.completed != (completed[0] == "1"),
-			updated.set && !updated.contains(t.updatedAt):
+		case len(ids) > 0 && !slices.Contains(ids, t.ID),
+			len(resp) > 0 && !slices.Contains(resp, t.Responsible),
+			len(types) > 0 && !slices.Contains(types, t.TaskType),
+			entityType != "" && t.EntityType != entityType,
+			hasEntityIDs && !slices.Contains(entityIDs, t.EntityID),
+			hasCompleted && t.Completed != (completed[0] == "1"),
+			updated.set && !updated.contains(t.UpdatedAt):
 			continue
 		}
 		items = append(items, t)
@@ -278,11 +271,11 @@ func listTasks(c *call) reply {
 	sortBy(items, lq, func(t *task, field string) int64 {
 		switch field {
 		case "created_at":
-			return t.createdAt
+			return t.CreatedAt
 		case "complete_till":
-			return t.completeTill
+			return t.CompleteTill
 		}
-		return t.id
+		return t.ID
 	})
 	return pageOf(c.r, lq, "tasks", items, c.renderTask)
 }

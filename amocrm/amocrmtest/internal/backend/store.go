@@ -1,6 +1,8 @@
 // Package backend is the in-memory data of the fake amoCRM in package
 // amocrmtest: accounts, users, leads, contacts, companies, notes, catalogs
-// and their elements, and the links between them. It knows nothing of HTTP:
+// and their elements, the links between them, and each account's data of
+// the other services (tasks, pipelines, roles, sources, field groups,
+// events). It knows nothing of HTTP:
 // the server's handlers decode a request, check it against the store, call
 // the operations here, and encode the answer.
 //
@@ -28,6 +30,7 @@ type Store struct {
 	catalogs    map[int64]*Catalog
 	elements    map[int64]*Element
 	links       []*Link
+	services    map[int64]*Services
 }
 
 // New returns an empty store.
@@ -58,6 +61,7 @@ func New() *Store {
 		notes:    map[int64]*Note{},
 		catalogs: map[int64]*Catalog{},
 		elements: map[int64]*Element{},
+		services: map[int64]*Services{},
 	}
 }
 
