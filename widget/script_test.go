@@ -179,7 +179,9 @@ const (
 	leadFlaky    = 13   // the first session call fails with a JSON error
 	leadForeign  = 66   // the session answers with an iframe URL on another origin
 	leadDefault  = 5150 // used with api=default
+	leadTall     = 4343 // the frame asks for more than any window shows
 	frameHeight  = 321
+	tallHeight   = 3000
 	expiredError = "the amoCRM token has expired; reload the card"
 )
 
@@ -228,6 +230,8 @@ func newSessionServer(t *testing.T) *sessionServer {
 			iframeURL = "https://evil.example/frame"
 		case body.LeadID == leadOK:
 			iframeURL += "&h=" + strconv.Itoa(frameHeight)
+		case body.LeadID == leadTall:
+			iframeURL += "&h=" + strconv.Itoa(tallHeight)
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]string{"iframe_url": iframeURL})
@@ -306,6 +310,25 @@ func TestScriptInChromium(t *testing.T) {
 		assert.Zero(t, snap.Blocks, "destroy removes the block")
 		assert.Zero(t, snap.Frames)
 		assert.Zero(t, snap.Listeners, "destroy removes the message listener")
+	})
+
+	t.Run("a tall calculator gets no more than the window's height", func(t *testing.T) {
+		t.Parallel()
+		tb := open(t, "lead=4343")
+		evalJS[bool](tb, `(function () { var c = amo.create().callbacks; c.render(); c.init(); return true; })()`)
+		tb.waitState("ready")
+		// fits waits until the frame is the window's height less the margin, and reports the
+		// window's height and the frame's.
+		fits := `(function () { var f = document.querySelector('iframe');
+			var h = f && f.getBoundingClientRect().height;
+			return h === innerHeight - 16 && [innerHeight, h]; })()`
+		got := pollJS[[]int](tb, fits)
+		assert.Less(t, got[1], tallHeight, "the frame is capped")
+		for _, height := range []int64{500, 700} {
+			require.NoError(t, chromedp.Do(tb.ctx, chromedp.EmulateViewport(1280, height)))
+			assert.Equal(t, []int{int(height), int(height) - 16}, pollJS[[]int](tb, fits), "the frame follows the window")
+		}
+		browsertest.Screenshot(t, tb.ctx, "capped")
 	})
 
 	t.Run("an unsaved lead renders nothing", func(t *testing.T) {

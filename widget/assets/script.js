@@ -11,6 +11,12 @@
  * the new ticket to the calculator ({type: TICKET, ticket}), posted to the frame's origin only:
  * the calculator keeps its page and what was typed in it.
  *
+ * The frame takes the height the calculator asks for ({type: RESIZE}), but never more than the
+ * card's window shows (less a small margin), and it follows the window's resizes. A long order
+ * then scrolls inside the frame, where the calculator keeps its total and Save button in view;
+ * a frame as tall as its content would push them below the window. When a field in it gets
+ * focus, the calculator asks ({type: SHOW}) to have the whole frame scrolled into the window.
+ *
  * Only DOM APIs are used, plus the .done/.fail of the deferred that $authorizedAjax returns.
  */
 define([], function () {
@@ -24,10 +30,16 @@ define([], function () {
   // The calculator asks for a new ticket with {type: RENEW} and gets it as {type: TICKET, ticket}.
   var RENEW = 'amokit:calc:renew';
   var TICKET = 'amokit:calc:ticket';
+  // The calculator asks with {type: SHOW} to have all of the frame in the window.
+  var SHOW = 'amokit:calc:show';
   // A ticket is renewed when this share of its lifetime has passed.
   var RENEW_AT = 0.75;
   var MIN_HEIGHT = 160;
   var MAX_HEIGHT = 4000;
+  // The frame is the window's height less this margin at most, so all of it fits in view.
+  var VIEW_MARGIN = 16;
+  // The frame's height until the calculator asks for one.
+  var FIRST_HEIGHT = 480;
 
   var FALLBACK_TEXT = {
     title: 'Calculator',
@@ -54,6 +66,7 @@ define([], function () {
     var listening = false;
     var renewTimer = null; // the renewal of the current session's ticket
     var renewal = null; // the renewal request in flight
+    var wanted = FIRST_HEIGHT; // the height the calculator last asked for
 
     function leadId() {
       var app = window.APP || window.AMOCRM;
@@ -169,10 +182,29 @@ define([], function () {
         renew(el);
         return;
       }
+      if (d && d.type === SHOW) {
+        var r = frame.getBoundingClientRect();
+        if (r.top < 0 || r.bottom > window.innerHeight) frame.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+        return;
+      }
       if (!d || d.type !== RESIZE) return;
       var h = Math.round(Number(d.height));
       if (!isFinite(h)) return;
-      frame.style.height = Math.max(MIN_HEIGHT, Math.min(MAX_HEIGHT, h)) + 'px';
+      wanted = h;
+      fitFrame(frame);
+    }
+
+    // fitFrame gives the frame the height the calculator asked for, capped by the window's.
+    function fitFrame(frame) {
+      var view = Math.floor(window.innerHeight || document.documentElement.clientHeight || MAX_HEIGHT);
+      var h = Math.min(MAX_HEIGHT, wanted, view - VIEW_MARGIN);
+      frame.style.height = Math.max(MIN_HEIGHT, h) + 'px';
+    }
+
+    function onWindowResize() {
+      var el = block();
+      var frame = el && part(el, 'frame');
+      if (frame) fitFrame(frame);
     }
 
     function onClick(ev) {
@@ -261,6 +293,7 @@ define([], function () {
           return;
         }
         frame.src = url;
+        fitFrame(frame);
         setState(el, 'ready');
         scheduleRenewal(el, parsed(answer));
       });
@@ -277,7 +310,7 @@ define([], function () {
         escapeHTML(text('loading')) + '</p>' +
         '<button type="button" class="amokit-calc__retry" style="display:none">' + escapeHTML(text('retry')) + '</button>' +
         '<iframe class="amokit-calc__frame" title="' + escapeHTML(text('title')) + '" ' +
-        'style="display:none;width:100%;height:480px;border:0"></iframe>' +
+        'style="display:none;width:100%;height:' + FIRST_HEIGHT + 'px;border:0"></iframe>' +
         '</div>';
     }
 
@@ -310,6 +343,7 @@ define([], function () {
         if (!listening) {
           listening = true;
           listen(window, 'message', onMessage);
+          listen(window, 'resize', onWindowResize);
           listen(el, 'click', onClick);
         }
         var state = el.getAttribute('data-state');
