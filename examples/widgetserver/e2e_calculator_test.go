@@ -102,7 +102,7 @@ func TestCalculatorReadsNumbersAsTyped(t *testing.T) {
 	msg := waitText(t, ctx, widthErr, "целых миллиметрах", frame)
 	assert.Contains(t, msg, "150 или 151")
 	waitText(t, ctx, `#quote[data-state="invalid"] #quote-status`, "Исправьте", frame)
-	assert.True(t, evalInFrame[bool](t, ctx, `d.querySelector('#total-row').hidden`), "no total for an order that cannot be read")
+	assert.Equal(t, "—", textInFrame(t, ctx, "#total"), "no total for an order that cannot be read")
 	assert.True(t, evalInFrame[bool](t, ctx, `d.querySelector('#save').getAttribute('aria-disabled') === 'true'`), "nothing to save")
 	assert.Equal(t, "true", evalInFrame[string](t, ctx, `d.querySelector('[data-key="width_mm"]').getAttribute('aria-invalid') || ''`))
 	assert.Equal(t, "150,5", evalInFrame[string](t, ctx, `d.querySelector('[data-key="width_mm"]').value`), "what was typed stays as typed")
@@ -344,4 +344,105 @@ func TestCalculatorStartsInOneRequest(t *testing.T) {
 	assert.Equal(t, []string{"/widget/api?action=start"}, calls, "one request after the page")
 	assert.NotEmpty(t, textInFrame(t, c.ctx, "#lead-contact"))
 	assert.Contains(t, textInFrame(t, c.ctx, "#history-empty"), "пока нет")
+}
+
+// TestCalculatorKeepsTotalAndSaveInView fills a long order in the demo card's narrow column as a
+// manager does, and types into its last piece: the card keeps the frame within its window, and
+// the total and Save stay in view in the frame and in the card without covering the field
+// being typed in.
+func TestCalculatorKeepsTotalAndSaveInView(t *testing.T) {
+	t.Parallel()
+	c := openCalculator(t, nil)
+	ctx := c.ctx
+	const pieces = 5
+	require.NoError(t, doWithin(ctx, chromedp.EmulateViewport(1280, 720)))
+	piece := func(i int, key string) string {
+		return fmt.Sprintf(`fieldset.piece[data-index="%d"] [data-key=%q]`, i, key)
+	}
+	for i := range pieces {
+		if i > 0 {
+			require.NoError(t, doWithin(ctx,
+				chromedp.Evaluate[chromedp.Void](frameDoc+`.querySelector('#add-piece').focus()`),
+				chromedp.KeyEvent(kb.Enter)))
+		}
+		require.NoError(t, doWithin(ctx, typeIn(piece(i, "width_mm"), "900"), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent("1 000")))
+	}
+	waitText(t, c.ctx, `#quote[data-state="ready"] #lead-total`, "₽", c.frame)
+
+	// inView measures, from the card, the frame, the focused field, the bar, the total and
+	// Save: each on the card's window and on the frame's.
+	type box struct{ Top, Bottom float64 }
+	type view struct {
+		Window, Frame           float64 // the card's window height and the frame's
+		FrameBox                box     // the frame in the card's window
+		Focused                 string  // the focused field's data-key
+		Field, Bar, Total, Save box     // in the frame's window
+		FrameScrolls            bool    // the frame's page is taller than the frame
+		TotalText               string
+	}
+	inView := func() view {
+		return evalInFrame[view](t, ctx, `(function () {
+			var w = d.defaultView, f = w.frameElement;
+			var r = function (e) { var b = e.getBoundingClientRect(); return {top: b.top, bottom: b.bottom}; };
+			return {
+				window: innerHeight, frame: w.innerHeight, frameBox: r(f),
+				focused: d.activeElement.getAttribute('data-key') || d.activeElement.id,
+				field: r(d.activeElement), bar: r(d.querySelector('#bar')), total: r(d.querySelector('#total')), save: r(d.querySelector('#save')),
+				frameScrolls: d.documentElement.scrollHeight > w.innerHeight + 100,
+				totalText: d.querySelector('#total').textContent
+			};
+		})()`)
+	}
+	check := func(what string, wantKey string) view {
+		t.Helper()
+		v := inView()
+		assert.Equal(t, wantKey, v.Focused, what)
+		assert.True(t, v.FrameScrolls, "%s: the order is longer than the frame", what)
+		assert.LessOrEqual(t, v.FrameBox.Bottom-v.FrameBox.Top, v.Window, "%s: the frame fits the card's window", what)
+		assert.GreaterOrEqual(t, v.FrameBox.Top, 0.0, "%s: the frame's top is in the card's window: %+v", what, v)
+		assert.LessOrEqual(t, v.FrameBox.Bottom, v.Window, "%s: the frame's bottom is in the card's window: %+v", what, v)
+		for name, b := range map[string]box{"total": v.Total, "Save": v.Save, "field": v.Field} {
+			assert.GreaterOrEqual(t, b.Top, 0.0, "%s: %s in the frame: %+v", what, name, v)
+			assert.LessOrEqual(t, b.Bottom, v.Frame, "%s: %s in the frame: %+v", what, name, v)
+		}
+		assert.LessOrEqual(t, v.Field.Bottom, v.Bar.Top, "%s: the bar does not cover the field: %+v", what, v)
+		return v
+	}
+
+	// The last piece's width, typed as a fraction, then Tab: the error is shown, the bar stays.
+	last := pieces - 1
+	require.NoError(t, doWithin(ctx, typeIn(piece(last, "width_mm"), "150,5"), chromedp.KeyEvent(kb.Tab)))
+	waitText(t, ctx, fmt.Sprintf(`fieldset.piece[data-index="%d"] .field[data-field="width_mm"] .err`, last), "целых миллиметрах", c.frame)
+	v := check("after 150,5 and Tab", "height_mm")
+	assert.Equal(t, "—", v.TotalText, "no total for an order that cannot be read")
+	browsertest.Screenshot(t, ctx, "fraction")
+
+	// Corrected, the total is back in the bar while the height is typed.
+	require.NoError(t, doWithin(ctx, typeIn(piece(last, "width_mm"), "1 500"), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent("1 200")))
+	q, err := glass.DefaultPriceList().Quote(mustOrder(t, `{"pieces":[`+strings.Repeat(
+		`{"material":"float","thickness_mm":6,"width_mm":900,"height_mm":1000,"quantity":1,"edge":"none"},`, pieces-1)+
+		`{"material":"float","thickness_mm":6,"width_mm":1500,"height_mm":1200,"quantity":1,"edge":"none"}]}`))
+	require.NoError(t, err)
+	waitText(t, ctx, `#bar[data-state="ready"] #total`, normalizeSpaces(glass.FormatKopecks(q.Total)), c.frame)
+	check("typing the height", "height_mm")
+
+	// The last fields of the form, reached by Tab, stay above the bar too.
+	require.NoError(t, doWithin(ctx, typeIn("#discount", "5")))
+	check("typing the discount", "discount")
+	browsertest.Screenshot(t, ctx, "typing")
+	require.NoError(t, doWithin(ctx, chromedp.KeyEvent(kb.Tab)))
+	assert.Equal(t, "save", inView().Focused, "Tab from the last field goes to Save")
+
+	// The same in the narrowest and the widest column the calculator is made for.
+	for _, width := range []int{260, 380} {
+		got := evalInFrame[int](t, ctx, fmt.Sprintf(`(function (f) {
+			var col = document.querySelector('aside.right');
+			col.style.width = (col.getBoundingClientRect().width + %d - f.getBoundingClientRect().width) + 'px';
+			return Math.round(f.getBoundingClientRect().width);
+		})(d.defaultView.frameElement)`, width))
+		require.Equal(t, width, got)
+		require.NoError(t, doWithin(ctx, typeIn(piece(last, "quantity"), "2"), chromedp.KeyEvent(kb.Tab)))
+		waitText(t, ctx, `#bar[data-state="ready"] #total`, "₽", c.frame)
+		check(fmt.Sprintf("%d px wide", width), "width_mm")
+	}
 }

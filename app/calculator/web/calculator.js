@@ -11,12 +11,16 @@
  * and posts the new one here ({type: TICKET}); a request refused with 401 asks the block for
  * one ({type: RENEW}) and is sent again once. The form is kept per lead in localStorage, so a
  * reload or a session that could not be renewed loses nothing typed.
+ *
+ * The total and Save sit in a bar that stays in view while the form scrolls: the card caps the
+ * frame at its window's height, so a long order scrolls inside the frame, under the bar.
  */
 (function () {
   'use strict';
 
   var RESIZE = 'amokit:calc:resize';
   var SAVED = 'amokit:calc:saved';
+  var SHOW = 'amokit:calc:show';
   var RENEW = 'amokit:calc:renew';
   var TICKET = 'amokit:calc:ticket';
   var RENEW_WAIT_MS = 20000;
@@ -644,6 +648,7 @@
 
   function setQuoteState(s, text) {
     $('quote').setAttribute('data-state', s);
+    $('bar').setAttribute('data-state', s);
     $('quote-status').textContent = text || '';
     $('quote-status').hidden = !text;
     resized();
@@ -653,8 +658,9 @@
     var body = $('lines').tBodies[0];
     body.textContent = '';
     $('lines').hidden = !q;
-    $('total-row').hidden = !q;
     $('lead-total-row').hidden = !q;
+    // The bar keeps its line: a dash while there is no total.
+    $('total').textContent = q ? kopecks(q.total) : '—';
     if (!q) { resized(); return; }
     q.lines.forEach(function (l) {
       var tr = el('tr');
@@ -671,7 +677,6 @@
       tr.setAttribute('data-code', l.code);
       body.appendChild(tr);
     });
-    $('total').textContent = kopecks(q.total);
     $('lead-total').textContent = roubles(q.lead_price);
     resized();
   }
@@ -1140,6 +1145,37 @@
     }
   }
 
+  // ---------------------------------------------------------------- the bar in view
+
+  // In a narrow frame the bar with the total and Save sticks to the bottom of the frame
+  // (calculator.css), over the form that scrolls under it. The page's scroll-padding keeps a
+  // field the browser scrolls to above the bar; uncover does the same for a field that ends up
+  // under the bar any other way (the bar grew, the frame shrank).
+  var BAR_GAP = 8;
+
+  function barResized() {
+    document.documentElement.style.setProperty('--bar-h', Math.ceil($('bar').getBoundingClientRect().height) + 'px');
+    uncover();
+  }
+
+  function uncover() {
+    var a = document.activeElement;
+    var bar = $('bar');
+    if (!a || a === document.body || bar.contains(a)) return;
+    var r = a.getBoundingClientRect();
+    var b = bar.getBoundingClientRect();
+    var across = r.left < b.right && r.right > b.left;
+    if (across && r.bottom + BAR_GAP > b.top && r.top < b.bottom) window.scrollBy(0, r.bottom + BAR_GAP - b.top);
+  }
+
+  // barInView keeps the focused field clear of the bar and asks the card to bring the whole
+  // frame into its window ({type: SHOW}): the bar at the frame's bottom may be below it.
+  function barInView() {
+    if (!document.activeElement || document.activeElement === document.body) return;
+    uncover();
+    if (getComputedStyle($('bar')).position === 'sticky') notifyParent({ type: SHOW });
+  }
+
   var lastHeight = 0;
   function resized() {
     var h = Math.ceil($('calc').getBoundingClientRect().height) + 24;
@@ -1164,8 +1200,19 @@
       setPriceVersion(null);
       orderChanged();
     });
-    if (typeof ResizeObserver === 'function') new ResizeObserver(resized).observe($('calc'));
+    if (typeof ResizeObserver === 'function') {
+      new ResizeObserver(resized).observe($('calc'));
+      new ResizeObserver(barResized).observe($('bar'));
+    }
     window.addEventListener('resize', resized);
+    window.addEventListener('resize', uncover);
+    // After the browser's own scrolling to the field that got focus; for a pointer, after its
+    // click: scrolling between the press and the release would lose the click.
+    var pressed = false;
+    document.addEventListener('pointerdown', function () { pressed = true; }, true);
+    document.addEventListener('pointerup', function () { pressed = false; setTimeout(barInView, 0); }, true);
+    document.addEventListener('pointercancel', function () { pressed = false; }, true);
+    document.addEventListener('focusin', function () { if (!pressed) requestAnimationFrame(barInView); });
     window.addEventListener('message', onTicket);
     renderAll();
     setQuoteState('empty', 'Заполните размеры изделия.');
