@@ -179,12 +179,13 @@ type CalculationStore interface {
 	List(ctx context.Context, account string, leadID int64, limit int) ([]Calculation, error)
 }
 
-// MemoryCalculations is a CalculationStore in process memory, for tests, examples and a single
-// process. Its leases serialise the requests of this process only. Create it with
-// NewMemoryCalculations.
+// MemoryCalculations is a CalculationStore and a CatalogIndex in process memory, for tests,
+// examples and a single process. Its leases serialise the requests of this process only. Create
+// it with NewMemoryCalculations.
 type MemoryCalculations struct {
-	mu    sync.Mutex
-	calcs map[CalculationKey]*memoryCalc
+	mu       sync.Mutex
+	calcs    map[CalculationKey]*memoryCalc
+	catalogs memoryCatalogs
 }
 
 var _ CalculationStore = (*MemoryCalculations)(nil)

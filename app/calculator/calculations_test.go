@@ -11,3 +11,8 @@ func TestMemoryCalculationsContract(t *testing.T) {
 	t.Parallel()
 	calculatortest.Run(t, func(t *testing.T) calculator.CalculationStore { return calculator.NewMemoryCalculations() })
 }
+
+func TestMemoryCatalogIndexContract(t *testing.T) {
+	t.Parallel()
+	calculatortest.RunCatalogIndex(t, func(t *testing.T) calculator.CatalogIndex { return calculator.NewMemoryCalculations() })
+}

@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"net/http"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
@@ -17,19 +21,53 @@ import (
 )
 
 // AmoCRM adapts an *amocrm.Client to CRM. It remembers the account's products catalog, its
-// price field and the elements it has found by SKU, so a Client should get one AmoCRM for its
-// lifetime (AmoCRMClients does that).
+// price field and the element of each SKU in process memory, so a Client should get one AmoCRM
+// for its lifetime; AmoCRMIndexed keeps them in a CatalogIndex instead.
 func AmoCRM(c *amocrm.Client) CRM {
-	return &amoCRM{c: c, bySKU: map[string]int64{}}
+	return AmoCRMIndexed(c, nil)
+}
+
+// AmoCRMIndexed is AmoCRM remembering the products catalog's ids in index, under the client's
+// account host; a nil index keeps them in process memory. AmoCRMClients uses it with its Catalogs.
+func AmoCRMIndexed(c *amocrm.Client, index CatalogIndex) CRM {
+	return newAmoCRM(c, index)
+}
+
+func newAmoCRM(c *amocrm.Client, index CatalogIndex) *amoCRM {
+	if index == nil {
+		index = &memoryCatalogs{}
+	}
+	return &amoCRM{c: c, account: c.Domain(), index: index}
 }
 
 type amoCRM struct {
-	c *amocrm.Client
+	c       *amocrm.Client
+	account string       // the key of the account in index
+	index   CatalogIndex // the products catalog's ids (docs/calculator-save.md)
 
-	mu        sync.Mutex
-	catalogID int64            // the products catalog, 0 until known
-	priceID   int64            // its PRICE field, 0 until known
-	bySKU     map[string]int64 // SKU → element id of the products catalog
+	catalogKnown atomic.Bool // the index has had the catalog's id since warmCatalog last looked
+	warming      atomic.Bool // a warmCatalog runs
+}
+
+// catalogWarmer is a CRM that can find the account's products catalog ahead of the first save.
+type catalogWarmer interface {
+	warmCatalog(ctx context.Context)
+}
+
+var _ catalogWarmer = (*amoCRM)(nil)
+
+// warmCatalog makes sure the index knows the account's products catalog, asking amoCRM
+// (GET /api/v4/catalogs, once per account and index) when it does not, so that the first save
+// starts with the catalog's elements rather than with finding the catalog. The start calls it
+// after its own reads; one runs per account at a time, and failures are left to the save.
+func (a *amoCRM) warmCatalog(ctx context.Context) {
+	if a.catalogKnown.Load() || !a.warming.CompareAndSwap(false, true) {
+		return
+	}
+	defer a.warming.Store(false)
+	if _, err := a.catalog(ctx); err == nil {
+		a.catalogKnown.Store(true)
+	}
 }
 
 // Lead implements CRM: GET /api/v4/leads/{id}?with=contacts,catalog_elements, then the main
@@ -186,13 +224,13 @@ func (a *amoCRM) HasNote(ctx context.Context, leadID int64, marker string) (bool
 }
 
 // MissingProducts implements SaveChecker: GET /api/v4/leads/{id}/links for the linked catalog
-// elements, then each product's element by SKU (known already when this client found or created
-// it, otherwise one search per SKU), compared by element and quantity.
+// elements, then each product's element by SKU (from the index, or a read of the catalog's
+// elements for those it lacks), compared by element and quantity.
 func (a *amoCRM) MissingProducts(ctx context.Context, leadID int64, products []glass.Product) ([]glass.Product, error) {
 	if len(products) == 0 {
 		return nil, nil
 	}
-	catalogID, err := a.productsCatalog(ctx)
+	pc, err := a.catalog(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -202,19 +240,20 @@ func (a *amoCRM) MissingProducts(ctx context.Context, leadID int64, products []g
 	}
 	linked := map[int64]amocrm.Decimal{} // element → quantity
 	for _, l := range links {
-		if l.CatalogID == catalogID {
+		if l.CatalogID == pc.ID {
 			linked[l.ElementID] = l.Quantity
 		}
 	}
 	if len(linked) == 0 {
 		return products, nil
 	}
+	pc, err = a.elements(ctx, pc, skusOf(products))
+	if err != nil {
+		return nil, err
+	}
 	var missing []glass.Product
 	for _, p := range products {
-		id, err := a.findBySKU(ctx, catalogID, p.SKU)
-		if err != nil {
-			return nil, err
-		}
+		id := pc.Elements[p.SKU]
 		q, ok := linked[id]
 		if id == 0 || !ok || !sameQuantity(q, p.Quantity) {
 			missing = append(missing, p)
@@ -226,13 +265,13 @@ func (a *amoCRM) MissingProducts(ctx context.Context, leadID int64, products []g
 var _ ProductReplacer = (*amoCRM)(nil)
 
 // UnlinkSKUs implements ProductReplacer: GET /api/v4/leads/{id}/links for the linked elements,
-// each SKU's element (known already, or one search per SKU), then one POST
-// /api/v4/leads/{id}/unlink of those linked.
+// each SKU's element (from the index, or one read of the catalog's elements for those it lacks),
+// then one POST /api/v4/leads/{id}/unlink of those linked.
 func (a *amoCRM) UnlinkSKUs(ctx context.Context, leadID int64, skus []string) error {
 	if len(skus) == 0 {
 		return nil
 	}
-	catalogID, err := a.productsCatalog(ctx)
+	pc, err := a.catalog(ctx)
 	if err != nil {
 		return err
 	}
@@ -242,19 +281,19 @@ func (a *amoCRM) UnlinkSKUs(ctx context.Context, leadID int64, skus []string) er
 	}
 	linked := map[int64]amocrm.ProductLink{}
 	for _, l := range links {
-		if l.CatalogID == catalogID {
+		if l.CatalogID == pc.ID {
 			linked[l.ElementID] = l
 		}
 	}
+	if len(linked) == 0 {
+		return nil
+	}
+	if pc, err = a.elements(ctx, pc, skus); err != nil {
+		return err
+	}
 	var drop []amocrm.ProductLink
 	for _, sku := range skus {
-		if len(linked) == 0 {
-			break
-		}
-		id, err := a.findBySKU(ctx, catalogID, sku)
-		if err != nil {
-			return err
-		}
+		id := pc.Elements[sku]
 		if l, ok := linked[id]; ok && id != 0 {
 			drop = append(drop, l)
 			delete(linked, id)
@@ -274,142 +313,207 @@ func sameQuantity(linked amocrm.Decimal, q glass.Decimal) bool {
 	return err1 == nil && err2 == nil && a == b
 }
 
-// AttachProducts implements CRM: it finds each product's element in the products catalog by
-// SKU (searching once per SKU not yet known), creates the missing ones in one request, and links
-// them all to the lead in one request with their quantities and the catalog's price field.
+func skusOf(products []glass.Product) []string {
+	out := make([]string, len(products))
+	for i, p := range products {
+		out[i] = p.SKU
+	}
+	return out
+}
+
+// AttachProducts implements CRM. Each product's element comes from the index, or, for SKUs it
+// lacks, from one read of the products catalog's elements (a page of 250, more pages only while
+// SKUs are still missing); the missing elements are created in one request, while the catalog's
+// fields are read when no element has shown the PRICE field; then one request links them all
+// with their quantities and the price field. Once the index knows the account's products, a save
+// makes the one link request (docs/calculator-save.md).
 func (a *amoCRM) AttachProducts(ctx context.Context, leadID int64, products []glass.Product) error {
 	if len(products) == 0 {
 		return nil
 	}
-	catalogID, err := a.productsCatalog(ctx)
+	pc, err := a.catalog(ctx)
 	if err != nil {
 		return err
 	}
-	ids := make([]int64, len(products))
+	if pc, err = a.elements(ctx, pc, skusOf(products)); err != nil {
+		return err
+	}
 	var missing []int // indexes into products
+	seen := map[string]bool{}
 	for i, p := range products {
-		id, err := a.findBySKU(ctx, catalogID, p.SKU)
-		if err != nil {
-			return err
-		}
-		if id == 0 {
+		if pc.Elements[p.SKU] == 0 && !seen[p.SKU] {
 			missing = append(missing, i)
+			seen[p.SKU] = true
 		}
-		ids[i] = id
+	}
+	learned := ProductCatalog{ID: pc.ID, Elements: map[string]int64{}}
+	g, gctx := errgroup.WithContext(ctx)
+	if pc.PriceFieldID == 0 {
+		g.Go(func() error {
+			id, err := a.priceField(gctx, pc.ID)
+			learned.PriceFieldID = id
+			return err
+		})
 	}
 	if len(missing) > 0 {
-		reqs := make([]amocrm.CreateElementRequest, len(missing))
-		for j, i := range missing {
-			p := products[i]
-			reqs[j] = amocrm.CreateElementRequest{Name: p.Name, CustomFieldsValues: amocrm.ProductFields{
-				SKU: p.SKU, Price: amocrm.DecimalFromMinor(p.UnitPrice, 2),
-			}.Fields()}
-		}
-		saved, err := a.c.Catalogs.CreateElements(ctx, catalogID, reqs)
-		for _, s := range saved {
-			i := missing[s.Index]
-			ids[i] = s.ID
-			a.remember(products[i].SKU, s.ID)
-		}
-		if err != nil {
-			return fmt.Errorf("calculator: creating products: %w", err)
-		}
+		g.Go(func() error {
+			reqs := make([]amocrm.CreateElementRequest, len(missing))
+			for j, i := range missing {
+				p := products[i]
+				reqs[j] = amocrm.CreateElementRequest{Name: p.Name, CustomFieldsValues: amocrm.ProductFields{
+					SKU: p.SKU, Price: amocrm.DecimalFromMinor(p.UnitPrice, 2),
+				}.Fields()}
+			}
+			saved, err := a.c.Catalogs.CreateElements(gctx, pc.ID, reqs)
+			for _, s := range saved {
+				if s.Index >= 0 && s.Index < len(missing) {
+					learned.Elements[products[missing[s.Index]].SKU] = s.ID
+				}
+			}
+			if err != nil {
+				return fmt.Errorf("calculator: creating products: %w", err)
+			}
+			return nil
+		})
 	}
-	priceID, err := a.priceField(ctx, catalogID, ids[0])
+	err = g.Wait()
+	if learned.PriceFieldID != 0 || len(learned.Elements) > 0 {
+		a.remember(ctx, learned)
+	}
 	if err != nil {
 		return err
 	}
+	priceID := max(pc.PriceFieldID, learned.PriceFieldID)
 	links := make([]amocrm.ProductLink, len(products))
 	for i, p := range products {
 		q, err := amocrm.ParseDecimal(p.Quantity.String())
 		if err != nil {
 			return fmt.Errorf("calculator: product %s: quantity: %w", p.SKU, err)
 		}
-		links[i] = amocrm.ProductLink{ElementID: ids[i], CatalogID: catalogID, Quantity: q, PriceID: priceID}
+		id := pc.Elements[p.SKU]
+		if id == 0 {
+			id = learned.Elements[p.SKU]
+		}
+		links[i] = amocrm.ProductLink{ElementID: id, CatalogID: pc.ID, Quantity: q, PriceID: priceID}
 	}
 	if err := a.c.Leads.LinkProducts(ctx, leadID, links); err != nil {
-		// An element found earlier may have been deleted since: look them up again next time.
-		a.mu.Lock()
-		clear(a.bySKU)
-		a.mu.Unlock()
+		if gone := goneElements(err, products); len(gone) > 0 {
+			// amoCRM refused elements the index named: look them up again next time.
+			_ = a.index.ForgetElements(context.WithoutCancel(ctx), a.account, pc.ID, gone)
+		}
 		return notFound(err, "lead", leadID)
 	}
 	return nil
 }
 
-// productsCatalog returns the id of the account's products catalog, asking amoCRM once.
-func (a *amoCRM) productsCatalog(ctx context.Context) (int64, error) {
-	a.mu.Lock()
-	id := a.catalogID
-	a.mu.Unlock()
-	if id != 0 {
-		return id, nil
+// goneElements returns the SKUs whose links amoCRM refused as a request error (400): those its
+// validation errors name by index, or all of them when they name none. Other failures (a
+// timeout, a 5xx) say nothing about the elements and return none.
+func goneElements(err error, products []glass.Product) []string {
+	var e *amocrm.Error
+	if !errors.As(err, &e) || e.StatusCode != http.StatusBadRequest {
+		return nil
+	}
+	var out []string
+	for _, v := range e.ValidationErrors {
+		if i, err := strconv.Atoi(v.RequestID); err == nil && i >= 0 && i < len(products) {
+			out = append(out, products[i].SKU)
+		}
+	}
+	if len(out) == 0 {
+		out = skusOf(products)
+	}
+	return out
+}
+
+// catalog returns the account's products catalog from the index, asking amoCRM
+// (GET /api/v4/catalogs) when the index has none. The index is a cache: when it cannot be read,
+// amoCRM is asked, and when it cannot be written, the next save asks again.
+func (a *amoCRM) catalog(ctx context.Context) (ProductCatalog, error) {
+	pc, err := a.index.LoadCatalog(ctx, a.account)
+	if err != nil || pc.Elements == nil {
+		pc = ProductCatalog{ID: pc.ID, PriceFieldID: pc.PriceFieldID, Elements: map[string]int64{}}
+	}
+	if pc.ID != 0 {
+		return pc, nil
 	}
 	c, err := a.c.Catalogs.ProductsCatalog(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("calculator: finding the products catalog: %w", err)
+		return ProductCatalog{}, fmt.Errorf("calculator: finding the products catalog: %w", err)
 	}
-	a.mu.Lock()
-	a.catalogID = c.ID
-	a.mu.Unlock()
-	return c.ID, nil
+	pc = ProductCatalog{ID: c.ID, Elements: map[string]int64{}}
+	a.remember(ctx, pc)
+	return pc, nil
 }
 
-// findBySKU returns the id of the element of the catalog whose SKU is sku, or 0.
-func (a *amoCRM) findBySKU(ctx context.Context, catalogID int64, sku string) (int64, error) {
-	a.mu.Lock()
-	id, ok := a.bySKU[sku]
-	a.mu.Unlock()
-	if ok {
-		return id, nil
+// elements returns pc with the element of every SKU of skus that the catalog has: those pc
+// lacks are looked for in the catalog's elements, read 250 at a time until every one is found or
+// the catalog ends, and every SKU met on the way is remembered, with the PRICE field's id when an
+// element shows it. An SKU the catalog lacks stays out of pc.Elements. When amoCRM no longer has
+// the catalog, the index forgets it.
+func (a *amoCRM) elements(ctx context.Context, pc ProductCatalog, skus []string) (ProductCatalog, error) {
+	want := map[string]bool{}
+	for _, s := range skus {
+		if pc.Elements[s] == 0 {
+			want[s] = true
+		}
 	}
-	for e, err := range a.c.Catalogs.AllElements(ctx, catalogID, &amocrm.ElementListOptions{Query: sku, Limit: 250}) {
+	if len(want) == 0 {
+		return pc, nil
+	}
+	learned := ProductCatalog{ID: pc.ID, Elements: map[string]int64{}}
+	for e, err := range a.c.Catalogs.AllElements(ctx, pc.ID, &amocrm.ElementListOptions{Limit: amocrm.MaxPageSize}) {
 		if err != nil {
-			return 0, fmt.Errorf("calculator: searching the products catalog for %s: %w", sku, err)
+			if errors.Is(err, amocrm.ErrNotFound) {
+				_ = a.index.ForgetCatalog(context.WithoutCancel(ctx), a.account)
+				a.catalogKnown.Store(false)
+			}
+			return ProductCatalog{}, fmt.Errorf("calculator: reading the products catalog: %w", err)
 		}
-		if e.IsDeleted || e.SKU() != sku {
-			continue // the search also matches names and other fields
+		sku := e.SKU()
+		if e.IsDeleted || sku == "" {
+			continue
 		}
-		a.notePriceField(e)
-		a.remember(sku, e.ID)
-		return e.ID, nil
+		if _, dup := learned.Elements[sku]; !dup {
+			learned.Elements[sku] = e.ID
+		}
+		if learned.PriceFieldID == 0 && pc.PriceFieldID == 0 {
+			if f, ok := e.CustomFieldsValues.ByCode(amocrm.FieldCodePrice); ok && f.FieldID > 0 {
+				learned.PriceFieldID = f.FieldID
+			}
+		}
+		delete(want, sku)
+		if len(want) == 0 {
+			break
+		}
+	}
+	a.remember(ctx, learned)
+	maps.Copy(pc.Elements, learned.Elements)
+	if learned.PriceFieldID != 0 {
+		pc.PriceFieldID = learned.PriceFieldID
+	}
+	return pc, nil
+}
+
+// priceField returns the id of the catalog's PRICE field from its field definitions
+// (GET /api/v4/catalogs/{id}/custom_fields); 0 when it has none, and the link is then made
+// without a price field.
+func (a *amoCRM) priceField(ctx context.Context, catalogID int64) (int64, error) {
+	for f, err := range a.c.CustomFields.All(ctx, amocrm.FieldsOfCatalog(catalogID), nil) {
+		if err != nil {
+			return 0, fmt.Errorf("calculator: reading the fields of the products catalog: %w", err)
+		}
+		if f.Code == amocrm.FieldCodePrice {
+			return f.ID, nil
+		}
 	}
 	return 0, nil
 }
 
-func (a *amoCRM) remember(sku string, id int64) {
-	a.mu.Lock()
-	a.bySKU[sku] = id
-	a.mu.Unlock()
-}
-
-// notePriceField remembers the id of the PRICE field from an element that has it.
-func (a *amoCRM) notePriceField(e amocrm.CatalogElement) {
-	if f, ok := e.CustomFieldsValues.ByCode(amocrm.FieldCodePrice); ok && f.FieldID > 0 {
-		a.mu.Lock()
-		a.priceID = f.FieldID
-		a.mu.Unlock()
-	}
-}
-
-// priceField returns the id of the catalog's PRICE field, reading the element id when no
-// element has shown it yet. 0 means the catalog has none; the link is then made without a price
-// field.
-func (a *amoCRM) priceField(ctx context.Context, catalogID, elementID int64) (int64, error) {
-	a.mu.Lock()
-	id := a.priceID
-	a.mu.Unlock()
-	if id != 0 {
-		return id, nil
-	}
-	e, err := a.c.Catalogs.GetElement(ctx, catalogID, elementID)
-	if err != nil {
-		return 0, fmt.Errorf("calculator: reading product %d: %w", elementID, err)
-	}
-	a.notePriceField(*e)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.priceID, nil
+// remember records what a save learned of the catalog; see catalog for why a failure is
+// ignored. It runs detached from ctx, so that a request going away does not lose it.
+func (a *amoCRM) remember(ctx context.Context, c ProductCatalog) {
+	_ = a.index.RememberCatalog(context.WithoutCancel(ctx), a.account, c)
 }
 
 // notFound wraps an amoCRM 404 (or 204) on an entity as ErrLeadNotFound.
@@ -424,6 +528,11 @@ func notFound(err error, what string, id int64) error {
 // oauth.TokenSource over the connection store, and keeps it (and its rate limiter and caches)
 // for later requests. Its CRM method is a CRMSource. Safe for concurrent use.
 type AmoCRMClients struct {
+	// Catalogs remembers the products catalog's ids of every account (AmoCRMIndexed): the
+	// server's calculation store, which both stores implement. Set it before the first call to
+	// CRM; nil keeps them in process memory, per client.
+	Catalogs CatalogIndex
+
 	ctx   context.Context
 	oauth oauth.Config
 	store tokenstore.Store
@@ -496,7 +605,7 @@ func (s *AmoCRMClients) get(ctx context.Context, account string) (*amoCRM, error
 	if err != nil {
 		return nil, err
 	}
-	a := AmoCRM(c).(*amoCRM)
+	a := newAmoCRM(c, s.Catalogs)
 	s.accounts[host] = a
 	return a, nil
 }

@@ -172,3 +172,96 @@ func TestAmoCRMMissingProducts(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, missing, len(products))
 }
+
+// TestAmoCRMRemembersTheCatalogInTheIndex: the first save of an account finds the products
+// catalog and reads its elements once for every SKU (no search per SKU, no element read for the
+// price field); a second client sharing the index (another process on the same store) links at
+// once.
+func TestAmoCRMRemembersTheCatalogInTheIndex(t *testing.T) {
+	t.Parallel()
+	r := newAmoRig(t)
+	index := calculator.NewMemoryCalculations()
+	products := quoteOf(t, fxOrder).Products()
+	require.Greater(t, len(products), 2)
+	lead := r.demo.Leads[3].ID
+	catalog := "/api/v4/catalogs/" + strconv.FormatInt(r.demo.Products.ID, 10)
+	linkPath := "/api/v4/leads/" + strconv.FormatInt(lead, 10) + "/link"
+
+	r.fake.ResetRequests()
+	require.NoError(t, calculator.AmoCRMIndexed(r.sdk, index).AttachProducts(t.Context(), lead, products))
+	got := r.requests()
+	assert.Equal(t, "GET /api/v4/catalogs", got[0])
+	assert.Equal(t, "GET "+catalog+"/elements", got[1], "one read of the catalog for every SKU")
+	assert.Equal(t, "POST "+linkPath, got[len(got)-1])
+	for _, q := range got[2 : len(got)-1] {
+		assert.Equal(t, "POST "+catalog+"/elements", q, "the missing products, created in one request")
+	}
+	assert.LessOrEqual(t, len(got), 4, "%v", got)
+	for _, q := range r.fake.Requests() {
+		assert.NotContains(t, q.Query, "query=", "no search per SKU")
+	}
+
+	pc, err := index.LoadCatalog(t.Context(), r.demo.Account.Host)
+	require.NoError(t, err)
+	assert.Equal(t, r.demo.Products.ID, pc.ID)
+	priceField, _ := r.demo.Products.Field("PRICE")
+	assert.Equal(t, priceField.ID, pc.PriceFieldID)
+	for _, p := range products {
+		assert.NotZero(t, pc.Elements[p.SKU], p.SKU)
+	}
+
+	other := r.demo.Leads[2].ID
+	require.NoError(t, calculator.AmoCRMIndexed(r.sdk, index).AttachProducts(t.Context(), other, products))
+	assert.Equal(t, []string{"POST /api/v4/leads/" + strconv.FormatInt(other, 10) + "/link"}, r.requests(),
+		"a client sharing the index links at once")
+	assert.Len(t, productLinks(r.fake, other), len(products))
+	for _, p := range products {
+		n := 0
+		for _, e := range r.fake.Elements(r.demo.Products.ID) {
+			if fieldOf(e, "SKU") == p.SKU {
+				n++
+			}
+		}
+		assert.Equal(t, 1, n, "one element of %s", p.SKU)
+	}
+}
+
+// TestAmoCRMForgetsAGoneElement: when amoCRM refuses a link to an element the index names (a
+// person deleted the product), the save fails, the index forgets the element, and the retry
+// finds or creates it again.
+func TestAmoCRMForgetsAGoneElement(t *testing.T) {
+	t.Parallel()
+	r := newAmoRig(t)
+	index := calculator.NewMemoryCalculations()
+	products := quoteOf(t, fxOrder).Products()
+	lead := r.demo.Leads[3].ID
+	crm := calculator.AmoCRMIndexed(r.sdk, index)
+	require.NoError(t, crm.AttachProducts(t.Context(), r.demo.Leads[2].ID, products), "the index knows every SKU")
+	const gone = 987654321 // no element of the account has it
+	require.NoError(t, index.RememberCatalog(t.Context(), r.demo.Account.Host, calculator.ProductCatalog{
+		ID: r.demo.Products.ID, Elements: map[string]int64{products[0].SKU: gone}}))
+
+	err := crm.AttachProducts(t.Context(), lead, products)
+	require.Error(t, err)
+	pc, err := index.LoadCatalog(t.Context(), r.demo.Account.Host)
+	require.NoError(t, err)
+	assert.NotEqual(t, int64(gone), pc.Elements[products[0].SKU], "the gone element is forgotten")
+
+	require.NoError(t, crm.AttachProducts(t.Context(), lead, products), "the retry finds the elements again")
+	links := productLinks(r.fake, lead)
+	assert.Len(t, links, len(products))
+	for _, l := range links {
+		assert.NotEqual(t, int64(gone), l.ToEntityID)
+	}
+}
+
+// productLinks returns the catalog elements linked to a lead.
+func productLinks(fake *amocrmtest.Server, lead int64) []amocrmtest.Link {
+	var out []amocrmtest.Link
+	for _, l := range fake.Links("leads", lead) {
+		if l.ToEntityType == "catalog_elements" {
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -1,6 +1,7 @@
 package calculator
 
 import (
+	"context"
 	"net/http"
 	"sync"
 
@@ -73,4 +74,9 @@ func (h *handler) start(w http.ResponseWriter, r *http.Request) {
 		card.Products = []LeadProduct{}
 	}
 	widget.WriteJSON(w, http.StatusOK, startResponse{Lead: card, Calculations: views})
+	if cw, ok := crm.(catalogWarmer); ok {
+		// After the answer, so that it never delays the start; as the ticket's user, like the
+		// start's reads.
+		go cw.warmCatalog(context.WithoutCancel(r.Context()))
+	}
 }

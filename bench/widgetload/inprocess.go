@@ -36,13 +36,29 @@ type inProcess struct {
 
 // newInProcess starts it; latency is added by the fake to every amoCRM request.
 func newInProcess(ctx context.Context, latency time.Duration) (*inProcess, error) {
-	return newInProcessDelayed(ctx, latency, 0)
+	return newInProcessWith(ctx, envOptions{latency: latency})
 }
 
-// newInProcessDelayed is newInProcess whose server also waits serverDelay before answering each
-// request, as a server far from the browser would.
-func newInProcessDelayed(ctx context.Context, latency, serverDelay time.Duration) (*inProcess, error) {
-	e := &inProcess{fake: amocrmtest.NewServer(amocrmtest.WithLatency(latency))}
+// envOptions shape the in-process backend.
+type envOptions struct {
+	latency time.Duration // added by the fake to every amoCRM request
+	// serverDelay is waited by the server before answering each request, as a server far from
+	// the browser would.
+	serverDelay time.Duration
+	// unpaced lifts the account's limit at the fake and the client's pacing, so that requests
+	// made at the same time go out at the same time and the levels of dependent requests can be
+	// counted from their arrivals.
+	unpaced bool
+}
+
+// newInProcessWith starts it as o says.
+func newInProcessWith(ctx context.Context, o envOptions) (*inProcess, error) {
+	latency, serverDelay := o.latency, o.serverDelay
+	fakeOpts := []amocrmtest.Option{amocrmtest.WithLatency(latency)}
+	if o.unpaced {
+		fakeOpts = append(fakeOpts, amocrmtest.WithRateLimit(0, 1))
+	}
+	e := &inProcess{fake: amocrmtest.NewServer(fakeOpts...)}
 	ok := false
 	defer func() {
 		if !ok {
@@ -93,7 +109,13 @@ func newInProcessDelayed(ctx context.Context, latency, serverDelay time.Duration
 		ln.Close()
 		return nil, err
 	}
-	clients := calculator.NewAmoCRMClients(context.WithoutCancel(ctx), oc, conns, amocrm.WithHTTPClient(fakeClient))
+	calcs := calculator.NewMemoryCalculations()
+	amoOpts := []amocrm.Option{amocrm.WithHTTPClient(fakeClient)}
+	if o.unpaced {
+		amoOpts = append(amoOpts, amocrm.WithRateLimit(1000, 100))
+	}
+	clients := calculator.NewAmoCRMClients(context.WithoutCancel(ctx), oc, conns, amoOpts...)
+	clients.Catalogs = calcs
 	h, err := calculator.NewHandler(calculator.Config{
 		Config: widget.Config{
 			PublicURL:   e.url,
@@ -103,7 +125,7 @@ func newInProcessDelayed(ctx context.Context, latency, serverDelay time.Duration
 			Connections: conns,
 			Page:        http.NotFoundHandler(),
 		},
-		Calculations: calculator.NewMemoryCalculations(),
+		Calculations: calcs,
 		PriceList:    glass.DefaultPriceList(),
 		CRMFor:       clients.CRM,
 	})

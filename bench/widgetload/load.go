@@ -28,6 +28,7 @@ const (
 	kindCalculate = "calculate"
 	kindGetLead   = "get_lead"
 	kindSave      = "save"
+	kindStart     = "start"
 )
 
 // orders are valid glass orders of different shapes; the first is the worked example of the glass
@@ -60,6 +61,8 @@ func (s *site) request(ctx context.Context, kind string, i int) (*http.Request, 
 		req, err = http.NewRequestWithContext(ctx, http.MethodPost, s.base+"/widget/calculate", bytes.NewReader([]byte(orders[i%len(orders)])))
 	case kindGetLead:
 		req, err = http.NewRequestWithContext(ctx, http.MethodGet, s.base+"/widget/api?action=get_lead", nil)
+	case kindStart:
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, s.base+"/widget/api?action=start", nil)
 	case kindSave:
 		body := `{"action":"save_calculation","idempotency_key":"` + newUUID() + `","order":` + orders[i%len(orders)] + `}`
 		req, err = http.NewRequestWithContext(ctx, http.MethodPost, s.base+"/widget/api", bytes.NewReader([]byte(body)))

@@ -24,7 +24,7 @@ const startTarget = 450 * time.Millisecond
 // start (page, then its style and script at the same time, then action=start) with the chain it
 // replaced (page, style and script, get_lead, then the lead's calculations).
 func runStart(ctx context.Context, o options, out io.Writer) (bool, error) {
-	env, err := newInProcessDelayed(ctx, o.latency, o.latency)
+	env, err := newInProcessWith(ctx, envOptions{latency: o.latency, serverDelay: o.latency})
 	if err != nil {
 		return false, err
 	}

@@ -135,3 +135,20 @@ func TestInProcessServesEveryKind(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "401")
 }
+
+func TestLevels(t *testing.T) {
+	t.Parallel()
+	t0 := time.Now()
+	at := func(ms ...int) []time.Time {
+		var out []time.Time
+		for _, m := range ms {
+			out = append(out, t0.Add(time.Duration(m)*time.Millisecond))
+		}
+		return out
+	}
+	const lat = 100 * time.Millisecond
+	assert.Equal(t, 0, levels(nil, lat))
+	assert.Equal(t, 1, levels(at(0, 2, 5), lat), "three at once")
+	assert.Equal(t, 3, levels(at(203, 0, 1, 101, 3), lat), "each level waits for one answer, in any order")
+	assert.Equal(t, 2, levels(at(0, 50, 95), lat), "a level is a whole latency long")
+}

@@ -319,6 +319,9 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 	}
 	// The token sources live as long as the process, not as long as a request.
 	clients := calculator.NewAmoCRMClients(context.WithoutCancel(ctx), oc, s.store, amoOpts...)
+	if idx, ok := s.calcs.(calculator.CatalogIndex); ok {
+		clients.Catalogs = idx // the products catalog's ids, kept beside the calculations
+	}
 	page, err := calculator.NewPage(s.prices)
 	if err != nil {
 		return nil, err

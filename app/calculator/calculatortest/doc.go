@@ -12,4 +12,8 @@
 // longer writes, that a complete calculation is returned without a lease, that keys are scoped
 // to the account and the lead, that bad input is refused, List's order and limit, that values
 // are copies, and that concurrent claims grant one lease. Run under -race.
+//
+// RunCatalogIndex is the contract of calculator.CatalogIndex, which both stores implement beside
+// their calculations: what is remembered per account, merged, replaced by another catalog,
+// forgotten, and kept apart between accounts.
 package calculatortest

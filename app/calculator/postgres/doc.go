@@ -1,10 +1,11 @@
 // Package postgres keeps the calculator's saved calculations in PostgreSQL: a
 // calculator.CalculationStore over a *pgxpool.Pool that the caller creates, shares (with the
-// token store, say) and closes.
+// token store, say) and closes. The same Store is the calculator.CatalogIndex, in the tables
+// calculator_catalogs and calculator_catalog_elements.
 //
 // # Schema
 //
-// New creates and updates the table widget_calculations from migrations embedded in the
+// New creates and updates its tables from migrations embedded in the
 // package, recording what it applied in amokit_schema_migrations under the component
 // "calculator", as every amokit store does (one transaction under an advisory lock, so
 // processes starting together apply each migration once). A database migrated by earlier

@@ -27,6 +27,15 @@ func TestContract(t *testing.T) {
 	})
 }
 
+func TestCatalogIndexContract(t *testing.T) {
+	t.Parallel()
+	calculatortest.RunCatalogIndex(t, func(t *testing.T) calculator.CatalogIndex {
+		s, err := postgres.New(t.Context(), pgtest.Pool(t))
+		require.NoError(t, err)
+		return s
+	})
+}
+
 func TestMigrateConcurrently(t *testing.T) {
 	t.Parallel()
 	pool := pgtest.Pool(t)
