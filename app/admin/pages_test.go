@@ -1,15 +1,13 @@
-package main
+package admin
 
 import (
 	"bytes"
 	"encoding/json"
 	"image"
 	"image/png"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,24 +15,104 @@ import (
 
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/app/proposal"
-	"github.com/amokit/amokit/internal/serve"
 )
 
-// anotherShop logs in to another shop's server (its own admin token and master key) and returns
-// that server's valid admin session cookie and CSRF token.
+// publish posts a price list to the editor with the given session cookie, CSRF header and Origin.
+func (ts *testPage) publish(t *testing.T, cookie *http.Cookie, csrf, origin string, data []byte) int {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"author": "Анна", "price_list": json.RawMessage(data)})
+	require.NoError(t, err)
+	req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, testPublic+"/admin/prices/publish", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if csrf != "" {
+		req.Header.Set("X-CSRF-Token", csrf)
+	}
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	if cookie != nil {
+		req.AddCookie(cookie)
+	}
+	rec := httptest.NewRecorder()
+	ts.h.ServeHTTP(rec, req)
+	return rec.Code
+}
+
+func winter(t *testing.T) []byte {
+	t.Helper()
+	pl := glass.DefaultPriceList()
+	pl.Version = "зима"
+	pl.Materials[0].Prices[8] = 250000
+	data, err := json.Marshal(pl)
+	require.NoError(t, err)
+	return data
+}
+
+func TestAdminPrices_onlyTheAdminPublishes(t *testing.T) {
+	t.Parallel()
+	ts := newTestPage(t)
+	cookie, csrf := ts.login(t)
+	foreignCookie, foreignCSRF := anotherShop(t)
+	require.NotEqual(t, csrf, foreignCSRF)
+
+	for name, c := range map[string]struct {
+		cookie       *http.Cookie
+		csrf, origin string
+	}{
+		"no session":               {nil, csrf, testPublic},
+		"no CSRF token":            {cookie, "", testPublic},
+		"another session's CSRF":   {cookie, foreignCSRF, testPublic},
+		"another server's session": {foreignCookie, foreignCSRF, testPublic},
+		"a page of another origin": {cookie, csrf, "https://evil.example"},
+	} {
+		assert.Equal(t, http.StatusForbidden, ts.publish(t, c.cookie, c.csrf, c.origin, winter(t)), name)
+	}
+	assert.Equal(t, "default-2025.1", ts.prices.Current(t.Context()).Version, "nothing was published")
+
+	resp := ts.do(t, http.MethodGet, "/admin/prices/", nil, nil)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "the editor page needs a session")
+	resp = ts.do(t, http.MethodGet, "/admin/prices/", nil, cookie)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	page := readBody(t, resp)
+	assert.Contains(t, page, `content="`+csrf+`"`)
+	assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'")
+
+	require.Equal(t, http.StatusCreated, ts.publish(t, cookie, csrf, testPublic, winter(t)))
+	assert.Equal(t, "зима", ts.prices.Current(t.Context()).Version, "at once in the publishing process")
+	assert.Contains(t, readBody(t, ts.do(t, http.MethodGet, "/admin", nil, cookie)), "прайс-листу «зима»")
+}
+
+func TestAdminProposalSettings_behindTheSession(t *testing.T) {
+	t.Parallel()
+	ts := newTestPage(t)
+	cookie, csrf := ts.login(t)
+	form := map[string][]string{"name": {"ООО «Стекло»"}, "vat_percent": {"20"}, "valid_days": {"14"}}
+
+	resp := ts.do(t, http.MethodPost, "/admin/proposal/", form, cookie)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "no CSRF token")
+	form["csrf"] = []string{csrf}
+	resp = ts.do(t, http.MethodPost, "/admin/proposal/", form, nil)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "no session")
+	_, err := ts.proposalSettings.Settings(t.Context())
+	require.Error(t, err)
+
+	resp = ts.do(t, http.MethodPost, "/admin/proposal/", form, cookie)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode, readBody(t, resp))
+	got, err := ts.proposalSettings.Settings(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, "ООО «Стекло»", got.Shop.Name)
+}
+
+// anotherShop logs in to another shop's admin page (its own admin token and session key) and
+// returns that page's valid admin session cookie and CSRF token.
 func anotherShop(t *testing.T) (*http.Cookie, string) {
 	t.Helper()
-	cfg := config{Addr: "127.0.0.1:0", PublicURL: testPublic, AdminToken: strings.Repeat("b2", 20),
-		EncryptionKey: bytes.Repeat([]byte{9}, 32), PriceList: glass.DefaultPriceList(), LogLevel: slog.LevelDebug}
-	s, err := build(t.Context(), cfg, testPublic, serve.NewLogger(&syncBuffer{}, slog.LevelDebug))
-	require.NoError(t, err)
-	t.Cleanup(s.close)
-	other := &testServer{server: s, h: s.handler(func() bool { return false })}
-	return other.loginWith(t, cfg.AdminToken)
+	const token = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"
+	return newTestPageWith(t, token, bytes.Repeat([]byte{9}, 32)).loginWith(t, token)
 }
 
 // send serves one request with a body, content type and headers; cookie may be nil.
-func (ts *testServer) send(t *testing.T, method, target, ct string, body []byte, cookie *http.Cookie, header ...string) *http.Response {
+func (ts *testPage) send(t *testing.T, method, target, ct string, body []byte, cookie *http.Cookie, header ...string) *http.Response {
 	t.Helper()
 	req := httptest.NewRequestWithContext(t.Context(), method, testPublic+target, bytes.NewReader(body))
 	if ct != "" {
@@ -75,7 +153,7 @@ func settingsForm(t *testing.T, fields map[string]string, logo []byte) (string, 
 // shop's session succeed, so the refusals are not an accident of the requests.
 func TestAdminPages_anotherShopsSessionOpensNothing(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newTestPage(t)
 	cookie, csrf := ts.login(t)
 	foreign, foreignCSRF := anotherShop(t)
 
@@ -137,7 +215,7 @@ func TestAdminPages_anotherShopsSessionOpensNothing(t *testing.T) {
 // message, not with "log in again" (the CSRF token sits in the same form).
 func TestAdminProposalSettings_bigLogo(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newTestPage(t)
 	cookie, csrf := ts.login(t)
 	fields := map[string]string{"csrf": csrf, "name": "ООО «Стекло»", "address": "Москва", "vat_percent": "20", "valid_days": "14"}
 
