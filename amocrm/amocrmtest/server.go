@@ -38,7 +38,6 @@ type Server struct {
 	edge edge // the rate limit and the block, under their own lock (limits.go)
 
 	drive driveStore // the Drive's files and upload sessions, under mu (drive.go)
-	hooks hookStore  // webhook subscriptions, under mu (webhooks.go)
 }
 
 // RefreshReuse says what happens to a refresh token once it has been used.

@@ -12,13 +12,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/amokit/amokit/amocrm/amocrmtest/internal/backend"
 )
 
 // Webhooks (docs/webhooks.md): the subscription API, and deliveries the
 // test asks for with DeliverEvent, sent to every subscribed destination the
 // way amoCRM sends them: form-encoded with PHP's nesting, a 2-second
 // timeout, and the webhook disabled after more than 100 failures within 2
-// hours. State lives in hookStore, guarded by Server.mu.
+// hours. Subscriptions live in the store (backend.Webhook), guarded by
+// Server.mu.
 
 const (
 	maxWebhooks        = 100
@@ -29,20 +32,8 @@ const (
 	webhookContentType = "application/x-www-form-urlencoded"
 )
 
-type hookStore struct {
-	subs []*webhookSub
-	seq  int64
-}
-
-type webhookSub struct {
-	id, accountID, createdBy int64
-	destination              string
-	settings                 []string
-	sort                     int
-	disabled                 bool
-	createdAt, updatedAt     int64
-	failures                 []time.Time
-}
+// webhookSub is a webhook subscription, as the store keeps it.
+type webhookSub = backend.Webhook
 
 // knownWebhookEvents are the settings amoCRM's webhooks API lists.
 var knownWebhookEvents = func() map[string]bool {
@@ -69,18 +60,18 @@ func init() {
 	})
 }
 
-func (w *webhookSub) json() obj {
+func webhookJSON(w *webhookSub) obj {
 	return obj{
-		"id": w.id, "destination": w.destination, "created_at": w.createdAt, "updated_at": w.updatedAt,
-		"account_id": w.accountID, "created_by": w.createdBy, "sort": w.sort, "disabled": w.disabled,
-		"settings": slices.Clone(w.settings),
+		"id": w.ID, "destination": w.Destination, "created_at": w.CreatedAt, "updated_at": w.UpdatedAt,
+		"account_id": w.AccountID, "created_by": w.CreatedBy, "sort": w.Sort, "disabled": w.Disabled,
+		"settings": slices.Clone(w.Settings),
 	}
 }
 
 func (c *call) accountHooks() []*webhookSub {
 	var out []*webhookSub
-	for _, w := range c.s.hooks.subs {
-		if w.accountID == c.acct.ID {
+	for _, w := range c.st().Webhooks() {
+		if w.AccountID == c.acct.ID {
 			out = append(out, w)
 		}
 	}
@@ -96,8 +87,8 @@ func listWebhooks(c *call) reply {
 	dest, filtered := c.r.URL.Query()["filter[destination]"]
 	var out []obj
 	for _, w := range c.accountHooks() {
-		if !filtered || w.destination == dest[0] {
-			out = append(out, w.json())
+		if !filtered || w.Destination == dest[0] {
+			out = append(out, webhookJSON(w))
 		}
 	}
 	if len(out) == 0 {
@@ -143,7 +134,7 @@ func addWebhook(c *call) reply {
 		}
 	}
 	hooks := c.accountHooks()
-	i := slices.IndexFunc(hooks, func(w *webhookSub) bool { return w.destination == *in.Destination })
+	i := slices.IndexFunc(hooks, func(w *webhookSub) bool { return w.Destination == *in.Destination })
 	var w *webhookSub
 	if i >= 0 {
 		w = hooks[i]
@@ -151,14 +142,13 @@ func addWebhook(c *call) reply {
 		if len(hooks) >= maxWebhooks {
 			return problem(http.StatusBadRequest, fmt.Sprintf("An account has at most %d webhooks", maxWebhooks))
 		}
-		c.s.hooks.seq++
-		w = &webhookSub{id: c.s.hooks.seq, accountID: c.acct.ID, createdBy: c.userID, destination: *in.Destination, createdAt: c.now, sort: len(hooks) + 1}
-		c.s.hooks.subs = append(c.s.hooks.subs, w)
+		w = &webhookSub{AccountID: c.acct.ID, CreatedBy: c.userID, Destination: *in.Destination, CreatedAt: c.now, Sort: len(hooks) + 1}
+		c.st().AddWebhook(w)
 	}
-	w.settings = slices.Clone(*in.Settings)
-	w.updatedAt = c.now
+	w.Settings = slices.Clone(*in.Settings)
+	w.UpdatedAt = c.now
 	// amoCRM renumbers sort: the documented sample sent 10 and got 1 back.
-	return reply{status: http.StatusCreated, body: w.json()}
+	return reply{status: http.StatusCreated, body: webhookJSON(w)}
 }
 
 // deleteWebhook is DELETE /api/v4/webhooks with {"destination": …}.
@@ -172,13 +162,9 @@ func deleteWebhook(c *call) reply {
 	if err := json.Unmarshal(c.body, &in); err != nil || in.Destination == "" {
 		return problem(http.StatusBadRequest, "The body must be {\"destination\": …}")
 	}
-	i := slices.IndexFunc(c.s.hooks.subs, func(w *webhookSub) bool {
-		return w.accountID == c.acct.ID && w.destination == in.Destination
-	})
-	if i < 0 {
+	if !c.st().DeleteWebhook(c.acct.ID, in.Destination) {
 		return problem(http.StatusNotFound, "Webhook not found")
 	}
-	c.s.hooks.subs = slices.Delete(c.s.hooks.subs, i, i+1)
 	return noContent()
 }
 
@@ -196,9 +182,9 @@ func (s *Server) Webhooks(accountID int64) []Webhook {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Webhook
-	for _, w := range s.hooks.subs {
-		if w.accountID == accountID {
-			out = append(out, Webhook{ID: w.id, AccountID: w.accountID, Destination: w.destination, Settings: slices.Clone(w.settings), Disabled: w.disabled})
+	for _, w := range s.st.Webhooks() {
+		if w.AccountID == accountID {
+			out = append(out, Webhook{ID: w.ID, AccountID: w.AccountID, Destination: w.Destination, Settings: slices.Clone(w.Settings), Disabled: w.Disabled})
 		}
 	}
 	return out
@@ -246,8 +232,8 @@ func (s *Server) DeliverEvent(ctx context.Context, kind string, id int64, action
 	a := s.st.Account(e.AccountID)
 	body := s.eventPayload(a, e, action)
 	var targets []*webhookSub
-	for _, w := range s.hooks.subs {
-		if w.accountID == a.ID && !w.disabled && slices.Contains(w.settings, event) {
+	for _, w := range s.st.Webhooks() {
+		if w.AccountID == a.ID && !w.Disabled && slices.Contains(w.Settings, event) {
 			targets = append(targets, w)
 		}
 	}
@@ -255,22 +241,22 @@ func (s *Server) DeliverEvent(ctx context.Context, kind string, id int64, action
 
 	out := make([]WebhookDelivery, 0, len(targets))
 	for _, w := range targets {
-		d := WebhookDelivery{Destination: w.destination, Event: event}
-		d.Status, d.Err = s.postWebhook(ctx, w.destination, body)
+		d := WebhookDelivery{Destination: w.Destination, Event: event}
+		d.Status, d.Err = s.postWebhook(ctx, w.Destination, body)
 		s.mu.Lock()
 		now := s.now()
 		if !d.OK() {
-			w.failures = append(w.failures, now)
+			w.Failures = append(w.Failures, now)
 		}
-		kept := w.failures[:0]
-		for _, t := range w.failures {
+		kept := w.Failures[:0]
+		for _, t := range w.Failures {
 			if now.Sub(t) < webhookFailWindow {
 				kept = append(kept, t)
 			}
 		}
-		w.failures = kept
-		if !d.OK() && len(w.failures) > webhookFailLimit && !w.disabled {
-			w.disabled, d.Disabled = true, true
+		w.Failures = kept
+		if !d.OK() && len(w.Failures) > webhookFailLimit && !w.Disabled {
+			w.Disabled, d.Disabled = true, true
 		}
 		s.mu.Unlock()
 		out = append(out, d)

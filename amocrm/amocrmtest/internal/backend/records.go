@@ -1,6 +1,9 @@
 package backend
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
+)
 
 // The records below are what the store holds. They are plain data: the
 // server's handlers read and change their fields under the server's lock,
@@ -231,4 +234,15 @@ type LinkView struct {
 	ToType   string
 	ToID     int64
 	Meta     json.RawMessage
+}
+
+// Webhook is an account's subscription of a destination URL to events.
+type Webhook struct {
+	ID, AccountID, CreatedBy int64
+	Destination              string
+	Settings                 []string // the events
+	Sort                     int
+	Disabled                 bool
+	CreatedAt, UpdatedAt     int64
+	Failures                 []time.Time // failed deliveries within the window that counts them
 }

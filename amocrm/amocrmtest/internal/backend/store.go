@@ -2,7 +2,7 @@
 // amocrmtest: accounts, users, leads, contacts, companies, notes, catalogs
 // and their elements, the links between them, and each account's data of
 // the other services (tasks, pipelines, roles, sources, field groups,
-// events). It knows nothing of HTTP:
+// events), and webhook subscriptions. It knows nothing of HTTP:
 // the server's handlers decode a request, check it against the store, call
 // the operations here, and encode the answer.
 //
@@ -31,6 +31,7 @@ type Store struct {
 	elements    map[int64]*Element
 	links       []*Link
 	services    map[int64]*Services
+	webhooks    []*Webhook
 }
 
 // New returns an empty store.
@@ -233,4 +234,24 @@ func (st *Store) Unlink(accountID int64, aType string, aID int64, bType string, 
 	st.links = slices.DeleteFunc(st.links, func(l *Link) bool {
 		return l.AccountID == accountID && l.Joins(aType, aID, bType, bID)
 	})
+}
+
+// AddWebhook stores w, a new webhook subscription, with the next id.
+func (st *Store) AddWebhook(w *Webhook) {
+	w.ID = st.Next("webhook")
+	st.webhooks = append(st.webhooks, w)
+}
+
+// Webhooks yields every webhook subscription, of every account, in the
+// order they were made.
+func (st *Store) Webhooks() iter.Seq2[int, *Webhook] { return slices.All(st.webhooks) }
+
+// DeleteWebhook removes the account's subscription to destination and
+// reports whether there was one.
+func (st *Store) DeleteWebhook(accountID int64, destination string) bool {
+	n := len(st.webhooks)
+	st.webhooks = slices.DeleteFunc(st.webhooks, func(w *Webhook) bool {
+		return w.AccountID == accountID && w.Destination == destination
+	})
+	return len(st.webhooks) < n
 }
