@@ -203,21 +203,22 @@ type CardLead struct {
 	Responsible string        `json:"responsible"`
 	Created     string        `json:"created"`
 	Tags        []string      `json:"tags"`
-	Contacts    []demoContact `json:"contacts"`
+	Contacts    []CardContact `json:"contacts"`
 	Company     string        `json:"company"`
 	Notes       []string      `json:"notes"` // the text of common notes, newest first
-	Products    []demoProduct `json:"products"`
+	Products    []CardProduct `json:"products"`
 	Current     bool          `json:"-"`
 }
 
-type demoContact struct {
+// CardContact is a contact of the lead as the demo card shows it.
+type CardContact struct {
 	Name  string `json:"name"`
 	Phone string `json:"phone"`
 	Email string `json:"email"`
 }
 
-// demoProduct is a catalog element linked to the lead, with the link's quantity.
-type demoProduct struct {
+// CardProduct is a catalog element linked to the lead, with the link's quantity.
+type CardProduct struct {
 	Name     string `json:"name"`
 	SKU      string `json:"sku"`
 	Quantity string `json:"quantity"` // as stored: "1.8"
@@ -261,7 +262,7 @@ func (d *Site) lead(id int64) (CardLead, bool) {
 	}
 	for _, cid := range l.ContactIDs {
 		if c, ok := d.fake.Contact(cid); ok {
-			dc := demoContact{Name: c.Name}
+			dc := CardContact{Name: c.Name}
 			for _, f := range c.CustomFields {
 				if len(f.Values) == 0 {
 					continue
@@ -291,7 +292,7 @@ func (d *Site) lead(id int64) (CardLead, bool) {
 		if ln.ToEntityType != "catalog_elements" {
 			continue
 		}
-		p := demoProduct{Name: "#" + strconv.FormatInt(ln.ToEntityID, 10)}
+		p := CardProduct{Name: "#" + strconv.FormatInt(ln.ToEntityID, 10)}
 		if e, ok := d.fake.Element(ln.ToEntityID); ok {
 			p.Name = e.Name
 			for _, f := range e.CustomFields {
