@@ -98,7 +98,7 @@ func New(cfg Config) (*Page, error) {
 	a := &Page{
 		auth: &adminAuth{
 			token: cfg.Token, key: cfg.Key, secure: strings.HasPrefix(cfg.PublicURL, "https://"),
-			origin: cfg.PublicURL, now: time.Now, ended: &endedSessions{},
+			origin: cfg.PublicURL, ended: &endedSessions{},
 		},
 		store:      cfg.Connections,
 		connect:    cfg.Connect,
@@ -322,7 +322,7 @@ func (a *Page) connectionView(c tokenstore.Connection) connectionView {
 	}
 	if !c.Expiry.IsZero() {
 		cv.ExpiresAt = a.formatTime(c.Expiry)
-		cv.Expired = !a.auth.now().Before(c.Expiry)
+		cv.Expired = !time.Now().Before(c.Expiry)
 	}
 	if !c.RefreshedAt.IsZero() {
 		cv.RefreshedAt = a.formatTime(c.RefreshedAt)

@@ -28,10 +28,9 @@ const adminSessionTTL = 12 * time.Hour
 // constant time. Forms carry a CSRF token bound to the session.
 type adminAuth struct {
 	token  string
-	key    []byte // HMAC key for sessions and CSRF tokens (derived, never the admin token)
-	secure bool   // set the cookie's Secure flag (https public URL)
-	origin string // the public origin, for the Origin check of POSTs
-	now    func() time.Time
+	key    []byte         // HMAC key for sessions and CSRF tokens (derived, never the admin token)
+	secure bool           // set the cookie's Secure flag (https public URL)
+	origin string         // the public origin, for the Origin check of POSTs
 	ended  *endedSessions // required for logout
 }
 
@@ -48,7 +47,7 @@ func (a *adminAuth) end(session string) {
 	if err != nil {
 		return
 	}
-	now := a.now()
+	now := time.Now()
 	e := a.ended
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -93,7 +92,7 @@ func (a *adminAuth) mac(parts ...string) []byte {
 // nonce (so that two logins never share a session, and logging out one ends only it) and an HMAC
 // over both and the token.
 func (a *adminAuth) newSession() string {
-	exp := strconv.FormatInt(a.now().Add(adminSessionTTL).Unix(), 10)
+	exp := strconv.FormatInt(time.Now().Add(adminSessionTTL).Unix(), 10)
 	nonce := base64.RawURLEncoding.EncodeToString(randomBytes(12))
 	return exp + "." + nonce + "." + base64.RawURLEncoding.EncodeToString(a.mac("admin-session", exp, nonce, a.token))
 }
@@ -117,7 +116,7 @@ func (a *adminAuth) validSession(v string) bool {
 		return false
 	}
 	n, err := strconv.ParseInt(exp, 10, 64)
-	return err == nil && a.now().Before(time.Unix(n, 0)) && !a.isEnded(v)
+	return err == nil && time.Now().Before(time.Unix(n, 0)) && !a.isEnded(v)
 }
 
 // session returns the request's valid session cookie value, or "".

@@ -138,11 +138,10 @@ const CodeVersionTaken = "version_taken"
 type Memory struct {
 	mu       sync.Mutex
 	versions []Version
-	now      func() time.Time
 }
 
 // NewMemory returns an empty in-memory store.
-func NewMemory() *Memory { return &Memory{now: time.Now} }
+func NewMemory() *Memory { return &Memory{} }
 
 // Publish implements Store.
 func (m *Memory) Publish(_ context.Context, name, author string, data []byte) (Version, error) {
@@ -152,7 +151,7 @@ func (m *Memory) Publish(_ context.Context, name, author string, data []byte) (V
 		return Version{}, ErrVersionExists
 	}
 	v := Version{ID: int64(len(m.versions) + 1), Name: name, Author: author,
-		PublishedAt: m.now().UTC(), JSON: bytes.Clone(data)}
+		PublishedAt: time.Now().UTC(), JSON: bytes.Clone(data)}
 	m.versions = append(m.versions, v)
 	return clone(v), nil
 }

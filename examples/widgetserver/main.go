@@ -430,5 +430,5 @@ func (s *server) handler(shuttingDown func() bool) http.Handler {
 			http.Redirect(w, r, "/admin", http.StatusSeeOther)
 		})
 	}
-	return serve.WithRequestID(s.logger, time.Now, serve.SecurityHeaders(mux))
+	return serve.WithRequestID(s.logger, serve.SecurityHeaders(mux))
 }

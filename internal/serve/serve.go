@@ -80,7 +80,7 @@ func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
 // WithRequestID gives every request an id (the proxy's X-Request-Id when sane), answers it in
 // X-Request-Id, puts it into the context for the logs, and logs one line per request: method,
 // path (never the query, which can hold tickets, codes and tokens), status, size and duration.
-func WithRequestID(logger *slog.Logger, now func() time.Time, next http.Handler) http.Handler {
+func WithRequestID(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get(RequestIDHeader)
 		if !validRequestID(id) {
@@ -89,7 +89,7 @@ func WithRequestID(logger *slog.Logger, now func() time.Time, next http.Handler)
 		w.Header().Set(RequestIDHeader, id)
 		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
 		sw := &httpx.StatusWriter{ResponseWriter: w}
-		start := now()
+		start := time.Now()
 		defer func() {
 			status := sw.Status
 			if status == 0 {
@@ -107,7 +107,7 @@ func WithRequestID(logger *slog.Logger, now func() time.Time, next http.Handler)
 				slog.String("path", r.URL.Path),
 				slog.Int("status", status),
 				slog.Int64("bytes", sw.Size),
-				slog.Float64("duration_ms", float64(now().Sub(start).Microseconds())/1000),
+				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 			)
 		}()
 		next.ServeHTTP(sw, r.WithContext(ctx))
