@@ -11,13 +11,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/amokit/amokit/amocrm/amocrmtest/internal/backend"
 )
 
 // The Drive: the host of the account's files (docs/files.md). It is served
 // on hosts named drive…​.<base domain> (reached through Transport) and, for
-// clients that talk to the listener directly, under /drive on it. Its state
-// lives in driveStore, guarded by Server.mu like everything else; the rate
-// limit counts its requests at the edge.
+// clients that talk to the listener directly, under /drive on it. Its data
+// lives in the store (backend.Drive), guarded by Server.mu like everything
+// else; the rate limit counts its requests at the edge.
 
 // Drive limits amoCRM's and Kommo's documented samples announce
 // (docs/files.md#upload): 300 MiB per file and 512 KiB per part.
@@ -28,47 +30,13 @@ const (
 	drivePrefix         = "/drive"
 )
 
-type driveStore struct {
-	maxFile, maxPart int64
-	sessions         map[int64]*driveSession
-	slots            map[string]*driveSlot
-	files            map[string]*driveFile
-	links            map[string][]entityFileLink // "leads/123" → links, oldest first
-	seq              int64
-	loseAnswers      int
-	partsReceived    int
-}
-
-type driveSession struct {
-	id, accountID, userID int64
-	name, ctype, fileUUID string
-	size                  int64
-	data                  []byte
-	expires               time.Time
-	slotAt                map[int64]string // offset → upload token
-	done                  *driveFile
-}
-
-type driveSlot struct {
-	sess   *driveSession
-	offset int64
-}
-
-type driveFile struct {
-	uuid, versionUUID  string
-	accountID, userID  int64
-	name, ctype        string
-	data               []byte
-	createdAt, updated int64
-	trashed            bool
-	versions           int
-	sessionID          int64
-}
-
-type entityFileLink struct {
-	id       int64
-	fileUUID string
-}
+// The handlers name the Drive's records by these short names.
+type (
+	driveSession   = backend.DriveSession
+	driveSlot      = backend.DriveSlot
+	driveFile      = backend.DriveFile
+	entityFileLink = backend.EntityFileLink
+)
 
 // DriveFile is a file on an account's Drive, as the fake holds it.
 type DriveFile struct {
@@ -80,16 +48,14 @@ type DriveFile struct {
 	Trashed           bool
 }
 
-func (d *driveStore) init() {
-	if d.sessions == nil {
-		d.sessions = map[int64]*driveSession{}
-		d.slots = map[string]*driveSlot{}
-		d.files = map[string]*driveFile{}
-		d.links = map[string][]entityFileLink{}
-		if d.maxFile == 0 {
-			d.maxFile, d.maxPart = DefaultDriveMaxFile, DefaultDriveMaxPart
-		}
+// drive returns the Drive's data, with the default limits until
+// SetDriveLimits changes them.
+func (s *Server) drive() *backend.Drive {
+	d := s.st.Drive()
+	if d.MaxFile == 0 {
+		d.MaxFile, d.MaxPart = DefaultDriveMaxFile, DefaultDriveMaxPart
 	}
+	return d
 }
 
 // SetDriveLimits changes the limits the Drive announces and enforces for new
@@ -101,8 +67,8 @@ func (s *Server) SetDriveLimits(maxFile, maxPart int64) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.drive.init()
-	s.drive.maxFile, s.drive.maxPart = maxFile, maxPart
+	d := s.drive()
+	d.MaxFile, d.MaxPart = maxFile, maxPart
 }
 
 // LoseDrivePartAnswers makes the Drive store the next n parts it receives and
@@ -112,7 +78,7 @@ func (s *Server) SetDriveLimits(maxFile, maxPart int64) {
 func (s *Server) LoseDrivePartAnswers(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.drive.loseAnswers += n
+	s.driveLose += n
 }
 
 // DriveFiles returns copies of an account's files on the Drive, in the order
@@ -121,10 +87,10 @@ func (s *Server) DriveFiles(accountID int64) []DriveFile {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []DriveFile
-	for _, f := range s.drive.files {
-		if f.accountID == accountID {
-			out = append(out, DriveFile{UUID: f.uuid, VersionUUID: f.versionUUID, AccountID: f.accountID, Name: f.name,
-				ContentType: f.ctype, Data: slices.Clone(f.data), Versions: f.versions, Trashed: f.trashed})
+	for _, f := range s.drive().Files {
+		if f.AccountID == accountID {
+			out = append(out, DriveFile{UUID: f.UUID, VersionUUID: f.VersionUUID, AccountID: f.AccountID, Name: f.Name,
+				ContentType: f.ContentType, Data: slices.Clone(f.Data), Versions: f.Versions, Trashed: f.Trashed})
 		}
 	}
 	slices.SortFunc(out, func(a, b DriveFile) int { return strings.Compare(a.UUID, b.UUID) })
@@ -136,7 +102,7 @@ func (s *Server) DriveFiles(accountID int64) []DriveFile {
 func (s *Server) DrivePartsReceived() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.drive.partsReceived
+	return s.driveParts
 }
 
 // EntityFiles returns the uuids of the Drive files in the Files tab of an
@@ -145,8 +111,8 @@ func (s *Server) EntityFiles(kind string, id int64) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []string
-	for _, l := range s.drive.links[kind+"/"+strconv.FormatInt(id, 10)] {
-		out = append(out, l.fileUUID)
+	for _, l := range s.drive().Links[kind+"/"+strconv.FormatInt(id, 10)] {
+		out = append(out, l.FileUUID)
 	}
 	return out
 }
@@ -207,7 +173,6 @@ func (s *Server) driveAPI(prefix string, h func(c *driveCall) reply) http.Handle
 		}
 		body, _ := io.ReadAll(r.Body)
 		s.mu.Lock()
-		s.drive.init()
 		now := s.now()
 		acct, userID, ok := s.authenticate(bearerToken(r), "", now)
 		if !ok {
@@ -215,11 +180,11 @@ func (s *Server) driveAPI(prefix string, h func(c *driveCall) reply) http.Handle
 			writeDriveError(w, http.StatusUnauthorized, "Unauthorized")
 			return
 		}
-		c := &driveCall{s: s, d: &s.drive, r: r, body: body, acct: acct, userID: userID, now: now, base: baseURL(r) + prefix}
+		c := &driveCall{s: s, d: s.drive(), r: r, body: body, acct: acct, userID: userID, now: now, base: baseURL(r) + prefix}
 		rep := h(c)
 		lose := false
-		if c.stored && s.drive.loseAnswers > 0 {
-			s.drive.loseAnswers--
+		if c.stored && s.driveLose > 0 {
+			s.driveLose--
 			lose = true
 		}
 		s.mu.Unlock()
@@ -236,7 +201,7 @@ func (s *Server) driveAPI(prefix string, h func(c *driveCall) reply) http.Handle
 
 type driveCall struct {
 	s      *Server
-	d      *driveStore
+	d      *backend.Drive
 	r      *http.Request
 	body   []byte
 	acct   *account
@@ -293,20 +258,20 @@ func (c *driveCall) openSession() reply {
 		return driveError(http.StatusBadRequest, "file_name is required")
 	case size < 1:
 		return driveError(http.StatusBadRequest, "file_size is required and must be positive")
-	case size > c.d.maxFile:
-		return driveError(http.StatusBadRequest, fmt.Sprintf("file_size is over the limit of %d bytes", c.d.maxFile))
+	case size > c.d.MaxFile:
+		return driveError(http.StatusBadRequest, fmt.Sprintf("file_size is over the limit of %d bytes", c.d.MaxFile))
 	}
 	if fileUUID != "" {
-		if f := c.d.files[fileUUID]; f == nil || f.accountID != c.acct.ID {
+		if f := c.d.Files[fileUUID]; f == nil || f.AccountID != c.acct.ID {
 			return driveError(http.StatusNotFound, "File not found")
 		}
 	}
-	c.d.seq++
-	sess := &driveSession{id: 26136000 + c.d.seq, accountID: c.acct.ID, userID: c.userID, name: name, ctype: ctype,
-		fileUUID: fileUUID, size: size, expires: c.now.Add(driveSessionTTL), slotAt: map[int64]string{}}
-	c.d.sessions[sess.id] = sess
+	c.d.Seq++
+	sess := &driveSession{ID: 26136000 + c.d.Seq, AccountID: c.acct.ID, UserID: c.userID, Name: name, ContentType: ctype,
+		FileUUID: fileUUID, Size: size, Expires: c.now.Add(driveSessionTTL), SlotAt: map[int64]string{}}
+	c.d.Sessions[sess.ID] = sess
 	return okReply(obj{
-		"max_file_size": c.d.maxFile, "max_part_size": c.d.maxPart, "session_id": sess.id,
+		"max_file_size": c.d.MaxFile, "max_part_size": c.d.MaxPart, "session_id": sess.ID,
 		"upload_url": c.slotURL(sess, 0),
 	})
 }
@@ -314,12 +279,12 @@ func (c *driveCall) openSession() reply {
 // slotURL returns the address that writes the part at offset; the same
 // offset always gets the same address.
 func (c *driveCall) slotURL(sess *driveSession, offset int64) string {
-	tok, ok := sess.slotAt[offset]
+	tok, ok := sess.SlotAt[offset]
 	if !ok {
 		tok = randUUID() + randUUID()
 		tok = strings.ReplaceAll(tok, "-", "")
-		sess.slotAt[offset] = tok
-		c.d.slots[tok] = &driveSlot{sess: sess, offset: offset}
+		sess.SlotAt[offset] = tok
+		c.d.Slots[tok] = &driveSlot{Session: sess, Offset: offset}
 	}
 	return c.base + "/v1.0/sessions/upload/" + tok
 }
@@ -329,82 +294,82 @@ func (c *driveCall) slotURL(sess *driveSession, offset int64) string {
 // as before without being stored twice. Every part but the last must be
 // exactly max_part_size, and the parts must add up to file_size exactly.
 func (c *driveCall) part() reply {
-	slot := c.d.slots[c.r.PathValue("token")]
-	if slot == nil || slot.sess.accountID != c.acct.ID || !c.now.Before(slot.sess.expires) {
+	slot := c.d.Slots[c.r.PathValue("token")]
+	if slot == nil || slot.Session.AccountID != c.acct.ID || !c.now.Before(slot.Session.Expires) {
 		return driveError(http.StatusNotFound, "Session not found")
 	}
-	sess, body := slot.sess, c.body
-	end := slot.offset + int64(len(body))
+	sess, body := slot.Session, c.body
+	end := slot.Offset + int64(len(body))
 	switch {
 	case len(body) == 0:
 		return driveError(http.StatusBadRequest, "The part is empty")
-	case int64(len(body)) > c.d.maxPart:
-		return driveError(http.StatusBadRequest, fmt.Sprintf("The part is larger than max_part_size %d", c.d.maxPart))
-	case end > sess.size:
-		return driveError(http.StatusBadRequest, fmt.Sprintf("The parts add up to more than file_size %d", sess.size))
-	case end < sess.size && int64(len(body)) != c.d.maxPart:
-		return driveError(http.StatusBadRequest, fmt.Sprintf("Only the last part may be smaller than max_part_size %d", c.d.maxPart))
+	case int64(len(body)) > c.d.MaxPart:
+		return driveError(http.StatusBadRequest, fmt.Sprintf("The part is larger than max_part_size %d", c.d.MaxPart))
+	case end > sess.Size:
+		return driveError(http.StatusBadRequest, fmt.Sprintf("The parts add up to more than file_size %d", sess.Size))
+	case end < sess.Size && int64(len(body)) != c.d.MaxPart:
+		return driveError(http.StatusBadRequest, fmt.Sprintf("Only the last part may be smaller than max_part_size %d", c.d.MaxPart))
 	}
-	if slot.offset < int64(len(sess.data)) {
-		if !bytes.Equal(sess.data[slot.offset:end], body) {
+	if slot.Offset < int64(len(sess.Data)) {
+		if !bytes.Equal(sess.Data[slot.Offset:end], body) {
 			return driveError(http.StatusConflict, "This part was received already with other bytes")
 		}
 	} else {
-		sess.data = append(sess.data, body...)
+		sess.Data = append(sess.Data, body...)
 	}
-	c.d.partsReceived++
+	c.s.driveParts++
 	c.stored = true
-	if end < sess.size {
-		return okReply(obj{"session_id": sess.id, "next_url": c.slotURL(sess, end)})
+	if end < sess.Size {
+		return okReply(obj{"session_id": sess.ID, "next_url": c.slotURL(sess, end)})
 	}
-	if sess.done == nil {
-		sess.done = c.finish(sess)
+	if sess.Done == nil {
+		sess.Done = c.finish(sess)
 	}
-	return okReply(c.fileJSON(sess.done, sess.id))
+	return okReply(c.fileJSON(sess.Done, sess.ID))
 }
 
 func (c *driveCall) finish(sess *driveSession) *driveFile {
-	if sess.fileUUID != "" {
-		f := c.d.files[sess.fileUUID]
-		f.versionUUID, f.data, f.ctype, f.updated = randUUID(), sess.data, sess.ctype, c.now.Unix()
-		f.versions++
-		f.sessionID = sess.id
+	if sess.FileUUID != "" {
+		f := c.d.Files[sess.FileUUID]
+		f.VersionUUID, f.Data, f.ContentType, f.UpdatedAt = randUUID(), sess.Data, sess.ContentType, c.now.Unix()
+		f.Versions++
+		f.SessionID = sess.ID
 		return f
 	}
-	f := &driveFile{uuid: randUUID(), versionUUID: randUUID(), accountID: sess.accountID, userID: sess.userID,
-		name: sess.name, ctype: sess.ctype, data: sess.data, createdAt: c.now.Unix(), updated: c.now.Unix(),
-		versions: 1, sessionID: sess.id}
-	c.d.files[f.uuid] = f
+	f := &driveFile{UUID: randUUID(), VersionUUID: randUUID(), AccountID: sess.AccountID, UserID: sess.UserID,
+		Name: sess.Name, ContentType: sess.ContentType, Data: sess.Data, CreatedAt: c.now.Unix(), UpdatedAt: c.now.Unix(),
+		Versions: 1, SessionID: sess.ID}
+	c.d.Files[f.UUID] = f
 	return f
 }
 
 func (c *driveCall) fileJSON(f *driveFile, sessionID int64) obj {
 	ext := ""
-	if i := strings.LastIndexByte(f.name, '.'); i >= 0 {
-		ext = strings.ToLower(f.name[i+1:])
+	if i := strings.LastIndexByte(f.Name, '.'); i >= 0 {
+		ext = strings.ToLower(f.Name[i+1:])
 	}
 	typ := "file"
 	switch {
-	case strings.HasPrefix(f.ctype, "image/"):
+	case strings.HasPrefix(f.ContentType, "image/"):
 		typ = "image"
-	case strings.HasPrefix(f.ctype, "video/"):
+	case strings.HasPrefix(f.ContentType, "video/"):
 		typ = "video"
-	case strings.HasPrefix(f.ctype, "audio/"):
+	case strings.HasPrefix(f.ContentType, "audio/"):
 		typ = "audio"
-	case f.ctype == "application/pdf" || strings.HasPrefix(f.ctype, "text/"):
+	case f.ContentType == "application/pdf" || strings.HasPrefix(f.ContentType, "text/"):
 		typ = "document"
 	}
-	actor := obj{"id": f.userID, "type": "user"}
+	actor := obj{"id": f.UserID, "type": "user"}
 	o := obj{
-		"uuid": f.uuid, "version_uuid": f.versionUUID, "name": f.name, "sanitized_name": f.name,
-		"size": len(f.data), "type": typ, "is_trashed": f.trashed, "has_multiple_versions": f.versions > 1,
-		"source_id": nil, "created_at": f.createdAt, "created_by": actor, "updated_at": f.updated,
+		"uuid": f.UUID, "version_uuid": f.VersionUUID, "name": f.Name, "sanitized_name": f.Name,
+		"size": len(f.Data), "type": typ, "is_trashed": f.Trashed, "has_multiple_versions": f.Versions > 1,
+		"source_id": nil, "created_at": f.CreatedAt, "created_by": actor, "updated_at": f.UpdatedAt,
 		"updated_by": actor, "deleted_at": nil, "deleted_by": nil,
-		"metadata": obj{"extension": ext, "mime_type": f.ctype}, "previews": nil,
+		"metadata": obj{"extension": ext, "mime_type": f.ContentType}, "previews": nil,
 		"_links": obj{
-			"download":         obj{"href": c.base + "/download/" + f.uuid + "/" + f.versionUUID + "/" + f.name},
-			"download_version": obj{"href": c.base + "/download/" + f.uuid + "/" + f.versionUUID + "/" + f.name},
-			"self":             obj{"href": c.base + "/v1.0/files/" + f.uuid},
+			"download":         obj{"href": c.base + "/download/" + f.UUID + "/" + f.VersionUUID + "/" + f.Name},
+			"download_version": obj{"href": c.base + "/download/" + f.UUID + "/" + f.VersionUUID + "/" + f.Name},
+			"self":             obj{"href": c.base + "/v1.0/files/" + f.UUID},
 		},
 	}
 	if sessionID != 0 {
@@ -414,8 +379,8 @@ func (c *driveCall) fileJSON(f *driveFile, sessionID int64) obj {
 }
 
 func (c *driveCall) getFile() reply {
-	f := c.d.files[c.r.PathValue("uuid")]
-	if f == nil || f.accountID != c.acct.ID {
+	f := c.d.Files[c.r.PathValue("uuid")]
+	if f == nil || f.AccountID != c.acct.ID {
 		return driveError(http.StatusNotFound, "File not found")
 	}
 	return okReply(c.fileJSON(f, 0))
@@ -433,9 +398,9 @@ func (c *driveCall) listFiles() reply {
 	deleted := q.Get("filter[deleted]") == "true"
 	name, term := q.Get("filter[name]"), strings.ToLower(q.Get("filter[term]"))
 	var files []*driveFile
-	for _, f := range c.d.files {
-		if f.accountID != c.acct.ID || f.trashed != deleted || (want != nil && !want[f.uuid]) ||
-			(name != "" && f.name != name) || (term != "" && !strings.Contains(strings.ToLower(f.name), term)) {
+	for _, f := range c.d.Files {
+		if f.AccountID != c.acct.ID || f.Trashed != deleted || (want != nil && !want[f.UUID]) ||
+			(name != "" && f.Name != name) || (term != "" && !strings.Contains(strings.ToLower(f.Name), term)) {
 			continue
 		}
 		files = append(files, f)
@@ -443,7 +408,7 @@ func (c *driveCall) listFiles() reply {
 	if len(files) == 0 {
 		return noContent()
 	}
-	slices.SortFunc(files, func(a, b *driveFile) int { return strings.Compare(a.uuid, b.uuid) })
+	slices.SortFunc(files, func(a, b *driveFile) int { return strings.Compare(a.UUID, b.UUID) })
 	out := make([]obj, len(files))
 	for i, f := range files {
 		out[i] = c.fileJSON(f, 0)
@@ -459,13 +424,13 @@ func (c *driveCall) deleteFiles() reply {
 		return driveError(http.StatusBadRequest, "The body must be an array of {\"uuid\": …}")
 	}
 	for _, x := range in {
-		if f := c.d.files[x.UUID]; f == nil || f.accountID != c.acct.ID {
+		if f := c.d.Files[x.UUID]; f == nil || f.AccountID != c.acct.ID {
 			return driveError(http.StatusNotFound, "File not found: "+x.UUID)
 		}
 	}
 	for _, x := range in {
-		f := c.d.files[x.UUID]
-		f.trashed, f.updated = true, c.now.Unix()
+		f := c.d.Files[x.UUID]
+		f.Trashed, f.UpdatedAt = true, c.now.Unix()
 	}
 	return noContent()
 }
@@ -474,8 +439,7 @@ func (c *driveCall) deleteFiles() reply {
 // account's host (docs/files.md#attaching).
 func entityFiles(kind string) func(c *call) reply {
 	return func(c *call) reply {
-		c.s.drive.init()
-		d := &c.s.drive
+		d := c.s.drive()
 		id := c.pathID("id")
 		e := c.st().Entity(kind, id)
 		if e == nil || e.AccountID != c.acct.ID {
@@ -489,11 +453,11 @@ func entityFiles(kind string) func(c *call) reply {
 				limit = min(l, 100)
 			}
 			before, _ := strconv.ParseInt(q.Get("before_id"), 10, 64)
-			links := d.links[key]
+			links := d.Links[key]
 			var out []obj
 			for i := len(links) - 1; i >= 0 && len(out) < limit; i-- {
-				if before == 0 || links[i].id < before {
-					out = append(out, obj{"file_uuid": links[i].fileUUID, "id": links[i].id})
+				if before == 0 || links[i].ID < before {
+					out = append(out, obj{"file_uuid": links[i].FileUUID, "id": links[i].ID})
 				}
 			}
 			if len(out) == 0 {
@@ -511,23 +475,23 @@ func entityFiles(kind string) func(c *call) reply {
 			if len(x) != 1 || json.Unmarshal(x["file_uuid"], &u) != nil || u == "" {
 				return problem(http.StatusBadRequest, fmt.Sprintf("Element %d must be {\"file_uuid\": …} alone", i))
 			}
-			if f := d.files[u]; f == nil || f.accountID != c.acct.ID || f.trashed {
+			if f := d.Files[u]; f == nil || f.AccountID != c.acct.ID || f.Trashed {
 				return problem(http.StatusBadRequest, "File not found on the account's Drive: "+u)
 			}
 			uuids = append(uuids, u)
 		}
-		links := d.links[key]
+		links := d.Links[key]
 		for _, u := range uuids {
-			at := slices.IndexFunc(links, func(l entityFileLink) bool { return l.fileUUID == u })
+			at := slices.IndexFunc(links, func(l entityFileLink) bool { return l.FileUUID == u })
 			switch {
 			case c.r.Method == http.MethodPut && at < 0:
-				d.seq++
-				links = append(links, entityFileLink{id: d.seq, fileUUID: u})
+				d.Seq++
+				links = append(links, entityFileLink{ID: d.Seq, FileUUID: u})
 			case c.r.Method == http.MethodDelete && at >= 0:
 				links = slices.Delete(links, at, at+1)
 			}
 		}
-		d.links[key] = links
+		d.Links[key] = links
 		return reply{status: http.StatusAccepted}
 	}
 }

@@ -37,7 +37,8 @@ type Server struct {
 
 	edge edge // the rate limit and the block, under their own lock (limits.go)
 
-	drive driveStore // the Drive's files and upload sessions, under mu (drive.go)
+	driveLose  int // Drive part answers still to lose (LoseDrivePartAnswers), under mu
+	driveParts int // parts the Drive accepted (DrivePartsReceived), under mu
 }
 
 // RefreshReuse says what happens to a refresh token once it has been used.

@@ -2,7 +2,7 @@
 // amocrmtest: accounts, users, leads, contacts, companies, notes, catalogs
 // and their elements, the links between them, and each account's data of
 // the other services (tasks, pipelines, roles, sources, field groups,
-// events), and webhook subscriptions. It knows nothing of HTTP:
+// events), webhook subscriptions and the Drive's files. It knows nothing of HTTP:
 // the server's handlers decode a request, check it against the store, call
 // the operations here, and encode the answer.
 //
@@ -32,6 +32,7 @@ type Store struct {
 	links       []*Link
 	services    map[int64]*Services
 	webhooks    []*Webhook
+	drive       *Drive
 }
 
 // New returns an empty store.
