@@ -258,28 +258,7 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 		return nil, err
 	}
 
-	// The archive's version is derived from its content: the same server gives the same
-	// widget.zip across restarts, and any change to it gives a new version, as amoCRM wants for
-	// every upload.
-	archive := func() ([]byte, error) {
-		build := func(version string) ([]byte, error) {
-			ac := widget.ArchiveConfig{Version: version}
-			if strings.HasPrefix(public, "https://") {
-				ac.ServerURL = public // amoCRM pages only reach https servers
-			}
-			var buf bytes.Buffer
-			if err := widget.BuildArchive(&buf, ac); err != nil {
-				return nil, err
-			}
-			return buf.Bytes(), nil
-		}
-		probe, err := build("0")
-		if err != nil {
-			return nil, err
-		}
-		sum := sha256.Sum256(probe)
-		return build("1." + strconv.FormatUint(uint64(binary.BigEndian.Uint32(sum[:4])), 10))
-	}
+	archive := widgetArchive(public)
 
 	oc := oauth.Config{RedirectURL: public + widget.CallbackPath}
 	var amoOpts []amocrm.Option
@@ -383,6 +362,31 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 		return nil, err
 	}
 	return s, nil
+}
+
+// widgetArchive builds widget.zip for the server at public. The archive's version is derived
+// from its content: the same server gives the same widget.zip across restarts, and any change to
+// it gives a new version, as amoCRM wants for every upload.
+func widgetArchive(public string) func() ([]byte, error) {
+	build := func(version string) ([]byte, error) {
+		ac := widget.ArchiveConfig{Version: version}
+		if strings.HasPrefix(public, "https://") {
+			ac.ServerURL = public // amoCRM pages only reach https servers
+		}
+		var buf bytes.Buffer
+		if err := widget.BuildArchive(&buf, ac); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	}
+	return func() ([]byte, error) {
+		probe, err := build("0")
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(probe)
+		return build("1." + strconv.FormatUint(uint64(binary.BigEndian.Uint32(sum[:4])), 10))
+	}
 }
 
 // openStores opens the connection and calculation stores: PostgreSQL when DATABASE_URL is set,
