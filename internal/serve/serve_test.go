@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -72,7 +71,7 @@ func TestWithRequestID(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
 	logger := NewLogger(&logs, slog.LevelDebug)
-	h := WithRequestID(logger, time.Now, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := WithRequestID(logger, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		logger.InfoContext(r.Context(), "inside")
 		w.WriteHeader(http.StatusTeapot)
 	}))
