@@ -83,6 +83,14 @@ type Endpoints struct {
 	// no ticket either way. Nil issues tickets without asking amoCRM: an application that reads
 	// or writes the lead must set it.
 	OpenLead func(ctx context.Context, account string, leadID int64) error
+	// Prefetch, when set, is told of a ticket as soon as it is known to be in use: once
+	// POST /widget/session has issued it (before the answer is written), and whenever
+	// GET /widget/calculator is asked for with it. An application starts there the amoCRM reads
+	// that its first request with the ticket will need, so that they run while the browser
+	// creates the frame and loads the page. ctx carries the ticket and acts as its user, like a
+	// request's (ContextWithTicket), and is not cancelled when the request ends. Prefetch must
+	// return at once and keep what it reads for that ticket only.
+	Prefetch func(ctx context.Context, t Ticket)
 }
 
 // Config is what NewHandler needs. Fields marked required must be set; the rest have defaults.
@@ -156,6 +164,7 @@ type handler struct {
 	getActions    map[string]http.Handler
 	postActions   map[string]http.Handler
 	openLead      func(ctx context.Context, account string, leadID int64) error
+	prefetch      func(ctx context.Context, t Ticket)
 	adminFailures throttle.Failures // wrong admin tokens per client
 }
 
@@ -272,6 +281,7 @@ func newHandler(cfg Config) (*handler, error) {
 		getActions:  map[string]http.Handler{},
 		postActions: map[string]http.Handler{},
 		openLead:    cfg.Endpoints.OpenLead,
+		prefetch:    cfg.Endpoints.Prefetch,
 	}
 	verifier := VerifierConfig{RedirectURI: cfg.OAuth.RedirectURL, Secrets: h.clientSecret}
 	if err := verifier.Validate(); err != nil {
@@ -287,7 +297,7 @@ func newHandler(cfg Config) (*handler, error) {
 	session := CORS(RequireDisposableToken(verifier, http.HandlerFunc(h.session)))
 	h.mux.Handle("OPTIONS /widget/session", session)
 	h.mux.Handle("POST /widget/session", session)
-	h.mux.Handle("GET /widget/calculator", FrameAncestors(pageHeaders(cfg.Page), cfg.FrameAncestors...))
+	h.mux.Handle("GET /widget/calculator", FrameAncestors(pageHeaders(h.prefetchPage(cfg.Page)), cfg.FrameAncestors...))
 	h.mux.Handle("GET /widget/api", RequireTicket(signer, http.HandlerFunc(h.getAPI)))
 	h.mux.HandleFunc("POST /widget/api", h.postAPI)
 	for pattern, next := range cfg.Endpoints.Routes {
@@ -356,6 +366,22 @@ func (r *headerRecorder) Write(p []byte) (int, error) {
 
 // pageHeaders marks the calculator page as not to be cached, and keeps its URL (which holds the
 // ticket) out of Referer headers sent to anything the page loads.
+// prefetchPage tells Endpoints.Prefetch of the page's ticket, when it has a valid one, and
+// serves the page either way.
+func (h *handler) prefetchPage(next http.Handler) http.Handler {
+	if h.prefetch == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if raw := r.URL.Query().Get("ticket"); raw != "" {
+			if t, err := h.signer.Verify(raw); err == nil {
+				h.prefetch(ContextWithTicket(context.WithoutCancel(r.Context()), t), t)
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 func pageHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")

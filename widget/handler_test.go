@@ -1,15 +1,18 @@
 package widget_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/amokit/amokit/amocrm"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
 	"github.com/amokit/amokit/widget"
@@ -117,4 +120,41 @@ func TestNewHandlerRefusesEndpointsThatClash(t *testing.T) {
 	cfg.Endpoints = widget.Endpoints{Routes: map[string]http.Handler{"GET /widget/x": ok, "GET /widget/y": ok}}
 	_, err := widget.NewHandler(cfg)
 	assert.NoError(t, err)
+}
+
+// TestPrefetchIsToldOfThePagesValidTicket: the page's ticket reaches Endpoints.Prefetch, with a
+// context acting as its user, only when it verifies; the page is served either way.
+func TestPrefetchIsToldOfThePagesValidTicket(t *testing.T) {
+	t.Parallel()
+	var got []widget.Ticket
+	cfg := kitConfig(t)
+	cfg.Page = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "page") })
+	cfg.Endpoints.Prefetch = func(ctx context.Context, tk widget.Ticket) {
+		inCtx, ok := widget.TicketFrom(ctx)
+		assert.True(t, ok)
+		assert.Equal(t, tk, inCtx)
+		user, ok := amocrm.ActingUser(ctx)
+		assert.True(t, ok)
+		assert.Equal(t, tk.UserID, user)
+		got = append(got, tk)
+	}
+	h, err := widget.NewHandler(cfg)
+	require.NoError(t, err)
+	signer, err := widget.NewTicketSigner(kitTicketKey)
+	require.NoError(t, err)
+	other, err := widget.NewTicketSigner([]byte("another-key-0123456789abcdef-012345678"))
+	require.NoError(t, err)
+	tk := widget.Ticket{Account: "acme.amocrm.ru", AccountID: 1, UserID: 2, LeadID: 3}
+	good := signer.Sign(tk)
+
+	for _, ticket := range []string{"", "garbage", good[:len(good)-2] + "AA", other.Sign(tk), good} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/widget/calculator?ticket="+url.QueryEscape(ticket), nil))
+		assert.Equal(t, http.StatusOK, w.Code)
+		assert.Equal(t, "page", w.Body.String())
+	}
+	require.Len(t, got, 1, "only the valid ticket")
+	want, err := signer.Verify(good)
+	require.NoError(t, err)
+	assert.Equal(t, want, got[0])
 }

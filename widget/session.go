@@ -73,6 +73,9 @@ func (h *handler) session(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusInternalServerError, CodeInternal, "Внутренняя ошибка сервера")
 		return
 	}
+	if h.prefetch != nil {
+		h.prefetch(ContextWithTicket(context.WithoutCancel(r.Context()), t), t)
+	}
 	WriteJSON(w, http.StatusOK, sessionResponse{
 		Ticket:    ticket,
 		IframeURL: h.public + "/widget/calculator?ticket=" + url.QueryEscape(ticket),

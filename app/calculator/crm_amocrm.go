@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -47,6 +48,73 @@ type amoCRM struct {
 
 	catalogKnown atomic.Bool // the index has had the catalog's id since warmCatalog last looked
 	warming      atomic.Bool // a warmCatalog runs
+
+	mu     sync.Mutex
+	opened map[openedKey]openedLead // leads read by openLead, for the Lead that follows
+}
+
+// openedTTL is how long a lead read by openLead serves the Lead read that follows it: the
+// prefetch that a new session starts, a moment later.
+const openedTTL = 10 * time.Second
+
+// openedKey is a lead as one user read it: amoCRM answers each user by that user's rights.
+type openedKey struct{ user, lead int64 }
+
+type openedLead struct {
+	lead *amocrm.Lead
+	at   time.Time
+}
+
+// leadOpener is a CRM whose check that a user may open a lead also reads what the card needs of
+// it, so that the card read that follows starts one level further.
+type leadOpener interface {
+	openLead(ctx context.Context, id int64) error
+}
+
+var _ leadOpener = (*amoCRM)(nil)
+
+// openLead reads lead id as ctx's user, with its contacts and products
+// (GET /api/v4/leads/{id}?with=contacts,catalog_elements, the same one request a check of the
+// price would make), and keeps it openedTTL for Lead. For a lead that does not exist, is deleted
+// or is not the user's to see the error matches ErrLeadNotFound.
+func (a *amoCRM) openLead(ctx context.Context, id int64) error {
+	lead, err := a.c.Leads.Get(ctx, id, amocrm.LeadWithContacts, amocrm.LeadWithCatalogElements)
+	if err != nil {
+		return notFound(err, "lead", id)
+	}
+	if lead.IsDeleted {
+		return fmt.Errorf("%w: lead %d is deleted", ErrLeadNotFound, id)
+	}
+	user, _ := amocrm.ActingUser(ctx)
+	now := time.Now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for k, o := range a.opened {
+		if now.Sub(o.at) > openedTTL {
+			delete(a.opened, k)
+		}
+	}
+	if a.opened == nil {
+		a.opened = map[openedKey]openedLead{}
+	}
+	if len(a.opened) < maxPrefetches {
+		a.opened[openedKey{user, id}] = openedLead{lead: lead, at: now}
+	}
+	return nil
+}
+
+// takeOpened returns, once, the lead openLead read for ctx's user in the last openedTTL.
+func (a *amoCRM) takeOpened(ctx context.Context, id int64) *amocrm.Lead {
+	user, _ := amocrm.ActingUser(ctx)
+	k := openedKey{user, id}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	o, ok := a.opened[k]
+	delete(a.opened, k)
+	if !ok || time.Since(o.at) > openedTTL {
+		return nil
+	}
+	return o.lead
 }
 
 // catalogWarmer is a CRM that can find the account's products catalog ahead of the first save.
@@ -70,12 +138,16 @@ func (a *amoCRM) warmCatalog(ctx context.Context) {
 	}
 }
 
-// Lead implements CRM: GET /api/v4/leads/{id}?with=contacts,catalog_elements, then the main
-// contact and the linked elements at the same time.
+// Lead implements CRM: GET /api/v4/leads/{id}?with=contacts,catalog_elements (or the lead
+// openLead has just read for the same user), then the main contact and the linked elements at the
+// same time.
 func (a *amoCRM) Lead(ctx context.Context, id int64) (LeadCard, error) {
-	lead, err := a.c.Leads.Get(ctx, id, amocrm.LeadWithContacts, amocrm.LeadWithCatalogElements)
-	if err != nil {
-		return LeadCard{}, notFound(err, "lead", id)
+	lead := a.takeOpened(ctx, id)
+	if lead == nil {
+		var err error
+		if lead, err = a.c.Leads.Get(ctx, id, amocrm.LeadWithContacts, amocrm.LeadWithCatalogElements); err != nil {
+			return LeadCard{}, notFound(err, "lead", id)
+		}
 	}
 	if lead.IsDeleted {
 		return LeadCard{}, fmt.Errorf("%w: lead %d is deleted", ErrLeadNotFound, id)

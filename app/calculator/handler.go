@@ -66,6 +66,7 @@ type handler struct {
 	log         *slog.Logger
 	saves       keyLocks
 	proposals   *Proposals
+	ahead       prefetches // start's cards read ahead, by ticket
 }
 
 // NewHandler returns the calculator's backend: the widget kit's endpoints (widget.NewHandler)
@@ -137,6 +138,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 		GetActions:  map[string]http.Handler{"get_lead": http.HandlerFunc(h.getLead), "start": http.HandlerFunc(h.start)},
 		PostActions: map[string]http.Handler{"save_calculation": http.HandlerFunc(h.saveCalculation)},
 		OpenLead:    h.openLead,
+		Prefetch:    h.prefetch,
 	}
 	if h.proposals != nil {
 		h.proposalRoutes(kit.Endpoints.Routes)
@@ -145,13 +147,16 @@ func NewHandler(cfg Config) (http.Handler, error) {
 }
 
 // openLead is the kit's Endpoints.OpenLead: it reads the lead through the account's CRM under
-// ctx, which acts as the card's user, with one request when the CRM can (SaveChecker.LeadPrice).
+// ctx, which acts as the card's user, with one request when the CRM can. AmoCRM's keeps what it
+// read for the card that the session's prefetch reads next.
 func (h *handler) openLead(ctx context.Context, account string, leadID int64) error {
 	crm, err := h.crm(ctx, account)
 	if err != nil {
 		return err
 	}
-	if sc, ok := crm.(SaveChecker); ok {
+	if lo, ok := crm.(leadOpener); ok {
+		err = lo.openLead(ctx, leadID)
+	} else if sc, ok := crm.(SaveChecker); ok {
 		_, err = sc.LeadPrice(ctx, leadID)
 	} else {
 		_, err = crm.Lead(ctx, leadID)

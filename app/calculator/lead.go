@@ -44,7 +44,8 @@ type startResponse struct {
 
 // start serves GET /widget/api?action=start: the card of the ticket's lead and its saved
 // calculations in one answer, read at the same time, so the calculator opens after one request
-// (the price list comes with its page).
+// (the price list comes with its page). The card is the one read ahead for the ticket since the
+// session or the page (prefetch.go) when there is one.
 func (h *handler) start(w http.ResponseWriter, r *http.Request) {
 	t, ok := widget.TicketFrom(r.Context())
 	if !ok {
@@ -60,7 +61,10 @@ func (h *handler) start(w http.ResponseWriter, r *http.Request) {
 	var listErr error
 	var wg sync.WaitGroup
 	wg.Go(func() { views, listErr = h.calculationViews(r.Context(), t.Account, t.LeadID) })
-	card, err := crm.Lead(r.Context(), t.LeadID)
+	card, ok := h.prefetchedCard(r.Context(), t)
+	if !ok {
+		card, err = crm.Lead(r.Context(), t.LeadID)
+	}
 	wg.Wait()
 	if err != nil {
 		h.crmError(w, r, t.Account, err)

@@ -32,6 +32,7 @@ type inProcess struct {
 	url     string
 	signer  *widget.TicketSigner
 	account string
+	integ   amocrmtest.Integration // the calculator's integration at the fake
 }
 
 // newInProcess starts it; latency is added by the fake to every amoCRM request.
@@ -77,6 +78,7 @@ func newInProcessWith(ctx context.Context, o envOptions) (*inProcess, error) {
 		Name: "Калькулятор стекла", RedirectURI: e.url + widget.CallbackPath, RevokeHookURL: e.url + widget.RevokePath,
 		Owner: e.demo.Account.Subdomain,
 	})
+	e.integ = integ
 	tok, err := e.fake.IssueToken(integ.ClientID, e.demo.Account.Subdomain)
 	if err != nil {
 		ln.Close()
