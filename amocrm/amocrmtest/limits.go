@@ -184,8 +184,8 @@ func (s *Server) edgeKey(r *http.Request) (string, bool) {
 	if a := s.hostAccount(r.Host); a != nil {
 		return "account " + strconv.FormatInt(a.ID, 10), true
 	}
-	if ref := s.st.access[bearerToken(r)]; ref != nil {
-		return "account " + strconv.FormatInt(ref.g.acct.ID, 10), true
+	if ref := s.st.ByAccessToken(bearerToken(r)); ref != nil {
+		return "account " + strconv.FormatInt(ref.Grant.Account.ID, 10), true
 	}
 	return "host " + strings.ToLower(r.Host), true
 }

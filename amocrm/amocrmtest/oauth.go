@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/amokit/amokit/amocrm/amocrmtest/internal/backend"
 )
 
 // OAuth (docs/amocrm-reference.md#oauth) and the widget's disposable token
@@ -98,44 +100,13 @@ func (t Token) LogValue() slog.Value {
 		slog.Time("expires_at", t.ExpiresAt))
 }
 
-type integration struct {
-	Integration
-}
-
-type authCode struct {
-	integ  *integration
-	acct   *account
-	userID int64
-	exp    time.Time
-	used   bool
-}
-
-// grant is one authorization of an integration in an account: the token
-// pair in use and, in Kommo grace mode, the pair it replaced.
-type grant struct {
-	integ   *integration
-	acct    *account
-	userID  int64
-	revoked bool
-	cur     *tokenPair
-	prev    *tokenPair
-}
-
-type tokenPair struct {
-	access     string
-	refresh    string
-	accessExp  time.Time
-	refreshExp time.Time
-	used       bool
-	// retired marks a replaced pair whose access token still works until it
-	// expires (WithRevokeOnRefresh(false)); its refresh token is dead.
-	retired bool
-}
-
-type pairRef struct {
-	g *grant
-	p *tokenPair
-}
+// The OAuth records, as the store keeps them.
+type (
+	integration = backend.Integration
+	authCode    = backend.AuthCode
+	grant       = backend.Grant
+	tokenPair   = backend.TokenPair
+)
 
 func randHex(n int) string {
 	b := make([]byte, n)
@@ -167,19 +138,19 @@ func (s *Server) AddIntegration(in Integration) Integration {
 	if in.Name == "" {
 		in.Name = "Интеграция"
 	}
-	if s.st.integrations[in.ClientID] != nil {
+	if s.st.Integration(in.ClientID) != nil {
 		panic("amocrmtest: AddIntegration: client id " + in.ClientID + " is taken")
 	}
 	if in.Owner != "" && s.st.AccountBySubdomain(in.Owner) == nil {
 		panic("amocrmtest: AddIntegration: no account " + in.Owner)
 	}
-	s.st.integrations[in.ClientID] = &integration{in}
+	s.st.AddIntegration(new(integration(in)))
 	return in
 }
 
 // lookup finds an integration and an account for the helper methods.
 func (s *Server) lookup(clientID, subdomain string) (*integration, *account, error) {
-	in := s.st.integrations[clientID]
+	in := s.st.Integration(clientID)
 	if in == nil {
 		return nil, nil, fmt.Errorf("amocrmtest: no integration %s", clientID)
 	}
@@ -196,7 +167,7 @@ func (s *Server) lookup(clientID, subdomain string) (*integration, *account, err
 // newCode issues an authorization code. The caller holds s.mu.
 func (s *Server) newCode(in *integration, a *account, userID int64) string {
 	code := "def50200" + randHex(64)
-	s.st.codes[code] = &authCode{integ: in, acct: a, userID: userID, exp: s.now().Add(codeTTL)}
+	s.st.AddCode(code, &authCode{Integration: in, Account: a, UserID: userID, Expires: s.now().Add(codeTTL)})
 	return code
 }
 
@@ -223,10 +194,10 @@ func (s *Server) IssueToken(clientID, subdomain string) (Token, error) {
 	if err != nil {
 		return Token{}, err
 	}
-	g := &grant{integ: in, acct: a, userID: a.AdminID}
-	s.st.grants = append(s.st.grants, g)
-	g.cur = s.issuePair(g)
-	return Token{AccessToken: g.cur.access, RefreshToken: g.cur.refresh, ExpiresAt: g.cur.accessExp}, nil
+	g := &grant{Integration: in, Account: a, UserID: a.AdminID}
+	s.st.AddGrant(g)
+	g.Cur = s.issuePair(g)
+	return Token{AccessToken: g.Cur.Access, RefreshToken: g.Cur.Refresh, ExpiresAt: g.Cur.AccessExp}, nil
 }
 
 // issuePair mints a token pair for g. The caller holds s.mu.
@@ -238,14 +209,14 @@ func (s *Server) issuePair(g *grant) *tokenPair {
 // withRefresh, a refresh token. The caller holds s.mu.
 func (s *Server) mintPair(g *grant, exp time.Time, withRefresh bool) *tokenPair {
 	now := s.now()
-	p := &tokenPair{accessExp: exp}
+	p := &tokenPair{AccessExp: exp}
 	if withRefresh {
-		p.refresh, p.refreshExp = "def50200"+randHex(96), now.Add(refreshTTL)
+		p.Refresh, p.RefreshExp = "def50200"+randHex(96), now.Add(refreshTTL)
 	}
 	claims := jwt.MapClaims{
-		"aud": g.integ.ClientID, "jti": randUUID(), "iat": now.Unix(), "nbf": now.Unix(),
-		"exp": p.accessExp.Unix(), "sub": strconv.FormatInt(g.userID, 10), "grant_type": "",
-		"account_id": g.acct.ID, "base_domain": s.cfg.baseDomain, "version": 2,
+		"aud": g.Integration.ClientID, "jti": randUUID(), "iat": now.Unix(), "nbf": now.Unix(),
+		"exp": p.AccessExp.Unix(), "sub": strconv.FormatInt(g.UserID, 10), "grant_type": "",
+		"account_id": g.Account.ID, "base_domain": s.cfg.baseDomain, "version": 2,
 		"scopes":    []string{"crm", "files", "files_delete", "notifications", "push_notifications"},
 		"hash_uuid": randUUID(), "api_domain": "api-b." + s.cfg.baseDomain,
 	}
@@ -253,11 +224,8 @@ func (s *Server) mintPair(g *grant, exp time.Time, withRefresh bool) *tokenPair 
 	if err != nil {
 		panic("amocrmtest: signing an access token: " + err.Error())
 	}
-	p.access = tok
-	s.st.access[p.access] = &pairRef{g, p}
-	if withRefresh {
-		s.st.refresh[p.refresh] = &pairRef{g, p}
-	}
+	p.Access = tok
+	s.st.AddPair(g, p)
 	return p
 }
 
@@ -280,22 +248,22 @@ func (s *Server) hostAccount(host string) *account {
 // new access token ends the grace of the pair it replaced. The caller holds
 // s.mu.
 func (s *Server) authenticate(tok, host string, now time.Time) (*account, int64, bool) {
-	ref := s.st.access[tok]
+	ref := s.st.ByAccessToken(tok)
 	if tok == "" || ref == nil {
 		return nil, 0, false
 	}
-	g, p := ref.g, ref.p
-	if g.revoked || (p != g.cur && p != g.prev && !p.retired) || !now.Before(p.accessExp) {
+	g, p := ref.Grant, ref.Pair
+	if g.Revoked || (p != g.Cur && p != g.Prev && !p.Retired) || !now.Before(p.AccessExp) {
 		return nil, 0, false
 	}
-	if ha := s.hostAccount(host); ha != nil && ha != g.acct {
+	if ha := s.hostAccount(host); ha != nil && ha != g.Account {
 		return nil, 0, false
 	}
-	if p == g.cur && !p.used {
-		p.used = true
-		g.prev = nil
+	if p == g.Cur && !p.Used {
+		p.Used = true
+		g.Prev = nil
 	}
-	return g.acct, g.userID, true
+	return g.Account, g.UserID, true
 }
 
 const (
@@ -359,7 +327,7 @@ func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) token(p map[string]string, host string) reply {
-	in := s.st.integrations[p["client_id"]]
+	in := s.st.Integration(p["client_id"])
 	if in == nil || !hmac.Equal([]byte(p["client_secret"]), []byte(in.ClientSecret)) {
 		return oauthProblem(http.StatusUnauthorized, "Некорректный клиент", "Client authentication failed", "Клиент не прошёл аутентификацию")
 	}
@@ -374,21 +342,21 @@ func (s *Server) token(p map[string]string, host string) reply {
 		if p["code"] == "" {
 			return badGrant(http.StatusBadRequest, "Check the `code` parameter")
 		}
-		ac := s.st.codes[p["code"]]
+		ac := s.st.Code(p["code"])
 		switch {
-		case ac == nil || ac.integ != in:
+		case ac == nil || ac.Integration != in:
 			return badGrant(http.StatusBadRequest, "Cannot decrypt the authorization code")
-		case ac.used:
+		case ac.Used:
 			return badGrant(http.StatusBadRequest, "Authorization code has been revoked")
-		case !now.Before(ac.exp):
+		case !now.Before(ac.Expires):
 			return badGrant(http.StatusBadRequest, "Authorization code has expired")
-		case hostAcct != nil && hostAcct != ac.acct:
+		case hostAcct != nil && hostAcct != ac.Account:
 			return badGrant(http.StatusBadRequest, "Authorization code was issued for another account")
 		}
-		ac.used = true
-		g = &grant{integ: in, acct: ac.acct, userID: ac.userID}
-		s.st.grants = append(s.st.grants, g)
-		g.cur = s.issuePair(g)
+		ac.Used = true
+		g = &grant{Integration: in, Account: ac.Account, UserID: ac.UserID}
+		s.st.AddGrant(g)
+		g.Cur = s.issuePair(g)
 		s.st.counters.CodeExchanges++
 	case "refresh_token":
 		if s.cfg.refreshRedirect && p["redirect_uri"] == "" {
@@ -400,32 +368,32 @@ func (s *Server) token(p map[string]string, host string) reply {
 		if p["refresh_token"] == "" {
 			return badGrant(http.StatusBadRequest, "Check the `refresh_token` parameter")
 		}
-		ref := s.st.refresh[p["refresh_token"]]
-		if ref == nil || ref.g.integ != in {
+		ref := s.st.ByRefreshToken(p["refresh_token"])
+		if ref == nil || ref.Grant.Integration != in {
 			return badGrant(http.StatusUnauthorized, "Cannot decrypt the refresh token")
 		}
-		g = ref.g
+		g = ref.Grant
 		switch {
-		case g.revoked || (ref.p != g.cur && ref.p != g.prev):
+		case g.Revoked || (ref.Pair != g.Cur && ref.Pair != g.Prev):
 			return badGrant(http.StatusUnauthorized, "Token has been revoked")
-		case !now.Before(ref.p.refreshExp):
+		case !now.Before(ref.Pair.RefreshExp):
 			return badGrant(http.StatusUnauthorized, "Token has expired")
-		case hostAcct != nil && hostAcct != g.acct:
+		case hostAcct != nil && hostAcct != g.Account:
 			return badGrant(http.StatusUnauthorized, "Token was issued for another account")
 		}
 		np := s.issuePair(g)
-		if ref.p == g.cur {
-			g.prev = nil
+		if ref.Pair == g.Cur {
+			g.Prev = nil
 			switch {
 			case s.cfg.refreshReuse == RefreshKommoGrace:
-				g.prev = g.cur
+				g.Prev = g.Cur
 			case !s.cfg.revokeOnRefresh:
-				g.cur.retired = true
+				g.Cur.Retired = true
 			}
 		}
 		// A retry with the previous token (grace mode) replaces the pair
 		// nobody has used yet and keeps the grace.
-		g.cur = np
+		g.Cur = np
 		s.st.counters.Refreshes++
 	default:
 		return oauthProblem(http.StatusBadRequest, "Неподдерживаемый тип авторизации",
@@ -433,7 +401,7 @@ func (s *Server) token(p map[string]string, host string) reply {
 	}
 	return reply{status: http.StatusOK, ctype: ctypeJSON, body: obj{
 		"token_type": "Bearer", "expires_in": int64(s.cfg.accessTTL / time.Second), "server_time": now.Unix(),
-		"access_token": g.cur.access, "refresh_token": g.cur.refresh,
+		"access_token": g.Cur.Access, "refresh_token": g.Cur.Refresh,
 	}}
 }
 
@@ -441,12 +409,12 @@ func (s *Server) token(p map[string]string, host string) reply {
 // X-Refresh-Token (docs/amocrm-reference.md#subdomain-lookup).
 func (s *Server) currentSubdomain(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	ref := s.st.refresh[r.Header.Get("X-Refresh-Token")]
+	ref := s.st.ByRefreshToken(r.Header.Get("X-Refresh-Token"))
 	var rep reply
-	if ref == nil || ref.g.revoked || (ref.p != ref.g.cur && ref.p != ref.g.prev) {
+	if ref == nil || ref.Grant.Revoked || (ref.Pair != ref.Grant.Cur && ref.Pair != ref.Grant.Prev) {
 		rep = problem(http.StatusUnauthorized, "Invalid user name or password")
 	} else {
-		a := ref.g.acct
+		a := ref.Grant.Account
 		parts := strings.Split(s.cfg.baseDomain, ".")
 		rep = reply{status: http.StatusOK, ctype: ctypeJSON, body: obj{
 			"id": a.ID, "subdomain": a.Subdomain, "domain": s.host(a), "top_level_domain": parts[len(parts)-1],
@@ -509,7 +477,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request) {
 	d := consentData{ClientID: q.Get("client_id"), State: q.Get("state"), HasState: hasState, Mode: q.Get("mode")}
 	status := http.StatusOK
 	s.mu.Lock()
-	in := s.st.integrations[d.ClientID]
+	in := s.st.Integration(d.ClientID)
 	switch {
 	case in == nil:
 		d.Name, d.Error, status = "?", "Интеграция не найдена", http.StatusBadRequest
@@ -541,7 +509,7 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	clientID := r.PostForm.Get("client_id")
 	_, hasState := r.PostForm["state"]
 	s.mu.Lock()
-	in := s.st.integrations[clientID]
+	in := s.st.Integration(clientID)
 	var a *account
 	if in != nil {
 		a = s.st.AccountBySubdomain(r.PostForm.Get("account"))
@@ -645,14 +613,14 @@ func (s *Server) RevokeIntegration(ctx context.Context, clientID, subdomain stri
 		s.mu.Unlock()
 		return err
 	}
-	for _, g := range s.st.grants {
-		if g.integ == in && g.acct == a {
-			g.revoked = true
+	for _, g := range s.st.Grants() {
+		if g.Integration == in && g.Account == a {
+			g.Revoked = true
 		}
 	}
-	for _, c := range s.st.codes {
-		if c.integ == in && c.acct == a {
-			c.used = true
+	for _, c := range s.st.Codes() {
+		if c.Integration == in && c.Account == a {
+			c.Used = true
 		}
 	}
 	hook, secret := in.RevokeHookURL, in.ClientSecret

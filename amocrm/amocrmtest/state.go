@@ -8,23 +8,17 @@ import (
 	"github.com/amokit/amokit/amocrm/amocrmtest/internal/backend"
 )
 
-// state is everything the server knows. The API's data (accounts, users,
-// entities, notes, catalogs, links, and the other services' data) is the
+// state is everything the server knows. Its data (accounts, users, entities,
+// notes, catalogs, links, the other services' data, webhook subscriptions,
+// the Drive, and OAuth integrations with their codes and tokens) is the
 // embedded backend.Store, kept apart from the HTTP handlers; beside it is
-// what belongs to the harness: OAuth grants, faults and the request record.
-// A handler parses its request, checks it against the state and calls the
-// store's operations, all under Server.mu, which guards it.
+// what belongs to the test harness: faults and the request record with its
+// counters. A handler parses its request, checks it against the state and
+// calls the store's operations, all under Server.mu, which guards it.
 type state struct {
 	*backend.Store
 
 	reqSeq int64
-
-	integrations map[string]*integration
-
-	codes   map[string]*authCode
-	access  map[string]*pairRef
-	refresh map[string]*pairRef
-	grants  []*grant
 
 	faults []*faultRule
 
@@ -34,12 +28,8 @@ type state struct {
 
 func newState() *state {
 	return &state{
-		Store:        backend.New(),
-		integrations: map[string]*integration{},
-		codes:        map[string]*authCode{},
-		access:       map[string]*pairRef{},
-		refresh:      map[string]*pairRef{},
-		counters:     Counters{ByStatus: map[int]int{}},
+		Store:    backend.New(),
+		counters: Counters{ByStatus: map[int]int{}},
 	}
 }
 

@@ -192,8 +192,8 @@ func (s *Server) IssueLongLivedToken(clientID, subdomain string, expires time.Ti
 	if !expires.After(s.now()) {
 		return "", fmt.Errorf("amocrmtest: IssueLongLivedToken: expiry %v is not in the future", expires)
 	}
-	g := &grant{integ: in, acct: a, userID: a.AdminID}
-	s.st.grants = append(s.st.grants, g)
-	g.cur = s.mintPair(g, expires, false)
-	return g.cur.access, nil
+	g := &grant{Integration: in, Account: a, UserID: a.AdminID}
+	s.st.AddGrant(g)
+	g.Cur = s.mintPair(g, expires, false)
+	return g.Cur.Access, nil
 }

@@ -236,8 +236,8 @@ func (s *Server) IssueTokenFor(clientID, subdomain string, userID int64) (Token,
 	if u := s.st.User(userID); u == nil || u.AccountID != a.ID {
 		return Token{}, fmt.Errorf("amocrmtest: no user %d in account %q", userID, subdomain)
 	}
-	g := &grant{integ: in, acct: a, userID: userID}
-	s.st.grants = append(s.st.grants, g)
-	g.cur = s.issuePair(g)
-	return Token{AccessToken: g.cur.access, RefreshToken: g.cur.refresh, ExpiresAt: g.cur.accessExp}, nil
+	g := &grant{Integration: in, Account: a, UserID: userID}
+	s.st.AddGrant(g)
+	g.Cur = s.issuePair(g)
+	return Token{AccessToken: g.Cur.Access, RefreshToken: g.Cur.Refresh, ExpiresAt: g.Cur.AccessExp}, nil
 }

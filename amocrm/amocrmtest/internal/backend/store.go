@@ -2,7 +2,8 @@
 // amocrmtest: accounts, users, leads, contacts, companies, notes, catalogs
 // and their elements, the links between them, and each account's data of
 // the other services (tasks, pipelines, roles, sources, field groups,
-// events), webhook subscriptions and the Drive's files. It knows nothing of HTTP:
+// events), webhook subscriptions, the Drive's files, and the OAuth
+// integrations with the codes and tokens issued for them. It knows nothing of HTTP:
 // the server's handlers decode a request, check it against the store, call
 // the operations here, and encode the answer.
 //
@@ -33,6 +34,12 @@ type Store struct {
 	services    map[int64]*Services
 	webhooks    []*Webhook
 	drive       *Drive
+
+	integrations map[string]*Integration
+	codes        map[string]*AuthCode
+	access       map[string]*PairRef // by access token
+	refresh      map[string]*PairRef // by refresh token
+	grants       []*Grant
 }
 
 // New returns an empty store.
@@ -64,6 +71,11 @@ func New() *Store {
 		catalogs: map[int64]*Catalog{},
 		elements: map[int64]*Element{},
 		services: map[int64]*Services{},
+
+		integrations: map[string]*Integration{},
+		codes:        map[string]*AuthCode{},
+		access:       map[string]*PairRef{},
+		refresh:      map[string]*PairRef{},
 	}
 }
 
