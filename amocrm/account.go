@@ -1,6 +1,12 @@
 package amocrm
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // AccountService reads the account the Client is connected to.
 type AccountService service
@@ -107,6 +113,48 @@ type DatetimeSettings struct {
 	TimeFormat       string `json:"time_format"`
 	Timezone         string `json:"timezone"`
 	TimezoneOffset   string `json:"timezone_offset"`
+}
+
+// Location is the account's time zone (docs/amocrm-reference.md#account-time-zone): the zone
+// Timezone names in the IANA database ("Asia/Yekaterinburg"); failing that, the fixed offset
+// TimezoneOffset gives ("+05:00"), named by Timezone when set. It returns an error when neither
+// can be read, so that a caller chooses its own default rather than the server's zone.
+func (d *DatetimeSettings) Location() (*time.Location, error) {
+	if d == nil {
+		return nil, fmt.Errorf("amocrm: the account's datetime_settings are missing")
+	}
+	name := strings.TrimSpace(d.Timezone)
+	// "" and "Local" would be the server's zone, not the account's.
+	if name != "" && name != "Local" {
+		if loc, err := time.LoadLocation(name); err == nil {
+			return loc, nil
+		}
+	}
+	if secs, ok := parseOffset(d.TimezoneOffset); ok {
+		if name == "" || name == "Local" {
+			name = "UTC" + strings.TrimSpace(d.TimezoneOffset)
+		}
+		return time.FixedZone(name, secs), nil
+	}
+	return nil, fmt.Errorf("amocrm: unknown account time zone %q with offset %q", d.Timezone, d.TimezoneOffset)
+}
+
+// parseOffset reads a UTC offset written "+05:00" or "-03:30" into seconds.
+func parseOffset(s string) (int, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) != 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':' {
+		return 0, false
+	}
+	h, err1 := strconv.Atoi(s[1:3])
+	m, err2 := strconv.Atoi(s[4:6])
+	if err1 != nil || err2 != nil || h > 14 || m > 59 {
+		return 0, false
+	}
+	secs := h*3600 + m*60
+	if s[0] == '-' {
+		secs = -secs
+	}
+	return secs, true
 }
 
 // AccountWith names extra data for AccountService.Get.

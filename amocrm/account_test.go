@@ -3,6 +3,7 @@ package amocrm
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -47,4 +48,39 @@ func TestAccountNamesUnderEmbedded(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, "firms", n.PluralForm["default"])
 	assert.Nil(t, a.InvoicesSettings)
+}
+
+func TestDatetimeSettingsLocation(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name         string
+		settings     *DatetimeSettings
+		wantName     string
+		wantOffset   int
+		wantErrorFor bool
+	}{
+		{"IANA name", &DatetimeSettings{Timezone: "Asia/Yekaterinburg", TimezoneOffset: "+05:00"}, "Asia/Yekaterinburg", 5 * 3600, false},
+		{"name wins over a stale offset", &DatetimeSettings{Timezone: "Europe/Kaliningrad", TimezoneOffset: "+03:00"}, "Europe/Kaliningrad", 2 * 3600, false},
+		{"unknown name, offset", &DatetimeSettings{Timezone: "Mars/Olympus", TimezoneOffset: "-03:30"}, "Mars/Olympus", -(3*3600 + 30*60), false},
+		{"offset only", &DatetimeSettings{TimezoneOffset: "+04:00"}, "UTC+04:00", 4 * 3600, false},
+		{"Local is not the account's", &DatetimeSettings{Timezone: "Local"}, "", 0, true},
+		{"nothing", &DatetimeSettings{}, "", 0, true},
+		{"bad offset", &DatetimeSettings{TimezoneOffset: "+5"}, "", 0, true},
+		{"offset out of range", &DatetimeSettings{TimezoneOffset: "+25:00"}, "", 0, true},
+		{"missing", nil, "", 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			loc, err := tc.settings.Location()
+			if tc.wantErrorFor {
+				assert.Error(t, err)
+				assert.Nil(t, loc)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantName, loc.String())
+			_, offset := at.In(loc).Zone()
+			assert.Equal(t, tc.wantOffset, offset)
+		})
+	}
 }

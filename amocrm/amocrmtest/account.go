@@ -1,6 +1,9 @@
 package amocrmtest
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Account and users (docs/amocrm-reference.md#account).
 func init() {
@@ -60,6 +63,35 @@ func (a *Account) SetName(name string) {
 	defer a.s.mu.Unlock()
 	a.s.st.Account(a.ID).Name = name
 	a.Name = name
+}
+
+// SetTimezone sets the account's time zone, an IANA name ("Asia/Yekaterinburg"), which
+// GET /api/v4/account?with=datetime_settings answers with its offset at the server's current
+// time (docs/amocrm-reference.md#account-time-zone). A new account keeps Europe/Moscow. It
+// panics if the zone is unknown.
+func (a *Account) SetTimezone(name string) {
+	if _, err := time.LoadLocation(name); err != nil || name == "" || name == "Local" {
+		panic(fmt.Sprintf("amocrmtest: SetTimezone: unknown zone %q", name))
+	}
+	a.s.mu.Lock()
+	defer a.s.mu.Unlock()
+	a.s.st.Account(a.ID).Timezone = name
+}
+
+// datetimeSettings is the account's _embedded.datetime_settings at now.
+func datetimeSettings(a *account, now time.Time) obj {
+	name := a.Timezone
+	if name == "" {
+		name = "Europe/Moscow"
+	}
+	offset := "+03:00"
+	if loc, err := time.LoadLocation(name); err == nil {
+		offset = now.In(loc).Format("-07:00")
+	}
+	return obj{
+		"date_pattern": "d.m.Y H:i", "short_date_pattern": "d.m.Y", "short_time_pattern": "H:i",
+		"date_format": "d.m.Y", "time_format": "H:i", "timezone": name, "timezone_offset": offset,
+	}
 }
 
 // AddCustomField adds a custom field to the account's "leads", "contacts"
@@ -123,11 +155,8 @@ func getAccount(c *call) reply {
 			{"id": 1, "name": "Связаться", "color": nil, "icon_id": nil, "code": "FOLLOW_UP"},
 			{"id": 2, "name": "Встреча", "color": nil, "icon_id": nil, "code": "MEETING"},
 		},
-		"datetime_settings": obj{
-			"date_pattern": "d.m.Y H:i", "short_date_pattern": "d.m.Y", "short_time_pattern": "H:i",
-			"date_format": "d.m.Y", "time_format": "H:i", "timezone": "Europe/Moscow", "timezone_offset": "+03:00",
-		},
-		"entity_names": obj{"leads": obj{"ru": obj{"gender": "f", "singular_form": obj{"nominative": "сделка"}, "plural_form": obj{"nominative": "сделки"}}}},
+		"datetime_settings": datetimeSettings(a, c.s.now()),
+		"entity_names":      obj{"leads": obj{"ru": obj{"gender": "f", "singular_form": obj{"nominative": "сделка"}, "plural_form": obj{"nominative": "сделки"}}}},
 	}
 	for w := range lq.with {
 		if v, ok := top[w]; ok {

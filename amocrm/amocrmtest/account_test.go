@@ -23,7 +23,8 @@ func TestAccount(t *testing.T) {
 		IsAPIFilterEnabled *bool  `json:"is_api_filter_enabled"`
 		Embedded           struct {
 			DatetimeSettings struct {
-				Timezone string `json:"timezone"`
+				Timezone       string `json:"timezone"`
+				TimezoneOffset string `json:"timezone_offset"`
 			} `json:"datetime_settings"`
 			TaskTypes []struct {
 				Code string `json:"code"`
@@ -42,6 +43,13 @@ func TestAccount(t *testing.T) {
 	require.NotNil(t, full.IsAPIFilterEnabled)
 	assert.True(t, *full.IsAPIFilterEnabled)
 	assert.Equal(t, "Europe/Moscow", full.Embedded.DatetimeSettings.Timezone)
+	assert.Equal(t, "+03:00", full.Embedded.DatetimeSettings.TimezoneOffset)
+
+	e.acct.SetTimezone("Asia/Vladivostok")
+	moved := decode[accountJSON](t, e.do(http.MethodGet, "/api/v4/account?with=datetime_settings", nil))
+	assert.Equal(t, "Asia/Vladivostok", moved.Embedded.DatetimeSettings.Timezone)
+	assert.Equal(t, "+10:00", moved.Embedded.DatetimeSettings.TimezoneOffset)
+	assert.Panics(t, func() { e.acct.SetTimezone("Mars/Olympus") })
 	require.Len(t, full.Embedded.TaskTypes, 2)
 	assert.Equal(t, "FOLLOW_UP", full.Embedded.TaskTypes[0].Code)
 }

@@ -26,7 +26,8 @@ type Account struct {
 	TagNames   map[int64]string
 	UUID       string
 	AmojoID    string
-	Unpaid     bool // the paid period is over: the API answers 402
+	Unpaid     bool   // the paid period is over: the API answers 402
+	Timezone   string // the IANA zone of datetime_settings; "" is Europe/Moscow
 }
 
 // Status is a stage of the main pipeline.
