@@ -16,8 +16,8 @@ import (
 
 	"github.com/amokit/amokit/app/pricelist"
 	"github.com/amokit/amokit/app/proposal"
-	"github.com/amokit/amokit/internal/moscow"
 	"github.com/amokit/amokit/internal/throttle"
+	"github.com/amokit/amokit/internal/tzname"
 	"github.com/amokit/amokit/tokenstore"
 	"github.com/amokit/amokit/widget"
 )
@@ -63,9 +63,11 @@ type Config struct {
 	Demo *Demo
 	// Logger receives the page's errors and refusals; nil discards them.
 	Logger *slog.Logger
-	// Location is the zone of the times shown; nil means Moscow time, which the shops' accounts
-	// keep unless they say otherwise.
-	Location *time.Location
+	// Zone reads a connected account's time zone (AmoCRMZone, usually). The page shows each
+	// account's times in its zone, and the price lists' times in the zone the connected accounts
+	// share; Moscow time, which the shops' accounts keep unless they say otherwise, where a zone
+	// is not known. Nil: Moscow time throughout.
+	Zone ZoneFunc
 }
 
 // New returns the admin page with the price-list editor and the proposal settings, all behind
@@ -91,10 +93,6 @@ func New(cfg Config) (*Page, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	location := cfg.Location
-	if location == nil {
-		location = moscow.Location
-	}
 	a := &Page{
 		auth: &adminAuth{
 			token: cfg.Token, key: cfg.Key, secure: strings.HasPrefix(cfg.PublicURL, "https://"),
@@ -108,7 +106,7 @@ func New(cfg Config) (*Page, error) {
 		priceList:  func() string { return cfg.Prices.Current(context.Background()).Version },
 		logger:     logger,
 		tmpl:       pageTemplate,
-		location:   location,
+		zones:      &zones{read: cfg.Zone, logger: logger},
 		storeLabel: cfg.StoreLabel,
 		mux:        http.NewServeMux(),
 	}
@@ -137,7 +135,7 @@ type Page struct {
 	priceList  func() string          // the current price list's version, for the page
 	logger     *slog.Logger
 	tmpl       *template.Template
-	location   *time.Location
+	zones      *zones
 	storeLabel string            // "PostgreSQL" or "память процесса"
 	failures   throttle.Failures // wrong admin tokens per client
 	mux        *http.ServeMux
@@ -199,6 +197,10 @@ type connectionView struct {
 	RefreshedAt    string
 	ReauthRequired bool
 	UpdatedAt      string
+	// Zone names the zone of the times shown ("Asia/Yekaterinburg, UTC+05:00"); ZoneKnown is
+	// false when it is Moscow time standing in for a zone that could not be read.
+	Zone      string
+	ZoneKnown bool
 }
 
 // callbackErrors are the Russian texts for the error codes the OAuth callback sends back.
@@ -305,36 +307,50 @@ func (a *Page) view(ctx context.Context, session string) adminView {
 		v.Flash, v.FlashError = "Хранилище подключений недоступно: список подключений не загружен.", true
 		return v
 	}
+	byAccount := a.zones.of(ctx, conns)
 	for _, c := range conns {
-		v.Connections = append(v.Connections, a.connectionView(c))
+		v.Connections = append(v.Connections, a.connectionView(c, byAccount[c.Account]))
 	}
 	return v
 }
 
-func (a *Page) connectionView(c tokenstore.Connection) connectionView {
+// sharedZone is the zone of the times that belong to no one account: see shared.
+func (a *Page) sharedZone(ctx context.Context) *time.Location {
+	conns, err := a.store.List(ctx)
+	if err != nil && len(conns) == 0 {
+		return unknownZone.loc
+	}
+	return shared(conns, a.zones.of(ctx, conns)).loc
+}
+
+func (a *Page) connectionView(c tokenstore.Connection, z zone) connectionView {
 	cv := connectionView{
 		Account:        c.Account,
 		AccountID:      c.AccountID,
 		ClientID:       c.ClientID,
 		Connected:      c.RefreshToken != "",
 		ReauthRequired: c.ReauthRequired,
-		UpdatedAt:      a.formatTime(c.UpdatedAt),
+		UpdatedAt:      formatTime(c.UpdatedAt, z.loc),
+		Zone:           tzname.Label(time.Now().In(z.loc)),
+		ZoneKnown:      z.known,
 	}
 	if !c.Expiry.IsZero() {
-		cv.ExpiresAt = a.formatTime(c.Expiry)
+		cv.ExpiresAt = formatTime(c.Expiry, z.loc)
 		cv.Expired = !time.Now().Before(c.Expiry)
 	}
 	if !c.RefreshedAt.IsZero() {
-		cv.RefreshedAt = a.formatTime(c.RefreshedAt)
+		cv.RefreshedAt = formatTime(c.RefreshedAt, z.loc)
 	}
 	return cv
 }
 
-func (a *Page) formatTime(t time.Time) string {
+// formatTime writes t in loc with its UTC offset: "02.01.2026 15:00:00 UTC+05:00".
+func formatTime(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.In(a.location).Format("02.01.2006 15:04:05 MST")
+	t = t.In(loc)
+	return t.Format("02.01.2006 15:04:05") + " " + tzname.Offset(t)
 }
 
 func (a *Page) render(w http.ResponseWriter, r *http.Request, status int, v adminView) {

@@ -3,6 +3,7 @@ package admin
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,7 +20,6 @@ import (
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/app/pricelist"
 	"github.com/amokit/amokit/app/proposal"
-	"github.com/amokit/amokit/internal/moscow"
 	"github.com/amokit/amokit/oauth"
 	"github.com/amokit/amokit/tokenstore"
 	"github.com/amokit/amokit/widget"
@@ -50,6 +50,12 @@ func newTestPage(t *testing.T) *testPage {
 // newTestPageWith is newTestPage with its own admin token and session key: another shop's.
 func newTestPageWith(t *testing.T, token string, key []byte) *testPage {
 	t.Helper()
+	return newTestPageConfig(t, token, key, nil)
+}
+
+// newTestPageConfig is newTestPageWith with the configuration changed by edit, if not nil.
+func newTestPageConfig(t *testing.T, token string, key []byte, edit func(*Config)) *testPage {
+	t.Helper()
 	store := tokenstore.NewMemory()
 	states, err := oauth.NewStates(bytes.Repeat([]byte{3}, 32), 0)
 	require.NoError(t, err)
@@ -65,14 +71,18 @@ func newTestPageWith(t *testing.T, token string, key []byte) *testPage {
 	require.NoError(t, err)
 	settings := &proposal.MemorySettings{}
 	logs := &syncBuffer{}
-	page, err := New(Config{
+	cfg := Config{
 		Token: token, Key: key, PublicURL: testPublic,
 		Connections: store, Connect: WidgetConnector(backend, token),
 		Archive:    func() ([]byte, error) { return []byte("PK"), nil },
 		PriceLists: lists, Prices: live, ProposalSettings: settings,
 		StoreLabel: "память процесса",
 		Logger:     slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	page, err := New(cfg)
 	require.NoError(t, err)
 	return &testPage{Page: page, h: page, logs: logs, store: store, priceLists: lists, prices: live, proposalSettings: settings}
 }
@@ -273,9 +283,10 @@ func TestAdminShowsHealthWithoutSecrets(t *testing.T) {
 	for _, s := range []string{"secret-value-1", "access-value-2", "refresh-value-3", "secret-value-4", "access-value-5", "refresh-value-6"} {
 		assert.NotContains(t, page, s)
 	}
+	page = html.UnescapeString(page)
 	acme := page[strings.Index(page, `data-account="acme.amocrm.ru"`):strings.Index(page, `data-account="beta.kommo.com"`)]
 	assert.Contains(t, acme, ">подключён<")
-	assert.Contains(t, acme, expiry.In(moscow.Location).Format("02.01.2006 15:04:05"))
+	assert.Contains(t, acme, expiry.In(time.FixedZone("", 3*3600)).Format("02.01.2006 15:04:05")+" UTC+03:00")
 	assert.Contains(t, acme, "не требуется")
 	beta := page[strings.Index(page, `data-account="beta.kommo.com"`):]
 	assert.Contains(t, beta, "нужно подключить заново")
@@ -361,9 +372,17 @@ func TestAdminLoginThrottle(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(ts.logs.String(), "wrong admin token"), "one line:\n%s", ts.logs.String())
 }
 
-// TestAdminTimesInMoscow: times on the admin page are Moscow time, not the server's zone.
+// TestAdminTimesInMoscow: without the accounts' zones, times on the admin page are Moscow time,
+// not the server's zone, and say so.
 func TestAdminTimesInMoscow(t *testing.T) {
 	t.Parallel()
 	ts := newTestPage(t)
-	assert.Equal(t, "02.01.2026 13:00:00 MSK", ts.formatTime(time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)))
+	require.NoError(t, ts.store.Save(t.Context(), &tokenstore.Connection{
+		Account: "acme.amocrm.ru", ClientID: "x", ClientSecret: "y", RefreshToken: "z",
+		Expiry: time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC),
+	}))
+	c, _ := ts.login(t)
+	page := html.UnescapeString(readBody(t, ts.do(t, http.MethodGet, "/admin", nil, c)))
+	assert.Contains(t, page, "02.01.2026 13:00:00 UTC+03:00")
+	assert.Contains(t, page, "Europe/Moscow, UTC+03:00 — московское время: часовой пояс аккаунта не получен")
 }

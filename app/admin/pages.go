@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/amokit/amokit/app/pricelist"
 	"github.com/amokit/amokit/app/proposal"
@@ -19,7 +20,8 @@ func (a *Page) otherPages(cfg Config) error {
 	csrf := func(r *http.Request) string { return auth.csrfToken(auth.session(r)) }
 	var err error
 	a.prices, err = pricelist.NewAdminHandler(pricelist.AdminConfig{
-		Store: cfg.PriceLists, Live: cfg.Prices, Logger: a.logger, Location: a.location,
+		Store: cfg.PriceLists, Live: cfg.Prices, Logger: a.logger,
+		Zone: func(r *http.Request) *time.Location { return a.sharedZone(r.Context()) },
 		CSRF: csrf,
 		Allow: func(r *http.Request) bool {
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {

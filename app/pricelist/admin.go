@@ -19,6 +19,7 @@ import (
 
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/internal/moscow"
+	"github.com/amokit/amokit/internal/tzname"
 )
 
 //go:embed web
@@ -43,9 +44,11 @@ type AdminConfig struct {
 	Allow func(r *http.Request) bool
 	// CSRF returns the token the page sends back with its POSTs. Required.
 	CSRF func(r *http.Request) string
-	// Location is the time zone versions are shown in (Moscow when nil).
+	// Location is the time zone versions are shown in (Moscow when nil), unless Zone is set.
 	Location *time.Location
-	Logger   *slog.Logger
+	// Zone, when set, gives the time zone for each request instead (the connected account's).
+	Zone   func(r *http.Request) *time.Location
+	Logger *slog.Logger
 }
 
 // NewAdminHandler returns the editor: the page at "/" and its JSON API,
@@ -121,9 +124,20 @@ type versionView struct {
 	PriceList   json.RawMessage `json:"price_list,omitempty"`
 }
 
-func (a *admin) view(v Version) versionView {
-	return versionView{Name: v.Name, Author: v.Author,
-		PublishedAt: v.PublishedAt.In(a.cfg.Location).Format("02.01.2006 15:04")}
+// zone is the time zone of the request's times.
+func (a *admin) zone(r *http.Request) *time.Location {
+	if a.cfg.Zone != nil {
+		if loc := a.cfg.Zone(r); loc != nil {
+			return loc
+		}
+	}
+	return a.cfg.Location
+}
+
+// view is v as the page shows it, its time in loc with the UTC offset: "02.01.2026 15:00 UTC+05:00".
+func (a *admin) view(v Version, loc *time.Location) versionView {
+	at := v.PublishedAt.In(loc)
+	return versionView{Name: v.Name, Author: v.Author, PublishedAt: at.Format("02.01.2006 15:04") + " " + tzname.Offset(at)}
 }
 
 func (a *admin) current(w http.ResponseWriter, r *http.Request) {
@@ -142,7 +156,7 @@ func (a *admin) current(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	view := a.view(v)
+	view := a.view(v, a.zone(r))
 	view.PriceList = v.JSON
 	writeJSON(w, http.StatusOK, map[string]any{"published": true, "version": view})
 }
@@ -153,11 +167,12 @@ func (a *admin) versions(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
+	loc := a.zone(r)
 	out := make([]versionView, len(list))
 	for i, v := range list {
-		out[i] = a.view(v)
+		out[i] = a.view(v, loc)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"versions": out})
+	writeJSON(w, http.StatusOK, map[string]any{"versions": out, "zone": tzname.Label(time.Now().In(loc))})
 }
 
 func (a *admin) export(w http.ResponseWriter, r *http.Request) {
@@ -281,7 +296,7 @@ func (a *admin) publish(w http.ResponseWriter, r *http.Request) {
 	}
 	a.cfg.Live.Invalidate()
 	a.cfg.Logger.Info("pricelist: published", slog.String("version", v.Name), slog.String("author", v.Author))
-	writeJSON(w, http.StatusCreated, map[string]any{"version": a.view(v)})
+	writeJSON(w, http.StatusCreated, map[string]any{"version": a.view(v, a.zone(r))})
 }
 
 func (a *admin) fail(w http.ResponseWriter, err error) {

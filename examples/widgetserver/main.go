@@ -347,6 +347,7 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 		ProposalSettings: s.proposalSettings,
 		StoreLabel:       "память процесса",
 		Logger:           logger,
+		Zone:             admin.AmoCRMZone(clients.Client),
 	}
 	if s.db != nil {
 		ac.StoreLabel = "PostgreSQL"

@@ -344,6 +344,7 @@
   async function loadVersions() {
     const { status: code, data } = await call("GET", "versions");
     if (code !== 200) return;
+    if (data.zone) $("versions-when").textContent = `Когда (${data.zone})`;
     const body = $("versions").tBodies[0];
     body.replaceChildren(...data.versions.map((v) => el("tr", null,
       el("td", { text: v.name }), el("td", { text: v.author }), el("td", { text: v.published_at }),
