@@ -2,9 +2,10 @@ package webhook
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +16,7 @@ import (
 
 // Limits of the decoder, so that a hostile body cannot make it allocate without bound.
 const (
-	arenaChunk = 16 << 10 // bytes of decoded values per allocation
+	arenaChunk = 16 << 10 // bytes of text values per allocation
 	maxDepth   = 12       // brackets in one key
 	maxParts   = 50000    // events, custom fields, values, tags and other fields in one delivery
 )
@@ -36,7 +37,7 @@ func bad(format string, args ...any) error { return &payloadError{fmt.Sprintf(fo
 // Parts it does not decode are listed in Delivery.Ignored; a body that is not well formed, or a
 // field that should be a number and is not, is an error matching ErrPayload.
 func Parse(body []byte) (*Delivery, error) {
-	d := decoder{last: -1}
+	d := decoder{last: -1, hot: nothing}
 	if err := d.parse(body); err != nil {
 		return nil, err
 	}
@@ -55,16 +56,15 @@ type item struct {
 	noteType     string // contacts[note][i][type]
 	id           int64  // short delete form
 	cfKeys       keyList
-	valKeys      []keyList
+	valKeys      []keyList // by custom field; only as long as the last field with a sparse list
 	tagKeys      keyList
 }
 
-// keyList maps the keys of a PHP array ("custom_fields[3]") to positions in a slice. amoCRM's
-// arrays are lists, with keys 0, 1, 2… in order; while that holds, a key is its own position and
-// nothing is stored. Other keys are kept in a list, with a map once it is long, so that a hostile
-// payload cannot make the lookups quadratic.
+// keyList maps the keys of a PHP array ("custom_fields[3]") to positions in a slice of n
+// elements. amoCRM's arrays are lists, with keys 0, 1, 2… in order; while that holds, a key is its
+// own position and nothing is stored, so the zero keyList serves. Other keys are kept in a list,
+// with a map once it is long, so that a hostile payload cannot make the lookups quadratic.
 type keyList struct {
-	n      int  // positions given out
 	sparse bool // some key was not the next index: keys holds every key
 	keys   []arrayKey
 	idx    map[arrayKey]int
@@ -87,18 +87,19 @@ func keyOf(b []byte, alloc bool) arrayKey {
 	return arrayKey{num: -1, str: unsafe.String(unsafe.SliceData(b), len(b))} // for a lookup only
 }
 
-func (k *keyList) find(key []byte) int {
+// find returns the position of key among n elements, or -1.
+func (k *keyList) find(key []byte, n int) int {
 	if !k.sparse {
 		if isIndex(key) {
-			if n, _ := atoi(key); n < int64(k.n) {
-				return int(n)
+			if i, _ := atoi(key); i < int64(n) {
+				return int(i)
 			}
 		}
 		return -1
 	}
 	want := keyOf(key, false)
-	if n := len(k.keys); n > 0 && k.keys[n-1] == want {
-		return n - 1
+	if l := len(k.keys); l > 0 && k.keys[l-1] == want {
+		return l - 1
 	}
 	if k.idx != nil {
 		if i, ok := k.idx[want]; ok {
@@ -114,67 +115,102 @@ func (k *keyList) find(key []byte) int {
 	return -1
 }
 
-// add gives key the next position; the caller has checked that find does not know it.
-func (k *keyList) add(d *decoder, key []byte) int {
+// next reports whether key is the next index of a list of n elements, which a dense keyList
+// takes without storing anything.
+func next(key []byte, n int) bool {
+	if !isIndex(key) {
+		return false
+	}
+	i, _ := atoi(key)
+	return i == int64(n)
+}
+
+// add gives key position n, the next one; the caller has checked that find does not know it.
+func (k *keyList) add(d *decoder, key []byte, n int) int {
 	if !k.sparse {
-		if isIndex(key) {
-			if n, _ := atoi(key); n == int64(k.n) {
-				k.n++
-				return k.n - 1
-			}
+		if next(key, n) {
+			return n
 		}
 		k.sparse = true
-		k.keys = carve(&d.keySlab, k.n+4)
-		for i := range k.n {
+		k.keys = carve(&d.keySlab, n+4)
+		for i := range n {
 			k.keys = append(k.keys, arrayKey{num: int64(i)})
 		}
 	}
 	k.keys = append(k.keys, keyOf(key, true))
-	k.n++
-	i := len(k.keys) - 1
 	switch {
 	case k.idx != nil:
-		k.idx[k.keys[i]] = i
+		k.idx[k.keys[n]] = n
 	case len(k.keys) > 16:
 		k.idx = make(map[arrayKey]int, 2*len(k.keys))
 		for j, have := range k.keys {
 			k.idx[have] = j
 		}
 	}
-	return i
+	return n
 }
 
+// decoder reads a body in one pass. For each key=value pair, the key scanner (readKey) leaves the
+// decoded key and its bracketed segments in key and segs, the value scanner (readValue) the
+// decoded value where value finds it, and pair dispatches them into the typed events. The
+// scanners' state is offsets rather than slices, so that the loop stores no pointers.
 type decoder struct {
+	body    []byte
 	out     Delivery
 	items   []*item
 	byKey   map[string]int
 	last    int
 	lastKey []byte
-	key     []byte
-	val     []byte // the current value, a window on arena
-	arena   []byte // the current chunk of decoded values, back to back; never grown past its capacity
-	segs    []span
-	rootEnd int // d.key[:rootEnd] is the key's root
 
-	// The previous raw key, and where in it each of d.segs opens, when clean (see decodeKey).
-	prevRaw []byte
-	rawOpen []int
-	clean   bool
-	noReuse bool
+	// The current key decoded is key[:keyLen], its root key[:rootEnd], its segments
+	// segs[:nsegs]. key is a buffer whose length is its capacity.
+	key     []byte
+	keyLen  int
+	rootEnd int
+	segs    [maxDepth]span
+	nsegs   int
+
+	// The current value is body[valLo:valHi] when it needs no decoding, as numbers never do;
+	// otherwise (valEsc) it is decoded into valBuf[:valLen].
+	valLo, valHi int
+	valEsc       bool
+	valBuf       []byte
+	valLen       int
+
+	// The previous raw key is body[prevLo:prevHi], and its segment i opens ('[' or %5B) at
+	// prevLo+opens[i]. A key whose raw text up to one of those openings is the previous key's
+	// keeps the segments before it: keep says how many.
+	prevLo, prevHi int
+	opens          [maxDepth]int
+	keep           int
+
+	// What the previous pair resolved, for a pair that keeps enough of its key (see entity and
+	// customField). hot is the current pair's, was the previous one's.
+	hot, was resolved
+
+	// The current chunk of values kept as text, of which arenaUsed bytes are taken; its length
+	// is its capacity.
+	arena     []byte
+	arenaUsed int
 
 	parts   int
 	ignored map[string]bool
 
 	// Slabs that small slices and structs are carved from, so that a delivery of many items
 	// costs a few allocations rather than several per item.
-	itemSlab    []item
-	leadSlab    []Lead
-	fieldSlab   []CustomField
-	valueSlab   []CustomFieldValue
-	tagSlab     []Tag
-	keySlab     []arrayKey
-	keyListSlab []keyList
+	itemSlab  []item
+	leadSlab  []Lead
+	fieldSlab []CustomField
+	valueSlab []CustomFieldValue
+	tagSlab   []Tag
+	keySlab   []arrayKey
 }
+
+// resolved is what a pair resolved: its item (an index into decoder.items, -1 for none), the
+// number of segments naming the item, and its custom field (-1 for none).
+type resolved struct{ item, rest, field int }
+
+var nothing = resolved{-1, 0, -1}
 
 // carve returns an empty slice with room for n elements, taken from the slab *pool; a slice that
 // outgrows it is moved by append like any other.
@@ -187,35 +223,60 @@ func carve[T any](pool *[]T, n int) []T {
 	return (*pool)[l : l : l+n]
 }
 
-func (d *decoder) parse(body []byte) error {
-	for len(body) > 0 {
-		var pair []byte
-		if i := indexByte(body, '&'); i >= 0 {
-			pair, body = body[:i], body[i+1:]
-		} else {
-			pair, body = body, nil
+// extend appends a zero element to *s, a slice taken from the slab *pool. While *s ends where
+// the slab's used part ends, as it does while one item's fields arrive together, it grows in
+// place; otherwise it moves to the slab's end. *s never has room beyond its length, so that a
+// caller appending to it cannot overwrite its neighbours.
+func extend[T any](pool *[]T, s *[]T) {
+	p, n := *pool, len(*s)
+	if l := len(p); n > 0 && l < cap(p) && &(*s)[n-1] == &p[l-1] {
+		*pool = p[:l+1]
+		*s = p[l-n : l+1 : l+1]
+		return
+	}
+	if cap(p)-len(p) < n+1 {
+		p = make([]T, 0, max(64, 2*(n+1)))
+	}
+	l := len(p)
+	p = p[:l+n+1]
+	copy(p[l:], *s)
+	*pool, *s = p, p[l:l+n+1:l+n+1]
+}
+
+// intern returns the roots and actions the decoder knows without allocating.
+func intern(b []byte) string {
+	for _, s := range [...]string{"leads", "contacts", "task", "add", "update", "delete", "restore", "status", "responsible", "note"} {
+		if string(b) == s {
+			return s
 		}
-		if len(pair) == 0 {
+	}
+	return string(b)
+}
+
+// special marks the bytes the key scanner stops at: the separators, the escapes and the brackets.
+// Every other byte stands for itself.
+var special = [256]bool{'&': true, '=': true, '%': true, '+': true, '[': true, ']': true}
+
+// inValue marks the bytes the value scanner stops at.
+var inValue = [256]bool{'&': true, '%': true, '+': true}
+
+func (d *decoder) parse(b []byte) error {
+	d.body, d.hot, d.prevLo, d.prevHi = b, nothing, 0, 0
+	for p := 0; p < len(b); {
+		if b[p] == '&' {
+			p++
 			continue
 		}
-		k, v := pair, []byte(nil)
-		if i := indexByte(pair, '='); i >= 0 {
-			k, v = pair[:i], pair[i+1:]
-		}
 		var err error
-		if err = d.decodeKey(k); err != nil {
+		if p, err = d.readKey(b, p); err != nil {
 			return err
 		}
-		// Values are decoded into chunks of an arena that never move once allocated, so that the
-		// strings made from them (see text) need no allocation of their own.
-		if cap(d.arena)-len(d.arena) < len(v) {
-			d.arena = make([]byte, 0, max(len(v), arenaChunk))
+		d.valLo, d.valHi, d.valEsc = p, p, false
+		if p < len(b) && b[p] == '=' {
+			if p, err = d.readValue(b, p+1); err != nil {
+				return err
+			}
 		}
-		start := len(d.arena)
-		if d.arena, err = unescape(d.arena, v); err != nil {
-			return err
-		}
-		d.val = d.arena[start:len(d.arena):len(d.arena)]
 		if err := d.pair(); err != nil {
 			return err
 		}
@@ -223,141 +284,270 @@ func (d *decoder) parse(body []byte) error {
 	return nil
 }
 
-func indexByte(b []byte, c byte) int { return bytes.IndexByte(b, c) }
-
-// unescape appends the form-decoded src to dst: '+' is a space and %XX a byte.
-func unescape(dst, src []byte) ([]byte, error) {
-	if bytes.IndexByte(src, '%') < 0 && bytes.IndexByte(src, '+') < 0 {
-		return append(dst, src...), nil
+// readKey reads the key starting at b[p] up to its '=', '&' or the end, returning where it
+// stopped. A key is decoded and split the way its decoded text would be: the root up to the first
+// '[', then segments from each '[' to the next ']'. Brackets arrive escaped (%5B, %5D) from PHP's
+// urlencode and are read as brackets without decoding the key; other escapes are decoded.
+// Consecutive keys mostly share their first segments ("leads[update][0][name]",
+// "leads[update][0][price]"), so when the raw text up to the opening of one of the previous
+// key's segments is the same, the segments before it are kept and only the rest is read.
+func (d *decoder) readKey(b []byte, p int) (int, error) {
+	d.keep = 0
+	if prev := b[d.prevLo:d.prevHi]; len(prev) > 0 {
+		i := d.nsegs - 1
+		// Most often the key differs from the previous one in its last segment only.
+		if i >= 0 && p+d.opens[i] < len(b) && !bytes.Equal(b[p:p+d.opens[i]], prev[:d.opens[i]]) {
+			same := commonPrefix(b[p:], prev)
+			for i >= 0 && d.opens[i] > same {
+				i--
+			}
+		}
+		if i >= 0 && opensAt(b, p+d.opens[i]) {
+			d.keep, d.nsegs, d.keyLen = i, i, d.segs[i].lo-1
+			return d.readSegments(b, p, p+d.opens[i])
+		}
 	}
-	return unescapeEach(dst, src)
+	d.nsegs, d.keyLen = 0, 0
+	q := p
+	for q < len(b) && !special[b[q]] {
+		q++
+	}
+	d.put(b[p:q])
+	if q < len(b) && b[q] != '=' && b[q] != '&' && b[q] != '[' && !opensAt(b, q) {
+		// The root holds an escape, a '+' or a ']': decode it up to the first '['.
+	root:
+		for q < len(b) {
+			switch c := b[q]; c {
+			case '=', '&', '[':
+				break root
+			case '%':
+				if opensAt(b, q) {
+					break root
+				}
+				c, err := unescapeAt(b, q)
+				if err != nil {
+					return q, err
+				}
+				d.putByte(c)
+				q += 3
+			case '+':
+				d.putByte(' ')
+				q++
+			default:
+				d.putByte(c)
+				q++
+			}
+		}
+	}
+	d.rootEnd = d.keyLen
+	return d.readSegments(b, p, q)
 }
 
-// unescapeEach is unescape without looking for a run to copy whole first: for keys, whose
-// brackets are escaped every few bytes.
-func unescapeEach(dst, src []byte) ([]byte, error) {
-	n := len(dst)
-	dst = slices.Grow(dst, len(src))[:n+len(src)]
-	for i := 0; i < len(src); i++ {
-		c := src[i]
-		switch c {
-		case '+':
-			c = ' '
+// readSegments reads the segments of the key that starts at b[start], from b[q] on, which is the
+// end of the key or an opening bracket.
+func (d *decoder) readSegments(b []byte, start, q int) (int, error) {
+	for q < len(b) && b[q] != '=' && b[q] != '&' {
+		open := q
+		switch {
+		case b[q] == '[':
+			q++
+		case opensAt(b, q):
+			q += 3
+		default:
+			return q, bad("key %q has text after a ']'", truncate(b[start:q+1]))
+		}
+		if d.nsegs == maxDepth {
+			return q, bad("key %q is nested deeper than %d", truncate(b[start:q]), maxDepth)
+		}
+		s := q
+		for q < len(b) && !special[b[q]] {
+			q++
+		}
+		if d.keyLen+q-s+2 > len(d.key) {
+			d.growKey(q - s + 2)
+		}
+		d.key[d.keyLen] = '['
+		lo := d.keyLen + 1
+		d.keyLen = lo + copy(d.key[lo:], b[s:q])
+		switch {
+		case q < len(b) && b[q] == ']':
+			q++
+		case closesAt(b, q):
+			q += 3
+		default:
+			// An escape, a '+' or a '[' in the name, or no closing bracket: decode it.
+		name:
+			for {
+				if q == len(b) {
+					return q, bad("key %q has an unclosed '['", truncate(b[start:q]))
+				}
+				switch c := b[q]; c {
+				case ']':
+					q++
+					break name
+				case '=', '&':
+					return q, bad("key %q has an unclosed '['", truncate(b[start:q]))
+				case '%':
+					if closesAt(b, q) {
+						q += 3
+						break name
+					}
+					c, err := unescapeAt(b, q)
+					if err != nil {
+						return q, err
+					}
+					d.putByte(c)
+					q += 3
+				case '+':
+					d.putByte(' ')
+					q++
+				default:
+					d.putByte(c)
+					q++
+				}
+			}
+		}
+		d.segs[d.nsegs] = span{lo, d.keyLen}
+		d.opens[d.nsegs] = open - start
+		d.nsegs++
+		d.putByte(']')
+	}
+	d.prevLo, d.prevHi = start, q
+	return q, nil
+}
+
+// put appends b to the decoded key.
+func (d *decoder) put(b []byte) {
+	if d.keyLen+len(b) > len(d.key) {
+		d.growKey(len(b))
+	}
+	copy(d.key[d.keyLen:], b)
+	d.keyLen += len(b)
+}
+
+func (d *decoder) putByte(c byte) {
+	if d.keyLen == len(d.key) {
+		d.growKey(1)
+	}
+	d.key[d.keyLen] = c
+	d.keyLen++
+}
+
+func (d *decoder) growKey(n int) {
+	k := make([]byte, max(2*len(d.key), d.keyLen+n, 256))
+	copy(k, d.key[:d.keyLen])
+	d.key = k
+}
+
+// readValue reads the value starting at b[p] up to the next '&' or the end, returning where it
+// stopped.
+func (d *decoder) readValue(b []byte, p int) (int, error) {
+	s := p
+	for p < len(b) && !inValue[b[p]] {
+		p++
+	}
+	if p == len(b) || b[p] == '&' {
+		d.valLo, d.valHi = s, p
+		return p, nil
+	}
+	e := len(b)
+	if i := bytes.IndexByte(b[p:], '&'); i >= 0 {
+		e = p + i
+	}
+	if len(d.valBuf) < e-s {
+		d.valBuf = make([]byte, max(e-s, 2*len(d.valBuf), 256))
+	}
+	copy(d.valBuf, b[s:p])
+	n, err := unescapeInto(d.valBuf[p-s:], b[p:e])
+	d.valEsc, d.valLen = true, p-s+n
+	return e, err
+}
+
+// value returns the current value, decoded.
+func (d *decoder) value() []byte {
+	if d.valEsc {
+		return d.valBuf[:d.valLen]
+	}
+	return d.body[d.valLo:d.valHi]
+}
+
+// commonPrefix returns how many leading bytes a and b share, comparing eight at a time.
+func commonPrefix(a, b []byte) int {
+	n := min(len(a), len(b))
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		if x := binary.LittleEndian.Uint64(a[i:]) ^ binary.LittleEndian.Uint64(b[i:]); x != 0 {
+			return i + bits.TrailingZeros64(x)/8
+		}
+	}
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
+// opensAt reports whether b has a '[' or %5B at i; closesAt, a ']' or %5D.
+func opensAt(b []byte, i int) bool {
+	return i < len(b) && (b[i] == '[' || i+2 < len(b) && b[i] == '%' && b[i+1] == '5' && b[i+2]|0x20 == 'b')
+}
+
+func closesAt(b []byte, i int) bool {
+	return i < len(b) && (b[i] == ']' || i+2 < len(b) && b[i] == '%' && b[i+1] == '5' && b[i+2]|0x20 == 'd')
+}
+
+// unescapeAt decodes the %XX escape at b[i].
+func unescapeAt(b []byte, i int) (byte, error) {
+	if i+2 >= len(b) {
+		return 0, bad("a %% escape is cut short")
+	}
+	h, l := hexValue[b[i+1]], hexValue[b[i+2]]
+	if h|l > 15 {
+		return 0, bad("%q is not a %% escape", b[i:i+3])
+	}
+	return h<<4 | l, nil
+}
+
+// unescapeInto writes the form-decoded src to dst, which is at least as long, and returns how
+// many bytes it wrote: '+' is a space and %XX a byte.
+func unescapeInto(dst, src []byte) (int, error) {
+	dst = dst[:len(src)]
+	j := 0
+	for i := 0; i < len(src); j++ {
+		switch c := src[i]; c {
 		case '%':
 			if i+2 >= len(src) {
-				return dst[:n], bad("a %% escape is cut short")
+				return j, bad("a %% escape is cut short")
 			}
-			h, ok1 := unhex(src[i+1])
-			l, ok2 := unhex(src[i+2])
-			if !ok1 || !ok2 {
-				return dst[:n], bad("%q is not a %% escape", src[i:i+3])
+			h, l := hexValue[src[i+1]], hexValue[src[i+2]]
+			if h|l > 15 {
+				return j, bad("%q is not a %% escape", src[i:i+3])
 			}
-			c = h<<4 | l
-			i += 2
+			dst[j] = h<<4 | l
+			i += 3
+		case '+':
+			dst[j] = ' '
+			i++
+		default:
+			dst[j] = c
+			i++
 		}
-		dst[n] = c
-		n++
 	}
-	return dst[:n], nil
+	return j, nil
 }
 
-func unhex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
+// hexValue maps a hexadecimal digit to its value and every other byte to 0xff.
+var hexValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
 	}
-	return 0, false
-}
-
-// decodeKey decodes the raw key k into d.key and splits it into its root and bracketed segments.
-// Consecutive keys mostly share their first segments ("leads[update][0][name]",
-// "leads[update][0][price]"), so when k's raw text up to the opening of some segment is the
-// previous key's, only the rest is decoded and split again. That needs each segment's opening in
-// the raw text, which is known when every '[' of the key opens a segment (no segment name holds a
-// '['): then the n-th '[' or %5B of the raw text opens the n-th segment. noReuse turns this off,
-// for tests.
-func (d *decoder) decodeKey(k []byte) error {
-	if d.clean && !d.noReuse {
-		for i := len(d.rawOpen) - 1; i >= 0; i-- {
-			at := d.rawOpen[i]
-			if !opensAt(k, at) || !bytes.Equal(k[:at], d.prevRaw[:at]) {
-				continue
-			}
-			open := d.segs[i].lo - 1
-			var err error
-			if d.key, err = unescapeEach(d.key[:open], k[at:]); err != nil {
-				d.clean = false
-				return err
-			}
-			d.segs, d.rawOpen = d.segs[:i], d.rawOpen[:i]
-			return d.remember(k, open, at)
-		}
+	for i := range 10 {
+		t['0'+i] = byte(i)
 	}
-	d.clean = false
-	var err error
-	if d.key, err = unescapeEach(d.key[:0], k); err != nil {
-		return err
+	for i := range 6 {
+		t['a'+i], t['A'+i] = byte(10+i), byte(10+i)
 	}
-	d.rootEnd = indexByte(d.key, '[')
-	d.segs, d.rawOpen = d.segs[:0], d.rawOpen[:0]
-	if d.rootEnd < 0 {
-		d.rootEnd = len(d.key)
-		return nil
-	}
-	return d.remember(k, d.rootEnd, 0)
-}
-
-// opensAt reports whether the raw key k has a '[' or %5B at i.
-func opensAt(k []byte, i int) bool {
-	return i < len(k) && (k[i] == '[' || i+2 < len(k) && k[i] == '%' && k[i+1] == '5' && (k[i+2] == 'B' || k[i+2] == 'b'))
-}
-
-// remember splits d.key from the '[' at open on, records where the raw key k opens those
-// segments (its brackets from rawOpen on), and keeps k for the next key.
-func (d *decoder) remember(k []byte, open, rawOpen int) error {
-	d.clean = false
-	if err := d.split(open); err != nil {
-		return err
-	}
-	for i := rawOpen; i < len(k); i++ {
-		switch k[i] {
-		case '[':
-			d.rawOpen = append(d.rawOpen, i)
-		case '%':
-			if i+2 < len(k) && k[i+1] == '5' && (k[i+2] == 'B' || k[i+2] == 'b') {
-				d.rawOpen = append(d.rawOpen, i)
-			}
-			i += 2
-		}
-	}
-	d.clean = len(d.rawOpen) == len(d.segs)
-	d.prevRaw = append(d.prevRaw[:0], k...)
-	return nil
-}
-
-// split reads the bracketed segments of d.key from i, which is at a '[', appending to d.segs.
-func (d *decoder) split(i int) error {
-	k := d.key
-	for i < len(k) {
-		if k[i] != '[' {
-			return bad("key %q has text after a ']'", truncate(k))
-		}
-		j := indexByte(k[i+1:], ']')
-		if j < 0 {
-			return bad("key %q has an unclosed '['", truncate(k))
-		}
-		if len(d.segs) == maxDepth {
-			return bad("key %q is nested deeper than %d", truncate(k), maxDepth)
-		}
-		d.segs = append(d.segs, span{i + 1, i + 1 + j})
-		i += j + 2
-	}
-	return nil
-}
+	return t
+}()
 
 func truncate(b []byte) string {
 	if len(b) > 60 {
@@ -366,19 +556,22 @@ func truncate(b []byte) string {
 	return string(b)
 }
 
-func (d *decoder) seg(i int) []byte { s := d.segs[i]; return d.key[s.lo:s.hi] }
-
 func (d *decoder) pair() error {
-	root := d.key[:d.rootEnd]
-	switch string(root) {
+	d.was, d.hot = d.hot, nothing
+	if w := d.was; w.item >= 0 && d.keep >= 3 {
+		// The key keeps the previous one's root, action and index, and so its item.
+		d.hot.item, d.hot.rest = w.item, w.rest
+		return d.field(d.items[w.item], d.segs[w.rest:d.nsegs])
+	}
+	switch string(d.key[:d.rootEnd]) {
 	case "account":
 		return d.account()
 	case "leads", "contacts", "task":
-		return d.entity(root)
+		return d.entity()
 	case "":
 		return bad("a key has no name")
 	}
-	d.ignore(string(root))
+	d.ignore(string(d.key[:d.rootEnd]))
 	return nil
 }
 
@@ -394,20 +587,20 @@ func (d *decoder) ignore(name string) {
 }
 
 func (d *decoder) account() error {
-	if len(d.segs) == 0 {
+	if d.nsegs == 0 {
 		return nil
 	}
 	switch string(d.seg(0)) {
 	case "id":
-		if len(d.segs) == 1 {
+		if d.nsegs == 1 {
 			return d.int(&d.out.Account.ID, "account[id]")
 		}
 	case "subdomain":
-		if len(d.segs) == 1 {
+		if d.nsegs == 1 {
 			d.out.Account.Subdomain = d.text()
 		}
 	case "_links":
-		if len(d.segs) == 2 && string(d.seg(1)) == "self" {
+		if d.nsegs == 2 && string(d.seg(1)) == "self" {
 			d.out.Account.Self = d.text()
 		}
 	}
@@ -439,40 +632,53 @@ func isIndex(b []byte) bool {
 	return true
 }
 
-func (d *decoder) entity(root []byte) error {
-	if len(d.segs) == 0 {
+func (d *decoder) seg(i int) []byte { s := d.segs[i]; return d.key[s.lo:s.hi] }
+
+// entity reads a field of a lead, contact, task or note item. A pair that keeps the segments
+// naming the previous pair's item (see readKey) is about the same item.
+func (d *decoder) entity() error {
+	root, was := d.key[:d.rootEnd], d.was
+	if d.nsegs == 0 {
 		return bad("%q has no action", root)
 	}
 	action := d.seg(0)
-	if !knownAction(string(root), string(action)) {
+	if (was.item < 0 || d.keep == 0) && !knownAction(string(root), string(action)) {
 		d.ignore(string(root) + "[" + string(action) + "]")
 		return nil
 	}
 	// The item is named by the key up to its index: "leads[update][0]", or "task[update][0][0]"
 	// where amoCRM's sample nests the task once more.
-	end := d.segs[0].hi + 1
 	rest := 1
-	if len(d.segs) > 1 {
+	if d.nsegs > 1 {
 		if !isIndex(d.seg(1)) {
-			return bad("%q: %q is not an item index", truncate(d.key), d.seg(1))
+			return bad("%s[%s]: %q is not an item index", root, action, d.seg(1))
 		}
-		end, rest = d.segs[1].hi+1, 2
-		if len(d.segs) > 2 && isIndex(d.seg(2)) {
-			end, rest = d.segs[2].hi+1, 3
+		rest = 2
+		if d.nsegs > 2 && isIndex(d.seg(2)) {
+			rest = 3
 		}
 	}
-	it, err := d.item(root, action, end)
-	if err != nil {
-		return err
+	i := was.item
+	if i < 0 || d.keep < rest || was.rest != rest {
+		var err error
+		if i, err = d.item(root, action, d.segs[rest-1].hi+1); err != nil {
+			return err
+		}
 	}
-	if rest == len(d.segs) {
+	d.hot.item, d.hot.rest = i, rest
+	it := d.items[i]
+	if rest == d.nsegs {
 		// The short form of a delete: the value is the id.
 		if string(action) != "delete" {
-			return bad("%q: only a delete may be a bare id", truncate(d.key))
+			return bad("%s[%s]: only a delete may be a bare id", root, action)
 		}
 		return d.int(&it.id, "id")
 	}
-	path := d.segs[rest:]
+	return d.field(it, d.segs[rest:d.nsegs])
+}
+
+// field reads the field at path inside the item.
+func (d *decoder) field(it *item, path []span) error {
 	switch {
 	case it.note != nil:
 		return d.setNote(it, path)
@@ -485,20 +691,23 @@ func (d *decoder) entity(root []byte) error {
 	}
 }
 
-func (d *decoder) item(root, action []byte, end int) (*item, error) {
-	if d.last >= 0 && bytes.Equal(d.key[:end], d.lastKey) {
-		return d.items[d.last], nil
+// item finds or makes the item named by the key up to end (root, action and index) and returns
+// its index in d.items.
+func (d *decoder) item(root, action []byte, end int) (int, error) {
+	k := d.key[:end]
+	if d.last >= 0 && bytes.Equal(k, d.lastKey) {
+		return d.last, nil
 	}
-	if i, ok := d.byKey[string(d.key[:end])]; ok {
+	if i, ok := d.byKey[string(k)]; ok {
 		d.last = i
-		d.lastKey = append(d.lastKey[:0], d.key[:end]...)
-		return d.items[i], nil
+		d.lastKey = append(d.lastKey[:0], k...)
+		return i, nil
 	}
 	if err := d.spend(); err != nil {
-		return nil, err
+		return -1, err
 	}
 	it := &carve(&d.itemSlab, 1)[:1][0]
-	it.root, it.action = string(root), string(action)
+	it.root, it.action = intern(root), intern(action)
 	switch {
 	case it.action == "note":
 		it.note = &Note{}
@@ -512,12 +721,15 @@ func (d *decoder) item(root, action []byte, end int) (*item, error) {
 	if d.byKey == nil {
 		d.byKey = map[string]int{}
 	}
-	d.byKey[string(d.key[:end])] = len(d.items)
+	d.byKey[string(k)] = len(d.items)
 	d.last = len(d.items)
 	d.items = append(d.items, it)
-	d.lastKey = append(d.lastKey[:0], d.key[:end]...)
-	return it, nil
+	d.lastKey = append(d.lastKey[:0], k...)
+	return d.last, nil
 }
+
+// name returns the path segment i of the current key.
+func (d *decoder) name(path []span, i int) []byte { return d.key[path[i].lo:path[i].hi] }
 
 func (d *decoder) spend() error {
 	d.parts++
@@ -526,9 +738,6 @@ func (d *decoder) spend() error {
 	}
 	return nil
 }
-
-// name returns the path segment i of the current key.
-func (d *decoder) name(path []span, i int) []byte { return d.key[path[i].lo:path[i].hi] }
 
 func (d *decoder) setLead(it *item, path []span) error {
 	l := it.lead
@@ -541,7 +750,7 @@ func (d *decoder) setLead(it *item, path []span) error {
 			l.Name = d.text()
 			return nil
 		case "price":
-			l.Price = amocrm.Decimal(d.val)
+			l.Price = amocrm.Decimal(d.text())
 			return nil
 		case "status_id":
 			return d.int(&l.StatusID, "status_id")
@@ -765,22 +974,24 @@ func (d *decoder) setNote(it *item, path []span) error {
 // custom_fields[i][values][value|enum] (a radiobutton without an index).
 func (d *decoder) customField(it *item, fields *[]CustomField, path []span) error {
 	if len(path) < 2 {
-		return bad("%q: a custom field needs an index and a name", truncate(d.key))
+		return bad("%s: a custom field needs an index and a name", truncate(d.key[:d.keyLen]))
 	}
 	key := d.name(path, 0)
-	i := it.cfKeys.find(key)
+	// A pair that keeps the segments up to the field's index is about the previous pair's field.
+	i := -1
+	if was := d.was; was.field >= 0 && was.item == d.hot.item && d.keep >= was.rest+2 {
+		i = was.field
+	} else {
+		i = it.cfKeys.find(key, len(*fields))
+	}
 	if i < 0 {
 		if err := d.spend(); err != nil {
 			return err
 		}
-		if *fields == nil {
-			*fields = carve(&d.fieldSlab, 8)
-			it.valKeys = carve(&d.keyListSlab, 8)
-		}
-		*fields = append(*fields, CustomField{})
-		it.valKeys = append(it.valKeys, keyList{})
-		i = it.cfKeys.add(d, key)
+		i = it.cfKeys.add(d, key, len(*fields))
+		extend(&d.fieldSlab, fields)
 	}
+	d.hot.field = i
 	cf := &(*fields)[i]
 	switch string(d.name(path, 1)) {
 	case "id":
@@ -827,17 +1038,22 @@ func (d *decoder) fieldValue(it *item, field int, cf *CustomField, path []span) 
 }
 
 func (d *decoder) valueAt(it *item, field int, cf *CustomField, key []byte, enum bool) error {
-	keys := &it.valKeys[field]
-	i := keys.find(key)
+	var dense keyList // the list of a field whose values are all in order: nothing stored
+	keys := &dense
+	if field < len(it.valKeys) {
+		keys = &it.valKeys[field]
+	}
+	i := keys.find(key, len(cf.Values))
 	if i < 0 {
 		if err := d.spend(); err != nil {
 			return err
 		}
-		if cf.Values == nil {
-			cf.Values = carve(&d.valueSlab, 2)
+		if !keys.sparse && !next(key, len(cf.Values)) && field >= len(it.valKeys) {
+			it.valKeys = append(it.valKeys, make([]keyList, field+1-len(it.valKeys))...)
+			keys = &it.valKeys[field]
 		}
-		cf.Values = append(cf.Values, CustomFieldValue{})
-		i = keys.add(d, key)
+		i = keys.add(d, key, len(cf.Values))
+		extend(&d.valueSlab, &cf.Values)
 	}
 	v := &cf.Values[i]
 	if enum {
@@ -852,16 +1068,13 @@ func (d *decoder) tag(it *item, tags *[]Tag, path []span) error {
 		return nil
 	}
 	key := d.name(path, 0)
-	i := it.tagKeys.find(key)
+	i := it.tagKeys.find(key, len(*tags))
 	if i < 0 {
 		if err := d.spend(); err != nil {
 			return err
 		}
-		if *tags == nil {
-			*tags = carve(&d.tagSlab, 2)
-		}
-		*tags = append(*tags, Tag{})
-		i = it.tagKeys.add(d, key)
+		i = it.tagKeys.add(d, key, len(*tags))
+		extend(&d.tagSlab, tags)
 	}
 	switch string(d.name(path, 1)) {
 	case "id":
@@ -890,22 +1103,29 @@ func (d *decoder) other(m *map[string]string, path []span) error {
 	return nil
 }
 
-// text returns the current value as a string sharing the arena's memory. A chunk of the arena
-// only takes a value that fits in what is left of it (a decoded value is never longer than its
-// encoded form), so appending never moves it, and bytes once written are never written again: the
-// strings stay immutable, as in strings.Builder.
+// text returns the current value as a string, copied into the arena and sharing its memory. A
+// chunk of the arena only takes a value that fits in what is left of it, so appending never moves
+// it, and bytes once written are never written again: the strings stay immutable, as in
+// strings.Builder. Values read as numbers are never copied.
 func (d *decoder) text() string {
-	if len(d.val) == 0 {
+	v := d.value()
+	if len(v) == 0 {
 		return ""
 	}
-	return unsafe.String(unsafe.SliceData(d.val), len(d.val))
+	if len(d.arena)-d.arenaUsed < len(v) {
+		d.arena, d.arenaUsed = make([]byte, max(len(v), arenaChunk)), 0
+	}
+	start := d.arenaUsed
+	d.arenaUsed += copy(d.arena[start:], v)
+	return unsafe.String(&d.arena[start], len(v))
 }
 
 // int reads the value as a whole number; "" is 0, as PHP sends a null.
 func (d *decoder) int(dst *int64, field string) error {
-	n, err := atoi(d.val)
+	v := d.value()
+	n, err := atoi(v)
 	if err != nil {
-		return bad("%s %q is not a whole number", field, truncate(d.val))
+		return bad("%s %q is not a whole number", field, truncate(v))
 	}
 	*dst = n
 	return nil
@@ -934,7 +1154,7 @@ func (d *decoder) unix(dst *amocrm.Timestamp, field string) error {
 
 // dateTime reads "2017-07-20 15:00:00"; "" and PHP's "0000-00-00 00:00:00" are unset.
 func (d *decoder) dateTime(dst *DateTime, field string) error {
-	v := d.val
+	v := d.value()
 	if len(v) == 0 || string(v) == "0000-00-00 00:00:00" {
 		*dst = DateTime{}
 		return nil
@@ -994,7 +1214,7 @@ func atoi(b []byte) (int64, error) {
 }
 
 func (d *decoder) finish() (*Delivery, error) {
-	d.out.Events = make([]Event, 0, len(d.items))
+	out := &Delivery{Account: d.out.Account, Ignored: d.out.Ignored, Events: make([]Event, 0, len(d.items))}
 	for _, it := range d.items {
 		ev := Event{Action: Action(it.action)}
 		switch {
@@ -1037,9 +1257,9 @@ func (d *decoder) finish() (*Delivery, error) {
 		if ev.ID <= 0 {
 			return nil, bad("%s[%s] item has no id", it.root, it.action)
 		}
-		d.out.Events = append(d.out.Events, ev)
+		out.Events = append(out.Events, ev)
 	}
-	return &d.out, nil
+	return out, nil
 }
 
 // contactEntity tells a contact from a company; a payload without a type (the short delete form)

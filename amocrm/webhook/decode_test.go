@@ -2,6 +2,7 @@ package webhook_test
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -224,3 +225,35 @@ func TestParseBoundsParts(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// The Handler reads bodies into buffers it reuses, so a Delivery must keep nothing of the body.
+func TestParseKeepsNothingOfTheBody(t *testing.T) {
+	t.Parallel()
+	for _, body := range allPayloads(t) {
+		want, err := webhook.Parse(body)
+		require.NoError(t, err)
+		reused := []byte(string(body))
+		got, err := webhook.Parse(reused)
+		require.NoError(t, err)
+		for i := range reused {
+			reused[i] = 'x'
+		}
+		assert.Equal(t, want, got)
+	}
+}
+
+// Items' slices share the decoder's slabs; appending to one must not overwrite another's.
+func TestParseSlicesDoNotShareRoom(t *testing.T) {
+	t.Parallel()
+	d, err := webhook.Parse(updateLeads(2))
+	require.NoError(t, err)
+	first, second := d.Events[0].Lead, d.Events[1].Lead
+	want := slices.Clone(second.CustomFields)
+	wantTags := slices.Clone(second.Tags)
+	first.CustomFields = append(first.CustomFields, webhook.CustomField{ID: 1})
+	first.Tags = append(first.Tags, webhook.Tag{ID: 1})
+	first.CustomFields[0].Values = append(first.CustomFields[0].Values, webhook.CustomFieldValue{Value: "x"})
+	assert.Equal(t, want, second.CustomFields)
+	assert.Equal(t, wantTags, second.Tags)
+	assert.Equal(t, "Закалённое", first.CustomFields[1].Values[0].Value)
+}
