@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -292,6 +293,31 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "ok\n")
 }
 
+// bodies holds the buffers request bodies are read into. Parse keeps nothing of the body it
+// decodes, so a buffer serves the next request once the delivery is decoded.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody is the largest buffer kept for the next request; a rare huge body is left to the
+// garbage collector.
+const maxPooledBody = 1 << 20
+
+func putBody(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBody {
+		b.Reset()
+		bodies.Put(b)
+	}
+}
+
+// readBody reads r into buf, sized at once from the request's Content-Length (at most limit), so
+// that a large delivery is not copied as the buffer grows.
+func readBody(buf *bytes.Buffer, r io.Reader, length, limit int64) ([]byte, error) {
+	if length > 0 {
+		buf.Grow(int(min(length, limit)) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
+}
+
 func (h *Handler) serve(r *http.Request) (int, string) {
 	if r.Method != http.MethodPost {
 		h.rejected.Add(1)
@@ -306,7 +332,9 @@ func (h *Handler) serve(r *http.Request) (int, string) {
 		h.rejected.Add(1)
 		return http.StatusUnsupportedMediaType, "a webhook is application/x-www-form-urlencoded"
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, h.o.maxBody))
+	buf := bodies.Get().(*bytes.Buffer)
+	defer putBody(buf)
+	body, err := readBody(buf, http.MaxBytesReader(nil, r.Body, h.o.maxBody), r.ContentLength, h.o.maxBody)
 	if err != nil {
 		h.rejected.Add(1)
 		var tooBig *http.MaxBytesError
