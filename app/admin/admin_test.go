@@ -386,3 +386,15 @@ func TestAdminTimesInMoscow(t *testing.T) {
 	assert.Contains(t, page, "02.01.2026 13:00:00 UTC+03:00")
 	assert.Contains(t, page, "Europe/Moscow, UTC+03:00 — московское время: часовой пояс аккаунта не получен")
 }
+
+// TestNewNamesEveryMissingField: a Config missing its required fields is refused with all of
+// them named, not only the first.
+func TestNewNamesEveryMissingField(t *testing.T) {
+	t.Parallel()
+	_, err := New(Config{PublicURL: testPublic})
+	require.Error(t, err)
+	for _, want := range []string{"Token", "Key", "Connections", "Connect", "Archive", "PriceLists", "Prices", "ProposalSettings"} {
+		assert.Contains(t, err.Error(), "Config."+want+" is required")
+	}
+	assert.NotContains(t, err.Error(), "PublicURL")
+}
