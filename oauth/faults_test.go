@@ -55,7 +55,7 @@ func TestRefreshSurvivesSIGKILL(t *testing.T) {
 	} {
 		// One mode after the other: the kill moments are measured in real time, and two
 		// modes killing processes side by side on a small machine stretch the windows they
-		// measure (the grace mode saw a stray lockout only when run beside the strict one).
+		// measure.
 		t.Run(mode.name, func(t *testing.T) {
 			sigkillRounds(t, mode.reuse, mode.seed)
 		})

@@ -148,6 +148,8 @@ type Locker interface {
 	// an error that matches ctx.Err() without calling fn. Locks on different accounts are
 	// independent. The lock is not reentrant: fn must not call WithLock for the same account.
 	// Inside fn, the store's Load and Save work as usual, and a Save is durable when it returns.
+	// A Save or Delete that fn makes with its context (or one derived from it) takes effect
+	// before the lock passes to another holder, even if the process dies while it is under way.
 	WithLock(ctx context.Context, account string, fn func(ctx context.Context) error) error
 }
 

@@ -28,12 +28,17 @@
 //
 // # Locking
 //
-// WithLock runs its function inside a transaction that holds pg_advisory_xact_lock on a key
-// derived from the account. Load and Save inside the function use other connections, so a
-// Save is durable as soon as it returns. Goroutines of one process wait for an account in
-// turn before taking a connection, and at most MaxConns-1 connections of the pool hold locks,
-// so the work inside a lock always finds a connection; the pool therefore needs MaxConns of
-// at least 2. If a process dies while holding a lock, PostgreSQL releases it with the session.
+// WithLock runs its function while one connection of the pool holds pg_advisory_lock on a key
+// derived from the account, and Load, Save and Delete given the function's context run on that
+// same connection, outside any transaction, so a Save is durable as soon as it returns. Because
+// one session runs its statements in order and PostgreSQL releases its locks only when the
+// session ends, a process that dies holding a lock cannot write after the lock has passed on: a
+// statement it had already sent is finished (or rolled back) first, and the next holder reads
+// its result. Goroutines of one process wait for an account in turn before taking a connection,
+// and at most MaxConns-1 connections of the pool hold locks, so work inside a lock that uses
+// another context still finds a connection; the pool therefore needs MaxConns of at least 2.
+// The lock belongs to a session: a pooler in front of PostgreSQL must not hand the connection
+// to another client between statements (PgBouncer's transaction mode would).
 //
 // # Encryption
 //

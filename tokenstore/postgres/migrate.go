@@ -13,5 +13,5 @@ var migrationFS embed.FS
 // that keep tables in the same database record theirs under their own component.
 const component = "tokenstore"
 
-// advisoryKey turns a name into a key for pg_advisory_xact_lock(bigint).
+// advisoryKey turns a name into a key for PostgreSQL's advisory lock functions (bigint).
 func advisoryKey(name string) int64 { return pgmigrate.AdvisoryKey(name) }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/amokit/amokit/internal/pgmigrate"
@@ -24,8 +26,38 @@ type Store struct {
 	// in one process do not each hold a connection.
 	waiting keylock.Map
 	// lockConns has a slot per connection a lock may hold: one fewer than the pool's maximum,
-	// so the work inside WithLock always finds a connection.
+	// so that work inside WithLock that does not go through the lock's connection (a context
+	// not derived from fn's) still finds one.
 	lockConns chan struct{}
+}
+
+// querier runs statements: the pool, or the connection of a lock WithLock holds.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// held is the connection of a lock WithLock holds, carried in the context it gives fn.
+type held struct {
+	store *Store
+	mu    sync.Mutex    // a connection runs one statement at a time
+	conn  *pgxpool.Conn // nil once WithLock has returned
+}
+
+type heldKey struct{}
+
+// db returns what ctx's statements run on, and the function to call when they are done: the
+// connection of the lock this store holds in ctx, if any, otherwise the pool.
+func (s *Store) db(ctx context.Context) (querier, func()) {
+	if h, ok := ctx.Value(heldKey{}).(*held); ok && h.store == s {
+		h.mu.Lock()
+		if h.conn != nil {
+			return h.conn, h.mu.Unlock
+		}
+		h.mu.Unlock()
+	}
+	return s.pool, func() {}
 }
 
 var (
@@ -98,7 +130,9 @@ const columns = `account, account_id, client_id, client_secret, access_token, re
 
 // Load implements tokenstore.Store.
 func (s *Store) Load(ctx context.Context, account string) (*tokenstore.Connection, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+columns+" FROM amokit_connections WHERE account = $1", account)
+	db, done := s.db(ctx)
+	defer done()
+	rows, err := db.Query(ctx, "SELECT "+columns+" FROM amokit_connections WHERE account = $1", account)
 	if err != nil {
 		return nil, fmt.Errorf("tokenstore/postgres: load %s: %w", account, err)
 	}
@@ -115,7 +149,9 @@ func (s *Store) Load(ctx context.Context, account string) (*tokenstore.Connectio
 // List implements tokenstore.Store. A row that cannot be opened does not hide the others: they
 // are returned with a *tokenstore.UnreadableError naming the accounts that could not be read.
 func (s *Store) List(ctx context.Context) ([]tokenstore.Connection, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+columns+" FROM amokit_connections ORDER BY account")
+	db, done := s.db(ctx)
+	defer done()
+	rows, err := db.Query(ctx, "SELECT "+columns+" FROM amokit_connections ORDER BY account")
 	if err != nil {
 		return nil, fmt.Errorf("tokenstore/postgres: list: %w", err)
 	}
@@ -154,7 +190,9 @@ func (e *openError) Unwrap() error { return e.err }
 
 // FindByAccountID implements tokenstore.Finder through the index on account_id.
 func (s *Store) FindByAccountID(ctx context.Context, accountID int64) ([]tokenstore.Connection, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+columns+" FROM amokit_connections WHERE account_id = $1 ORDER BY account", accountID)
+	db, done := s.db(ctx)
+	defer done()
+	rows, err := db.Query(ctx, "SELECT "+columns+" FROM amokit_connections WHERE account_id = $1 ORDER BY account", accountID)
 	if err != nil {
 		return nil, fmt.Errorf("tokenstore/postgres: find account id %d: %w", accountID, err)
 	}
@@ -249,7 +287,9 @@ ON CONFLICT (account) DO UPDATE SET
 	updated_at = greatest(now(), c.updated_at + interval '1 microsecond')
 RETURNING created_at, updated_at`
 	var createdAt, updatedAt time.Time
-	err := s.pool.QueryRow(ctx, upsert,
+	db, done := s.db(ctx)
+	defer done()
+	err := db.QueryRow(ctx, upsert,
 		c.Account, c.AccountID, c.ClientID,
 		s.seal(c.Account, "client_secret", c.ClientSecret), s.seal(c.Account, "access_token", c.AccessToken),
 		s.seal(c.Account, "refresh_token", c.RefreshToken),
@@ -264,7 +304,9 @@ RETURNING created_at, updated_at`
 
 // Delete implements tokenstore.Store.
 func (s *Store) Delete(ctx context.Context, account string) error {
-	tag, err := s.pool.Exec(ctx, "DELETE FROM amokit_connections WHERE account = $1", account)
+	db, done := s.db(ctx)
+	defer done()
+	tag, err := db.Exec(ctx, "DELETE FROM amokit_connections WHERE account = $1", account)
 	if err != nil {
 		return fmt.Errorf("tokenstore/postgres: delete %s: %w", account, err)
 	}
@@ -275,10 +317,12 @@ func (s *Store) Delete(ctx context.Context, account string) error {
 }
 
 // WithLock implements tokenstore.Locker across every process that uses the database: fn runs
-// inside a transaction that holds pg_advisory_xact_lock on a key derived from the account. The
-// transaction does nothing else; Load and Save inside fn use other connections of the pool, so
-// a Save is committed when it returns, not when fn does. If the process dies, PostgreSQL ends
-// the transaction and the lock with it.
+// while one connection of the pool holds pg_advisory_lock on a key derived from the account, and
+// Load, Save and Delete given fn's context (or one derived from it) run on that same connection,
+// outside any transaction: a Save is committed when it returns. PostgreSQL runs a session's
+// statements one after the other and releases its locks only when the session ends, so if the
+// process dies, a statement it had already sent is finished, or rolled back, before another
+// process can take the lock: a dead holder's Save never lands over the next holder's.
 func (s *Store) WithLock(ctx context.Context, account string, fn func(ctx context.Context) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("tokenstore/postgres: lock %s: %w", account, err)
@@ -296,23 +340,42 @@ func (s *Store) WithLock(ctx context.Context, account string, fn func(ctx contex
 		return fmt.Errorf("tokenstore/postgres: lock %s: %w", account, ctx.Err())
 	}
 
-	tx, err := s.pool.Begin(ctx)
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("tokenstore/postgres: lock %s: %w", account, ctxErr(ctx, err))
 	}
-	// Rolling back ends the transaction and releases the lock; it runs on return and on panic.
-	// It must not depend on ctx: a cancelled ctx would neither release the lock promptly nor
-	// make fn's result any less true. If it fails, pgx closes the connection, and PostgreSQL
-	// releases the lock when the session ends.
+	h := &held{store: s, conn: conn}
+	key := lockKey(account)
+	locked := false
+	// Releasing runs on return and on panic, and must not depend on ctx: a cancelled ctx would
+	// neither release the lock promptly nor make fn's result any less true.
 	defer func() {
+		h.mu.Lock()
+		h.conn = nil
+		h.mu.Unlock()
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 		defer cancel()
-		_ = tx.Rollback(rctx)
+		release(rctx, conn, key, locked)
 	}()
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey(account)); err != nil {
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
 		return fmt.Errorf("tokenstore/postgres: lock %s: %w", account, ctxErr(ctx, err))
 	}
-	return fn(ctx)
+	locked = true
+	return fn(context.WithValue(ctx, heldKey{}, h))
+}
+
+// release gives back a lock's connection. The lock is released on it first; if that fails, or
+// the lock may have been granted to a request that failed, the connection is closed instead,
+// which ends the session and every lock it holds, and the pool drops it.
+func release(ctx context.Context, conn *pgxpool.Conn, key int64, locked bool) {
+	defer conn.Release()
+	if locked {
+		var released bool
+		if err := conn.QueryRow(ctx, "SELECT pg_advisory_unlock($1)", key).Scan(&released); err == nil && released {
+			return
+		}
+	}
+	_ = conn.Conn().Close(ctx)
 }
 
 // ctxErr prefers ctx's error, so callers can match context.Canceled with errors.Is.

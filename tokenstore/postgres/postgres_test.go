@@ -3,7 +3,9 @@ package postgres_test
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -445,6 +447,115 @@ func waitForLockWaiters(t *testing.T, pool *pgxpool.Pool, n int) {
 			WHERE locktype = 'advisory' AND NOT granted
 			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&waiting)
 		require.NoError(t, err, "waiting for %d session(s) to wait for an advisory lock", n)
+		if waiting >= n {
+			return
+		}
+	}
+}
+
+// TestLockHolderDiesDuringSave: a replica dies (its connections cut, as the kernel cuts them when
+// a process is killed) while a Save it made under the lock waits in PostgreSQL. The next replica
+// to take the lock must find that Save already committed: a dead holder's write can never land
+// after the lock has passed on, over what the next holder read and saved.
+func TestLockHolderDiesDuringSave(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DSN(t)
+	ctx := t.Context()
+	const account = "acme.amocrm.ru"
+
+	// The replica that dies records every connection it dials. Its death closes them all and
+	// dials no more: pgx, alive, would ask PostgreSQL to cancel the statement on a new one.
+	cfg, err := pgxpool.ParseConfig(dsn)
+	require.NoError(t, err)
+	// PostgreSQL's default, pinned: a statement runs to its end even if its client has gone.
+	cfg.ConnConfig.RuntimeParams["client_connection_check_interval"] = "0"
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+		dead  bool
+	)
+	var dialer net.Dialer
+	cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if dead {
+			return nil, errors.New("the process is dead")
+		}
+		c, err := dialer.DialContext(ctx, network, addr)
+		if err == nil {
+			conns = append(conns, c)
+		}
+		return c, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	dying, next := newStore(t, pool), newStore(t, newPool(t, dsn))
+	observer := newPool(t, dsn)
+
+	first := connection(account)
+	first.RefreshToken = "first"
+	require.NoError(t, next.Save(ctx, &first))
+
+	// Another session holds the row, so the dying replica's Save waits inside PostgreSQL.
+	row, err := observer.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = row.Rollback(context.WithoutCancel(ctx)) }()
+	_, err = row.Exec(ctx, "SELECT 1 FROM amokit_connections WHERE account = $1 FOR UPDATE", account)
+	require.NoError(t, err)
+
+	saving := make(chan error, 1)
+	go func() {
+		saving <- dying.WithLock(ctx, account, func(ctx context.Context) error {
+			c := connection(account)
+			c.RefreshToken = "saved by the replica that died"
+			return dying.Save(ctx, &c)
+		})
+	}()
+	waitForLockedSessions(t, observer, 1)
+	mu.Lock()
+	dead = true
+	for _, c := range conns {
+		_ = c.Close()
+	}
+	mu.Unlock()
+	require.Error(t, <-saving, "the replica died before its Save returned")
+
+	var found string
+	locking := make(chan error, 1)
+	go func() {
+		locking <- next.WithLock(ctx, account, func(ctx context.Context) error {
+			c, err := next.Load(ctx, account)
+			if err != nil {
+				return err
+			}
+			found = c.RefreshToken
+			c.RefreshToken = "saved by the next replica"
+			return next.Save(ctx, c)
+		})
+	}()
+	// The next replica waits, for the lock or for the row, behind the dead one's Save.
+	waitForLockedSessions(t, observer, 2)
+	require.NoError(t, row.Rollback(ctx))
+	require.NoError(t, <-locking)
+
+	assert.Equal(t, "saved by the replica that died", found, "the next holder read the row before the dead holder's Save landed")
+	got, err := next.Load(ctx, account)
+	require.NoError(t, err)
+	assert.Equal(t, "saved by the next replica", got.RefreshToken)
+}
+
+// waitForLockedSessions polls pg_stat_activity until n sessions of the test's database wait for a
+// lock of any kind (an advisory lock, a row).
+func waitForLockedSessions(t *testing.T, pool *pgxpool.Pool, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), guard)
+	defer cancel()
+	for {
+		var waiting int
+		err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
+		require.NoError(t, err, "waiting for %d session(s) to wait for a lock", n)
 		if waiting >= n {
 			return
 		}
