@@ -214,8 +214,10 @@ type brake struct {
 	strikes    int
 	lastStrike time.Time
 	step       time.Duration // extra spacing while resuming
-	last       time.Time     // when the brake last let a request go while resuming
-	turn       chan struct{}
+	last       time.Time     // when the last request the brake let go while resuming left
+	// turn is held by the one request the brake lets go while resuming, until that request
+	// has left the pacer too (or was given up): the step counts between departures.
+	turn chan struct{}
 	// pauses counts the pauses begun, so that a request the brake let go before a pause began
 	// is sent back to it instead of leaving at the pacer's pace when the pause ends.
 	pauses uint64
@@ -249,44 +251,58 @@ func (e *BlockedError) Error() string {
 func (e *BlockedError) Is(target error) bool { return target == ErrBlocked }
 
 // wait holds a request back while the client is paused or resuming. It returns the number of
-// pauses begun when the request was let go (see pausedSince), or the block.
-func (b *brake) wait(ctx context.Context) (uint64, error) {
+// pauses begun when the request was let go (see pausedSince) and the function to call once the
+// request has left, with when it left, or was given up, with the zero time; or the block.
+//
+// While the client resumes, the brake lets one request go at a time and the next waits until
+// that one has left: the request may still wait for the pacer (behind requests the pause sends
+// back), and the step counts from when it left, not from when the brake let it go.
+func (b *brake) wait(ctx context.Context) (uint64, func(left time.Time), error) {
 	b.mu.Lock()
 	now := time.Now()
 	if b.blocked != nil {
 		b.mu.Unlock()
-		return 0, b.blocked
+		return 0, nil, b.blocked
 	}
 	if b.step == 0 && !now.Before(b.until) {
 		defer b.mu.Unlock()
-		return b.pauses, nil
+		return b.pauses, func(time.Time) {}, nil
 	}
 	stop := b.stop
 	b.mu.Unlock()
 	select {
 	case b.turn <- struct{}{}:
 	case <-ctx.Done():
-		return 0, ctx.Err()
+		return 0, nil, ctx.Err()
 	case <-stop.Done():
-		return 0, b.err()
+		return 0, nil, b.err()
 	}
-	defer func() { <-b.turn }()
 	for {
 		b.mu.Lock()
 		now := time.Now()
 		if b.blocked != nil {
 			b.mu.Unlock()
-			return 0, b.blocked
+			<-b.turn
+			return 0, nil, b.blocked
 		}
 		at := b.until
 		if b.step > 0 && b.last.Add(b.step).After(at) {
 			at = b.last.Add(b.step)
 		}
 		if !now.Before(at) {
-			b.last = now
 			pauses := b.pauses
 			b.mu.Unlock()
-			return pauses, nil
+			var once sync.Once
+			return pauses, func(left time.Time) {
+				once.Do(func() {
+					b.mu.Lock()
+					if left.After(b.last) {
+						b.last = left
+					}
+					b.mu.Unlock()
+					<-b.turn
+				})
+			}, nil
 		}
 		b.mu.Unlock()
 		t := time.NewTimer(at.Sub(now))
@@ -294,10 +310,12 @@ func (b *brake) wait(ctx context.Context) (uint64, error) {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return 0, ctx.Err()
+			<-b.turn
+			return 0, nil, ctx.Err()
 		case <-stop.Done():
 			t.Stop()
-			return 0, b.err()
+			<-b.turn
+			return 0, nil, b.err()
 		}
 	}
 }
@@ -398,7 +416,7 @@ func isBlockPage(resp *http.Response) bool {
 func (t *paceTransport) wait(ctx context.Context) (time.Time, chan struct{}, error) {
 	lp, _ := t.pacer.(*LocalPacer)
 	for {
-		pauses, err := t.brake.wait(ctx)
+		pauses, release, err := t.brake.wait(ctx)
 		if err != nil {
 			return time.Time{}, nil, err
 		}
@@ -414,10 +432,12 @@ func (t *paceTransport) wait(ctx context.Context) (time.Time, chan struct{}, err
 		stop()
 		cancel()
 		if err == nil && blocked.Err() != nil {
+			release(time.Time{})
 			lp.sent(t.account, ticket)
 			return time.Time{}, nil, t.brake.err()
 		}
 		if err != nil {
+			release(time.Time{})
 			if blocked.Err() != nil {
 				err = t.brake.err()
 			}
@@ -427,8 +447,10 @@ func (t *paceTransport) wait(ctx context.Context) (time.Time, chan struct{}, err
 		// brake, which lets requests go one by one at the resuming pace.
 		now, paused := t.brake.pausedSince(pauses)
 		if !paused {
+			release(now)
 			return now, ticket, nil
 		}
+		release(time.Time{})
 		lp.sent(t.account, ticket)
 	}
 }
