@@ -157,7 +157,7 @@ func runStart(ctx context.Context, o options, out io.Writer) (bool, error) {
 	fmt.Fprintf(out, "  %.1f amoCRM requests a start, the session's included: the lead (the session's check, reused), then its contact and products, paced 150 ms apart, read while the frame loads\n", amoPerStart)
 	fmt.Fprintf(out, "load average %s\n", machine.LoadAvg())
 	met := pmax <= startTarget
-	fmt.Fprintf(out, "RESULT start latency_ms=%.0f p50_ms=%s max_ms=%s target_ms=%s p50_over_target=%.2f max_over_target=%.2f session_p50_ms=%s amocrm_requests=%.1f target_met=%t\n\n",
+	fmt.Fprintf(out, "RESULT widgetload/start: latency_ms=%.0f p50_ms=%s max_ms=%s target_ms=%s p50_over_target=%.2f max_over_target=%.2f session_p50_ms=%s amocrm_requests=%.1f target_met=%t\n\n",
 		o.latency.Seconds()*1000, ms(p50), ms(pmax), ms(startTarget), float64(p50)/float64(startTarget), float64(pmax)/float64(startTarget), ms(sp50), amoPerStart, met)
 	return met, nil
 }
