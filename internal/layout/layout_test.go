@@ -36,16 +36,24 @@ type listed struct {
 	Deps       []string
 }
 
+// underAny reports whether the package path p is one of prefixes or below it.
+func underAny(p string, prefixes []string) bool {
+	for _, prefix := range prefixes {
+		if strings.HasPrefix(p+"/", prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 // violations names, for every package in pkgs, the application packages it depends on,
 // directly or through others.
 func violations(pkgs []listed) []string {
 	var out []string
 	for _, p := range pkgs {
 		for _, d := range slices.Concat(p.Imports, p.Deps) {
-			for _, app := range application() {
-				if strings.HasPrefix(d+"/", app) {
-					out = append(out, p.ImportPath+" depends on "+d)
-				}
+			if underAny(d, application()) {
+				out = append(out, p.ImportPath+" depends on "+d)
 			}
 		}
 	}
@@ -53,12 +61,18 @@ func violations(pkgs []listed) []string {
 	return slices.Compact(out)
 }
 
-// goList lists the SDK's packages and their test variants, with their dependencies.
-func goList(t *testing.T) []listed {
+// moduleDir is the module's root directory.
+func moduleDir(t *testing.T) string {
 	t.Helper()
 	root, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
 	require.NoError(t, err, "go list -m")
-	dir := strings.TrimSpace(string(root))
+	return strings.TrimSpace(string(root))
+}
+
+// goList lists the SDK's packages and their test variants, with their dependencies.
+func goList(t *testing.T) []listed {
+	t.Helper()
+	dir := moduleDir(t)
 	watchSources(t, dir)
 	cmd := exec.Command("go", append([]string{"list", "-test", "-json=ImportPath,Imports,Deps"}, sdk()...)...)
 	cmd.Dir = dir
@@ -78,6 +92,18 @@ func goList(t *testing.T) []listed {
 		pkgs = append(pkgs, p)
 	}
 	return pkgs
+}
+
+// modulePackages lists the import paths of every package in the module.
+func modulePackages(t *testing.T) []string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "./...")
+	cmd.Dir = moduleDir(t)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "go list: %s", stderr.String())
+	return strings.Fields(string(out))
 }
 
 // watchSources stats every Go file of the module. go test caches a passing result until a file
@@ -107,9 +133,16 @@ func TestSDKDoesNotImportTheApplication(t *testing.T) {
 	for _, p := range pkgs {
 		names = append(names, p.ImportPath)
 	}
-	for _, want := range []string{module + "/amocrm", module + "/amocrm/amocrmtest", module + "/oauth", module + "/tokenstore/postgres", module + "/widget", module + "/widget_test [" + module + "/widget.test]"} {
+	for _, want := range []string{module + "/amocrm", module + "/amocrm/amocrmtest", module + "/amocrm/amocrmtest/internal/backend", module + "/oauth", module + "/tokenstore/postgres", module + "/widget", module + "/widget_test [" + module + "/widget.test]"} {
 		require.Contains(t, names, want, "go list must list the SDK and its tests")
 	}
+	var unchecked []string
+	for _, p := range modulePackages(t) {
+		if !underAny(p, application()) && !underAny(p, []string{module + "/internal/"}) && !slices.Contains(names, p) {
+			unchecked = append(unchecked, p)
+		}
+	}
+	assert.Empty(t, unchecked, "a package outside app/, examples/, bench/ and internal/ is SDK: add its tree to sdk()")
 	assert.Empty(t, violations(pkgs), "an SDK package imports the application; move what it needs into the SDK or the code into app/")
 }
 
