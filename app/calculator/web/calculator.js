@@ -281,6 +281,25 @@
       renderHoles(node, p);
       box.appendChild(node);
     });
+    showFullNames();
+  }
+
+  // showFullNames writes a chosen name that its select cuts (a long material name in a narrow
+  // column) in full under it. Screen readers read the option itself; the line is for the eye.
+  var measure = null;
+  function showFullNames() {
+    measure = measure || document.createElement('canvas').getContext('2d');
+    $('pieces').querySelectorAll('[data-key="material"]').forEach(function (sel) {
+      var line = sel.parentNode.querySelector('[data-role="full-name"]');
+      var o = sel.options[sel.selectedIndex];
+      var cs = getComputedStyle(sel);
+      measure.font = cs.font;
+      // 20 px for the select's arrow
+      var room = sel.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 20;
+      var cut = !!o && sel.clientWidth > 0 && measure.measureText(o.text).width > room;
+      line.textContent = cut ? o.text : '';
+      line.hidden = !cut;
+    });
   }
 
   // fillPieceOptions sets the choices that depend on the material and thickness.
@@ -410,7 +429,7 @@
       var p = state.pieces[i];
       var node = t.closest('fieldset.piece');
       switch (key) {
-        case 'material': p.material = t.value; fitPiece(p); fillPieceOptions(node, p); break;
+        case 'material': p.material = t.value; fitPiece(p); fillPieceOptions(node, p); showFullNames(); break;
         case 'thickness_mm': p.thickness = t.value; fitPiece(p); fillPieceOptions(node, p); break;
         case 'width_mm': p.width = t.value; break;
         case 'height_mm': p.height = t.value; break;
@@ -1205,6 +1224,7 @@
       new ResizeObserver(barResized).observe($('bar'));
     }
     window.addEventListener('resize', resized);
+    window.addEventListener('resize', showFullNames);
     window.addEventListener('resize', uncover);
     // After the browser's own scrolling to the field that got focus; for a pointer, after its
     // click: scrolling between the press and the release would lose the click.
