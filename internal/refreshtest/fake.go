@@ -50,6 +50,7 @@ type Fake struct {
 	srv    *httptest.Server
 	events chan Issued // every pair issued; dropped when full
 	conns  connTracker
+	closed chan struct{} // closed by Close
 
 	mu     sync.Mutex
 	grants []Grant
@@ -63,14 +64,23 @@ type Fake struct {
 // test) and opts, an account named subdomain, and an integration redirecting to redirectURI.
 // Close stops it.
 func NewFake(subdomain, redirectURI string, opts ...amocrmtest.Option) *Fake {
+	return newFake(nil, subdomain, redirectURI, opts...)
+}
+
+// newFake is NewFake; wrap, when not nil, wraps the watched server's listener.
+func newFake(wrap func(net.Listener) net.Listener, subdomain, redirectURI string, opts ...amocrmtest.Option) *Fake {
 	server := amocrmtest.NewServer(append([]amocrmtest.Option{amocrmtest.WithRateLimit(0, 1)}, opts...)...)
 	f := &Fake{
 		Server:      server,
 		Account:     server.AddAccount(subdomain),
 		Integration: server.AddIntegration(amocrmtest.Integration{RedirectURI: redirectURI}),
 		events:      make(chan Issued, 1024),
+		closed:      make(chan struct{}),
 	}
 	f.srv = httptest.NewUnstartedServer(f.watch(server.Handler()))
+	if wrap != nil {
+		f.srv.Listener = wrap(f.srv.Listener)
+	}
 	f.srv.Config.ConnState = f.conns.state
 	f.srv.Start()
 	f.URL = f.srv.URL
@@ -79,6 +89,7 @@ func NewFake(subdomain, redirectURI string, opts ...amocrmtest.Option) *Fake {
 
 // Close stops the watched server and the fake behind it.
 func (f *Fake) Close() {
+	close(f.closed)
 	f.srv.Close()
 	f.Server.Close()
 }
@@ -122,9 +133,37 @@ func (f *Fake) BeforeNextGrant(hook func()) { f.beforeGrant.Store(&hook) }
 // answer leaves: the client cannot have read the pair yet.
 func (f *Fake) AfterNextGrant(hook func()) { f.afterGrant.Store(&hook) }
 
-// Quiet returns a channel closed once no connection to the watched fake is open. A connection
-// closes only after the server has read and answered everything sent on it.
-func (f *Fake) Quiet() <-chan struct{} { return f.conns.closed() }
+// Quiet returns a channel closed once no connection to the watched fake is open, counting those
+// made before the call that the server has not accepted yet: a process that connected, sent a
+// request and was killed leaves its connection in the listen queue, and the request is still
+// served. A connection closes only after the server has read and answered everything sent on it.
+func (f *Fake) Quiet() <-chan struct{} {
+	quiet := make(chan struct{})
+	go func() {
+		defer close(quiet)
+		f.acceptQueued()
+		select {
+		case <-f.conns.closed():
+		case <-f.closed:
+		}
+	}()
+	return quiet
+}
+
+// acceptQueued returns once the server has accepted every connection made before the call. The
+// listen queue is first in, first out: it makes one more connection, waits until the server has
+// accepted it, and closes it.
+func (f *Fake) acceptQueued() {
+	probe, err := net.Dial("tcp", f.srv.Listener.Addr().String())
+	if err != nil {
+		return // the fake is closed: it accepts nothing more
+	}
+	defer probe.Close()
+	select {
+	case <-f.conns.accepted(probe.LocalAddr().String()):
+	case <-f.closed:
+	}
+}
 
 // APIRequests returns the fake's log of API calls.
 func (f *Fake) APIRequests() []amocrmtest.RecordedRequest {
@@ -213,15 +252,30 @@ type connTracker struct {
 	mu      sync.Mutex
 	open    int
 	waiters []chan struct{}
+	// byPeer has, per remote address of an open connection, a channel closed once the server
+	// has accepted it: accepted creates it first when it asks before the server accepts.
+	byPeer map[string]chan struct{}
 }
 
-func (c *connTracker) state(_ net.Conn, s http.ConnState) {
+func (c *connTracker) state(conn net.Conn, s http.ConnState) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	peer := conn.RemoteAddr().String()
 	switch s {
 	case http.StateNew:
 		c.open++
+		if ch, ok := c.byPeer[peer]; ok {
+			close(ch)
+		} else {
+			if c.byPeer == nil {
+				c.byPeer = map[string]chan struct{}{}
+			}
+			ch := make(chan struct{})
+			close(ch)
+			c.byPeer[peer] = ch
+		}
 	case http.StateClosed, http.StateHijacked:
+		delete(c.byPeer, peer)
 		c.open--
 		if c.open == 0 {
 			for _, w := range c.waiters {
@@ -230,6 +284,21 @@ func (c *connTracker) state(_ net.Conn, s http.ConnState) {
 			c.waiters = nil
 		}
 	}
+}
+
+// accepted returns a channel closed once the server has accepted the connection from peer.
+func (c *connTracker) accepted(peer string) <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ch, ok := c.byPeer[peer]; ok {
+		return ch
+	}
+	if c.byPeer == nil {
+		c.byPeer = map[string]chan struct{}{}
+	}
+	ch := make(chan struct{})
+	c.byPeer[peer] = ch
+	return ch
 }
 
 // closed returns a channel closed once no connection is open.

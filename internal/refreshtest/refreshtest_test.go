@@ -145,7 +145,7 @@ func TestFakeQuiet(t *testing.T) {
 	t.Cleanup(fake.Close)
 	select {
 	case <-fake.Quiet():
-	default:
+	case <-time.After(30 * time.Second):
 		t.Fatal("no connection yet, but not quiet")
 	}
 	tr := &http.Transport{}
