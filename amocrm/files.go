@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/amokit/amokit/internal/httpx"
 )
 
 // FilesService uploads files to the account's Drive and reads and deletes them there. The Drive
@@ -473,8 +475,8 @@ func trimSlash(u *url.URL) *url.URL {
 // account: a fake, a proxy, or a known Drive host. Requests to it carry the account's token.
 func WithDriveURL(drive string) Option {
 	return func(o *options) error {
-		u, err := url.Parse(drive)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		u, ok := httpx.BaseURL(drive)
+		if !ok {
 			return errors.New("amocrm: WithDriveURL: not an absolute http(s) URL without user info, query or fragment")
 		}
 		o.driveURL = trimSlash(u)
