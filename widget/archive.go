@@ -9,10 +9,11 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
-	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/amokit/amokit/internal/httpx"
 )
 
 // ArchiveName is the file name amoCRM expects for the widget upload.
@@ -139,9 +140,8 @@ func (cfg ArchiveConfig) validate() (string, error) {
 	}
 	serverURL := strings.TrimRight(cfg.ServerURL, "/")
 	if cfg.ServerURL != "" {
-		u, err := url.Parse(serverURL)
-		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
-			strings.ContainsAny(serverURL, " \t\r\n\"'<>\\?#") {
+		u, ok := httpx.BaseURL(serverURL)
+		if !ok || u.Scheme != "https" || strings.ContainsAny(serverURL, " \t\r\n\"'<>\\?#") {
 			errs = append(errs, fmt.Errorf("widget: server URL %q must be an https URL with a host and no user info, query or fragment (amoCRM pages block plain http)", cfg.ServerURL))
 		}
 	}
