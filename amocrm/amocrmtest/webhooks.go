@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/amokit/amokit/amocrm/amocrmtest/internal/backend"
+	"github.com/amokit/amokit/internal/httpx"
 )
 
 // Webhooks (docs/webhooks.md): the subscription API, and deliveries the
@@ -119,8 +119,8 @@ func addWebhook(c *call) reply {
 	if in.Destination == nil || in.Settings == nil || len(*in.Settings) == 0 {
 		return problem(http.StatusBadRequest, "destination and settings are required")
 	}
-	u, err := url.Parse(*in.Destination)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	u, ok := httpx.AbsoluteURL(*in.Destination)
+	if !ok {
 		return problem(http.StatusBadRequest, "destination is not an absolute http(s) URL")
 	}
 	for _, r := range u.Host {
