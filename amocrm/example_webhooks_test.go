@@ -45,7 +45,11 @@ func ExampleWebhooksService_Add() {
 	}
 	fmt.Println("subscribed", w.Settings)
 
+	// amoCRM sends status_lead when a lead moves to another stage: move one to "won" (142).
 	lead := acct.AddLead(amocrmtest.Lead{Name: "Стеклянная перегородка"})
+	if _, err := c.Leads.UpdateOne(ctx, lead.ID, amocrm.UpdateLeadRequest{StatusID: 142}); err != nil {
+		log.Fatal(err)
+	}
 	if _, err := srv.DeliverEvent(ctx, "leads", lead.ID, "status"); err != nil {
 		log.Fatal(err)
 	}

@@ -103,10 +103,12 @@
 // SetDriveLimits, LoseDrivePartAnswers, DriveFiles, DrivePartsReceived and
 // EntityFiles set it up and read it back. The webhooks API
 // (docs/webhooks.md) keeps subscriptions; DeliverEvent posts an event of a
-// lead, contact or company to every subscribed destination in amoCRM's
-// form-encoded format, with its 2-second timeout, and disables a webhook
-// after more than 100 failures within 2 hours, so a receiver can be tested
-// end to end.
+// lead, contact, company or task, and DeliverNote one of a note, built from
+// what was written through the API, to every subscribed destination in
+// amoCRM's form-encoded format, with its 2-second timeout, and disables a
+// webhook after more than 100 failures within 2 hours, so a receiver can be
+// tested end to end. Status and responsible events carry the stage and user
+// before the latest change, so they need one.
 //
 // # Strictness and known differences
 //

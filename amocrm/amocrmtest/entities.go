@@ -352,6 +352,12 @@ func (c *call) applyEntity(e *entity, w entityWrite) {
 	if w.lastName != nil {
 		e.LastName = *w.lastName
 	}
+	if w.responsible != nil && *w.responsible != e.ResponsibleUserID {
+		e.OldResponsibleUserID = e.ResponsibleUserID
+	}
+	if w.statusID != nil && *w.statusID != e.StatusID || w.pipelineID != nil && *w.pipelineID != e.PipelineID {
+		e.OldStatusID, e.OldPipelineID = e.StatusID, e.PipelineID
+	}
 	set(&e.Price, w.price)
 	set(&e.ResponsibleUserID, w.responsible)
 	set(&e.PipelineID, w.pipelineID)
@@ -399,6 +405,7 @@ func appendUnique(s []int64, v int64) []int64 {
 func (c *call) create(kind string, w entityWrite) *entity {
 	e := c.st().NewEntity(c.acct, kind, c.userID, c.now)
 	c.applyEntity(e, w)
+	e.OldStatusID, e.OldPipelineID, e.OldResponsibleUserID = 0, 0, 0 // a new entity has not changed
 	finishNew(e)
 	for _, r := range w.contacts {
 		c.st().SetLink(c.acct.ID, kind, e.ID, "contacts", r.id, marshal(obj{"is_main": r.isMain}))

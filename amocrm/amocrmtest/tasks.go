@@ -110,6 +110,9 @@ func (c *call) applyTask(t *task, w taskWrite) {
 	set("complete_till", &t.CompleteTill, n.CompleteTill)
 	set("task_type_id", &t.TaskType, n.TaskType)
 	set("entity_id", &t.EntityID, n.EntityID)
+	if w.has["responsible_user_id"] && n.Responsible != t.Responsible {
+		t.OldResponsible = t.Responsible
+	}
 	set("responsible_user_id", &t.Responsible, n.Responsible)
 	set("duration", &t.Duration, n.Duration)
 	if w.has["text"] {

@@ -207,33 +207,97 @@ func (d WebhookDelivery) OK() bool { return d.Err == nil && d.Status >= 100 && d
 
 // DeliverEvent sends the webhooks of one event to every enabled destination
 // of the entity's account that subscribed to it, and returns what each
-// answered. kind is "leads", "contacts" or "companies"; action is add,
-// update, delete, restore, status (leads only) or responsible. The payload
-// is built from the entity as the fake holds it, in amoCRM's format
-// (docs/webhooks.md#payload-format): companies go under "contacts" with
-// type=company. Requests go out with amoCRM's headers and 2-second timeout
-// through the client of WithHookClient (by default one with that timeout);
-// a webhook with more than 100 failures within 2 hours is disabled.
+// answered. kind is "leads", "contacts", "companies" or "tasks"; action is
+// add, update, delete, restore (not tasks), status (leads only) or
+// responsible. The payload is built from the entity as the fake holds it, in
+// amoCRM's format (docs/webhooks.md#payload-format): companies go under
+// "contacts" with type=company, tasks under the singular "task" with their
+// dates as wall-clock strings in the account's time zone. A status event
+// needs a lead moved to another stage through the API and carries
+// old_status_id and old_pipeline_id; a responsible event needs a change of
+// responsible user through the API and carries old_responsible_user_id, and
+// for a contact, company or task goes out as an update, as amoCRM sends it.
+// Requests go out with amoCRM's headers and 2-second timeout through the
+// client of WithHookClient (by default one with that timeout); a webhook
+// with more than 100 failures within 2 hours is disabled.
 func (s *Server) DeliverEvent(ctx context.Context, kind string, id int64, action string) ([]WebhookDelivery, error) {
-	singular := map[string]string{"leads": "lead", "contacts": "contact", "companies": "company"}[kind]
+	singular := map[string]string{"leads": "lead", "contacts": "contact", "companies": "company", "tasks": "task"}[kind]
 	if singular == "" {
-		return nil, fmt.Errorf("amocrmtest: DeliverEvent: kind %q is not leads, contacts or companies", kind)
+		return nil, fmt.Errorf("amocrmtest: DeliverEvent: kind %q is not leads, contacts, companies or tasks", kind)
 	}
 	event := action + "_" + singular
 	if !knownWebhookEvents[event] || action == "note" {
 		return nil, fmt.Errorf("amocrmtest: DeliverEvent: %s is not an event of %s", action, kind)
 	}
 	s.mu.Lock()
-	e := s.st.Entity(kind, id)
-	if e == nil {
-		s.mu.Unlock()
-		return nil, fmt.Errorf("amocrmtest: DeliverEvent: no %s %d", singular, id)
+	var a *account
+	var body []byte
+	var err error
+	if kind == "tasks" {
+		var t *backend.Task
+		if a, t = s.task(id); t == nil {
+			err = fmt.Errorf("amocrmtest: DeliverEvent: no task %d", id)
+		} else {
+			body, err = s.taskPayload(a, t, action)
+		}
+	} else if e := s.st.Entity(kind, id); e == nil {
+		err = fmt.Errorf("amocrmtest: DeliverEvent: no %s %d", singular, id)
+	} else {
+		a = s.st.Account(e.AccountID)
+		body, err = s.eventPayload(a, e, action)
 	}
-	a := s.st.Account(e.AccountID)
-	body := s.eventPayload(a, e, action)
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return s.deliver(ctx, a.ID, event, body), nil
+}
+
+// DeliverNote sends the note_lead, note_contact or note_company webhooks of
+// a note, written through the API or with Account.AddNote, to the
+// subscribed destinations, as DeliverEvent does. kind is the note's entity:
+// "leads", "contacts" or "companies". The payload carries the note's legacy
+// number type (docs/webhooks.md#payload-format), so a note whose v4 type has
+// no documented number is refused.
+func (s *Server) DeliverNote(ctx context.Context, kind string, noteID int64) ([]WebhookDelivery, error) {
+	singular := map[string]string{"leads": "lead", "contacts": "contact", "companies": "company"}[kind]
+	if singular == "" {
+		return nil, fmt.Errorf("amocrmtest: DeliverNote: kind %q is not leads, contacts or companies", kind)
+	}
+	s.mu.Lock()
+	var a *account
+	var body []byte
+	var err error
+	if n := s.st.Note(noteID); n == nil || n.EntityType != kind {
+		err = fmt.Errorf("amocrmtest: DeliverNote: no note %d of %s", noteID, kind)
+	} else {
+		a = s.st.Account(n.AccountID)
+		body, err = s.notePayload(a, n)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return s.deliver(ctx, a.ID, "note_"+singular, body), nil
+}
+
+// task finds a task of any account. The caller holds s.mu.
+func (s *Server) task(id int64) (*account, *backend.Task) {
+	for _, a := range s.st.Accounts() {
+		if t := s.st.Services(a.ID).Tasks[id]; t != nil {
+			return a, t
+		}
+	}
+	return nil, nil
+}
+
+// deliver posts body to the account's enabled destinations subscribed to
+// event, counting failures towards disabling each webhook.
+func (s *Server) deliver(ctx context.Context, accountID int64, event string, body []byte) []WebhookDelivery {
+	s.mu.Lock()
 	var targets []*webhookSub
 	for _, w := range s.st.Webhooks() {
-		if w.AccountID == a.ID && !w.Disabled && slices.Contains(w.Settings, event) {
+		if w.AccountID == accountID && !w.Disabled && slices.Contains(w.Settings, event) {
 			targets = append(targets, w)
 		}
 	}
@@ -261,7 +325,7 @@ func (s *Server) DeliverEvent(ctx context.Context, kind string, id int64, action
 		s.mu.Unlock()
 		out = append(out, d)
 	}
-	return out, nil
+	return out
 }
 
 func (s *Server) postWebhook(ctx context.Context, dest string, body []byte) (int, error) {
@@ -318,12 +382,21 @@ func phpURLEncode(s string) string {
 
 // eventPayload writes the delivery of one event in amoCRM's v2-era shape.
 // The caller holds s.mu.
-func (s *Server) eventPayload(a *account, e *entity, action string) []byte {
-	root := "leads"
+func (s *Server) eventPayload(a *account, e *entity, action string) ([]byte, error) {
+	root, key := "leads", action
 	if e.Kind != "leads" {
 		root = "contacts"
+		if action == "responsible" {
+			key = "update"
+		}
 	}
-	p := root + "[" + action + "][0]"
+	switch {
+	case action == "status" && e.OldStatusID == 0:
+		return nil, fmt.Errorf("amocrmtest: DeliverEvent: lead %d has not moved to another stage through the API", e.ID)
+	case action == "responsible" && e.OldResponsibleUserID == 0:
+		return nil, fmt.Errorf("amocrmtest: DeliverEvent: the responsible user of %s %d has not changed through the API", e.Kind, e.ID)
+	}
+	p := root + "[" + key + "][0]"
 	var f form
 	f.add(p+"[id]", e.ID)
 	if action == "delete" {
@@ -337,15 +410,24 @@ func (s *Server) eventPayload(a *account, e *entity, action string) []byte {
 		f.add(p+"[name]", e.Name)
 		if e.Kind == "leads" {
 			f.add(p+"[status_id]", e.StatusID)
+			if action == "status" {
+				f.add(p+"[old_status_id]", e.OldStatusID)
+			}
 			f.add(p+"[price]", e.Price)
 		}
 		f.add(p+"[responsible_user_id]", e.ResponsibleUserID)
+		if action == "responsible" {
+			f.add(p+"[old_responsible_user_id]", e.OldResponsibleUserID)
+		}
 		f.add(p+"[last_modified]", e.UpdatedAt)
 		f.add(p+"[modified_user_id]", e.UpdatedBy)
 		f.add(p+"[created_user_id]", e.CreatedBy)
 		f.add(p+"[date_create]", e.CreatedAt)
 		if e.Kind == "leads" {
 			f.add(p+"[pipeline_id]", e.PipelineID)
+			if action == "status" {
+				f.add(p+"[old_pipeline_id]", e.OldPipelineID)
+			}
 		}
 		for i, id := range e.Tags {
 			f.add(fmt.Sprintf("%s[tags][%d][id]", p, i), id)
@@ -379,8 +461,123 @@ func (s *Server) eventPayload(a *account, e *entity, action string) []byte {
 			f.add(p+"[type]", map[string]string{"contacts": "contact", "companies": "company"}[e.Kind])
 		}
 	}
+	return s.withAccount(f, a), nil
+}
+
+// withAccount ends a payload with the account's part and encodes it.
+func (s *Server) withAccount(f form, a *account) []byte {
 	f.add("account[subdomain]", a.Subdomain)
 	f.add("account[id]", a.ID)
 	f.add("account[_links][self]", "https://"+a.Subdomain+"."+s.cfg.baseDomain)
 	return []byte(strings.Join(f, "&"))
+}
+
+// elementTypes are the legacy numbers of the entities a task or note is on.
+var elementTypes = map[string]int{"contacts": 1, "leads": 2, "companies": 3, "customers": 12}
+
+// wallClock writes a Unix time as task and note payloads write dates: a
+// wall-clock "2017-07-20 15:00:00" in the account's time zone.
+func wallClock(a *account, t int64) string {
+	loc := time.UTC
+	name := a.Timezone
+	if name == "" {
+		name = "Europe/Moscow"
+	}
+	if l, err := time.LoadLocation(name); err == nil {
+		loc = l
+	}
+	return time.Unix(t, 0).In(loc).Format(time.DateTime)
+}
+
+// taskPayload writes the delivery of a task event: under the singular
+// "task", a change of responsible user as an update. The caller holds s.mu.
+func (s *Server) taskPayload(a *account, t *backend.Task, action string) ([]byte, error) {
+	key := action
+	if action == "responsible" {
+		if t.OldResponsible == 0 {
+			return nil, fmt.Errorf("amocrmtest: DeliverEvent: the responsible user of task %d has not changed through the API", t.ID)
+		}
+		key = "update"
+	}
+	p := "task[" + key + "][0]"
+	var f form
+	f.add(p+"[id]", t.ID)
+	if typ, ok := elementTypes[t.EntityType]; ok && t.EntityID != 0 {
+		f.add(p+"[element_id]", t.EntityID)
+		f.add(p+"[element_type]", typ)
+	}
+	if action != "delete" {
+		status := 0
+		if t.Completed {
+			status = 1
+		}
+		f.add(p+"[task_type]", t.TaskType)
+		f.add(p+"[text]", t.Text)
+		f.add(p+"[status]", status)
+		if t.Result != "" {
+			f.add(p+"[result][text]", t.Result)
+		}
+		f.add(p+"[responsible_user_id]", t.Responsible)
+		if action == "responsible" {
+			f.add(p+"[old_responsible_user_id]", t.OldResponsible)
+		}
+		f.add(p+"[created_user_id]", t.CreatedBy)
+		f.add(p+"[modified_by]", t.UpdatedBy)
+		f.add(p+"[account_id]", a.ID)
+		f.add(p+"[date_create]", wallClock(a, t.CreatedAt))
+		f.add(p+"[last_modified]", wallClock(a, t.UpdatedAt))
+		f.add(p+"[complete_till]", wallClock(a, t.CompleteTill))
+		f.add(p+"[created_at]", t.CreatedAt)
+		f.add(p+"[updated_at]", t.UpdatedAt)
+		f.add(p+"[complete_before]", t.CompleteTill)
+	}
+	return s.withAccount(f, a), nil
+}
+
+// legacyNoteTypes are the numbers of API v2 for the v4 note types that have
+// one, which note webhooks still carry.
+var legacyNoteTypes = map[string]int{
+	"common": 4, "attachment": 5, "call_in": 10, "call_out": 11, "service_message": 25, "sms_in": 102, "sms_out": 103,
+}
+
+// notePayload writes the delivery of a note event:
+// {entity}[note][0][note][…], with the entity's type for contacts and
+// companies. The caller holds s.mu.
+func (s *Server) notePayload(a *account, n *note) ([]byte, error) {
+	number, ok := legacyNoteTypes[n.NoteType]
+	if !ok {
+		return nil, fmt.Errorf("amocrmtest: DeliverNote: note type %q has no documented number for webhooks", n.NoteType)
+	}
+	var params map[string]any
+	_ = json.Unmarshal(n.Params, &params)
+	root := "leads"
+	if n.EntityType != "leads" {
+		root = "contacts"
+	}
+	p := root + "[note][0]"
+	var f form
+	np := p + "[note]"
+	f.add(np+"[id]", n.ID)
+	if text, ok := params["text"].(string); ok {
+		f.add(np+"[text]", text)
+	}
+	f.add(np+"[note_type]", number)
+	if name, ok := params["file_name"].(string); ok {
+		// The file's Drive path, whose form is not documented: its name stands for it.
+		f.add(np+"[attachement]", name)
+	}
+	f.add(np+"[element_id]", n.EntityID)
+	f.add(np+"[element_type]", elementTypes[n.EntityType])
+	f.add(np+"[date_create]", wallClock(a, n.CreatedAt))
+	f.add(np+"[timestamp_x]", wallClock(a, n.UpdatedAt))
+	f.add(np+"[created_by]", n.CreatedBy)
+	f.add(np+"[modified_by]", n.UpdatedBy)
+	f.add(np+"[main_user_id]", n.Responsible)
+	f.add(np+"[account_id]", a.ID)
+	f.add(np+"[created_at]", n.CreatedAt)
+	f.add(np+"[updated_at]", n.UpdatedAt)
+	if root == "contacts" {
+		f.add(p+"[type]", map[string]string{"contacts": "contact", "companies": "company"}[n.EntityType])
+	}
+	return s.withAccount(f, a), nil
 }

@@ -167,6 +167,9 @@ type Entity struct {
 	ClosedAt          int64
 	CF                []CFValue
 	Tags              []int64
+	// The stage and responsible user before the latest change of each through the API, which
+	// status and responsible webhooks carry; 0 until one changes.
+	OldStatusID, OldPipelineID, OldResponsibleUserID int64
 }
 
 // Note is a note of an entity.

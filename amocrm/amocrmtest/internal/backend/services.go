@@ -38,6 +38,9 @@ type Task struct {
 	CreatedAt, UpdatedAt, CompleteTill                                  int64
 	EntityType, Text, Result                                            string
 	Completed                                                           bool
+	// OldResponsible is the responsible user before the latest change through the API, which
+	// a task's responsible webhook carries; 0 until one.
+	OldResponsible int64
 }
 
 // Pipeline is a pipeline with its stages.
