@@ -98,11 +98,17 @@ func (k CalculationKey) String() string {
 // is the one made when the calculation was first saved: a retry writes exactly that, even if the
 // price list has changed since.
 type Calculation struct {
-	ID             string // assigned by the handler when the calculation is first saved
-	Account        string // account host
-	AccountID      int64
-	LeadID         int64
-	UserID         int64 // the amoCRM user who saved it first
+	ID        string // assigned by the handler when the calculation is first saved
+	Account   string // account host
+	AccountID int64
+	LeadID    int64
+	UserID    int64 // the amoCRM user who saved it first
+	// UserName is that user's name as amoCRM gave it then; "" when it could not be read.
+	UserName string
+	// TimeZone names the zone the note and the history give the calculation's time in: the
+	// account's zone when amoCRM gave one (an IANA name such as "Asia/Yekaterinburg", or a fixed
+	// offset such as "UTC+05:00"), "" for Moscow time.
+	TimeZone       string
 	IdempotencyKey string
 	Order          glass.Order
 	Quote          glass.Quote // Quote.Order equals Order

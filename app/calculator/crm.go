@@ -3,6 +3,7 @@ package calculator
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/amokit/amokit/app/glass"
 )
@@ -62,6 +63,17 @@ type ProductReplacer interface {
 	// UnlinkSKUs unlinks from the lead those of its linked products catalog elements whose SKU
 	// is one of skus. Elements that are not linked are skipped, so a retry is harmless.
 	UnlinkSKUs(ctx context.Context, leadID int64, skus []string) error
+}
+
+// SaverDetails is a CRM that can say who saves and in which time zone the account keeps its
+// times, for the note and the history of a calculation. AmoCRM's CRM is one, and keeps what it
+// read for a while. Without it, or when a read fails, the note names the user by id and gives
+// Moscow time; the save goes on either way.
+type SaverDetails interface {
+	// UserName returns the name of the account's user userID.
+	UserName(ctx context.Context, userID int64) (string, error)
+	// Location returns the account's time zone.
+	Location(ctx context.Context) (*time.Location, error)
 }
 
 // CRMSource returns the CRM of an account host ("acme.amocrm.ru"). When the account has no

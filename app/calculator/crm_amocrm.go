@@ -51,6 +51,8 @@ type amoCRM struct {
 
 	mu     sync.Mutex
 	opened map[openedKey]openedLead // leads read by openLead, for the Lead that follows
+
+	details details // users' names and the account's zone
 }
 
 // openedTTL is how long a lead read by openLead serves the Lead read that follows it: the

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/amokit/amokit/app/calculator"
 	"github.com/amokit/amokit/app/glass"
@@ -52,6 +53,15 @@ func (c *logCRM) SetLeadPrice(ctx context.Context, leadID, price int64) error {
 func (c *logCRM) AddNote(ctx context.Context, leadID int64, text string) error {
 	c.add("amoCRM: lead %d: note %q", leadID, strings.SplitN(text, " по ", 2)[0])
 	return nil
+}
+
+// UserName and Location make logCRM a calculator.SaverDetails: the note names who saved it.
+func (c *logCRM) UserName(ctx context.Context, userID int64) (string, error) {
+	return "Ирина Смирнова", nil
+}
+
+func (c *logCRM) Location(ctx context.Context) (*time.Location, error) {
+	return time.LoadLocation("Europe/Moscow")
 }
 
 func (c *logCRM) AttachProducts(ctx context.Context, leadID int64, products []glass.Product) error {
@@ -115,7 +125,7 @@ func ExampleNewHandler() {
 	fmt.Println(w.Code)
 	// Output:
 	// amoCRM: lead 42: 1 product(s), the first float-8
-	// amoCRM: lead 42: note "Расчёт заказа"
+	// amoCRM: lead 42: note "Менеджер: Ирина Смирнова\nРасчёт заказа"
 	// amoCRM: lead 42: price 4140
 	// 200 4140 true
 	// 200

@@ -197,13 +197,14 @@ func (r *faultRig) save(key string) (int, saveAnswer, string) {
 	return w.Code, a, w.Body.String()
 }
 
-// noteText is the text of the note the last saved calculation adds for q: the breakdown and the
-// calculation's marker line.
+// noteText is the text of the note the last saved calculation adds for q: who saved it, the
+// breakdown and the calculation's marker line.
 func (r *faultRig) noteText(q *glass.Quote) string {
 	r.t.Helper()
 	require.NotEmpty(r.t, r.calc.ID, "a save answered with its calculation")
 	text := r.calc.noteText(r.t, q)
-	require.True(r.t, strings.HasPrefix(text, q.NoteText()), "the breakdown comes first")
+	require.True(r.t, strings.HasPrefix(text, "Менеджер: "), "who saved it comes first")
+	require.Contains(r.t, text, "\n"+q.NoteText(), "then the breakdown")
 	return text
 }
 

@@ -226,6 +226,9 @@ type savedCalculation struct {
 	ID        string           `json:"id"`
 	LeadID    int64            `json:"lead_id"`
 	UserID    int64            `json:"user_id"`
+	UserName  string           `json:"user_name"`
+	TimeZone  string           `json:"time_zone"`
+	Created   string           `json:"created_local"`
 	CreatedAt string           `json:"created_at"`
 	Order     glass.Order      `json:"order"`
 	Quote     glass.Quote      `json:"quote"`
@@ -240,7 +243,8 @@ func (s savedCalculation) noteText(t *testing.T, q *glass.Quote) string {
 	created, err := time.Parse(time.RFC3339, s.CreatedAt)
 	require.NoError(t, err)
 	require.Positive(t, s.Number, "a saved calculation has its number in the lead")
-	return calculator.Calculation{ID: s.ID, Quote: *q, Number: s.Number, CreatedAt: created}.NoteText()
+	return calculator.Calculation{ID: s.ID, Quote: *q, Number: s.Number, CreatedAt: created,
+		UserID: s.UserID, UserName: s.UserName, TimeZone: s.TimeZone}.NoteText()
 }
 
 type saveAnswer struct {

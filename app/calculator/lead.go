@@ -78,9 +78,13 @@ func (h *handler) start(w http.ResponseWriter, r *http.Request) {
 		card.Products = []LeadProduct{}
 	}
 	widget.WriteJSON(w, http.StatusOK, startResponse{Lead: card, Calculations: views})
-	if cw, ok := crm.(catalogWarmer); ok {
-		// After the answer, so that it never delays the start; as the ticket's user, like the
-		// start's reads.
-		go cw.warmCatalog(context.WithoutCancel(r.Context()))
-	}
+	// After the answer, so that it never delays the start, and as the ticket's user like the
+	// start's reads: what the first save will need, kept by the CRM.
+	go func() {
+		ctx := context.WithoutCancel(r.Context())
+		saverDetails(ctx, crm, t.UserID)
+		if cw, ok := crm.(catalogWarmer); ok {
+			cw.warmCatalog(ctx)
+		}
+	}()
 }

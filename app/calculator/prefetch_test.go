@@ -64,6 +64,9 @@ func TestStartTakesTheCardReadAhead(t *testing.T) {
 	assert.NotEmpty(t, card.Products[0].Name)
 	assert.Equal(t, 1, f.leadReads(lead.ID), "the session's read serves the card")
 	for _, r := range f.fake.Requests() {
+		if r.Path == "/api/v4/users/"+strconv.FormatInt(f.demo.Manager.ID, 10) {
+			continue // the manager's name, which only an administrator may read (TestSessionActsAsTheManager)
+		}
 		assert.Equal(t, strconv.FormatInt(f.demo.Manager.ID, 10), r.ContextUser, "read ahead as the manager: %s %s", r.Method, r.Path)
 	}
 

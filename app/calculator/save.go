@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/amokit/amokit/app/glass"
-	"github.com/amokit/amokit/internal/moscow"
 	"github.com/amokit/amokit/widget"
 )
 
@@ -34,7 +33,10 @@ type calculationView struct {
 	ID        string       `json:"id"`
 	LeadID    int64        `json:"lead_id"`
 	UserID    int64        `json:"user_id"`
+	UserName  string       `json:"user_name"`        // "" when amoCRM did not give it
 	CreatedAt string       `json:"created_at"`       // RFC 3339, UTC
+	Created   string       `json:"created_local"`    // "06.12.2026 14:05 МСК", in the account's zone
+	TimeZone  string       `json:"time_zone"`        // Calculation.TimeZone: "" for Moscow time
 	Number    int          `json:"number,omitempty"` // the calculation's number in the lead, from 1
 	Order     glass.Order  `json:"order"`
 	Quote     *glass.Quote `json:"quote"`
@@ -45,7 +47,8 @@ type calculationView struct {
 func viewOf(c Calculation) calculationView {
 	q := c.Quote
 	return calculationView{
-		ID: c.ID, LeadID: c.LeadID, UserID: c.UserID, CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339), Number: c.Number,
+		ID: c.ID, LeadID: c.LeadID, UserID: c.UserID, UserName: c.UserName,
+		CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339), Created: localTime(c.CreatedAt, c.TimeZone), TimeZone: c.TimeZone, Number: c.Number,
 		Order: c.Order, Quote: &q, Parts: c.Parts, Complete: c.Complete(),
 	}
 }
@@ -115,9 +118,11 @@ func (h *handler) saveCalculation(w http.ResponseWriter, r *http.Request) {
 	}
 	defer unlock()
 
+	name, zone := saverDetails(ctx, crm, t.UserID)
 	now := time.Now()
 	calc := Calculation{
 		ID: newCalculationID(), Account: t.Account, AccountID: t.AccountID, LeadID: t.LeadID, UserID: t.UserID,
+		UserName: name, TimeZone: zone,
 		IdempotencyKey: key, Order: order, Quote: *quote, Parts: PendingParts(), CreatedAt: now,
 	}
 	stored, lease, err := h.calcs.Claim(ctx, calc, now, SaveLease)
@@ -396,12 +401,13 @@ func writePart(ctx context.Context, crm CRM, c Calculation, p Part, check bool, 
 const noteMarkerWord = "Расчёт"
 
 // NoteMarker returns the line that ends the note a save of c adds to the lead: the calculation's
-// number in the lead, its date in Moscow time and the first 8 characters of c.ID, e.g.
-// "Расчёт №2 от 06.12.2026 14:05 МСК · 0b6e4f1a" ("Расчёт 0b6e4f1a" without a number). It tells
-// people which saved calculation a note belongs to, and marks the note as this calculation's,
-// because amoCRM takes no idempotency key: when it adds the note but its answer is lost, a retry
-// finds the marker among the lead's newest notes (SaveChecker.HasNote) instead of adding the
-// note a second time.
+// number in the lead, its date in the account's zone (Calculation.TimeZone) and the first 8
+// characters of c.ID, e.g. "Расчёт №2 от 06.12.2026 14:05 МСК · 0b6e4f1a" ("Расчёт 0b6e4f1a"
+// without a number). It tells people which saved calculation a note belongs to, and marks the
+// note as this calculation's, because amoCRM takes no idempotency key: when it adds the note but
+// its answer is lost, a retry finds the marker among the lead's newest notes
+// (SaveChecker.HasNote) instead of adding the note a second time. It depends only on what the
+// store keeps, so every retry writes the same line.
 func (c Calculation) NoteMarker() string {
 	short := c.ID
 	if len(short) > 8 {
@@ -410,13 +416,13 @@ func (c Calculation) NoteMarker() string {
 	if c.Number <= 0 {
 		return noteMarkerWord + " " + short
 	}
-	return noteMarkerWord + " №" + strconv.Itoa(c.Number) + " от " + c.CreatedAt.In(moscow.Location).Format("02.01.2006 15:04") + " МСК · " + short
+	return noteMarkerWord + " №" + strconv.Itoa(c.Number) + " от " + localTime(c.CreatedAt, c.TimeZone) + " · " + short
 }
 
-// NoteText returns the text of the note a save of c adds to the lead: the breakdown
-// (glass.Quote.NoteText), an empty line and NoteMarker as the last line.
+// NoteText returns the text of the note a save of c adds to the lead: who saved it, the
+// breakdown (glass.Quote.NoteText), an empty line and NoteMarker as the last line.
 func (c Calculation) NoteText() string {
-	return c.Quote.NoteText() + "\n" + c.NoteMarker()
+	return c.noteAuthor() + "\n" + c.Quote.NoteText() + "\n" + c.NoteMarker()
 }
 
 // release gives a lease back, detached from the request; failing only delays a retry until the

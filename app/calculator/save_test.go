@@ -87,7 +87,7 @@ func TestSaveWritesPriceNoteAndProducts(t *testing.T) {
 	assert.Equal(t, "common", notes[len(notes)-1].NoteType)
 	assert.Equal(t, c.noteText(t, q), notes[len(notes)-1].Params["text"])
 	text, _ := notes[len(notes)-1].Params["text"].(string)
-	assert.True(t, strings.HasPrefix(text, q.NoteText()), "the breakdown first")
+	assert.True(t, strings.HasPrefix(text, "Менеджер: "+f.demo.Manager.Name+"\n"+q.NoteText()), "who saved it, then the breakdown: %q", text)
 	assert.Contains(t, text, "\n\nРасчёт №1 от ", "the calculation's number and date last: %q", text)
 	assert.True(t, strings.HasSuffix(text, " МСК · "+c.ID[:8]), "%q", text)
 

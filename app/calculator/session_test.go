@@ -234,17 +234,27 @@ func TestSessionActsAsTheManager(t *testing.T) {
 	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
 	require.Nil(t, saved.Error)
 
-	api := 0
+	api, names := 0, 0
 	for _, r := range f.fake.Requests() {
+		if r.Method == http.MethodGet && r.Path == "/api/v4/users/"+strconv.FormatInt(manager.ID, 10) && r.ContextUser == "" {
+			// amoCRM lets only administrators read users: the manager's own name is read as the
+			// administrator who connected the account, the one request that does not act as the
+			// manager.
+			names++
+			continue
+		}
 		if strings.HasPrefix(r.Path, "/api/") {
 			api++
 			assert.Equal(t, strconv.FormatInt(manager.ID, 10), r.ContextUser, "%s %s", r.Method, r.Path)
 		}
 	}
 	assert.Greater(t, api, 4, "the session's read, get_lead and the save's writes")
+	assert.Equal(t, 1, names, "the manager's name, read once")
 	notes := f.fake.Notes("leads", own.ID)
 	require.NotEmpty(t, notes)
 	assert.Equal(t, manager.ID, notes[len(notes)-1].CreatedBy, "the note is the manager's")
+	text, _ := notes[len(notes)-1].Params["text"].(string)
+	assert.True(t, strings.HasPrefix(text, "Менеджер: "+manager.Name+"\n"), "%q", text)
 
 	// A ticket of a user who may see the lead but not edit it writes nothing.
 	colleague := f.demo.Account.AddUser(amocrmtest.User{Name: "Стажёр", Leads: amocrmtest.Rights{View: "A", Edit: "D"}})

@@ -252,6 +252,9 @@ func TestCalculatorKeepsWorkAcrossSessionsAndSaves(t *testing.T) {
 	// Calculations are numbered in the lead, newest first, with their date.
 	assert.Contains(t, textInFrame(t, ctx, "#history li:first-child .h-name"), "Расчёт №2 от ")
 	assert.Contains(t, textInFrame(t, ctx, "#history li:last-child .h-name"), "Расчёт №1 от ")
+	// Who saved each, as amoCRM names the manager, and when in the account's zone (Moscow here).
+	assert.Contains(t, textInFrame(t, ctx, "#history li:first-child .h-desc"), "Ирина Смирнова")
+	assert.Contains(t, textInFrame(t, ctx, "#history li:first-child .h-name"), " МСК")
 }
 
 // TestCalculatorReplacesItsOwnProductsOnly saves two calculations of one lead with a product

@@ -124,7 +124,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	assert.Equal(t, int64(17204), lead.Price, "the lead's price")
 	breakdown := 0
 	for _, n := range lead.Notes {
-		if strings.HasPrefix(n, want.NoteText()+"\nРасчёт ") { // the breakdown, then the calculation's marker line
+		if strings.HasPrefix(n, "Менеджер: ") && strings.Contains(n, "\n"+want.NoteText()+"\nРасчёт ") { // who saved it, the breakdown, then the calculation's marker line
 			breakdown++
 		}
 	}
@@ -451,7 +451,7 @@ func TestCalculatorErrorsAndRetry(t *testing.T) {
 	assert.Equal(t, 1, calls["PATCH /api/v4/leads/"+strconv.FormatInt(leadID, 10)]+calls["PATCH /api/v4/leads"], "the price once: %v", calls)
 	notes := 0
 	for _, n := range fake.Notes("leads", leadID) {
-		if text, _ := n.Params["text"].(string); strings.HasPrefix(text, want.NoteText()+"\nРасчёт ") {
+		if text, _ := n.Params["text"].(string); strings.Contains(text, "\n"+want.NoteText()+"\nРасчёт ") {
 			notes++
 		}
 	}

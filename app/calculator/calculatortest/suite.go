@@ -27,6 +27,7 @@ func calc(t *testing.T, account string, lead int64, key string, n int) calculato
 	require.NoError(t, err)
 	return calculator.Calculation{
 		ID: fmt.Sprintf("calc-%s-%d-%s", account, lead, key), Account: account, AccountID: 31, LeadID: lead, UserID: 7,
+		UserName: "Ирина Смирнова", TimeZone: "Asia/Yekaterinburg",
 		IdempotencyKey: key, Order: order, Quote: *q, Parts: calculator.PendingParts(), CreatedAt: t0,
 	}
 }
@@ -51,7 +52,14 @@ func Run(t *testing.T, newStore func(t *testing.T) calculator.CalculationStore) 
 		assert.Equal(t, calculator.PendingParts(), got.Parts)
 		assert.True(t, got.CreatedAt.Equal(t0))
 		assert.Equal(t, int64(7), got.UserID)
+		assert.Equal(t, "Ирина Смирнова", got.UserName)
+		assert.Equal(t, "Asia/Yekaterinburg", got.TimeZone)
 		assert.Equal(t, int64(31), got.AccountID)
+		list, err := s.List(t.Context(), c.Account, c.LeadID, 0)
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		assert.Equal(t, "Ирина Смирнова", list[0].UserName, "List gives the name too")
+		assert.Equal(t, "Asia/Yekaterinburg", list[0].TimeZone)
 	})
 
 	t.Run("SecondClaimWhileLeasedIsRefused", func(t *testing.T) {

@@ -57,7 +57,7 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store, error
 	return &Store{pool: pool}, nil
 }
 
-const columns = `id, account, account_id, lead_id, user_id, idempotency_key, order_json, quote_json, parts, created_at, lease, lease_until`
+const columns = `id, account, account_id, lead_id, user_id, user_name, time_zone, idempotency_key, order_json, quote_json, parts, created_at, lease, lease_until`
 
 // row is one row of widget_calculations.
 type row struct {
@@ -71,7 +71,7 @@ type row struct {
 
 func scan(r pgx.Row) (row, error) {
 	var x row
-	err := r.Scan(&x.c.ID, &x.c.Account, &x.c.AccountID, &x.c.LeadID, &x.c.UserID, &x.c.IdempotencyKey,
+	err := r.Scan(&x.c.ID, &x.c.Account, &x.c.AccountID, &x.c.LeadID, &x.c.UserID, &x.c.UserName, &x.c.TimeZone, &x.c.IdempotencyKey,
 		&x.order, &x.quote, &x.parts, &x.c.CreatedAt, &x.lease, &x.leaseUntil)
 	return x, err
 }
@@ -112,10 +112,10 @@ func (s *Store) Claim(ctx context.Context, c calculator.Calculation, now time.Ti
 	var outLease string
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO widget_calculations
-			(id, account, account_id, lead_id, user_id, idempotency_key, order_json, quote_json, parts, created_at, lease, lease_until)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+			(id, account, account_id, lead_id, user_id, user_name, time_zone, idempotency_key, order_json, quote_json, parts, created_at, lease, lease_until)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 			ON CONFLICT DO NOTHING`, // on the key or, for a racing claim of the same calculation, its id
-			c.ID, c.Account, c.AccountID, c.LeadID, c.UserID, c.IdempotencyKey, order, quote, parts, c.CreatedAt, lease, until)
+			c.ID, c.Account, c.AccountID, c.LeadID, c.UserID, c.UserName, c.TimeZone, c.IdempotencyKey, order, quote, parts, c.CreatedAt, lease, until)
 		if err != nil {
 			return err
 		}

@@ -987,12 +987,15 @@
       var head = el('div', 'h-head');
       var name = el('span', 'h-name');
       name.appendChild(el('b', 'h-num', 'Расчёт №' + (c.number || calcs.length - i)));
-      name.appendChild(el('span', 'h-date', ' от ' + dateTime(c.created_at)));
+      // created_local is the time in the account's zone, with the zone; the browser's own zone
+      // stands in for calculations saved before the server gave it.
+      name.appendChild(el('span', 'h-date', ' от ' + (c.created_local || dateTime(c.created_at))));
       head.appendChild(name);
       head.appendChild(el('b', 'h-total', c.quote ? kopecks(c.quote.total) : '—'));
       li.appendChild(head);
       var n = c.order && c.order.pieces ? c.order.pieces.length : 0;
       var desc = n + ' ' + (n % 10 === 1 && n % 100 !== 11 ? 'изделие' : (n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 10 || n % 100 >= 20)) ? 'изделия' : 'изделий');
+      if (c.user_name) desc = c.user_name + ' · ' + desc;
       if (c.complete === false) desc += ' · сохранён не полностью';
       li.appendChild(el('div', 'h-desc', desc));
       if (c.order) {
