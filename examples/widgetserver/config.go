@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"strconv"
@@ -30,6 +31,7 @@ const (
 	envPriceList     = "PRICE_LIST"
 	envLogLevel      = "LOG_LEVEL"
 	envAmoCRMBaseURL = "AMOCRM_BASE_URL"
+	envSupportEmail  = "SUPPORT_EMAIL"
 )
 
 // Defaults of the listen address: loopback for the demo, every interface for a real server
@@ -68,6 +70,9 @@ type config struct {
 	// AmoCRMBaseURL sends every amoCRM request (API, token endpoint, consent page) to this
 	// URL instead of the account's host: staging and tests only.
 	AmoCRMBaseURL string
+	// SupportEmail is the shop's support address, written into widget.zip's manifest; empty for
+	// none.
+	SupportEmail string
 	// TicketTTL is how long a calculator session ticket lives before the card renews it; 0
 	// means the widget package's default. Tests shorten it.
 	TicketTTL time.Duration
@@ -75,8 +80,8 @@ type config struct {
 
 // String describes c without its secrets, for the start-up log.
 func (c config) String() string {
-	return fmt.Sprintf("demo=%t addr=%s public_url=%s database=%t encryption_key=%t admin_token=%t price_list=%q log_level=%s amocrm_base_url=%q",
-		c.Demo, c.Addr, c.PublicURL, c.DatabaseURL != "", c.EncryptionKey != nil, c.AdminToken != "", c.PriceListFile, c.LogLevel, c.AmoCRMBaseURL)
+	return fmt.Sprintf("demo=%t addr=%s public_url=%s database=%t encryption_key=%t admin_token=%t price_list=%q log_level=%s amocrm_base_url=%q support_email=%q",
+		c.Demo, c.Addr, c.PublicURL, c.DatabaseURL != "", c.EncryptionKey != nil, c.AdminToken != "", c.PriceListFile, c.LogLevel, c.AmoCRMBaseURL, c.SupportEmail)
 }
 
 // LogValue logs c without its secrets.
@@ -92,6 +97,7 @@ func (c config) LogValue() slog.Value {
 		slog.String("price_list_version", c.PriceList.Version),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("amocrm_base_url", c.AmoCRMBaseURL),
+		slog.String("support_email", c.SupportEmail),
 	)
 }
 
@@ -125,6 +131,7 @@ func settingSpecs() []flagSpec {
 		{name: "admin-token", env: envAdminToken, help: "the admin page's password, at least 32 characters (openssl rand -hex 24); generated and printed once when unset (prefer the variable: flags show in ps)"},
 		{name: "price-list", env: envPriceList, help: "a JSON price list file (format of app/glass/pricelist_default.json); default: the embedded price list"},
 		{name: "log-level", env: envLogLevel, help: "debug, info, warn or error (default info)"},
+		{name: "support-email", env: envSupportEmail, help: "optional: the shop's support e-mail, shown by amoCRM with the widget (widget.zip's manifest), e.g. help@calc.example.com"},
 		{name: "amocrm-base-url", env: envAmoCRMBaseURL, help: "staging and tests only: send all amoCRM traffic (API, tokens, consent page) to this URL"},
 	}
 }
@@ -269,6 +276,14 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		}
 		if c.Demo {
 			p = append(p, src+" cannot be used with -demo: the demo runs its own fake amoCRM")
+		}
+	}
+
+	if email, src := get("support-email", envSupportEmail); email != "" {
+		if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+			p = append(p, fmt.Sprintf("%s %q: write a plain e-mail address such as help@calc.example.com, without a name or brackets", src, email))
+		} else {
+			c.SupportEmail = email
 		}
 	}
 

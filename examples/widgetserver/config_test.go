@@ -116,6 +116,14 @@ func TestParseConfigValid(t *testing.T) {
 			},
 		},
 		{
+			name: "support e-mail",
+			args: []string{"-public-url", "https://calc.example.com"},
+			env:  map[string]string{envSupportEmail: " help@calc.example.com "},
+			check: func(t *testing.T, c config) {
+				assert.Equal(t, "help@calc.example.com", c.SupportEmail)
+			},
+		},
+		{
 			name: "key=value connection string",
 			env:  map[string]string{envPublicURL: "https://calc.example.com", envDatabaseURL: "host=db user=amokit dbname=amokit", envEncryptionKey: testKeyB64()},
 			check: func(t *testing.T, c config) {
@@ -169,6 +177,8 @@ func TestParseConfigProblems(t *testing.T) {
 		{name: "broken price list", args: []string{"-demo"}, env: map[string]string{envPriceList: broken}, want: []string{envPriceList, "price list has problems", "cutout"}},
 		{name: "amoCRM base URL in the demo", args: []string{"-demo", "-amocrm-base-url", "http://127.0.0.1:9"}, want: []string{"cannot be used with -demo"}},
 		{name: "amoCRM base URL not a URL", args: []string{"-public-url", "https://c.example.com", "-amocrm-base-url", "amo"}, want: []string{"-amocrm-base-url", "absolute http(s) URL"}},
+		{name: "support e-mail with a name", args: []string{"-demo", "-support-email", "Help <help@calc.example.com>"}, want: []string{"-support-email", "plain e-mail address"}},
+		{name: "support e-mail not an address", args: []string{"-demo"}, env: map[string]string{envSupportEmail: "help"}, want: []string{envSupportEmail, "plain e-mail address"}},
 		{name: "unknown flag", args: []string{"-demo", "-port", "80"}, want: []string{"-port", "see -h"}},
 		{name: "stray argument", args: []string{"-demo", "serve"}, want: []string{`"serve"`}},
 	}

@@ -258,7 +258,7 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 		return nil, err
 	}
 
-	archive := widgetArchive(public)
+	archive := widgetArchive(public, cfg.SupportEmail)
 
 	oc := oauth.Config{RedirectURL: public + widget.CallbackPath}
 	var amoOpts []amocrm.Option
@@ -365,12 +365,13 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 	return s, nil
 }
 
-// widgetArchive builds widget.zip for the server at public. The archive's version is derived
-// from its content: the same server gives the same widget.zip across restarts, and any change to
-// it gives a new version, as amoCRM wants for every upload.
-func widgetArchive(public string) func() ([]byte, error) {
+// widgetArchive builds widget.zip for the server at public, with the support address support
+// (if any) in its manifest. The archive's version is derived from its content: the same server
+// gives the same widget.zip across restarts, and any change to it gives a new version, as amoCRM
+// wants for every upload.
+func widgetArchive(public, support string) func() ([]byte, error) {
 	build := func(version string) ([]byte, error) {
-		ac := widget.ArchiveConfig{Version: version}
+		ac := widget.ArchiveConfig{Version: version, SupportEmail: support}
 		if strings.HasPrefix(public, "https://") {
 			ac.ServerURL = public // amoCRM pages only reach https servers
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -196,4 +197,25 @@ func TestRequestIDs(t *testing.T) {
 			assert.Len(t, got, 16, "replaced: %q", tc.in)
 		}
 	}
+}
+
+// TestWidgetArchiveNamesSupport: a support address given to the server goes into widget.zip's
+// manifest; without one the manifest has no support block.
+func TestWidgetArchiveNamesSupport(t *testing.T) {
+	t.Parallel()
+	manifest := func(support string) map[string]any {
+		data, err := widgetArchive(testPublic, support)()
+		require.NoError(t, err)
+		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+		require.NoError(t, err)
+		f, err := zr.Open("manifest.json")
+		require.NoError(t, err)
+		var m struct {
+			Widget map[string]any `json:"widget"`
+		}
+		require.NoError(t, json.NewDecoder(f).Decode(&m))
+		return m.Widget
+	}
+	assert.Equal(t, map[string]any{"email": "help@calc.example.com"}, manifest("help@calc.example.com")["support"])
+	assert.NotContains(t, manifest(""), "support")
 }
