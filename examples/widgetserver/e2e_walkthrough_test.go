@@ -266,3 +266,21 @@ func TestAdminPageNamesAndContrast(t *testing.T) {
 	assert.True(t, strings.HasPrefix(ph[0], "например, "), "the account address's example says it is one: %q", ph[0])
 	assert.Equal(t, "italic", ph[1])
 }
+
+// TestCalculatorTabOrder walks a one-piece order with Tab from its first field: focus follows
+// the form from top to bottom, left to right, and goes from the last field to Save.
+func TestCalculatorTabOrder(t *testing.T) {
+	t.Parallel()
+	c := openCalculator(t, nil)
+	ctx := c.ctx
+	require.NoError(t, doWithin(ctx, chromedp.Evaluate[chromedp.Void](frameDoc+`.querySelector('fieldset.piece [data-key="material"]').focus()`)))
+	var got []string
+	for range 17 {
+		got = append(got, evalInFrame[string](t, ctx, `(function (a) { return a.getAttribute('data-key') || a.getAttribute('data-action') || a.id; })(d.activeElement)`))
+		require.NoError(t, doWithin(ctx, chromedp.KeyEvent(kb.Tab)))
+	}
+	assert.Equal(t, []string{
+		"material", "thickness_mm", "quantity", "width_mm", "height_mm", "edge", "tempered", "add-hole", "cutouts", "rounded_corners",
+		"add-piece", "add-hardware", "installation", "delivery", "urgent", "discount", "save",
+	}, got)
+}
