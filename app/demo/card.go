@@ -18,7 +18,6 @@ import (
 	"strings"
 
 	"github.com/amokit/amokit/amocrm/amocrmtest"
-	"github.com/amokit/amokit/internal/serve"
 	"github.com/amokit/amokit/widget"
 )
 
@@ -367,10 +366,10 @@ func (d *Site) card(w http.ResponseWriter, r *http.Request) {
 func (d *Site) leadJSON(w http.ResponseWriter, r *http.Request) {
 	lead, ok := d.lead(d.leadID(r))
 	if !ok {
-		serve.WriteJSON(w, http.StatusNotFound, map[string]any{"error": "no such lead"})
+		widget.WriteJSON(w, http.StatusNotFound, map[string]any{"error": "no such lead"})
 		return
 	}
-	serve.WriteJSON(w, http.StatusOK, lead)
+	widget.WriteJSON(w, http.StatusOK, lead)
 }
 
 // Roubles writes whole roubles with thin groups: 17204 → "17 204 ₽".

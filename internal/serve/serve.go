@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/amokit/amokit/internal/httpx"
+	"github.com/amokit/amokit/widget"
 )
 
 // RequestIDHeader carries the request id in both directions.
@@ -121,7 +121,7 @@ type Pinger interface {
 
 // Healthz answers 200 while the process serves requests.
 func Healthz(w http.ResponseWriter, _ *http.Request) {
-	WriteJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+	widget.WriteJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 }
 
 // Readyz answers 200 when the database answers a ping (always, for the memory store) and 503
@@ -129,7 +129,7 @@ func Healthz(w http.ResponseWriter, _ *http.Request) {
 func Readyz(db Pinger, shuttingDown func() bool, logger *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if shuttingDown() {
-			WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "shutting_down"})
+			widget.WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "shutting_down"})
 			return
 		}
 		if db != nil {
@@ -137,28 +137,19 @@ func Readyz(db Pinger, shuttingDown func() bool, logger *slog.Logger) http.Handl
 			defer cancel()
 			if err := db.Ping(ctx); err != nil {
 				logger.WarnContext(r.Context(), "readyz: the database does not answer", slog.String("error", err.Error()))
-				WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": "down"})
+				widget.WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "database": "down"})
 				return
 			}
-			WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "database": "up"})
+			widget.WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "database": "up"})
 			return
 		}
-		WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "database": "memory"})
+		widget.WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "database": "memory"})
 	}
 }
 
-// WriteJSON answers v as JSON with status, never cached.
-func WriteJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.Encode(v)
-}
-
-// SecurityHeaders sets the headers every page of ours wants. The calculator's frame-ancestors
-// policy comes from the widget package; everything else here may not be framed.
+// SecurityHeaders sets the headers every answer of ours wants: no MIME sniffing, no Referer.
+// Framing is each page's own policy: the calculator's frame-ancestors comes from the widget
+// package, the admin pages forbid frames in their Content-Security-Policy.
 func SecurityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
