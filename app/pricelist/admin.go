@@ -20,6 +20,7 @@ import (
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/internal/moscow"
 	"github.com/amokit/amokit/internal/tzname"
+	"github.com/amokit/amokit/widget"
 )
 
 //go:embed web
@@ -95,7 +96,7 @@ func NewAdminHandler(cfg AdminConfig) (http.Handler, error) {
 	mux.HandleFunc("POST /publish", a.publish)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !cfg.Allow(r) {
-			writeJSON(w, http.StatusForbidden, map[string]string{
+			widget.WriteJSON(w, http.StatusForbidden, map[string]string{
 				"message": "Нет доступа: войдите на страницу администратора заново."})
 			return
 		}
@@ -148,7 +149,7 @@ func (a *admin) current(w http.ResponseWriter, r *http.Request) {
 			a.fail(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"published": false,
+		widget.WriteJSON(w, http.StatusOK, map[string]any{"published": false,
 			"version": versionView{Name: a.cfg.Live.fallback.Version, Author: "встроенный прайс-лист", PriceList: data}})
 		return
 	}
@@ -158,7 +159,7 @@ func (a *admin) current(w http.ResponseWriter, r *http.Request) {
 	}
 	view := a.view(v, a.zone(r))
 	view.PriceList = v.JSON
-	writeJSON(w, http.StatusOK, map[string]any{"published": true, "version": view})
+	widget.WriteJSON(w, http.StatusOK, map[string]any{"published": true, "version": view})
 }
 
 func (a *admin) versions(w http.ResponseWriter, r *http.Request) {
@@ -172,7 +173,7 @@ func (a *admin) versions(w http.ResponseWriter, r *http.Request) {
 	for i, v := range list {
 		out[i] = a.view(v, loc)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"versions": out, "zone": tzname.Label(time.Now().In(loc))})
+	widget.WriteJSON(w, http.StatusOK, map[string]any{"versions": out, "zone": tzname.Label(time.Now().In(loc))})
 }
 
 func (a *admin) export(w http.ResponseWriter, r *http.Request) {
@@ -189,7 +190,7 @@ func (a *admin) export(w http.ResponseWriter, r *http.Request) {
 		data, err = json.MarshalIndent(a.cfg.Live.fallback, "", "  ")
 		name = a.cfg.Live.fallback.Version
 	case errors.Is(err, ErrNoVersion):
-		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Такой версии прайс-листа нет."})
+		widget.WriteJSON(w, http.StatusNotFound, map[string]string{"message": "Такой версии прайс-листа нет."})
 		return
 	}
 	if err != nil {
@@ -226,7 +227,7 @@ func (a *admin) read(w http.ResponseWriter, r *http.Request) (request, bool) {
 		err = json.Unmarshal(body, &req)
 	}
 	if err != nil || len(req.PriceList) == 0 {
-		writeJSON(w, http.StatusBadRequest, map[string]string{
+		widget.WriteJSON(w, http.StatusBadRequest, map[string]string{
 			"message": "Не удалось прочитать прайс-лист: обновите страницу и попробуйте ещё раз."})
 		return req, false
 	}
@@ -251,14 +252,14 @@ func (a *admin) preview(w http.ResponseWriter, r *http.Request) {
 	pl, err := glass.LoadPriceList(bytes.NewReader(req.PriceList))
 	var perr *glass.PriceListError
 	if errors.As(err, &perr) {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"problems": perr.Problems})
+		widget.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"problems": perr.Problems})
 		return
 	}
 	if err != nil {
 		a.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"problems": []glass.FieldError{}, "example": a.example(r.Context(), pl)})
+	widget.WriteJSON(w, http.StatusOK, map[string]any{"problems": []glass.FieldError{}, "example": a.example(r.Context(), pl)})
 }
 
 func (a *admin) example(ctx context.Context, pl *glass.PriceList) example {
@@ -287,7 +288,7 @@ func (a *admin) publish(w http.ResponseWriter, r *http.Request) {
 	v, err := Publish(r.Context(), a.cfg.Store, req.Author, req.PriceList)
 	var perr *glass.PriceListError
 	if errors.As(err, &perr) {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"problems": perr.Problems})
+		widget.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"problems": perr.Problems})
 		return
 	}
 	if err != nil {
@@ -296,22 +297,11 @@ func (a *admin) publish(w http.ResponseWriter, r *http.Request) {
 	}
 	a.cfg.Live.Invalidate()
 	a.cfg.Logger.Info("pricelist: published", slog.String("version", v.Name), slog.String("author", v.Author))
-	writeJSON(w, http.StatusCreated, map[string]any{"version": a.view(v, a.zone(r))})
+	widget.WriteJSON(w, http.StatusCreated, map[string]any{"version": a.view(v, a.zone(r))})
 }
 
 func (a *admin) fail(w http.ResponseWriter, err error) {
 	a.cfg.Logger.Error("pricelist: admin request failed", slog.Any("error", err))
-	writeJSON(w, http.StatusInternalServerError, map[string]string{
+	widget.WriteJSON(w, http.StatusInternalServerError, map[string]string{
 		"message": "Хранилище прайс-листов недоступно. Попробуйте ещё раз через минуту."})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	w.Write(data)
 }
