@@ -352,6 +352,19 @@ func (s *CatalogsService) UpdateElements(ctx context.Context, catalogID int64, e
 	return savedOf(answers), err
 }
 
+// UpdateElement changes the element id of catalog catalogID; req.ID is ignored.
+//
+// API docs: PATCH /api/v4/catalogs/{catalog_id}/elements/{id},
+// https://www.amocrm.ru/developers/content/crm_platform/catalogs-api#list-elements-edit
+func (s *CatalogsService) UpdateElement(ctx context.Context, catalogID, id int64, req UpdateElementRequest) (Saved, error) {
+	path, err := elementsPath(catalogID)
+	if err != nil {
+		return Saved{}, err
+	}
+	req.ID = id
+	return sendOne(ctx, s.client, idPath(path, id), req)
+}
+
 // FindBySKU returns the elements of the catalog catalogID whose SKU field equals sku exactly
 // (spaces around it and letter case count). amoCRM's query is a full-text search that also matches
 // other fields and longer articles, so FindBySKU narrows the search to exact matches; no match is

@@ -135,6 +135,19 @@ func (s *SourcesService) Update(ctx context.Context, sources []SourceRequest) ([
 	return savedOf(answers), adminOnly(err)
 }
 
+// UpdateOne changes the source id; req.ID is ignored. Empty fields of req are left alone, and
+// ExternalID must stay empty: it cannot change.
+//
+// API docs: PATCH /api/v4/sources/{id}, https://www.amocrm.ru/developers/content/crm_platform/sources-api#sources-edit
+func (s *SourcesService) UpdateOne(ctx context.Context, id int64, req SourceRequest) (Saved, error) {
+	if id <= 0 {
+		return Saved{}, fmt.Errorf("amocrm: invalid source id %d", id)
+	}
+	req.ID = id
+	saved, err := sendOne(ctx, s.client, idPath("api/v4/sources", id), req)
+	return saved, adminOnly(err)
+}
+
 // Delete deletes the sources ids in one request (at most 50). amoCRM refuses the whole request
 // when one id is unknown.
 //
@@ -151,5 +164,16 @@ func (s *SourcesService) Delete(ctx context.Context, ids ...int64) error {
 		body[i] = EntityRef{ID: id}
 	}
 	_, err := s.client.send(ctx, http.MethodDelete, "api/v4/sources", body, nil)
+	return adminOnly(err)
+}
+
+// DeleteOne deletes the source id. An unknown id is ErrNotFound.
+//
+// API docs: DELETE /api/v4/sources/{id}, https://www.amocrm.ru/developers/content/crm_platform/sources-api#sources-delete
+func (s *SourcesService) DeleteOne(ctx context.Context, id int64) error {
+	if id <= 0 {
+		return fmt.Errorf("amocrm: invalid source id %d", id)
+	}
+	_, err := s.client.send(ctx, http.MethodDelete, idPath("api/v4/sources", id), nil, nil)
 	return adminOnly(err)
 }

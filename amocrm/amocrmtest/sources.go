@@ -186,6 +186,9 @@ func updateSource(c *call) reply {
 	}
 	var ch checker
 	w, _ := c.parseSource(c.body, false, &ch)
+	if w.s.ID != 0 && w.s.ID != s.ID {
+		ch.add(codeNotSupported, "id", "id does not match the URL")
+	}
 	var errs batchErrors
 	errs.add(0, "0", &ch)
 	if len(errs) > 0 {
