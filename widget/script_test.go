@@ -328,6 +328,16 @@ func TestScriptInChromium(t *testing.T) {
 			require.NoError(t, chromedp.Do(tb.ctx, chromedp.EmulateViewport(1280, height)))
 			assert.Equal(t, []int{int(height), int(height) - 16}, pollJS[[]int](tb, fits), "the frame follows the window")
 		}
+
+		// Below the window's top, the frame's bottom is out of view; the calculator's {type: show}
+		// (sent from inside the frame) scrolls the card until all of the frame is in it.
+		assert.Equal(t, true, evalJS[bool](tb, `(function (f) {
+			document.body.style.paddingTop = '300px';
+			window.scrollTo(0, 0);
+			return f.getBoundingClientRect().bottom > innerHeight;
+		})(document.querySelector('iframe'))`), "the frame's bottom starts out of view")
+		evalJS[bool](tb, `(document.querySelector('iframe').contentWindow.eval("parent.postMessage({type: 'amokit:calc:show'}, '*')"), true)`)
+		assert.True(t, pollJS[bool](tb, `(function (r) { return r.top >= 0 && r.bottom <= innerHeight; })(document.querySelector('iframe').getBoundingClientRect())`))
 		browsertest.Screenshot(t, tb.ctx, "capped")
 	})
 
