@@ -1,10 +1,7 @@
 package admin
 
 import (
-	"crypto/hmac"
-	"encoding/base64"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/amokit/amokit/app/pricelist"
@@ -43,25 +40,6 @@ func (a *Page) otherPages(cfg Config) error {
 		},
 	})
 	return err
-}
-
-// checkHeader accepts a state-changing admin request made by a page's script: a valid session,
-// the session's CSRF token in the X-CSRF-Token header, and (when the browser sends one) an Origin
-// equal to ours.
-func (a *adminAuth) checkHeader(r *http.Request) bool {
-	s := a.session(r)
-	if s == "" {
-		return false
-	}
-	if o := r.Header.Get("Origin"); o != "" && o != "null" && !strings.EqualFold(o, a.origin) {
-		return false
-	}
-	got, err := base64.RawURLEncoding.DecodeString(r.Header.Get("X-CSRF-Token"))
-	if err != nil {
-		return false
-	}
-	want, _ := base64.RawURLEncoding.DecodeString(a.csrfToken(s))
-	return hmac.Equal(got, want)
 }
 
 // pageHeaders gives the admin's other pages the admin page's policy: their own scripts and
