@@ -2,12 +2,15 @@
 // card: it prices orders with package glass, saves calculations and writes them to the lead
 // (price, a note with the breakdown, the catalog products), and reads the lead's card. It is
 // served by the generic widget kit (package widget), which checks who is calling; NewHandler
-// wires the two.
+// wires the two. NewPage is the page the widget frames in the card (web/calculator.html, its
+// stylesheet and script in Assets), set as widget.Config.Page.
 //
+//	page, err := calculator.NewPage(prices) // a *pricelist.Live, or any PriceSource
+//	…
 //	h, err := calculator.NewHandler(calculator.Config{
-//		Config:       widget.Config{PublicURL: …, TicketKey: …, OAuth: …, States: …, Connections: …, Page: …},
+//		Config:       widget.Config{PublicURL: …, TicketKey: …, OAuth: …, States: …, Connections: …, Page: page},
 //		Calculations: calculator.NewMemoryCalculations(), // or app/calculator/postgres
-//		PriceList:    glass.DefaultPriceList(),
+//		Prices:       prices,
 //		CRMFor:       calculator.NewAmoCRMClients(ctx, oauthConfig, connections).CRM,
 //	})
 //
