@@ -81,7 +81,8 @@ func (h *handler) start(w http.ResponseWriter, r *http.Request) {
 	// After the answer, so that it never delays the start, and as the ticket's user like the
 	// start's reads: what the first save will need, kept by the CRM.
 	go func() {
-		ctx := context.WithoutCancel(r.Context())
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), prefetchTimeout)
+		defer cancel()
 		saverDetails(ctx, crm, t.UserID)
 		if cw, ok := crm.(catalogWarmer); ok {
 			cw.warmCatalog(ctx)
