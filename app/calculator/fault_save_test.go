@@ -37,7 +37,7 @@ import (
 // The whole path runs in memory (the SDK's transport calls the fake's handler) inside a
 // testing/synctest bubble, so timeouts cost no real time.
 
-// faultSaveTimeout bounds a save's writes (widget.Config.SaveTimeout).
+// faultSaveTimeout bounds a save's writes (calculator.Config.SaveTimeout).
 const faultSaveTimeout = 20 * time.Second
 
 // spoil is what the upstream does to an answer after the fake has handled the request.
