@@ -168,8 +168,8 @@ func TestCalculatorKeepsFocusOnPiecesAndHardware(t *testing.T) {
 
 // TestDemoFromTheRootPage starts where a person starts, at the demo's root, in a browser that
 // never opened the admin link: the root page leads to the card, which says in Russian what to
-// do while the account is not connected, works once it is, and says it again once it is
-// disconnected.
+// do while the account is not connected, works once it is, and says it again, at Save and in
+// the card, once it is disconnected.
 func TestDemoFromTheRootPage(t *testing.T) {
 	t.Parallel()
 	browser := browsertest.Context(t)
@@ -192,9 +192,18 @@ func TestDemoFromTheRootPage(t *testing.T) {
 
 	connectDemo(t, s)
 	require.NoError(t, doWithin(ctx, chromedp.Reload()))
-	calculatorFrame(t, ctx)
+	frame := calculatorFrame(t, ctx)
+	require.NoError(t, doWithin(ctx, typeIn(`[data-key="width_mm"]`, "900"), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent("2000")))
+	waitText(t, ctx, `#bar[data-state="ready"] #total`, "₽", frame)
 
+	// Disconnected while the calculator is open: Save says what happened, in Russian.
 	require.NoError(t, s.store.Delete(t.Context(), s.demo.Seed().Account.Host))
+	require.NoError(t, doWithin(ctx, chromedp.Click(chromedp.CSS("#save"), chromedp.FromNode(frame))))
+	failed := waitText(t, ctx, `#save-status[data-state="failed"]`, "Не сохранено", frame)
+	assert.Contains(t, failed, "администратор")
+	assert.NotContains(t, failed, "повторить", "pressing again will not help")
+	assert.NotRegexp(t, `[A-Za-z]{4,}`, strings.ReplaceAll(failed, "amoCRM", ""), "no English words")
+
 	require.NoError(t, doWithin(ctx, chromedp.Reload()))
 	notConnected("after disconnecting")
 }

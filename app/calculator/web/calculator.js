@@ -884,6 +884,9 @@
           pendingSave = null;
           showFieldErrors(res.body && res.body.error && res.body.error.fields);
           setSaveState('failed', 'Не сохранено: ' + errorMessage(res, 'в заказе есть ошибки') + '.');
+        } else if (res.status === 409 && res.body && res.body.error && res.body.error.code === 'not_connected') {
+          // Pressing again will not help until the administrator connects the account.
+          setSaveState('failed', 'Не сохранено: ' + errorMessage(res, 'аккаунт amoCRM не подключён') + '.');
         } else {
           setSaveState('failed', 'Не сохранено: ' + errorMessage(res, 'сервер ответил ' + res.status) + '. Можно повторить.');
         }
