@@ -317,6 +317,27 @@ func notesPath(entity EntityType) (string, error) {
 	return "", fmt.Errorf("amocrm: %q has no notes; use leads, contacts, companies or customers", entity)
 }
 
+// entityNotesPath returns /api/v4/{entity}/{entityID}/notes.
+func entityNotesPath(entity EntityType, entityID int64) (string, error) {
+	if _, err := notesPath(entity); err != nil {
+		return "", err
+	}
+	if entityID <= 0 {
+		return "", fmt.Errorf("amocrm: invalid %s id %d", entity, entityID)
+	}
+	return entityPath(entity, entityID, "/notes"), nil
+}
+
+// entityNotes is the options of a list of one entity's notes: EntityIDs would name others.
+type entityNotes struct{ *NoteListOptions }
+
+func (o entityNotes) values() (url.Values, error) {
+	if o.NoteListOptions != nil && len(o.EntityIDs) > 0 {
+		return nil, errors.New("amocrm: the notes of one entity take no EntityIDs; use List for several")
+	}
+	return o.NoteListOptions.values()
+}
+
 // NoteListOptions filters and pages NotesService.List and All.
 type NoteListOptions struct {
 	IDs []int64
@@ -382,6 +403,46 @@ func (s *NotesService) All(ctx context.Context, entity EntityType, opts *NoteLis
 // https://www.amocrm.ru/developers/content/crm_platform/events-and-notes#notes-detail
 func (s *NotesService) Get(ctx context.Context, entity EntityType, id int64) (*Note, error) {
 	path, err := notesPath(entity)
+	if err != nil {
+		return nil, err
+	}
+	return getByID[Note](ctx, s.client, path, "note", id, nil)
+}
+
+// ListByEntity returns one page of the notes of the entity entityID of an entity type; an empty
+// result is an empty page, an entity that does not exist ErrNotFound. opts.EntityIDs must be
+// empty.
+//
+// API docs: GET /api/v4/{entity_type}/{entity_id}/notes,
+// https://www.amocrm.ru/developers/content/crm_platform/events-and-notes#notes-list
+func (s *NotesService) ListByEntity(ctx context.Context, entity EntityType, entityID int64, opts *NoteListOptions) (*Page[Note], error) {
+	path, err := entityNotesPath(entity, entityID)
+	if err != nil {
+		return nil, err
+	}
+	return pageOf[Note](ctx, s.client, path, entityNotes{opts}, "notes")
+}
+
+// AllByEntity ranges over every note of the entity entityID of an entity type matching opts,
+// fetching pages lazily. opts.EntityIDs must be empty.
+//
+// API docs: GET /api/v4/{entity_type}/{entity_id}/notes,
+// https://www.amocrm.ru/developers/content/crm_platform/events-and-notes#notes-list
+func (s *NotesService) AllByEntity(ctx context.Context, entity EntityType, entityID int64, opts *NoteListOptions) iter.Seq2[Note, error] {
+	path, err := entityNotesPath(entity, entityID)
+	if err != nil {
+		return errSeq[Note](err)
+	}
+	return allOf[Note](ctx, s.client, path, entityNotes{opts}, "notes")
+}
+
+// GetByEntity returns the note id of the entity entityID: ErrNotFound when the note belongs to
+// another entity.
+//
+// API docs: GET /api/v4/{entity_type}/{entity_id}/notes/{id},
+// https://www.amocrm.ru/developers/content/crm_platform/events-and-notes#notes-detail
+func (s *NotesService) GetByEntity(ctx context.Context, entity EntityType, entityID, id int64) (*Note, error) {
+	path, err := entityNotesPath(entity, entityID)
 	if err != nil {
 		return nil, err
 	}
@@ -495,4 +556,39 @@ func (s *NotesService) Update(ctx context.Context, entity EntityType, notes []Up
 	}
 	answers, err := writeBatches(ctx, s.client, batchPlan{method: http.MethodPatch, path: path, key: "notes"}, notes)
 	return savedOf(answers), err
+}
+
+// CreateForEntity adds any number of notes to the entity entityID, in batches. Each request's
+// EntityID must be 0 or entityID. Results and errors are as for Create.
+//
+// API docs: POST /api/v4/{entity_type}/{entity_id}/notes,
+// https://www.amocrm.ru/developers/content/crm_platform/events-and-notes#notes-add
+func (s *NotesService) CreateForEntity(ctx context.Context, entity EntityType, entityID int64, notes []CreateNoteRequest) ([]Saved, error) {
+	path, err := entityNotesPath(entity, entityID)
+	if err != nil {
+		return nil, err
+	}
+	own := slices.Clone(notes)
+	for i := range own {
+		if own[i].EntityID != 0 && own[i].EntityID != entityID {
+			return nil, fmt.Errorf("amocrm: note %d belongs to %s %d, not %d", i, entity, own[i].EntityID, entityID)
+		}
+		own[i].EntityID = entityID
+	}
+	answers, err := writeBatches(ctx, s.client, batchPlan{method: http.MethodPost, path: path, key: "notes"}, own)
+	return savedOf(answers), err
+}
+
+// UpdateOne changes the note id of the entity entityID; req.ID is ignored. A note of another
+// entity is ErrNotFound.
+//
+// API docs: PATCH /api/v4/{entity_type}/{entity_id}/notes/{id},
+// https://www.amocrm.ru/developers/content/crm_platform/events-and-notes#notes-edit
+func (s *NotesService) UpdateOne(ctx context.Context, entity EntityType, entityID, id int64, req UpdateNoteRequest) (Saved, error) {
+	path, err := entityNotesPath(entity, entityID)
+	if err != nil {
+		return Saved{}, err
+	}
+	req.ID = id
+	return sendOne(ctx, s.client, idPath(path, id), req)
 }

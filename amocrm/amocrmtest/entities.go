@@ -44,9 +44,6 @@ func init() {
 				"link":   linkOne(kind, false),
 				"unlink": linkOne(kind, true),
 			}.serve)
-			m.api("PATCH "+p+"/{id}/{sub}", subRoutes{
-				"notes": writeNotes(kind, true, true),
-			}.serve)
 			m.api("GET "+p+"/{id}/{sub}/{sub_id}", subRoutes{
 				"notes": getNote(kind, true),
 			}.serve)

@@ -128,6 +128,12 @@ func (c *call) parseNote(kind string, entityID int64, raw json.RawMessage, updat
 	if !update {
 		f.require("params")
 	}
+	if update && w.noteType != "" && w.hasID {
+		// Whether amoCRM changes a note's type is not documented: the fake refuses it.
+		if n := c.note(kind, w.id); n != nil && n.NoteType != w.noteType {
+			ch.add(codeNotSupported, "note_type", "A note's type cannot change")
+		}
+	}
 	if pf, ok := f.sub("params"); ok {
 		t := w.noteType
 		if t == "" && w.hasID {
@@ -262,15 +268,16 @@ func listNotes(kind string, byEntity bool) func(c *call) reply {
 func getNote(kind string, byEntity bool) func(c *call) reply {
 	return func(c *call) reply {
 		n := c.note(kind, c.noteID())
-		if n == nil || (byEntity && n.EntityID != c.pathID("id")) {
+		if n == nil || (byEntity && (n.EntityID != c.pathID("id") || c.entity(kind, n.EntityID) == nil)) {
 			return notFound()
 		}
 		return okReply(c.renderNote(n))
 	}
 }
 
-// writeNotes serves POST (update false) and PATCH (update true) of notes of kind, all of them
-// or, with byEntity, those of the entity in the path.
+// writeNotes serves POST (update false) and PATCH (update true) of notes of kind, and, with
+// byEntity, POST of notes of the entity in the path. amoCRM documents no PATCH of an entity's
+// notes as a batch, only of one note (updateNote), so the fake serves none.
 func writeNotes(kind string, byEntity, update bool) func(c *call) reply {
 	return func(c *call) reply {
 		var entityID int64
@@ -315,8 +322,12 @@ func updateNote(kind string) func(c *call) reply {
 	return func(c *call) reply {
 		entityID := c.pathID("id")
 		n := c.note(kind, c.noteID())
-		if n == nil || n.EntityID != entityID {
+		e := c.entity(kind, entityID)
+		if n == nil || n.EntityID != entityID || e == nil {
 			return notFound()
+		}
+		if rep := c.mayEdit(kind, e); rep != nil {
+			return *rep
 		}
 		if rep := parseObjectBody(c.body); rep != nil {
 			return *rep

@@ -29,6 +29,7 @@ func TestRoutes(t *testing.T) {
 		{"GET", "/api/v4/leads/" + itoa(lead.ID) + "/notes/x1", http.StatusNotFound},
 		{"GET", "/api/v4/nothing", http.StatusNotFound},
 		{"DELETE", "/api/v4/leads", http.StatusMethodNotAllowed},
+		{"PATCH", "/api/v4/leads/" + itoa(lead.ID) + "/notes", http.StatusMethodNotAllowed},
 	}
 	for _, tc := range cases {
 		r := e.do(tc.method, tc.path, nil)
