@@ -326,42 +326,24 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // noRoute answers 404 or 405 as the mux would, in JSON. The mux's own answer is computed on a
 // recorder (its 404 and 405 handlers have no side effects) to learn which and the Allow header.
 func (h *handler) noRoute(w http.ResponseWriter, r *http.Request) {
-	rec := &headerRecorder{header: http.Header{}}
+	rec := &httpx.Recorder{} // the body is dropped
 	inner, _ := h.mux.Handler(r)
 	inner.ServeHTTP(rec, r)
-	switch rec.status {
+	switch rec.Status {
 	case http.StatusMethodNotAllowed:
-		if allow := rec.header.Get("Allow"); allow != "" {
+		if allow := rec.Header().Get("Allow"); allow != "" {
 			w.Header().Set("Allow", allow)
 		}
 		WriteError(w, http.StatusMethodNotAllowed, CodeMethodNotAllowed, "Метод не поддерживается этим адресом")
 	case http.StatusMovedPermanently, http.StatusPermanentRedirect, http.StatusTemporaryRedirect, http.StatusFound:
 		// The mux cleans paths ("//widget/api") with a redirect; pass that on.
-		if loc := rec.header.Get("Location"); loc != "" {
+		if loc := rec.Header().Get("Location"); loc != "" {
 			w.Header().Set("Location", loc)
 		}
-		w.WriteHeader(rec.status)
+		w.WriteHeader(rec.Status)
 	default:
 		WriteError(w, http.StatusNotFound, CodeNotFound, "Такого адреса нет")
 	}
-}
-
-// headerRecorder keeps the status and header of an answer and drops its body.
-type headerRecorder struct {
-	header http.Header
-	status int
-}
-
-func (r *headerRecorder) Header() http.Header { return r.header }
-func (r *headerRecorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
-	}
-}
-
-func (r *headerRecorder) Write(p []byte) (int, error) {
-	r.WriteHeader(http.StatusOK)
-	return len(p), nil
 }
 
 // pageHeaders marks the calculator page as not to be cached, and keeps its URL (which holds the

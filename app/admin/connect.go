@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/amokit/amokit/internal/httpx"
 )
 
 // ConnectFunc saves an integration's credentials for an account and returns the account host
@@ -42,7 +44,8 @@ func WidgetConnector(h http.Handler, adminToken string) ConnectFunc {
 		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+adminToken)
-		rec := &recorder{header: http.Header{}}
+		var answer bytes.Buffer
+		rec := &httpx.Recorder{Body: &answer}
 		h.ServeHTTP(rec, req)
 		var out struct {
 			OK      bool   `json:"ok"`
@@ -58,17 +61,17 @@ func WidgetConnector(h http.Handler, adminToken string) ConnectFunc {
 				} `json:"fields"`
 			} `json:"error"`
 		}
-		if err := json.Unmarshal(rec.body.Bytes(), &out); err != nil {
-			return "", "", fmt.Errorf("save_connection answered %d with a body that is not JSON", rec.status)
+		if err := json.Unmarshal(answer.Bytes(), &out); err != nil {
+			return "", "", fmt.Errorf("save_connection answered %d with a body that is not JSON", rec.Status)
 		}
-		if rec.status == http.StatusOK && out.OK && out.AuthURL != "" {
+		if rec.Status == http.StatusOK && out.OK && out.AuthURL != "" {
 			return out.Account, out.AuthURL, nil
 		}
 		if out.Error == nil {
-			return "", "", fmt.Errorf("save_connection answered %d without an error", rec.status)
+			return "", "", fmt.Errorf("save_connection answered %d without an error", rec.Status)
 		}
-		if rec.status >= 500 {
-			return "", "", fmt.Errorf("save_connection answered %d %s", rec.status, out.Error.Code)
+		if rec.Status >= 500 {
+			return "", "", fmt.Errorf("save_connection answered %d %s", rec.Status, out.Error.Code)
 		}
 		ce := &connectError{Message: out.Error.Message, Fields: map[string]string{}}
 		for _, f := range out.Error.Fields {
@@ -80,24 +83,4 @@ func WidgetConnector(h http.Handler, adminToken string) ConnectFunc {
 		}
 		return "", "", ce
 	}
-}
-
-// recorder keeps an in-process answer.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header { return r.header }
-
-func (r *recorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
-	}
-}
-
-func (r *recorder) Write(p []byte) (int, error) {
-	r.WriteHeader(http.StatusOK)
-	return r.body.Write(p)
 }

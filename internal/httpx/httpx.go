@@ -1,6 +1,6 @@
 // Package httpx holds the small HTTP helpers that several amokit packages need, written once: a
-// ResponseWriter that remembers what was answered, and the check that a URL is an absolute
-// http(s) URL.
+// ResponseWriter that remembers what was answered, one that records an answer made in process,
+// and the check that a URL is an absolute http(s) URL.
 package httpx
 
 import (
@@ -43,6 +43,39 @@ func (w *StatusWriter) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the connection (flushes, deadlines, hijacking).
 func (w *StatusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Recorder is an http.ResponseWriter for an answer made in process: it keeps the header and the
+// first status (200 when the handler writes without one), and passes the body on to Body, or
+// drops it when Body is nil.
+type Recorder struct {
+	header http.Header
+	Status int
+	Body   io.Writer
+}
+
+// Header returns the answer's header.
+func (r *Recorder) Header() http.Header {
+	if r.header == nil {
+		r.header = http.Header{}
+	}
+	return r.header
+}
+
+// WriteHeader remembers the first status.
+func (r *Recorder) WriteHeader(status int) {
+	if r.Status == 0 {
+		r.Status = status
+	}
+}
+
+// Write passes b on to Body, if any.
+func (r *Recorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	if r.Body == nil {
+		return len(b), nil
+	}
+	return r.Body.Write(b)
+}
 
 // AbsoluteURL parses s and reports whether it is an absolute http or https URL with a host.
 func AbsoluteURL(s string) (*url.URL, bool) {

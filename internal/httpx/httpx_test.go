@@ -34,6 +34,25 @@ func TestStatusWriter(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, w.Status, "the first status is the one sent")
 }
 
+func TestRecorder(t *testing.T) {
+	t.Parallel()
+	var body bytes.Buffer
+	rec := &httpx.Recorder{Body: &body}
+	rec.Header().Set("Allow", "GET")
+	io.WriteString(rec, "hello")
+	rec.WriteHeader(http.StatusTeapot) // too late: the answer is a 200 already
+	assert.Equal(t, http.StatusOK, rec.Status)
+	assert.Equal(t, "GET", rec.Header().Get("Allow"))
+	assert.Equal(t, "hello", body.String())
+
+	rec = &httpx.Recorder{}
+	rec.WriteHeader(http.StatusMethodNotAllowed)
+	n, err := io.WriteString(rec, "dropped")
+	assert.NoError(t, err)
+	assert.Equal(t, 7, n, "a body without a Body to go to is dropped whole")
+	assert.Equal(t, http.StatusMethodNotAllowed, rec.Status)
+}
+
 func TestAbsoluteURL(t *testing.T) {
 	t.Parallel()
 	for s, want := range map[string][2]bool{ // {AbsoluteURL, BaseURL}
