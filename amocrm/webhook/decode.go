@@ -77,8 +77,7 @@ type arrayKey struct {
 }
 
 func keyOf(b []byte, alloc bool) arrayKey {
-	if isIndex(b) {
-		n, _ := atoi(b)
+	if n, ok := index(b); ok {
 		return arrayKey{num: n}
 	}
 	if alloc {
@@ -90,10 +89,8 @@ func keyOf(b []byte, alloc bool) arrayKey {
 // find returns the position of key among n elements, or -1.
 func (k *keyList) find(key []byte, n int) int {
 	if !k.sparse {
-		if isIndex(key) {
-			if i, _ := atoi(key); i < int64(n) {
-				return int(i)
-			}
+		if i, ok := index(key); ok && i < int64(n) {
+			return int(i)
 		}
 		return -1
 	}
@@ -118,11 +115,8 @@ func (k *keyList) find(key []byte, n int) int {
 // next reports whether key is the next index of a list of n elements, which a dense keyList
 // takes without storing anything.
 func next(key []byte, n int) bool {
-	if !isIndex(key) {
-		return false
-	}
-	i, _ := atoi(key)
-	return i == int64(n)
+	i, ok := index(key)
+	return ok && i == int64(n)
 }
 
 // add gives key position n, the next one; the caller has checked that find does not know it.
@@ -363,12 +357,19 @@ func (d *decoder) readSegments(b []byte, start, q int) (int, error) {
 		for q < len(b) && !special[b[q]] {
 			q++
 		}
-		if d.keyLen+q-s+2 > len(d.key) {
-			d.growKey(q - s + 2)
+		// Room for the brackets and 16 bytes, so that a short name is copied as one 16-byte
+		// block whatever its length.
+		if d.keyLen+q-s+18 > len(d.key) {
+			d.growKey(q - s + 18)
 		}
 		d.key[d.keyLen] = '['
 		lo := d.keyLen + 1
-		d.keyLen = lo + copy(d.key[lo:], b[s:q])
+		if q-s <= 16 && s+16 <= len(b) {
+			*(*[16]byte)(d.key[lo:]) = *(*[16]byte)(b[s:])
+		} else {
+			copy(d.key[lo:], b[s:q])
+		}
+		d.keyLen = lo + q - s
 		switch {
 		case q < len(b) && b[q] == ']':
 			q++
@@ -513,17 +514,19 @@ func unescapeInto(dst, src []byte) (int, error) {
 	dst = dst[:len(src)]
 	j := 0
 	for i := 0; i < len(src); j++ {
-		switch c := src[i]; c {
-		case '%':
-			if i+2 >= len(src) {
-				return j, bad("a %% escape is cut short")
-			}
+		c := src[i]
+		if c == '%' && i+2 < len(src) {
 			h, l := hexValue[src[i+1]], hexValue[src[i+2]]
 			if h|l > 15 {
 				return j, bad("%q is not a %% escape", src[i:i+3])
 			}
 			dst[j] = h<<4 | l
 			i += 3
+			continue
+		}
+		switch c {
+		case '%':
+			return j, bad("a %% escape is cut short")
 		case '+':
 			dst[j] = ' '
 			i++
@@ -621,15 +624,23 @@ func knownAction(root, action string) bool {
 }
 
 func isIndex(b []byte) bool {
+	_, ok := index(b)
+	return ok
+}
+
+// index reads a small array index: one to nine digits.
+func index(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) > 9 {
-		return false
+		return 0, false
 	}
+	var n int64
 	for _, c := range b {
-		if c < '0' || c > '9' {
-			return false
+		if c-'0' > 9 {
+			return 0, false
 		}
+		n = n*10 + int64(c-'0')
 	}
-	return true
+	return n, true
 }
 
 func (d *decoder) seg(i int) []byte { s := d.segs[i]; return d.key[s.lo:s.hi] }
@@ -1122,13 +1133,16 @@ func (d *decoder) text() string {
 
 // int reads the value as a whole number; "" is 0, as PHP sends a null.
 func (d *decoder) int(dst *int64, field string) error {
-	v := d.value()
-	n, err := atoi(v)
+	n, err := atoi(d.value())
 	if err != nil {
-		return bad("%s %q is not a whole number", field, truncate(v))
+		return d.notNumber(field)
 	}
 	*dst = n
 	return nil
+}
+
+func (d *decoder) notNumber(field string) error {
+	return bad("%s %q is not a whole number", field, truncate(d.value()))
 }
 
 func (d *decoder) small(dst *int, field string) error {
@@ -1202,7 +1216,7 @@ func atoi(b []byte) (int64, error) {
 	}
 	var n int64
 	for _, c := range b {
-		if c < '0' || c > '9' {
+		if c-'0' > 9 {
 			return 0, strconv.ErrSyntax
 		}
 		n = n*10 + int64(c-'0')
