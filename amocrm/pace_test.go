@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/http/httptrace"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -26,6 +27,8 @@ type wire struct {
 	jitter time.Duration
 	// dial, when set, is how long a request waits for a connection before it is written.
 	dial func() time.Duration
+	// answered, when set, runs after the fake has answered and before the answer is returned.
+	answered func()
 }
 
 func (w wire) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -51,6 +54,9 @@ func (w wire) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	rec := httptest.NewRecorder()
 	w.h.ServeHTTP(rec, r)
+	if w.answered != nil {
+		w.answered()
+	}
 	return rec.Result(), nil
 }
 
@@ -163,7 +169,12 @@ func TestA429PausesTheWholeClientAndItResumesGradually(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
-		c := r.client(0)
+		var hold atomic.Pointer[chan struct{}]
+		c := r.clientOn(wire{h: r.fake.Handler(), answered: func() {
+			if release := hold.Swap(nil); release != nil {
+				<-*release
+			}
+		}})
 		ctx := t.Context()
 		_, err := c.Account.Get(ctx)
 		require.NoError(t, err)
@@ -171,6 +182,11 @@ func TestA429PausesTheWholeClientAndItResumesGradually(t *testing.T) {
 		r.fake.ResetRequests()
 		r.fake.Throttle(time.Nanosecond) // the next request is refused
 
+		// The refusal's answer is held until the seven other calls wait for the pacer: they
+		// passed the brake before the pause began, and the pause sends them back to it one by
+		// one, the order that most delays the first request the brake lets go.
+		release := make(chan struct{})
+		hold.Store(&release)
 		var wg sync.WaitGroup
 		for range 8 {
 			wg.Go(func() {
@@ -178,6 +194,8 @@ func TestA429PausesTheWholeClientAndItResumesGradually(t *testing.T) {
 				assert.NoError(t, err)
 			})
 		}
+		synctest.Wait()
+		close(release)
 		wg.Wait()
 
 		at, status := r.arrivals()
