@@ -97,29 +97,9 @@ func (c Config) grant(ctx context.Context, account, clientID, clientSecret strin
 		return nil, fmt.Errorf("oauth: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "amokit-oauth")
-	resp, err := c.httpClient().Do(req)
+	raw, err := c.send(req, "token request to "+account, "token")
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("oauth: token request to %s: %w", account, unwrapURLError(err))
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("oauth: reading the token answer: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		te := &TokenError{StatusCode: resp.StatusCode}
-		var p struct{ Title, Detail, Hint string }
-		if json.Unmarshal(raw, &p) == nil {
-			te.Title, te.Detail, te.Hint = p.Title, p.Detail, p.Hint
-		} else {
-			te.Body = cleanSnippet(raw)
-		}
-		return nil, te
+		return nil, err
 	}
 	var tr tokenResponse
 	if err := json.Unmarshal(raw, &tr); err != nil {
@@ -136,6 +116,37 @@ func (c Config) grant(ctx context.Context, account, clientID, clientSecret strin
 		tok.Expiry = claims.Expiry
 	}
 	return tok, nil
+}
+
+// send sends a request to amoCRM's OAuth server and returns the body of a 200 answer, read up to
+// 1 MiB; any other answer is a *TokenError. doing names the request in errors ("token request to
+// acme.amocrm.ru"), answer names what comes back ("token").
+func (c Config) send(req *http.Request, doing, answer string) ([]byte, error) {
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "amokit-oauth")
+	resp, err := c.httpClient().Do(req)
+	if err != nil {
+		if err := req.Context().Err(); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("oauth: %s: %w", doing, unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("oauth: reading the %s answer: %w", answer, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		te := &TokenError{StatusCode: resp.StatusCode}
+		var p struct{ Title, Detail, Hint string }
+		if json.Unmarshal(raw, &p) == nil {
+			te.Title, te.Detail, te.Hint = p.Title, p.Detail, p.Hint
+		} else {
+			te.Body = cleanSnippet(raw)
+		}
+		return nil, te
+	}
+	return raw, nil
 }
 
 // unwrapURLError drops *url.Error's copy of the URL (token URLs carry no secrets, but the message

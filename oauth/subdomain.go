@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -38,29 +37,9 @@ func (c Config) LookupSubdomain(ctx context.Context, apiDomain, refreshToken str
 		return nil, fmt.Errorf("oauth: %w", err)
 	}
 	req.Header.Set("X-Refresh-Token", refreshToken)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "amokit-oauth")
-	resp, err := c.httpClient().Do(req)
+	raw, err := c.send(req, "subdomain lookup at "+host, "subdomain")
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("oauth: subdomain lookup at %s: %w", host, unwrapURLError(err))
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("oauth: reading the subdomain answer: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		te := &TokenError{StatusCode: resp.StatusCode}
-		var p struct{ Title, Detail, Hint string }
-		if json.Unmarshal(raw, &p) == nil {
-			te.Title, te.Detail, te.Hint = p.Title, p.Detail, p.Hint
-		} else {
-			te.Body = cleanSnippet(raw)
-		}
-		return nil, te
+		return nil, err
 	}
 	var d AccountDomain
 	if err := json.Unmarshal(raw, &d); err != nil {
