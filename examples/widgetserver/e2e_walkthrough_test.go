@@ -293,3 +293,32 @@ func TestCalculatorTabOrder(t *testing.T) {
 		"add-piece", "add-hardware", "installation", "delivery", "urgent", "discount", "save",
 	}, got)
 }
+
+// TestCalculatorStatesTheProductsRule quotes an urgent order with a discount on a lead without
+// products: before the first save the calculator says that urgency and discount go into the
+// budget only, since the products written will not add up to it; the save writes the quoted
+// budget, and the rule is still said after it.
+func TestCalculatorStatesTheProductsRule(t *testing.T) {
+	t.Parallel()
+	c := openCalculator(t, nil)
+	ctx, frame := c.ctx, c.frame
+	rule := "наценка за срочность и скидка входят только в бюджет сделки"
+	require.NoError(t, doWithin(ctx, typeIn(`[data-key="width_mm"]`, "900"), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent("2000")))
+	waitText(t, ctx, `#bar[data-state="ready"] #total`, "₽", frame)
+	assert.True(t, evalInFrame[bool](t, ctx, `d.querySelector('#products-note').hidden`), "nothing to say of a plain order on a lead without products")
+
+	require.NoError(t, doWithin(ctx,
+		chromedp.Evaluate[chromedp.Void](frameDoc+`.querySelector('#urgent').focus()`), chromedp.KeyEvent(" "),
+		typeIn("#discount", "5"), chromedp.KeyEvent(kb.Tab)))
+	q, err := glass.DefaultPriceList().Quote(mustOrder(t, `{"pieces":[{"material":"float","thickness_mm":6,"width_mm":900,"height_mm":2000,"quantity":1,"edge":"none"}],"urgent":true,"discount_percent":5}`))
+	require.NoError(t, err)
+	waitText(t, ctx, `#bar[data-state="ready"] #total`, normalizeSpaces(glass.FormatKopecks(q.Total)), frame)
+	waitText(t, ctx, "#products-note", rule, frame)
+
+	require.NoError(t, doWithin(ctx, chromedp.Click(chromedp.CSS("#save"), chromedp.FromNode(frame))))
+	waitText(t, ctx, `#save-status[data-state="saved"]`, "Сохранено в сделку", frame)
+	lead, ok := c.s.demo.Fake().Lead(c.leadID)
+	require.True(t, ok)
+	assert.Equal(t, q.LeadPrice, lead.Price, "the budget is the quote's, urgency and discount included")
+	waitText(t, ctx, "#products-note", rule, frame)
+}

@@ -680,6 +680,7 @@
     $('lead-total-row').hidden = !q;
     // The bar keeps its line: a dash while there is no total.
     $('total').textContent = q ? kopecks(q.total) : '—';
+    showProductsNote();
     if (!q) { resized(); return; }
     q.lines.forEach(function (l) {
       var tr = el('tr');
@@ -1038,12 +1039,17 @@
       if (p.sku && ours[p.sku]) replaced++;
       else kept.push(p.name || p.sku || 'товар №' + p.id);
     });
+    // Urgency and discount are shares of the order, not catalog products: say so whenever the
+    // order has one, since the products then do not add up to the deal's budget.
+    var shares = !!lastQuote && (lastQuote.lines || []).some(function (l) { return l.code === 'urgency' || l.code === 'discount'; });
     var text = '';
     if (replaced) text = 'Товары прошлого расчёта заменятся товарами этого. ';
     if (kept.length) text += 'Товары, добавленные вручную, останутся: ' + kept.join(', ') + '.';
-    text += ' Товары идут по ценам прайс-листа; наценка за срочность и скидка входят только в бюджет сделки.';
+    if (shares || products.length || savedCalcs.length) {
+      text += ' Товары идут по ценам прайс-листа; наценка за срочность и скидка входят только в бюджет сделки.';
+    }
     box.textContent = text.trim();
-    box.hidden = !products.length && !savedCalcs.length;
+    box.hidden = !text;
     resized();
   }
 
