@@ -39,6 +39,9 @@ type Client struct {
 	Contacts *ContactsService
 	// Notes reads and writes the notes of leads, contacts and companies: /api/v4/{entity}/notes.
 	Notes *NotesService
+	// Links links and unlinks many leads, contacts or companies at once and lists their links:
+	// /api/v4/{entity}/link, /unlink and /links.
+	Links *LinksService
 	// Catalogs reads catalogs and reads and writes their elements, products included:
 	// /api/v4/catalogs.
 	Catalogs *CatalogsService
@@ -131,6 +134,7 @@ func New(domain string, opts ...Option) (*Client, error) {
 	c.Leads = (*LeadsService)(&c.common)
 	c.Contacts = (*ContactsService)(&c.common)
 	c.Notes = (*NotesService)(&c.common)
+	c.Links = (*LinksService)(&c.common)
 	c.Catalogs = (*CatalogsService)(&c.common)
 	c.Webhooks = (*WebhooksService)(&c.common)
 	c.Companies = (*CompaniesService)(&c.common)

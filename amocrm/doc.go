@@ -9,7 +9,9 @@
 //	                     links, products
 //	Client.Contacts      /api/v4/contacts: contacts and their links
 //	Client.Companies     /api/v4/companies: companies and their links to contacts and leads
-//	Client.Notes         /api/v4/{entity}/notes: notes of leads, contacts and companies
+//	Client.Notes         /api/v4/{entity}/notes: notes of leads, contacts and companies, all
+//	                     of a type or one entity's
+//	Client.Links         /api/v4/{entity}/link, unlink, links: links of many entities at once
 //	Client.Tasks         /api/v4/tasks: tasks, their filters, completing with a result
 //	Client.Pipelines     /api/v4/leads/pipelines: pipelines and statuses, with the won (142) and
 //	                     lost (143) stages every pipeline shares; not paginated

@@ -81,21 +81,26 @@ func LinkCatalogElement(elementID, catalogID int64, quantity Decimal, priceID in
 		Metadata: LinkMetadata{CatalogID: catalogID, Quantity: quantity, PriceID: priceID}}
 }
 
-// LinkFilter narrows the links of an entity; the zero LinkFilter returns them all.
+// LinkFilter narrows the links of an entity; the zero LinkFilter returns them all. ToEntityID
+// needs ToEntityType (docs/amocrm-reference.md#links).
 type LinkFilter struct {
 	ToEntityType EntityType
 	ToEntityID   int64
 	ToCatalogID  int64
 }
 
-func (f *LinkFilter) values() query {
+func (f *LinkFilter) values() (query, error) {
 	q := query{}
-	if f != nil {
-		q.set("filter[to_entity_type]", string(f.ToEntityType))
-		q.setInt("filter[to_entity_id]", f.ToEntityID)
-		q.setInt("filter[to_catalog_id]", f.ToCatalogID)
+	if f == nil {
+		return q, nil
 	}
-	return q
+	if f.ToEntityID != 0 && f.ToEntityType == "" {
+		return nil, errors.New("amocrm: a link filter by ToEntityID needs ToEntityType too")
+	}
+	q.set("filter[to_entity_type]", string(f.ToEntityType))
+	q.setInt("filter[to_entity_id]", f.ToEntityID)
+	q.setInt("filter[to_catalog_id]", f.ToCatalogID)
+	return q, nil
 }
 
 // linkBody is what POST …/{id}/link and …/unlink take: the target and its metadata.
@@ -164,8 +169,12 @@ func links(ctx context.Context, c *Client, entity EntityType, id int64, f *LinkF
 	if id <= 0 {
 		return nil, fmt.Errorf("amocrm: links: invalid %s id %d", entity, id)
 	}
+	q, err := f.values()
+	if err != nil {
+		return nil, err
+	}
 	var out []Link
-	for l, err := range listAll[Link](ctx, c, entityPath(entity, id, "/links"), f.values().values(), "links") {
+	for l, err := range listAll[Link](ctx, c, entityPath(entity, id, "/links"), q.values(), "links") {
 		if err != nil {
 			return nil, err
 		}

@@ -40,12 +40,18 @@ func TestLinkBuildersAndFilter(t *testing.T) {
 		{"to_entity_id":4,"to_entity_type":"catalog_elements","metadata":{"catalog_id":5}}
 	]`, string(b), "an empty quantity is left to amoCRM's default")
 
-	assert.Equal(t, url.Values{}, (*LinkFilter)(nil).values().values())
+	q, err := (*LinkFilter)(nil).values()
+	require.NoError(t, err)
+	assert.Equal(t, url.Values{}, q.values())
+	q, err = (&LinkFilter{ToEntityType: EntityCatalogElements, ToEntityID: 4, ToCatalogID: 5}).values()
+	require.NoError(t, err)
 	assert.Equal(t, url.Values{
 		"filter[to_entity_type]": {"catalog_elements"},
 		"filter[to_entity_id]":   {"4"},
 		"filter[to_catalog_id]":  {"5"},
-	}, (&LinkFilter{ToEntityType: EntityCatalogElements, ToEntityID: 4, ToCatalogID: 5}).values().values())
+	}, q.values())
+	_, err = (&LinkFilter{ToEntityID: 4}).values()
+	assert.Error(t, err, "an id alone could be of any type")
 
 	// Only the target and metadata of a Link go into a link request.
 	body, err := linkBodies([]Link{{EntityID: 9, EntityType: EntityLeads, ToEntityID: 1, ToEntityType: EntityContacts}})

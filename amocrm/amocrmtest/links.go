@@ -229,6 +229,13 @@ func (c *call) doLinks(kind string, fromID int64, mass, unlink bool) reply {
 	if rep != nil {
 		return *rep
 	}
+	if mass {
+		for _, w := range writes {
+			if rep := c.mayEdit(kind, c.entity(kind, w.entityID)); rep != nil {
+				return *rep
+			}
+		}
+	}
 	out := make([]obj, 0, len(writes))
 	for _, w := range writes {
 		if o := c.applyLink(kind, w, unlink); o != nil {
@@ -260,7 +267,8 @@ func linkMass(kind string, unlink bool) func(c *call) reply {
 }
 
 // filterLinks applies filter[to_entity_id], filter[to_entity_type] and
-// filter[to_catalog_id].
+// filter[to_catalog_id]. amoCRM says an id is filtered together with a type
+// (docs/amocrm-reference.md#links): an id alone is refused.
 func (c *call) filterLinks(links []linkView) ([]linkView, *reply) {
 	q := c.r.URL.Query()
 	toIDs, hasIDs, err := intList(q, "filter[to_entity_id]")
@@ -268,6 +276,9 @@ func (c *call) filterLinks(links []linkView) ([]linkView, *reply) {
 		return nil, filterError("filter[to_entity_id]")
 	}
 	types, hasTypes := stringList(q, "filter[to_entity_type]")
+	if hasIDs && !hasTypes {
+		return nil, filterError("filter[to_entity_id]")
+	}
 	cats, hasCats, err := intList(q, "filter[to_catalog_id]")
 	if err != nil {
 		return nil, filterError("filter[to_catalog_id]")
@@ -321,7 +332,9 @@ func listLinksMass(kind string) func(c *call) reply {
 		}
 		var all []linkView
 		for _, id := range ids {
-			all = append(all, c.st().LinksOf(c.acct.ID, kind, id)...)
+			if c.entity(kind, id) != nil { // another account's, or one the acting user may not see: none
+				all = append(all, c.st().LinksOf(c.acct.ID, kind, id)...)
+			}
 		}
 		links, rep := c.filterLinks(all)
 		if rep != nil {

@@ -56,9 +56,11 @@ func TestLinkProducts(t *testing.T) {
 
 	onlyProducts := decode[linksAnswer](t, e.do(http.MethodGet, fmt.Sprintf("/api/v4/leads/%d/links?filter[to_entity_type]=catalog_elements", lead.ID), nil))
 	assert.Len(t, onlyProducts.Embedded.Links, 2)
-	byCatalog := decode[linksAnswer](t, e.do(http.MethodGet, fmt.Sprintf("/api/v4/leads/%d/links?filter[to_catalog_id]=%d&filter[to_entity_id]=%d", lead.ID, cat.ID, hinge.ID), nil))
+	byCatalog := decode[linksAnswer](t, e.do(http.MethodGet, fmt.Sprintf("/api/v4/leads/%d/links?filter[to_catalog_id]=%d&filter[to_entity_type]=catalog_elements&filter[to_entity_id]=%d", lead.ID, cat.ID, hinge.ID), nil))
 	require.Len(t, byCatalog.Embedded.Links, 1)
 	assert.Equal(t, hinge.ID, byCatalog.Embedded.Links[0].ToEntityID)
+	assert.Equal(t, http.StatusBadRequest, e.do(http.MethodGet, fmt.Sprintf("/api/v4/leads/%d/links?filter[to_entity_id]=%d", lead.ID, hinge.ID), nil).StatusCode,
+		"an id is filtered together with its type")
 
 	// Linking again changes the quantity in place.
 	again := e.do(http.MethodPost, path, fmt.Sprintf(`[{"to_entity_id":%d,"to_entity_type":"catalog_elements","metadata":{"catalog_id":%d,"quantity":3}}]`, hinge.ID, cat.ID))
