@@ -209,7 +209,8 @@ func TestDemoFromTheRootPage(t *testing.T) {
 }
 
 // TestAdminPageNamesAndContrast checks the admin page as an administrator meets it after
-// connecting: the account's times are in its own zone (here Yekaterinburg), named; every copy
+// connecting: the account's times, and the price lists', are in its own zone (here
+// Yekaterinburg), named; every copy
 // button and «Отключить» names what it acts on; input borders and the focus ring stand out
 // from the page at 3:1 at least, there and in the calculator.
 func TestAdminPageNamesAndContrast(t *testing.T) {
@@ -274,6 +275,10 @@ func TestAdminPageNamesAndContrast(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(ph[0], "например, "), "the account address's example says it is one: %q", ph[0])
 	assert.Equal(t, "italic", ph[1])
+
+	// The price lists' times are in the zone of the connected account too.
+	require.NoError(t, doWithin(ctx, chromedp.Navigate(c.base+"/admin/prices/")))
+	waitText(t, ctx, "#versions-when", "Когда (Asia/Yekaterinburg, UTC+05:00)", nil)
 }
 
 // TestCalculatorTabOrder walks a one-piece order with Tab from its first field: focus follows
