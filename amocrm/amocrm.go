@@ -15,6 +15,8 @@ import (
 
 	"github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/amokit/amokit/internal/optfunc"
 )
 
 // Client talks to the REST API v4 of one amoCRM or Kommo account. It is safe for concurrent use.
@@ -79,13 +81,8 @@ func New(domain string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	o := defaultOptions()
-	for _, opt := range opts {
-		if opt == nil {
-			return nil, errors.New("amocrm: nil Option")
-		}
-		if err := opt(&o); err != nil {
-			return nil, err
-		}
+	if err := errors.Join(optfunc.Apply(&o, opts)...); err != nil {
+		return nil, err
 	}
 	if o.tokenSource == nil {
 		return nil, errors.New("amocrm: no credentials: use WithTokenSource or WithAccessToken")

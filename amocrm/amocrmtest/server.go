@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/amokit/amokit/internal/httpx"
+	"github.com/amokit/amokit/internal/optfunc"
 )
 
 // Server is an in-process fake amoCRM: an httptest.Server plus the state
@@ -220,13 +221,7 @@ func NewServer(opts ...Option) *Server {
 // listening goroutine would keep the bubble's clock from moving.
 func NewUnstartedServer(opts ...Option) *Server {
 	cfg := defaultConfig()
-	var errs []error
-	for _, o := range opts {
-		if err := o(&cfg); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(optfunc.Apply(&cfg, opts)...); err != nil {
 		panic(err) // a test server has no error to return, as httptest.NewServer
 	}
 	if cfg.hookClient == nil {

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/amokit/amokit/internal/optfunc"
 )
 
 // Defaults of a Handler.
@@ -197,15 +199,7 @@ func New(fn Func, opts ...Option) (*Handler, error) {
 	if fn == nil {
 		errs = append(errs, errors.New("webhook: New: nil Func"))
 	}
-	for _, opt := range opts {
-		if opt == nil {
-			errs = append(errs, errors.New("webhook: nil Option"))
-			continue
-		}
-		if err := opt(&o); err != nil {
-			errs = append(errs, err)
-		}
-	}
+	errs = append(errs, optfunc.Apply(&o, opts)...)
 	if o.secret == nil {
 		errs = append(errs, errors.New("webhook: no secret: amoCRM does not sign deliveries, so put a secret in the destination URL and give it to WithSecret"))
 	}
