@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/amokit/amokit/internal/optfunc"
 	"github.com/amokit/amokit/internal/pgmigrate"
 	"github.com/amokit/amokit/tokenstore"
 	"github.com/amokit/amokit/tokenstore/internal/keylock"
@@ -97,10 +98,8 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store, error
 		return nil, errors.New("tokenstore/postgres: New: nil pool")
 	}
 	var o options
-	for _, opt := range opts {
-		if err := opt(&o); err != nil {
-			return nil, fmt.Errorf("tokenstore/postgres: %w", err)
-		}
+	if err := errors.Join(optfunc.Apply(&o, opts)...); err != nil {
+		return nil, fmt.Errorf("tokenstore/postgres: %w", err)
 	}
 	maxConns := pool.Config().MaxConns
 	if maxConns < 2 {
