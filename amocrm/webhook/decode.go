@@ -561,8 +561,9 @@ func truncate(b []byte) string {
 
 func (d *decoder) pair() error {
 	d.was, d.hot = d.hot, nothing
-	if w := d.was; w.item >= 0 && d.keep >= 3 {
-		// The key keeps the previous one's root, action and index, and so its item.
+	if w := d.was; w.item >= 0 && w.rest >= 2 && d.keep >= w.rest && d.nsegs > w.rest && (d.keep >= 3 || !isIndex(d.seg(2))) {
+		// The key keeps the previous one's root, action and index, and names a field after them
+		// (not a task's second index): the same item.
 		d.hot.item, d.hot.rest = w.item, w.rest
 		return d.field(d.items[w.item], d.segs[w.rest:d.nsegs])
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -94,6 +95,7 @@ func FuzzParseMatchesReference(f *testing.F) {
 	f.Add([]byte("leads%5Badd%5D%5B0%5D%5Bid%5D=1&leads%5Badd%5D%5B0%5D%5Bid%5Dx=2"))
 	f.Add([]byte("le%61ds[add][0][id]=1&le+ads[add][0][id]=2&leads]x[add][0][id]=3&leads[a%64d][0][id]=4"))
 	f.Add([]byte("leads[add][0][custom_fields][0][values][0][value]=1&leads[add][0][custom_fields][0][values][0][enum]=2&leads[add][0][custom_fields][1][values][0]=3&leads[add][0][custom_fields][0][name]=x"))
+	f.Add([]byte("task[add][0][id]=1&task[add][0][0][id]=2&task[add][0][text]=x&task[add][0][0][text]=y&task[add][0]=3"))
 	f.Fuzz(sameAsReference)
 }
 
@@ -242,4 +244,35 @@ func encode(text string, style escapeStyle, rnd *rand.Rand) []byte {
 		parts = append(parts, b.String()+"="+url.QueryEscape(v))
 	}
 	return []byte(strings.Join(parts, "&"))
+}
+
+// atoi must agree with strconv on every number and refuse what strconv refuses.
+func TestAtoiMatchesStrconv(t *testing.T) {
+	t.Parallel()
+	rnd := rand.New(rand.NewPCG(3, 4))
+	cases := []string{"", "0", "7", "-", "-1", "12345678", "99999999", "00000000", "1726572758", "123456789012345678",
+		"-123456789012345678", "1234567x", "x2345678", "1234:678", "1234/678", "123456789012345678901", "12345678\x00", "9223372036854775807"}
+	for range 2000 {
+		b := make([]byte, 1+rnd.IntN(19))
+		for i := range b {
+			b[i] = byte('0' + rnd.IntN(10))
+			if rnd.IntN(40) == 0 {
+				b[i] = byte(rnd.IntN(256))
+			}
+		}
+		cases = append(cases, string(b))
+	}
+	for _, c := range cases {
+		got, err := atoi([]byte(c))
+		want, werr := strconv.ParseInt(c, 10, 64)
+		if c == "" {
+			want, werr = 0, nil // PHP's null
+		}
+		if strings.HasPrefix(c, "+") {
+			continue
+		}
+		if (err == nil) != (werr == nil) || err == nil && got != want {
+			t.Errorf("atoi(%q) = %d, %v; strconv: %d, %v", c, got, err, want, werr)
+		}
+	}
 }
