@@ -511,29 +511,29 @@ func unescapeAt(b []byte, i int) (byte, error) {
 // unescapeInto writes the form-decoded src to dst, which is at least as long, and returns how
 // many bytes it wrote: '+' is a space and %XX a byte.
 func unescapeInto(dst, src []byte) (int, error) {
-	dst = dst[:len(src)]
+	out := dst[:len(src)]
 	j := 0
-	for i := 0; i < len(src); j++ {
-		c := src[i]
-		if c == '%' && i+2 < len(src) {
-			h, l := hexValue[src[i+1]], hexValue[src[i+2]]
+	for len(src) > 0 {
+		if len(src) >= 3 && src[0] == '%' {
+			h, l := hexValue[src[1]], hexValue[src[2]]
 			if h|l > 15 {
-				return j, bad("%q is not a %% escape", src[i:i+3])
+				return j, bad("%q is not a %% escape", src[:3])
 			}
-			dst[j] = h<<4 | l
-			i += 3
+			out[j] = h<<4 | l
+			j++
+			src = src[3:]
 			continue
 		}
-		switch c {
+		switch c := src[0]; c {
 		case '%':
 			return j, bad("a %% escape is cut short")
 		case '+':
-			dst[j] = ' '
-			i++
+			out[j] = ' '
 		default:
-			dst[j] = c
-			i++
+			out[j] = c
 		}
+		j++
+		src = src[1:]
 	}
 	return j, nil
 }
