@@ -35,24 +35,49 @@ func archiveLocales() []string { return []string{"ru", "en"} }
 // bytes.
 func archiveModTime() time.Time { return time.Date(2025, time.January, 1, 0, 0, 0, 0, time.UTC) }
 
-// LocaleText holds the widget's texts in one language. Empty fields get the built-in text.
+// LocaleText holds the widget's texts in one language: what amoCRM shows of the widget and the
+// messages script.js shows in the lead card. Every field is optional: an empty one gets the kit's
+// neutral text in that language («Виджет», "Widget", «Загрузка…», …), so a first build needs no
+// texts at all; an application names itself by filling them in.
 type LocaleText struct {
-	Name             string // the widget's name in amoCRM's widget list
+	Name             string // the widget's name in amoCRM's widget list and the card block's title
 	ShortDescription string // one line, shown beside the logo in the install modal
 	Description      string // the install modal's text; amoCRM allows HTML and #SUBDOMAIN#-style placeholders
+	ServerSetting    string // the label of the api_url setting, the server's https address
+
+	// The messages of the card block.
+	Loading  string // while the session is asked for
+	Error    string // above the server's message when the session fails
+	Retry    string // the retry button
+	NoServer string // when api_url is empty and the archive has no ServerURL
+	// NotConnected, Stale and Refused say what to do when the server refuses the session;
+	// "{admin}" in NotConnected becomes the server's admin page (<api_url>/admin).
+	NotConnected string
+	Stale        string
+	Refused      string
+}
+
+// strings returns the fields in order, for the checks that apply to every text.
+func (t LocaleText) strings() []string {
+	return []string{t.Name, t.ShortDescription, t.Description, t.ServerSetting,
+		t.Loading, t.Error, t.Retry, t.NoServer, t.NotConnected, t.Stale, t.Refused}
 }
 
 // ArchiveConfig describes one build of widget.zip.
 type ArchiveConfig struct {
-	// ServerURL is the https URL of our backend, e.g. "https://calc.example.com". script.js uses
+	// ServerURL is the https URL of our backend, e.g. "https://widget.example.com". script.js uses
 	// it when the api_url setting is empty. Optional: without it the setting alone decides.
 	ServerURL string
 	// Version is the widget version; amoCRM wants a new one on every upload. Required: 1 to 32
 	// characters from 0-9, A-Z, a-z and ".+_-", starting with a letter or digit.
 	Version string
 	// Text holds the widget's texts by language, "ru" and "en"; missing languages and empty
-	// fields get the built-in texts.
+	// fields get the kit's neutral texts (see LocaleText).
 	Text map[string]LocaleText
+	// Logo draws the widget's logo at width×height pixels and encodes it as PNG, JPEG or GIF. It
+	// is called once for each image amoCRM asks for, at that image's exact size. Optional: nil
+	// gives a neutral placeholder.
+	Logo func(width, height int) ([]byte, error)
 	// SupportEmail goes into the manifest's support block when set.
 	SupportEmail string
 }
@@ -122,8 +147,12 @@ func archiveFiles(cfg ArchiveConfig) ([]archiveFile, error) {
 		}
 		files = append(files, archiveFile{"i18n/" + lang + ".json", doc})
 	}
+	logo := cfg.Logo
+	if logo == nil {
+		logo = placeholderLogo
+	}
 	for _, l := range logoSpecs() {
-		data, err := logoPNG(l.Width, l.Height)
+		data, err := logo(l.Width, l.Height)
 		if err != nil {
 			return nil, fmt.Errorf("widget: drawing %s: %w", l.Name, err)
 		}
@@ -149,7 +178,7 @@ func (cfg ArchiveConfig) validate() (string, error) {
 		if lang != "ru" && lang != "en" {
 			errs = append(errs, fmt.Errorf("widget: text for locale %q: the widget has only ru and en", lang))
 		}
-		for _, s := range []string{text.Name, text.ShortDescription, text.Description} {
+		for _, s := range text.strings() {
 			if !utf8.ValidString(s) {
 				errs = append(errs, fmt.Errorf("widget: text for locale %q is not valid UTF-8", lang))
 				break
@@ -261,71 +290,66 @@ type i18nSettings struct {
 }
 
 type i18nCalc struct {
-	Title    string `json:"title"`
-	Loading  string `json:"loading"`
-	Error    string `json:"error"`
-	Retry    string `json:"retry"`
-	NoServer string `json:"no_server"`
-	// NotConnected, Stale and Refused say what to do when the server refuses the session;
-	// "{admin}" in NotConnected becomes the server's admin page (<api_url>/admin).
+	Title        string `json:"title"`
+	Loading      string `json:"loading"`
+	Error        string `json:"error"`
+	Retry        string `json:"retry"`
+	NoServer     string `json:"no_server"`
 	NotConnected string `json:"not_connected"`
 	Stale        string `json:"stale"`
 	Refused      string `json:"refused"`
 }
 
 func buildI18n(lang string, custom LocaleText) i18nDoc {
-	var d i18nDoc
-	switch lang {
-	case "ru":
-		d = i18nDoc{
-			Widget: i18nWidget{
-				Name:             "Калькулятор стекла",
-				ShortDescription: "Расчёт стоимости стеклянных изделий в карточке сделки",
-				Description:      "Считает стоимость стеклянных изделий прямо в карточке сделки и записывает расчёт в сделку: бюджет, примечание с расшифровкой и товары.",
-			},
-			Settings: i18nSettings{APIURL: "Адрес сервера калькулятора (https://…)"},
-			Calc: i18nCalc{
-				Loading:  "Открываем калькулятор…",
-				Error:    "Не удалось открыть калькулятор.",
-				Retry:    "Повторить",
-				NoServer: "Укажите адрес сервера калькулятора в настройках виджета.",
-				NotConnected: "Калькулятор не подключён к этому аккаунту amoCRM. Попросите администратора аккаунта " +
-					"подключить его на странице {admin} и затем обновите страницу сделки.",
-				Stale:   "Страница сделки открыта слишком давно: обновите её. Если не поможет, проверьте дату и время на компьютере.",
-				Refused: "amoCRM не подтвердил вход в калькулятор. Обновите страницу сделки; если ошибка повторится, сообщите администратору.",
-			},
-		}
-	default:
-		d = i18nDoc{
-			Widget: i18nWidget{
-				Name:             "Glass calculator",
-				ShortDescription: "Glass product quotes in the lead card",
-				Description:      "Prices glass products right in the lead card and writes the quote to the lead: its budget, a note with the breakdown and the products.",
-			},
-			Settings: i18nSettings{APIURL: "Calculator server address (https://…)"},
-			Calc: i18nCalc{
-				Loading:  "Opening the calculator…",
-				Error:    "The calculator could not be opened.",
-				Retry:    "Try again",
-				NoServer: "Set the calculator server address in the widget settings.",
-				NotConnected: "The calculator is not connected to this amoCRM account. Ask the account's administrator " +
-					"to connect it at {admin}, then reload the lead.",
-				Stale:   "The lead page has been open too long: reload it. If that does not help, check the computer's date and time.",
-				Refused: "amoCRM did not confirm the sign-in to the calculator. Reload the lead; if it happens again, tell the administrator.",
-			},
+	t, c := defaultText(lang), custom.strings()
+	for i, p := range []*string{&t.Name, &t.ShortDescription, &t.Description, &t.ServerSetting,
+		&t.Loading, &t.Error, &t.Retry, &t.NoServer, &t.NotConnected, &t.Stale, &t.Refused} {
+		if c[i] != "" {
+			*p = c[i]
 		}
 	}
-	if custom.Name != "" {
-		d.Widget.Name = custom.Name
+	return i18nDoc{
+		Widget:   i18nWidget{Name: t.Name, ShortDescription: t.ShortDescription, Description: t.Description},
+		Settings: i18nSettings{APIURL: t.ServerSetting},
+		Calc: i18nCalc{
+			Title: t.Name, Loading: t.Loading, Error: t.Error, Retry: t.Retry, NoServer: t.NoServer,
+			NotConnected: t.NotConnected, Stale: t.Stale, Refused: t.Refused,
+		},
 	}
-	if custom.ShortDescription != "" {
-		d.Widget.ShortDescription = custom.ShortDescription
+}
+
+// defaultText returns the kit's neutral texts in lang ("ru"; anything else gets English).
+func defaultText(lang string) LocaleText {
+	if lang == "ru" {
+		return LocaleText{
+			Name:             "Виджет",
+			ShortDescription: "Страница сервера виджета в карточке сделки",
+			Description:      "Показывает страницу сервера виджета прямо в карточке сделки.",
+			ServerSetting:    "Адрес сервера виджета (https://…)",
+			Loading:          "Загрузка…",
+			Error:            "Не удалось открыть виджет.",
+			Retry:            "Повторить",
+			NoServer:         "Укажите адрес сервера в настройках виджета.",
+			NotConnected: "Виджет не подключён к этому аккаунту amoCRM. Попросите администратора аккаунта " +
+				"подключить его на странице {admin} и затем обновите страницу сделки.",
+			Stale:   "Страница сделки открыта слишком давно: обновите её. Если не поможет, проверьте дату и время на компьютере.",
+			Refused: "amoCRM не подтвердил вход в виджет. Обновите страницу сделки; если ошибка повторится, сообщите администратору.",
+		}
 	}
-	if custom.Description != "" {
-		d.Widget.Description = custom.Description
+	return LocaleText{
+		Name:             "Widget",
+		ShortDescription: "The widget server's page in the lead card",
+		Description:      "Shows the widget server's page right in the lead card.",
+		ServerSetting:    "Widget server address (https://…)",
+		Loading:          "Loading…",
+		Error:            "The widget could not be opened.",
+		Retry:            "Try again",
+		NoServer:         "Set the server address in the widget settings.",
+		NotConnected: "The widget is not connected to this amoCRM account. Ask the account's administrator " +
+			"to connect it at {admin}, then reload the lead.",
+		Stale:   "The lead page has been open too long: reload it. If that does not help, check the computer's date and time.",
+		Refused: "amoCRM did not confirm the sign-in to the widget. Reload the lead; if it happens again, tell the administrator.",
 	}
-	d.Calc.Title = d.Widget.Name
-	return d
 }
 
 // marshalJSON writes v indented by two spaces, without HTML escaping, ending in a newline.

@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -166,18 +168,45 @@ func TestBuildArchiveTexts(t *testing.T) {
 	var ru, en i18nDoc
 	require.NoError(t, json.Unmarshal(entry(t, entries, "i18n/ru.json"), &ru))
 	require.NoError(t, json.Unmarshal(entry(t, entries, "i18n/en.json"), &en))
-	assert.Equal(t, "Калькулятор стекла", ru.Widget.Name, "ru keeps the built-in name")
+	assert.Equal(t, "Виджет", ru.Widget.Name, "ru keeps the built-in name")
 	assert.Equal(t, "Acme <b>glass</b>", en.Widget.Name)
 	assert.Contains(t, string(entry(t, entries, "i18n/en.json")), "Acme <b>glass</b>", "no HTML escaping")
-	assert.Equal(t, "Glass product quotes in the lead card", en.Widget.ShortDescription, "empty fields get the built-in text")
+	assert.Equal(t, "The widget server's page in the lead card", en.Widget.ShortDescription, "empty fields get the built-in text")
 	for _, d := range []i18nDoc{ru, en} {
 		assert.NotEmpty(t, d.Settings.APIURL)
 		assert.NotEmpty(t, d.Calc.Loading)
 		assert.NotEmpty(t, d.Calc.Error)
 		assert.NotEmpty(t, d.Calc.Retry)
 		assert.NotEmpty(t, d.Calc.NoServer)
+		assert.Contains(t, d.Calc.NotConnected, "{admin}")
+		assert.NotEmpty(t, d.Calc.Stale)
+		assert.NotEmpty(t, d.Calc.Refused)
 		assert.Equal(t, d.Widget.Name, d.Calc.Title)
 	}
+}
+
+// TestBuildArchiveTextsEveryField: each text an application gives lands in its place in the
+// i18n file of its language, and the other language keeps the built-in texts.
+func TestBuildArchiveTextsEveryField(t *testing.T) {
+	t.Parallel()
+	cfg := testArchiveConfig()
+	cfg.Text = map[string]LocaleText{"ru": {
+		Name: "n", ShortDescription: "sd", Description: "d", ServerSetting: "ss", Loading: "l", Error: "e",
+		Retry: "r", NoServer: "ns", NotConnected: "nc {admin}", Stale: "s", Refused: "rf",
+	}}
+	entries := unzip(t, buildArchive(t, cfg))
+	var ru, en i18nDoc
+	require.NoError(t, json.Unmarshal(entry(t, entries, "i18n/ru.json"), &ru))
+	require.NoError(t, json.Unmarshal(entry(t, entries, "i18n/en.json"), &en))
+	assert.Equal(t, i18nDoc{
+		Widget:   i18nWidget{Name: "n", ShortDescription: "sd", Description: "d"},
+		Settings: i18nSettings{APIURL: "ss"},
+		Calc: i18nCalc{Title: "n", Loading: "l", Error: "e", Retry: "r", NoServer: "ns",
+			NotConnected: "nc {admin}", Stale: "s", Refused: "rf"},
+	}, ru)
+	assert.Equal(t, buildI18n("en", LocaleText{}), en)
+	assert.Equal(t, "Widget", en.Widget.Name)
+	assert.Equal(t, "Loading…", en.Calc.Loading)
 }
 
 func TestBuildArchiveLogos(t *testing.T) {
@@ -189,17 +218,53 @@ func TestBuildArchiveLogos(t *testing.T) {
 		img, err := png.Decode(bytes.NewReader(data))
 		require.NoError(t, err, spec.Name)
 		assert.Equal(t, image.Rect(0, 0, spec.Width, spec.Height), img.Bounds(), spec.Name)
-		// The motif is drawn: the frame colour appears, and the picture is not one flat colour.
+		// The placeholder is drawn: a tile on a ground, two colours.
 		colours := map[color.Color]bool{}
-		for y := 0; y < spec.Height; y += 2 {
-			for x := 0; x < spec.Width; x += 2 {
+		for y := 0; y < spec.Height; y++ {
+			for x := 0; x < spec.Width; x++ {
 				colours[img.At(x, y)] = true
 			}
 		}
-		assert.Greater(t, len(colours), 20, spec.Name)
+		assert.Len(t, colours, 2, spec.Name)
 		_, _, _, a := img.At(0, 0).RGBA()
 		assert.Equal(t, uint32(0xffff), a, "%s is opaque", spec.Name)
 	}
+}
+
+// TestBuildArchiveLogoFromConfig: ArchiveConfig.Logo draws every image at the size asked for; a
+// drawing of the wrong size or a failing one stops the build with the image's name.
+func TestBuildArchiveLogoFromConfig(t *testing.T) {
+	t.Parallel()
+	cfg := testArchiveConfig()
+	var asked []string
+	cfg.Logo = func(w, h int) ([]byte, error) {
+		asked = append(asked, fmt.Sprintf("%dx%d", w, h))
+		img := image.NewNRGBA(image.Rect(0, 0, w, h))
+		for i := range img.Pix {
+			img.Pix[i] = 0x7f
+		}
+		var buf bytes.Buffer
+		err := png.Encode(&buf, img)
+		return buf.Bytes(), err
+	}
+	entries := unzip(t, buildArchive(t, cfg))
+	assert.Equal(t, []string{"130x100", "400x272", "240x84", "84x84", "108x108"}, asked)
+	for _, spec := range logoSpecs() {
+		img, err := png.Decode(bytes.NewReader(entry(t, entries, spec.Name)))
+		require.NoError(t, err, spec.Name)
+		assert.Equal(t, color.NRGBA{0x7f, 0x7f, 0x7f, 0x7f}, img.At(1, 1), spec.Name)
+	}
+
+	cfg.Logo = func(w, h int) ([]byte, error) { return solidPNG(t, 100, 100), nil }
+	var buf bytes.Buffer
+	err := BuildArchive(&buf, cfg)
+	require.ErrorContains(t, err, "images/logo.png is 100×100, it must be 130×100")
+	assert.Zero(t, buf.Len())
+
+	cfg.Logo = func(w, h int) ([]byte, error) { return nil, errors.New("no ink") }
+	err = BuildArchive(&buf, cfg)
+	require.ErrorContains(t, err, "widget: drawing images/logo.png: no ink")
+	assert.Zero(t, buf.Len())
 }
 
 func TestBuildArchiveScript(t *testing.T) {
@@ -233,6 +298,7 @@ func TestBuildArchiveRejectsConfig(t *testing.T) {
 		{"relative server", func(c *ArchiveConfig) { c.ServerURL = "calc.example.com" }, "https"},
 		{"unknown locale", func(c *ArchiveConfig) { c.Text = map[string]LocaleText{"de": {Name: "Rechner"}} }, `"de"`},
 		{"invalid UTF-8", func(c *ArchiveConfig) { c.Text = map[string]LocaleText{"ru": {Name: "\xff"}} }, "UTF-8"},
+		{"invalid UTF-8 in a message", func(c *ArchiveConfig) { c.Text = map[string]LocaleText{"en": {Refused: "\xff"}} }, "UTF-8"},
 		{"bad e-mail", func(c *ArchiveConfig) { c.SupportEmail = "Support <s@example.com>" }, "e-mail"},
 	}
 	for _, tc := range tests {

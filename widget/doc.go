@@ -7,8 +7,10 @@
 // # The archive
 //
 // BuildArchive writes widget.zip as amoCRM accepts it: manifest.json at the root with its texts
-// as i18n keys, script.js, i18n/ru.json and i18n/en.json, and the logos, drawn in Go at the
-// exact sizes amoCRM asks for. CheckArchive reports every reason amoCRM would refuse an archive,
+// as i18n keys, script.js, i18n/ru.json and i18n/en.json, and the logos at the exact sizes
+// amoCRM asks for. The application names itself: ArchiveConfig.Text holds its name, descriptions
+// and the card block's messages, ArchiveConfig.Logo draws its logo; without them the archive has
+// the kit's neutral texts («Виджет», "Widget") and a placeholder logo. CheckArchive reports every reason amoCRM would refuse an archive,
 // so CI can check an upload before a person makes it. Upload the file to the private
 // integration, bumping ArchiveConfig.Version every time.
 //

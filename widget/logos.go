@@ -5,7 +5,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"math"
 )
 
 // logoSpec is one image amoCRM looks for in images/, with its exact size.
@@ -15,7 +14,7 @@ type logoSpec struct {
 }
 
 // logoSpecs returns the images of docs/widget-backend.md#images. logo_dp.png is only needed with the
-// digital_pipeline location, which our widget does not use.
+// digital_pipeline location, which the kit's widget does not use.
 func logoSpecs() []logoSpec {
 	return []logoSpec{
 		{"images/logo.png", 130, 100},
@@ -34,145 +33,36 @@ func baseLogos() []string {
 	return []string{"images/logo.png", "images/logo_main.png", "images/logo_small.png"}
 }
 
-// logoPNG draws the glass-pane logo at w×h and encodes it. The drawing depends only on the size,
-// so the bytes are the same for every build made with the same Go version.
-func logoPNG(w, h int) ([]byte, error) {
+// placeholderLogo is the logo of an archive whose ArchiveConfig has no Logo: a plain slate-blue
+// rounded tile on a light ground, the same for every build.
+func placeholderLogo(w, h int) ([]byte, error) {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	ground := color.NRGBA{R: 0xee, G: 0xf2, B: 0xf6, A: 0xff}
+	tile := color.NRGBA{R: 0x5b, G: 0x74, B: 0x8c, A: 0xff}
+	side := min(w, h) * 3 / 5
+	x0, y0 := (w-side)/2, (h-side)/2
+	r := side / 6
+	for y := range h {
+		for x := range w {
+			img.SetNRGBA(x, y, ground)
+			if inRoundedSquare(x-x0, y-y0, side, r) {
+				img.SetNRGBA(x, y, tile)
+			}
+		}
+	}
 	var buf bytes.Buffer
-	if err := png.Encode(&buf, drawLogo(w, h)); err != nil {
+	if err := png.Encode(&buf, img); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
 }
 
-// rgb is a linear mix-friendly colour with components in [0, 1].
-type rgb struct{ r, g, b float64 }
-
-func mix(a, b rgb, t float64) rgb {
-	return rgb{a.r + (b.r-a.r)*t, a.g + (b.g-a.g)*t, a.b + (b.b-a.b)*t}
-}
-
-var (
-	skyTop    = rgb{0.94, 0.97, 1.00}
-	skyBottom = rgb{0.84, 0.91, 0.97}
-	glassTop  = rgb{0.62, 0.84, 0.95}
-	glassLow  = rgb{0.36, 0.66, 0.84}
-	frameCol  = rgb{0.13, 0.33, 0.47}
-	white     = rgb{1, 1, 1}
-)
-
-// pane is a rounded rectangle: a sheet of glass in a thin frame.
-type pane struct {
-	x0, y0, x1, y1 float64
-	radius, frame  float64
-}
-
-// dist is the signed distance from (x, y) to the pane's outline: negative inside.
-func (p pane) dist(x, y float64) float64 {
-	cx, cy := (p.x0+p.x1)/2, (p.y0+p.y1)/2
-	hx, hy := (p.x1-p.x0)/2-p.radius, (p.y1-p.y0)/2-p.radius
-	dx, dy := math.Abs(x-cx)-hx, math.Abs(y-cy)-hy
-	ox, oy := math.Max(dx, 0), math.Max(dy, 0)
-	out := math.Sqrt(ox*ox + oy*oy)
-	in := math.Min(math.Max(dx, dy), 0)
-	return out + in - p.radius
-}
-
-// panes lays out one to three upright panes, centred, as many as the width allows.
-func panes(w, h int) []pane {
-	fw, fh := float64(w), float64(h)
-	ph := fh * 0.72
-	pw := ph * 0.74
-	gap := pw * 0.16
-	n := int((fw*0.84 + gap) / (pw + gap))
-	n = max(1, min(n, 3))
-	total := float64(n)*pw + float64(n-1)*gap
-	x := (fw - total) / 2
-	y := (fh - ph) / 2
-	frame := math.Max(1.2, ph*0.035)
-	out := make([]pane, n)
-	for i := range out {
-		out[i] = pane{x0: x, y0: y, x1: x + pw, y1: y + ph, radius: ph * 0.07, frame: frame}
-		x += pw + gap
+// inRoundedSquare reports whether (x, y) lies in the square [0, side)² with corners of radius r.
+func inRoundedSquare(x, y, side, r int) bool {
+	if x < 0 || y < 0 || x >= side || y >= side {
+		return false
 	}
-	return out
-}
-
-// shade is the colour at (x, y) in pixel units.
-func shade(x, y, fw, fh float64, ps []pane) rgb {
-	c := mix(skyTop, skyBottom, y/fh)
-	for _, p := range ps {
-		d := p.dist(x, y)
-		switch {
-		case d >= fh*0.05:
-			continue
-		case d >= 0:
-			// A soft shadow below and to the right of the pane.
-			if p.dist(x-fh*0.015, y-fh*0.025) < 0 {
-				c = mix(c, frameCol, 0.18)
-			}
-			continue
-		case d > -p.frame:
-			c = frameCol
-		default:
-			t := (y - p.y0) / (p.y1 - p.y0)
-			c = mix(c, mix(glassTop, glassLow, t), 0.78)
-			// Two diagonal highlights across the glass.
-			u := ((x - p.x0) + (y-p.y0)*0.55) / (p.x1 - p.x0)
-			if u > 0.22 && u < 0.36 {
-				c = mix(c, white, 0.45)
-			} else if u > 0.44 && u < 0.50 {
-				c = mix(c, white, 0.35)
-			}
-		}
-	}
-	return c
-}
-
-// drawLogo renders the logo. Pixels on an edge (where the corners of the pixel differ) are
-// supersampled 4×4 for smooth outlines; flat pixels take the mean of five samples.
-func drawLogo(w, h int) *image.NRGBA {
-	const ss = 4
-	img := image.NewNRGBA(image.Rect(0, 0, w, h))
-	ps := panes(w, h)
-	fw, fh := float64(w), float64(h)
-	at := func(x, y float64) rgb { return shade(x, y, fw, fh, ps) }
-	for py := range h {
-		for px := range w {
-			x, y := float64(px), float64(py)
-			probe := [5]rgb{at(x+0.5, y+0.5), at(x+0.05, y+0.05), at(x+0.95, y+0.05), at(x+0.05, y+0.95), at(x+0.95, y+0.95)}
-			var sum rgb
-			n := 0.0
-			if flat(probe[:]) {
-				for _, c := range probe {
-					sum.r, sum.g, sum.b = sum.r+c.r, sum.g+c.g, sum.b+c.b
-				}
-				n = float64(len(probe))
-			} else {
-				for sy := range ss {
-					for sx := range ss {
-						c := at(x+(float64(sx)+0.5)/ss, y+(float64(sy)+0.5)/ss)
-						sum.r, sum.g, sum.b = sum.r+c.r, sum.g+c.g, sum.b+c.b
-					}
-				}
-				n = ss * ss
-			}
-			img.SetNRGBA(px, py, color.NRGBA{R: to8(sum.r / n), G: to8(sum.g / n), B: to8(sum.b / n), A: 0xff})
-		}
-	}
-	return img
-}
-
-// flat reports whether the colours are within a shade of each other.
-func flat(cs []rgb) bool {
-	const tol = 0.02
-	for _, c := range cs[1:] {
-		if math.Abs(c.r-cs[0].r) > tol || math.Abs(c.g-cs[0].g) > tol || math.Abs(c.b-cs[0].b) > tol {
-			return false
-		}
-	}
-	return true
-}
-
-func to8(v float64) uint8 {
-	return uint8(math.Round(math.Max(0, math.Min(1, v)) * 255))
+	cx, cy := min(max(x, r), side-1-r), min(max(y, r), side-1-r)
+	dx, dy := x-cx, y-cy
+	return dx*dx+dy*dy <= r*r
 }

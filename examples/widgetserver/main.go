@@ -365,13 +365,16 @@ func build(ctx context.Context, cfg config, public string, logger *slog.Logger) 
 	return s, nil
 }
 
-// widgetArchive builds widget.zip for the server at public, with the support address support
+// widgetArchive builds the calculator's widget.zip for the server at public, with the support address support
 // (if any) in its manifest. The archive's version is derived from its content: the same server
 // gives the same widget.zip across restarts, and any change to it gives a new version, as amoCRM
 // wants for every upload.
 func widgetArchive(public, support string) func() ([]byte, error) {
 	build := func(version string) ([]byte, error) {
-		ac := widget.ArchiveConfig{Version: version, SupportEmail: support}
+		ac := widget.ArchiveConfig{
+			Version: version, SupportEmail: support,
+			Text: calculator.WidgetText(), Logo: calculator.WidgetLogo,
+		}
 		if strings.HasPrefix(public, "https://") {
 			ac.ServerURL = public // amoCRM pages only reach https servers
 		}
