@@ -48,16 +48,16 @@ func Parse(body []byte) (*Delivery, error) {
 type span struct{ lo, hi int }
 
 type item struct {
-	root, action string
-	lead         *Lead
-	contact      *Contact
-	task         *Task
-	note         *Note
-	noteType     string // contacts[note][i][type]
-	id           int64  // short delete form
-	cfKeys       keyList
-	valKeys      []keyList // by custom field; only as long as the last field with a sparse list
-	tagKeys      keyList
+	key      itemKey
+	lead     *Lead
+	contact  *Contact
+	task     *Task
+	note     *Note
+	noteType string // contacts[note][i][type]
+	id       int64  // short delete form
+	cfKeys   keyList
+	valKeys  []keyList // by custom field; only as long as the last field with a sparse list
+	tagKeys  keyList
 }
 
 // keyList maps the keys of a PHP array ("custom_fields[3]") to positions in a slice of n
@@ -149,12 +149,12 @@ func (k *keyList) add(d *decoder, key []byte, n int) int {
 // decoded value where value finds it, and pair dispatches them into the typed events. The
 // scanners' state is offsets rather than slices, so that the loop stores no pointers.
 type decoder struct {
-	body    []byte
-	out     Delivery
-	items   []*item
-	byKey   map[string]int
-	last    int
-	lastKey []byte
+	body  []byte
+	out   Delivery
+	items []*item
+	byKey map[itemKey]int // built once a key is not the next of its group: see item
+	tops  []itemKey       // the greatest key of each group of items
+	last  int
 
 	// The current key decoded is key[:keyLen], its root key[:rootEnd], its segments
 	// segs[:nsegs]. key is a buffer whose length is its capacity.
@@ -673,7 +673,7 @@ func (d *decoder) entity() error {
 	i := was.item
 	if i < 0 || d.keep < rest || was.rest != rest {
 		var err error
-		if i, err = d.item(root, action, d.segs[rest-1].hi+1); err != nil {
+		if i, err = d.item(root, action, rest); err != nil {
 			return err
 		}
 	}
@@ -703,41 +703,107 @@ func (d *decoder) field(it *item, path []span) error {
 	}
 }
 
-// item finds or makes the item named by the key up to end (root, action and index) and returns
-// its index in d.items.
-func (d *decoder) item(root, action []byte, end int) (int, error) {
-	k := d.key[:end]
-	if d.last >= 0 && bytes.Equal(k, d.lastKey) {
+// itemKey names an item: its root, its action and up to two indexes ("leads[update][0]",
+// "task[update][0][0]", or none in "leads[delete]=1"). An index is kept as its value and its
+// number of digits, since "01" and "1" are different keys to PHP.
+type itemKey struct {
+	root, action string
+	i, j         int64 // -1 when absent
+	ilen, jlen   int
+}
+
+func (k itemKey) less(o itemKey) bool {
+	if k.i != o.i || k.ilen != o.ilen {
+		return k.i < o.i || k.i == o.i && k.ilen < o.ilen
+	}
+	return k.j < o.j || k.j == o.j && k.jlen < o.jlen
+}
+
+// sameGroup reports whether two keys share their root, action and number of indexes: the group
+// whose greatest key decoder.tops keeps.
+func (k itemKey) sameGroup(o itemKey) bool {
+	return k.root == o.root && k.action == o.action && k.ilen > 0 == (o.ilen > 0) && k.jlen > 0 == (o.jlen > 0)
+}
+
+// indexKey returns the value and digit count of a segment that is an index.
+func indexKey(b []byte) (int64, int) {
+	n, _ := index(b)
+	return n, len(b)
+}
+
+// item finds or makes the item named by root, action and the rest-1 index segments after the
+// action, and returns its index in d.items. amoCRM lists items in order, so a key greater than
+// every key of its group seen so far (decoder.tops) is new without a lookup: the map from keys
+// to items is built only once a key arrives that is not, such as a lead's second pair after
+// another lead's.
+func (d *decoder) item(root, action []byte, rest int) (int, error) {
+	k := itemKey{root: intern(root), action: intern(action), i: -1, j: -1}
+	if rest >= 2 {
+		k.i, k.ilen = indexKey(d.seg(1))
+	}
+	if rest == 3 {
+		k.j, k.jlen = indexKey(d.seg(2))
+	}
+	if d.last >= 0 && d.items[d.last].key == k {
 		return d.last, nil
 	}
-	if i, ok := d.byKey[string(k)]; ok {
-		d.last = i
-		d.lastKey = append(d.lastKey[:0], k...)
-		return i, nil
+	g := d.group(k)
+	if !d.tops[g].less(k) {
+		if i, ok := d.lookup(k); ok {
+			d.last = i
+			return i, nil
+		}
 	}
 	if err := d.spend(); err != nil {
 		return -1, err
 	}
+	if d.tops[g].less(k) {
+		d.tops[g] = k
+	}
 	it := &carve(&d.itemSlab, 1)[:1][0]
-	it.root, it.action = intern(root), intern(action)
+	it.key = k
 	switch {
-	case it.action == "note":
+	case k.action == "note":
 		it.note = &Note{}
-	case it.root == "leads":
+	case k.root == "leads":
 		it.lead = &carve(&d.leadSlab, 1)[:1][0]
-	case it.root == "contacts":
+	case k.root == "contacts":
 		it.contact = &Contact{}
 	default:
 		it.task = &Task{}
 	}
-	if d.byKey == nil {
-		d.byKey = map[string]int{}
-	}
-	d.byKey[string(k)] = len(d.items)
 	d.last = len(d.items)
+	if d.byKey != nil {
+		d.byKey[k] = d.last
+	}
 	d.items = append(d.items, it)
-	d.lastKey = append(d.lastKey[:0], k...)
 	return d.last, nil
+}
+
+// group returns the position in d.tops of k's group, adding the group with a key below every
+// other if it is new. Roots and actions are few, so the list stays short.
+func (d *decoder) group(k itemKey) int {
+	for g, top := range d.tops {
+		if top.sameGroup(k) {
+			return g
+		}
+	}
+	low := k
+	low.i, low.ilen, low.j, low.jlen = -2, 0, -2, 0
+	d.tops = append(d.tops, low)
+	return len(d.tops) - 1
+}
+
+// lookup finds the item named k, building the map of items on first use.
+func (d *decoder) lookup(k itemKey) (int, bool) {
+	if d.byKey == nil {
+		d.byKey = make(map[itemKey]int, 2*len(d.items))
+		for i, it := range d.items {
+			d.byKey[it.key] = i
+		}
+	}
+	i, ok := d.byKey[k]
+	return i, ok
 }
 
 // name returns the path segment i of the current key.
@@ -1231,12 +1297,12 @@ func atoi(b []byte) (int64, error) {
 func (d *decoder) finish() (*Delivery, error) {
 	out := &Delivery{Account: d.out.Account, Ignored: d.out.Ignored, Events: make([]Event, 0, len(d.items))}
 	for _, it := range d.items {
-		ev := Event{Action: Action(it.action)}
+		ev := Event{Action: Action(it.key.action)}
 		switch {
 		case it.note != nil:
 			ev.Note = it.note
 			ev.ID = it.note.ElementID
-			switch it.root {
+			switch it.key.root {
 			case "leads":
 				ev.Entity = EntityLead
 			case "contacts":
@@ -1270,7 +1336,7 @@ func (d *decoder) finish() (*Delivery, error) {
 			}
 		}
 		if ev.ID <= 0 {
-			return nil, bad("%s[%s] item has no id", it.root, it.action)
+			return nil, bad("%s[%s] item has no id", it.key.root, it.key.action)
 		}
 		out.Events = append(out.Events, ev)
 	}

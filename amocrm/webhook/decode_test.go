@@ -2,6 +2,7 @@ package webhook_test
 
 import (
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -256,4 +257,59 @@ func TestParseSlicesDoNotShareRoom(t *testing.T) {
 	assert.Equal(t, want, second.CustomFields)
 	assert.Equal(t, wantTags, second.Tags)
 	assert.Equal(t, "Закалённое", first.CustomFields[1].Values[0].Value)
+}
+
+// TestParseFindsItemsInAnyOrder sends the pairs of items in random order, interleaving actions
+// and writing indexes with leading zeros ("01" is not "1" to PHP), and checks that each item is
+// one event, in the order of its first pair, with every field it was sent.
+func TestParseFindsItemsInAnyOrder(t *testing.T) {
+	t.Parallel()
+	rnd := rand.New(rand.NewPCG(3, 4))
+	indexes := []string{"0", "1", "2", "01", "10", "002"}
+	for range 200 {
+		var lines, order []string
+		ids := map[string]int64{}
+		for range 1 + rnd.IntN(30) {
+			item := "leads[" + []string{"add", "update", "status"}[rnd.IntN(3)] + "][" + indexes[rnd.IntN(len(indexes))] + "]"
+			if rnd.IntN(3) == 0 {
+				item = "task[" + []string{"add", "update"}[rnd.IntN(2)] + "][" + indexes[rnd.IntN(2)] + "][" + indexes[rnd.IntN(len(indexes))] + "]"
+			}
+			if _, ok := ids[item]; !ok {
+				ids[item] = int64(len(ids) + 1)
+				order = append(order, item)
+			}
+			field := "[name]"
+			if strings.HasPrefix(item, "task") {
+				field = "[text]"
+			}
+			lines = append(lines, item+"[id]="+itoa(ids[item]), item+field+"="+item)
+		}
+		rnd.Shuffle(len(lines), func(i, j int) { lines[i], lines[j] = lines[j], lines[i] })
+		// The order of first appearance after shuffling.
+		order = order[:0]
+		seen := map[string]bool{}
+		for _, l := range lines {
+			item := l[:strings.Index(l, "]")+1]
+			item = l[:len(item)+strings.Index(l[len(item):], "]")+1]
+			if strings.HasPrefix(item, "task") {
+				item = l[:len(item)+strings.Index(l[len(item):], "]")+1]
+			}
+			if !seen[item] {
+				seen[item] = true
+				order = append(order, item)
+			}
+		}
+		d, err := webhook.Parse(encodeLines(strings.Join(lines, "\n")))
+		require.NoError(t, err)
+		require.Len(t, d.Events, len(order), "lines %q", lines)
+		for i, item := range order {
+			ev := d.Events[i]
+			require.Equal(t, ids[item], ev.ID, "event %d of lines %q", i, lines)
+			if ev.Lead != nil {
+				require.Equal(t, item, ev.Lead.Name)
+			} else {
+				require.Equal(t, item, ev.Task.Text)
+			}
+		}
+	}
 }
