@@ -272,7 +272,9 @@ func buildManifest(cfg ArchiveConfig) manifest {
 	return m
 }
 
-// i18nDoc is i18n/<lang>.json. "calc" holds the texts script.js shows (self.i18n('calc')).
+// i18nDoc is i18n/<lang>.json. "calc" holds the texts script.js shows (self.i18n('calc')); the
+// key, like the amokit:calc:* messages and the amokit-calc classes, is a name script.js and
+// framed pages already share, kept as it is.
 type i18nDoc struct {
 	Widget   i18nWidget   `json:"widget"`
 	Settings i18nSettings `json:"settings"`

@@ -108,7 +108,7 @@ func CORS(next http.Handler) http.Handler {
 // "frame-ancestors https://*.amocrm.ru https://*.amocrm.com https://*.kommo.com", followed by
 // each extra origin. An extra origin is an absolute http or https origin with no path, query or
 // user info, such as the server's own "https://calc.example.com" for a demo page that frames
-// the calculator; anything else is an error, since it would end up inside a security header.
+// the application's page; anything else is an error, since it would end up inside a security header.
 func FrameAncestorsPolicy(extra ...string) (string, error) {
 	var b strings.Builder
 	b.WriteString("frame-ancestors ")

@@ -21,7 +21,7 @@
 //	→ 200 {"iframe_url": "https://calc.example.com/widget/calculator?ticket=…"}
 //
 // and loads that URL (which must be on the api_url origin) into an iframe. On a failed answer it
-// shows the server's error message and a retry button. The calculator page may post
+// shows the server's error message and a retry button. The framed page may post
 // {"type":"amokit:calc:resize","height":<px>} to its parent to set the iframe's height. The
 // height is capped by the card window's (less 16 px) and follows the window's resizes, so a long
 // page scrolls inside the frame, where it can keep its own controls in view (position: sticky).

@@ -140,7 +140,7 @@ type Config struct {
 	// Required.
 	Page http.Handler
 	// FrameAncestors are origins, besides amoCRM and Kommo accounts, that may frame the
-	// calculator page (see FrameAncestorsPolicy), such as a demo page's origin.
+	// application's page (see FrameAncestorsPolicy), such as a demo page's origin.
 	FrameAncestors []string
 
 	// Endpoints are the application's endpoints (see Endpoints); optional.
@@ -346,7 +346,7 @@ func (h *handler) noRoute(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// pageHeaders marks the calculator page as not to be cached, and keeps its URL (which holds the
+// pageHeaders marks the framed page as not to be cached, and keeps its URL (which holds the
 // ticket) out of Referer headers sent to anything the page loads.
 // prefetchPage tells Endpoints.Prefetch of the page's ticket, when it has a valid one, and
 // serves the page either way.
@@ -513,7 +513,7 @@ func actionList(actions map[string]http.Handler, prefix string) string {
 // notConnected answers 409 not_connected, logging the cause.
 func (h *handler) notConnected(w http.ResponseWriter, r *http.Request, account string, err error) {
 	h.log.LogAttrs(r.Context(), slog.LevelWarn, "widget: account not connected", slog.String("account", account), slog.String("error", err.Error()))
-	WriteError(w, http.StatusConflict, CodeNotConnected, "Аккаунт amoCRM не подключён к калькулятору: администратору нужно подключить его заново")
+	WriteError(w, http.StatusConflict, CodeNotConnected, "Аккаунт amoCRM не подключён к виджету: администратору нужно подключить его заново")
 }
 
 // storeError answers a failure of a store, logging the cause.

@@ -97,11 +97,11 @@ func (h *handler) leadVisible(w http.ResponseWriter, r *http.Request, caller *Ca
 	case errors.Is(err, ErrNotConnected), errors.Is(err, oauth.ErrReauthorizationRequired), errors.Is(err, tokenstore.ErrNotFound):
 		h.notConnected(w, r, caller.Account, err)
 	case errors.Is(err, ErrLeadNotVisible), errors.Is(err, amocrm.ErrNotFound):
-		WriteError(w, http.StatusNotFound, CodeLeadNotFound, "Сделка не найдена в amoCRM, или у вас нет права её видеть. Откройте калькулятор из карточки своей сделки")
+		WriteError(w, http.StatusNotFound, CodeLeadNotFound, "Сделка не найдена в amoCRM, или у вас нет права её видеть. Откройте виджет из карточки своей сделки")
 	case errors.Is(err, amocrm.ErrBlocked), errors.Is(err, amocrm.ErrUnauthorized):
 		h.log.LogAttrs(r.Context(), slog.LevelWarn, "widget: amoCRM refused the lead to its user",
 			slog.String("account", caller.Account), slog.Int64("user_id", caller.UserID), slog.Int64("lead_id", leadID), slog.String("error", err.Error()))
-		WriteError(w, http.StatusForbidden, CodeLeadForbidden, "amoCRM не даёт вам доступа к этой сделке. Если права у вас есть, попросите администратора аккаунта переподключить калькулятор от своего имени: действовать от имени сотрудника amoCRM разрешает только доступ, выданный администратором")
+		WriteError(w, http.StatusForbidden, CodeLeadForbidden, "amoCRM не даёт вам доступа к этой сделке. Если права у вас есть, попросите администратора аккаунта переподключить виджет от своего имени: действовать от имени сотрудника amoCRM разрешает только доступ, выданный администратором")
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		WriteError(w, http.StatusServiceUnavailable, CodeCRMUnavailable, "Запрос отменён")
 	default:

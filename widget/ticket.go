@@ -44,7 +44,7 @@ var (
 )
 
 // Ticket is what a session ticket proves: which amoCRM user of which account opened the
-// calculator for which lead, and until when. POST /widget/session issues it after checking a
+// widget for which lead, and until when. POST /widget/session issues it after checking a
 // disposable token; every call from the iframe then carries it.
 type Ticket struct {
 	Account   string // account host, e.g. "acme.amocrm.ru"
@@ -194,13 +194,13 @@ func RequireTicket(signer *TicketSigner, next http.Handler) http.Handler {
 			return
 		}
 		if raw == "" {
-			WriteError(w, http.StatusUnauthorized, CodeTicketMissing, "no session ticket (Authorization: Bearer or ?ticket=); reopen the calculator from the lead card")
+			WriteError(w, http.StatusUnauthorized, CodeTicketMissing, "no session ticket (Authorization: Bearer or ?ticket=); reopen the widget from the lead card")
 			return
 		}
 		t, err := signer.Verify(raw)
 		switch {
 		case errors.Is(err, ErrTicketExpired):
-			WriteError(w, http.StatusUnauthorized, CodeTicketExpired, "the session has expired; reopen the calculator from the lead card")
+			WriteError(w, http.StatusUnauthorized, CodeTicketExpired, "the session has expired; reopen the widget from the lead card")
 			return
 		case err != nil:
 			WriteError(w, http.StatusUnauthorized, CodeTicketInvalid, "the session ticket is not valid")

@@ -1,21 +1,21 @@
 /*
- * amokit glass calculator: the amoCRM widget part.
+ * amokit widget: the amoCRM side of a lead-card widget.
  *
- * Shows one block in the right column of the lead card with the calculator in an iframe. The
+ * Shows one block in the right column of the lead card with the application's page in an iframe. The
  * block asks our server for a session with $authorizedAjax (amoCRM adds the user's disposable
  * token as X-Auth-Token) and loads the short-lived iframe URL the server answers with. The
  * server address is the api_url setting; the build puts a default below. No secret lives here.
  *
  * The session ticket lives a short while (expires_in seconds). Before it runs out, and whenever
- * the calculator asks ({type: RENEW}), the block asks for a new session the same way and hands
- * the new ticket to the calculator ({type: TICKET, ticket}), posted to the frame's origin only:
- * the calculator keeps its page and what was typed in it.
+ * the framed page asks ({type: RENEW}), the block asks for a new session the same way and hands
+ * the new ticket to the page ({type: TICKET, ticket}), posted to the frame's origin only: the
+ * page stays loaded and keeps what was typed in it.
  *
- * The frame takes the height the calculator asks for ({type: RESIZE}), but never more than the
- * card's window shows (less a small margin), and it follows the window's resizes. A long order
- * then scrolls inside the frame, where the calculator keeps its total and Save button in view;
+ * The frame takes the height the page asks for ({type: RESIZE}), but never more than the card's
+ * window shows (less a small margin), and it follows the window's resizes. A long page then
+ * scrolls inside the frame, where it can keep its own controls (a total, a Save button) in view;
  * a frame as tall as its content would push them below the window. When a field in it gets
- * focus, the calculator asks ({type: SHOW}) to have the whole frame scrolled into the window.
+ * focus, the page asks ({type: SHOW}) to have the whole frame scrolled into the window.
  *
  * Only DOM APIs are used, plus the .done/.fail of the deferred that $authorizedAjax returns.
  */
@@ -25,12 +25,12 @@ define([], function () {
   // Replaced by the archive build with the server URL given to it ("" when none was given).
   var DEFAULT_API_URL = "__AMOKIT_DEFAULT_API_URL__";
 
-  // The message the calculator page posts to ask for a height: {type: RESIZE, height: px}.
+  // The message the framed page posts to ask for a height: {type: RESIZE, height: px}.
   var RESIZE = 'amokit:calc:resize';
-  // The calculator asks for a new ticket with {type: RENEW} and gets it as {type: TICKET, ticket}.
+  // The page asks for a new ticket with {type: RENEW} and gets it as {type: TICKET, ticket}.
   var RENEW = 'amokit:calc:renew';
   var TICKET = 'amokit:calc:ticket';
-  // The calculator asks with {type: SHOW} to have all of the frame in the window.
+  // The page asks with {type: SHOW} to have all of the frame in the window.
   var SHOW = 'amokit:calc:show';
   // A ticket is renewed when this share of its lifetime has passed.
   var RENEW_AT = 0.75;
@@ -38,18 +38,18 @@ define([], function () {
   var MAX_HEIGHT = 4000;
   // The frame is the window's height less this margin at most, so all of it fits in view.
   var VIEW_MARGIN = 16;
-  // The frame's height until the calculator asks for one.
+  // The frame's height until the page asks for one.
   var FIRST_HEIGHT = 480;
 
   var FALLBACK_TEXT = {
-    title: 'Calculator',
-    loading: 'Opening the calculator\u2026',
-    error: 'The calculator could not be opened.',
+    title: 'Widget',
+    loading: 'Loading\u2026',
+    error: 'The widget could not be opened.',
     retry: 'Try again',
-    no_server: 'Set the calculator server address in the widget settings.',
-    not_connected: 'The calculator is not connected to this amoCRM account. Ask the administrator to connect it at {admin}.',
+    no_server: 'Set the server address in the widget settings.',
+    not_connected: 'The widget is not connected to this amoCRM account. Ask the administrator to connect it at {admin}.',
     stale: 'The lead page has been open too long: reload it.',
-    refused: 'amoCRM did not confirm the sign-in to the calculator. Reload the lead.'
+    refused: 'amoCRM did not confirm the sign-in to the widget. Reload the lead.'
   };
 
   function escapeHTML(s) {
@@ -66,7 +66,7 @@ define([], function () {
     var listening = false;
     var renewTimer = null; // the renewal of the current session's ticket
     var renewal = null; // the renewal request in flight
-    var wanted = FIRST_HEIGHT; // the height the calculator last asked for
+    var wanted = FIRST_HEIGHT; // the height the page last asked for
 
     function leadId() {
       var app = window.APP || window.AMOCRM;
@@ -194,7 +194,7 @@ define([], function () {
       fitFrame(frame);
     }
 
-    // fitFrame gives the frame the height the calculator asked for, capped by the window's.
+    // fitFrame gives the frame the height the page asked for, capped by the window's.
     function fitFrame(frame) {
       var view = Math.floor(window.innerHeight || document.documentElement.clientHeight || MAX_HEIGHT);
       var h = Math.min(MAX_HEIGHT, wanted, view - VIEW_MARGIN);
@@ -259,7 +259,7 @@ define([], function () {
         scheduleRenewal(el, answer);
       });
       req.fail(function () {
-        // The calculator asks again when it next meets an expired ticket.
+        // The page asks again when it next meets an expired ticket.
         renewal = null;
       });
     }
@@ -321,7 +321,7 @@ define([], function () {
         try {
           fn.apply(self, arguments);
         } catch (e) {
-          if (window.console && console.error) console.error('amokit calculator:', e);
+          if (window.console && console.error) console.error('amokit widget:', e);
         }
         return true;
       };
