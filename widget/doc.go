@@ -18,7 +18,7 @@
 // session with amoCRM's $authorizedAjax:
 //
 //	POST <api_url>/widget/session   X-Auth-Token: <disposable JWT>   {"lead_id": 4242}
-//	→ 200 {"iframe_url": "https://calc.example.com/widget/calculator?ticket=…"}
+//	→ 200 {"iframe_url": "https://calc.example.com/widget/page?ticket=…"}
 //
 // and loads that URL (which must be on the api_url origin) into an iframe. On a failed answer it
 // shows the server's error message and a retry button. The framed page may post

@@ -28,10 +28,12 @@ const MaxBodySize = 64 << 10
 const minAdminToken = 32
 
 // CallbackPath and RevokePath are where the handler serves amoCRM's OAuth redirect and its
-// disconnect hook. Config.OAuth.RedirectURL must point at CallbackPath.
+// disconnect hook. Config.OAuth.RedirectURL must point at CallbackPath. PagePath is where it
+// serves the page the widget frames (Config.Page); the session answer's iframe URL points there.
 const (
 	CallbackPath = "/oauth/callback"
 	RevokePath   = "/oauth/revoke"
+	PagePath     = "/widget/page"
 )
 
 // Error codes of the endpoints, besides those of errors.go.
@@ -85,7 +87,7 @@ type Endpoints struct {
 	OpenLead func(ctx context.Context, account string, leadID int64) error
 	// Prefetch, when set, is told of a ticket as soon as it is known to be in use: once
 	// POST /widget/session has issued it (before the answer is written), and whenever
-	// GET /widget/calculator is asked for with it. An application starts there the amoCRM reads
+	// GET /widget/page is asked for with it. An application starts there the amoCRM reads
 	// that its first request with the ticket will need, so that they run while the browser
 	// creates the frame and loads the page. ctx carries the ticket and acts as its user, like a
 	// request's (ContextWithTicket), and is not cancelled when the request ends. Prefetch must
@@ -97,7 +99,7 @@ type Endpoints struct {
 type Config struct {
 	// PublicURL is the absolute https (or, for development, http) URL at which browsers reach
 	// this handler, without a trailing path: "https://calc.example.com". The iframe URL is
-	// PublicURL + "/widget/calculator?ticket=…". Required.
+	// PublicURL + PagePath + "?ticket=…". Required.
 	PublicURL string
 
 	// TicketKey signs session tickets (HMAC-SHA256): at least MinTicketKeySize secret random
@@ -133,7 +135,7 @@ type Config struct {
 	// characters of secret random text. Empty disables save_connection (403 admin_disabled).
 	AdminToken string
 
-	// Page serves GET /widget/calculator, the page the widget frames in the lead card (its ticket
+	// Page serves GET /widget/page, the page the widget frames in the lead card (its ticket
 	// is in the query). The handler adds the frame-ancestors policy, no-store and no-referrer. To
 	// serve a file of an fs.FS, use
 	// http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.ServeFileFS(w, r, fsys, "page.html") }).
@@ -172,7 +174,7 @@ type handler struct {
 // patterns, and the application's Config.Endpoints.
 //
 //	OPTIONS, POST /widget/session          disposable token (X-Auth-Token), CORS for account pages
-//	GET  /widget/calculator?ticket=…       the iframe page (Config.Page), frame-ancestors
+//	GET  /widget/page?ticket=…             the iframe page (Config.Page), frame-ancestors
 //	GET  /widget/api?action=<name>         session ticket (Endpoints.GetActions)
 //	POST /widget/api  <name>               session ticket (Endpoints.PostActions)
 //	POST /widget/api  save_connection      admin token
@@ -297,7 +299,7 @@ func newHandler(cfg Config) (*handler, error) {
 	session := CORS(RequireDisposableToken(verifier, http.HandlerFunc(h.session)))
 	h.mux.Handle("OPTIONS /widget/session", session)
 	h.mux.Handle("POST /widget/session", session)
-	h.mux.Handle("GET /widget/calculator", FrameAncestors(pageHeaders(h.prefetchPage(cfg.Page)), cfg.FrameAncestors...))
+	h.mux.Handle("GET "+PagePath, FrameAncestors(pageHeaders(h.prefetchPage(cfg.Page)), cfg.FrameAncestors...))
 	h.mux.Handle("GET /widget/api", RequireTicket(signer, http.HandlerFunc(h.getAPI)))
 	h.mux.HandleFunc("POST /widget/api", h.postAPI)
 	for pattern, next := range cfg.Endpoints.Routes {
@@ -427,7 +429,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 // ownPatterns are the patterns the handler serves itself.
 func ownPatterns() []string {
 	return []string{
-		"OPTIONS /widget/session", "POST /widget/session", "GET /widget/calculator", "GET /widget/api", "POST /widget/api",
+		"OPTIONS /widget/session", "POST /widget/session", "GET " + PagePath, "GET /widget/api", "POST /widget/api",
 		"GET " + CallbackPath, "GET " + RevokePath, "POST " + RevokePath,
 	}
 }

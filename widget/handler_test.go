@@ -149,7 +149,7 @@ func TestPrefetchIsToldOfThePagesValidTicket(t *testing.T) {
 
 	for _, ticket := range []string{"", "garbage", good[:len(good)-2] + "AA", other.Sign(tk), good} {
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/widget/calculator?ticket="+url.QueryEscape(ticket), nil))
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/widget/page?ticket="+url.QueryEscape(ticket), nil))
 		assert.Equal(t, http.StatusOK, w.Code)
 		assert.Equal(t, "page", w.Body.String())
 	}

@@ -78,7 +78,7 @@ func (h *handler) session(w http.ResponseWriter, r *http.Request) {
 	}
 	WriteJSON(w, http.StatusOK, sessionResponse{
 		Ticket:    ticket,
-		IframeURL: h.public + "/widget/calculator?ticket=" + url.QueryEscape(ticket),
+		IframeURL: h.public + PagePath + "?ticket=" + url.QueryEscape(ticket),
 		ExpiresAt: t.Expires.UTC().Format(time.RFC3339),
 		ExpiresIn: int64(h.signer.TTL() / time.Second),
 	})

@@ -491,7 +491,7 @@ func TestBodiesAreCapped(t *testing.T) {
 func TestCalculatorPage(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	a := f.do(http.MethodGet, "/widget/calculator?ticket="+f.ticket(f.demo.Leads[0].ID), "")
+	a := f.do(http.MethodGet, "/widget/page?ticket="+f.ticket(f.demo.Leads[0].ID), "")
 	require.Equal(t, http.StatusOK, a.status)
 	assert.Equal(t, fxPage, string(a.body))
 	assert.Contains(t, a.header.Get("Content-Security-Policy"), "frame-ancestors https://*.amocrm.ru")

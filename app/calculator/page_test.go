@@ -54,7 +54,7 @@ func TestNewPage(t *testing.T) {
 	require.NoError(t, err)
 	open := func() (*http.Response, string) {
 		rec := httptest.NewRecorder()
-		page.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/widget/calculator?ticket=abc", nil))
+		page.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/widget/page?ticket=abc", nil))
 		resp := rec.Result()
 		body, err := io.ReadAll(resp.Body)
 		require.NoError(t, err)

@@ -72,7 +72,7 @@ func TestStartTakesTheCardReadAhead(t *testing.T) {
 
 	// The page of the same ticket reads ahead again; start takes it.
 	f.fake.ResetRequests()
-	page := f.do(http.MethodGet, "/widget/calculator?ticket="+url.QueryEscape(s.Ticket), "")
+	page := f.do(http.MethodGet, "/widget/page?ticket="+url.QueryEscape(s.Ticket), "")
 	require.Equal(t, http.StatusOK, page.status)
 	a, card = f.startCard(s.Ticket)
 	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
@@ -111,7 +111,7 @@ func TestReadAheadIsTheTicketsOnly(t *testing.T) {
 	sameAccount := f.signer.Sign(widget.Ticket{Account: f.account, AccountID: f.demo.Account.ID, UserID: colleague.ID, LeadID: victimLead.ID})
 
 	for name, ticket := range map[string]string{"another account": foreign, "another user": sameAccount} {
-		page := f.do(http.MethodGet, "/widget/calculator?ticket="+url.QueryEscape(ticket), "")
+		page := f.do(http.MethodGet, "/widget/page?ticket="+url.QueryEscape(ticket), "")
 		require.Equal(t, http.StatusOK, page.status, name)
 		a, _ := f.startCard(ticket)
 		if name == "another account" {

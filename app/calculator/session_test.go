@@ -50,7 +50,7 @@ func TestSessionIssuesTicket(t *testing.T) {
 	tk, err := f.signer.Verify(s.Ticket)
 	require.NoError(t, err)
 	assert.Equal(t, widget.Ticket{Account: f.account, AccountID: f.demo.Account.ID, UserID: f.demo.Manager.ID, LeadID: lead, Expires: tk.Expires}, tk)
-	assert.Equal(t, f.srv.URL+"/widget/calculator?ticket="+url.QueryEscape(s.Ticket), s.IframeURL)
+	assert.Equal(t, f.srv.URL+"/widget/page?ticket="+url.QueryEscape(s.Ticket), s.IframeURL)
 	exp, err := time.Parse(time.RFC3339, s.ExpiresAt)
 	require.NoError(t, err)
 	assert.True(t, exp.Equal(tk.Expires))

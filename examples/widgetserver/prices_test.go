@@ -39,6 +39,6 @@ func TestPublishedPricesReachTheCalculator(t *testing.T) {
 
 	assert.Equal(t, "зима", ts.prices.Current(t.Context()).Version, "at once in the publishing process")
 	assert.Contains(t, readBody(t, ts.do(t, http.MethodGet, "/admin", nil, cookie)), "прайс-листу «зима»")
-	calc := readBody(t, ts.do(t, http.MethodGet, "/widget/calculator", nil, nil))
+	calc := readBody(t, ts.do(t, http.MethodGet, "/widget/page", nil, nil))
 	assert.Contains(t, calc, `"version":"зима"`, "a calculator opened now has the new prices")
 }

@@ -128,7 +128,7 @@ func TestCalculatorPageAndStatic(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 
-	resp := ts.do(t, http.MethodGet, "/widget/calculator?ticket=abc", nil, nil)
+	resp := ts.do(t, http.MethodGet, "/widget/page?ticket=abc", nil, nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	csp := resp.Header.Values("Content-Security-Policy")
 	require.Len(t, csp, 2, "the widget's frame-ancestors and the page's own policy")
