@@ -8,6 +8,7 @@ import (
 	"math/bits"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -37,11 +38,39 @@ func bad(format string, args ...any) error { return &payloadError{fmt.Sprintf(fo
 // Parts it does not decode are listed in Delivery.Ignored; a body that is not well formed, or a
 // field that should be a number and is not, is an error matching ErrPayload.
 func Parse(body []byte) (*Delivery, error) {
-	d := decoder{last: -1, hot: nothing}
+	d := decoders.Get().(*decoder)
+	defer d.release()
 	if err := d.parse(body); err != nil {
 		return nil, err
 	}
 	return d.finish()
+}
+
+// decoders holds decoders between calls, so that the buffers and items they need only while
+// decoding (a fifth of what a 50-lead delivery allocated) are not allocated and collected anew
+// for every delivery. A decoder in the pool keeps nothing of the delivery it decoded.
+var decoders = sync.Pool{New: func() any { return &decoder{last: -1, hot: nothing} }}
+
+// Scratch larger than this, left by an unusual delivery, is not kept in the pool.
+const (
+	keepBytes = 64 << 10
+	keepItems = 1024
+)
+
+// release empties d, keeping only its scratch buffers, and returns it to the pool.
+func (d *decoder) release() {
+	clear(d.itemSlab) // the items point into the delivery
+	clear(d.items)
+	clear(d.tops)
+	next := decoder{last: -1, hot: nothing}
+	if len(d.key) <= keepBytes && len(d.valBuf) <= keepBytes {
+		next.key, next.valBuf = d.key, d.valBuf
+	}
+	if cap(d.items) <= keepItems && cap(d.itemSlab) <= keepItems {
+		next.items, next.itemSlab, next.tops = d.items[:0], d.itemSlab[:0], d.tops[:0]
+	}
+	*d = next
+	decoders.Put(d)
 }
 
 // span is a bracketed segment of the decoded key, as offsets into decoder.key.

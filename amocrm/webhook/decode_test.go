@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -311,5 +312,37 @@ func TestParseFindsItemsInAnyOrder(t *testing.T) {
 				require.Equal(t, item, ev.Task.Text)
 			}
 		}
+	}
+}
+
+// TestParseResultsOutliveLaterParses decodes deliveries, then decodes others at once from several
+// goroutines, as a Handler does, and checks that the first results did not change: the decoders
+// Parse reuses keep nothing a result points to.
+func TestParseResultsOutliveLaterParses(t *testing.T) {
+	t.Parallel()
+	bodies := append(allPayloads(t), updateLeads(3), updateLeads(70))
+	var firsts []*webhook.Delivery
+	for _, body := range bodies {
+		d, err := webhook.Parse(body)
+		require.NoError(t, err)
+		firsts = append(firsts, d)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 20 {
+				body := bodies[(g+i)%len(bodies)]
+				if g == 0 {
+					body = []byte("leads[add][0][id]=x") // refused half-way
+				}
+				_, _ = webhook.Parse(body)
+			}
+		})
+	}
+	wg.Wait()
+	for i, body := range bodies {
+		again, err := webhook.Parse(body)
+		require.NoError(t, err)
+		assert.Equal(t, again, firsts[i], "delivery %d", i)
 	}
 }
