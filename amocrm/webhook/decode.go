@@ -340,25 +340,17 @@ func (d *decoder) readKey(b []byte, p int) (int, error) {
 		// The root holds an escape, a '+' or a ']': decode it up to the first '['.
 	root:
 		for q < len(b) {
-			switch c := b[q]; c {
+			switch b[q] {
 			case '=', '&', '[':
 				break root
 			case '%':
 				if opensAt(b, q) {
 					break root
 				}
-				c, err := unescapeAt(b, q)
-				if err != nil {
-					return q, err
-				}
-				d.putByte(c)
-				q += 3
-			case '+':
-				d.putByte(' ')
-				q++
-			default:
-				d.putByte(c)
-				q++
+			}
+			var err error
+			if q, err = d.putDecoded(b, q); err != nil {
+				return q, err
 			}
 		}
 	}
@@ -411,7 +403,7 @@ func (d *decoder) readSegments(b []byte, start, q int) (int, error) {
 				if q == len(b) {
 					return q, bad("key %q has an unclosed '['", truncate(b[start:q]))
 				}
-				switch c := b[q]; c {
+				switch b[q] {
 				case ']':
 					q++
 					break name
@@ -422,18 +414,10 @@ func (d *decoder) readSegments(b []byte, start, q int) (int, error) {
 						q += 3
 						break name
 					}
-					c, err := unescapeAt(b, q)
-					if err != nil {
-						return q, err
-					}
-					d.putByte(c)
-					q += 3
-				case '+':
-					d.putByte(' ')
-					q++
-				default:
-					d.putByte(c)
-					q++
+				}
+				var err error
+				if q, err = d.putDecoded(b, q); err != nil {
+					return q, err
 				}
 			}
 		}
@@ -523,6 +507,25 @@ func opensAt(b []byte, i int) bool {
 
 func closesAt(b []byte, i int) bool {
 	return i < len(b) && (b[i] == ']' || i+2 < len(b) && b[i] == '%' && b[i+1] == '5' && b[i+2]|0x20 == 'd')
+}
+
+// putDecoded appends the form-decoded character at b[q] (an escape, a '+' or itself) to the
+// key and returns where the next one starts.
+func (d *decoder) putDecoded(b []byte, q int) (int, error) {
+	switch b[q] {
+	case '%':
+		c, err := unescapeAt(b, q)
+		if err != nil {
+			return q, err
+		}
+		d.putByte(c)
+		return q + 3, nil
+	case '+':
+		d.putByte(' ')
+	default:
+		d.putByte(b[q])
+	}
+	return q + 1, nil
 }
 
 // unescapeAt decodes the %XX escape at b[i].
