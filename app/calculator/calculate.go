@@ -36,9 +36,8 @@ type calculationsResponse struct {
 // calculations of the ticket's lead, newest first. A path naming another lead is refused with
 // 403 ticket_mismatch.
 func (h *handler) listCalculations(w http.ResponseWriter, r *http.Request) {
-	t, ok := widget.TicketFrom(r.Context())
+	t, ok := ticket(w, r)
 	if !ok {
-		widget.WriteError(w, http.StatusUnauthorized, widget.CodeTicketMissing, "Нет сессии калькулятора")
 		return
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)

@@ -8,6 +8,16 @@ import (
 	"github.com/amokit/amokit/widget"
 )
 
+// ticket returns the session ticket the request was let in with, or answers 401 when there is
+// none (a route registered without the ticket check).
+func ticket(w http.ResponseWriter, r *http.Request) (widget.Ticket, bool) {
+	t, ok := widget.TicketFrom(r.Context())
+	if !ok {
+		widget.WriteError(w, http.StatusUnauthorized, widget.CodeTicketMissing, "Нет сессии калькулятора")
+	}
+	return t, ok
+}
+
 // leadResponse is the answer of get_lead.
 type leadResponse struct {
 	Lead LeadCard `json:"lead"`
@@ -15,9 +25,8 @@ type leadResponse struct {
 
 // getLead serves GET /widget/api?action=get_lead: the card of the ticket's lead.
 func (h *handler) getLead(w http.ResponseWriter, r *http.Request) {
-	t, ok := widget.TicketFrom(r.Context())
+	t, ok := ticket(w, r)
 	if !ok {
-		widget.WriteError(w, http.StatusUnauthorized, widget.CodeTicketMissing, "Нет сессии калькулятора")
 		return
 	}
 	crm, err := h.crm(r.Context(), t.Account)
@@ -47,9 +56,8 @@ type startResponse struct {
 // (the price list comes with its page). The card is the one read ahead for the ticket since the
 // session or the page (prefetch.go) when there is one.
 func (h *handler) start(w http.ResponseWriter, r *http.Request) {
-	t, ok := widget.TicketFrom(r.Context())
+	t, ok := ticket(w, r)
 	if !ok {
-		widget.WriteError(w, http.StatusUnauthorized, widget.CodeTicketMissing, "Нет сессии калькулятора")
 		return
 	}
 	crm, err := h.crm(r.Context(), t.Account)

@@ -98,9 +98,8 @@ func (h *handler) proposalRoutes(routes map[string]http.Handler) {
 
 // leadOfTicket reads the lead id of the path, answering itself when it is not the ticket's.
 func leadOfTicket(w http.ResponseWriter, r *http.Request) (widget.Ticket, bool) {
-	t, ok := widget.TicketFrom(r.Context())
+	t, ok := ticket(w, r)
 	if !ok {
-		widget.WriteError(w, http.StatusUnauthorized, widget.CodeTicketMissing, "Нет сессии калькулятора")
 		return t, false
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)

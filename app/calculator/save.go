@@ -81,9 +81,8 @@ type saveRequest struct {
 // recorded as done.
 func (h *handler) saveCalculation(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	t, ok := widget.TicketFrom(ctx)
+	t, ok := ticket(w, r)
 	if !ok {
-		widget.WriteError(w, http.StatusUnauthorized, widget.CodeTicketMissing, "Нет сессии калькулятора")
 		return
 	}
 	body, ok := widget.ReadBody(w, r)
