@@ -359,6 +359,15 @@ func (f *form) add(key string, v any) {
 	*f = append(*f, phpURLEncode(key)+"="+phpURLEncode(fmt.Sprint(v)))
 }
 
+// addResponsible writes an entity's responsible user under prefix p and, when
+// the event is a change of responsible user, the one before it.
+func (f *form) addResponsible(p, action string, id, old int64) {
+	f.add(p+"[responsible_user_id]", id)
+	if action == "responsible" {
+		f.add(p+"[old_responsible_user_id]", old)
+	}
+}
+
 // phpURLEncode is PHP's urlencode: letters, digits and -_. stay, a space is
 // '+', every other byte %XX.
 func phpURLEncode(s string) string {
@@ -415,10 +424,7 @@ func (s *Server) eventPayload(a *account, e *entity, action string) ([]byte, err
 			}
 			f.add(p+"[price]", e.Price)
 		}
-		f.add(p+"[responsible_user_id]", e.ResponsibleUserID)
-		if action == "responsible" {
-			f.add(p+"[old_responsible_user_id]", e.OldResponsibleUserID)
-		}
+		f.addResponsible(p, action, e.ResponsibleUserID, e.OldResponsibleUserID)
 		f.add(p+"[last_modified]", e.UpdatedAt)
 		f.add(p+"[modified_user_id]", e.UpdatedBy)
 		f.add(p+"[created_user_id]", e.CreatedBy)
@@ -517,10 +523,7 @@ func (s *Server) taskPayload(a *account, t *backend.Task, action string) ([]byte
 		if t.Result != "" {
 			f.add(p+"[result][text]", t.Result)
 		}
-		f.add(p+"[responsible_user_id]", t.Responsible)
-		if action == "responsible" {
-			f.add(p+"[old_responsible_user_id]", t.OldResponsible)
-		}
+		f.addResponsible(p, action, t.Responsible, t.OldResponsible)
 		f.add(p+"[created_user_id]", t.CreatedBy)
 		f.add(p+"[modified_by]", t.UpdatedBy)
 		f.add(p+"[account_id]", a.ID)
