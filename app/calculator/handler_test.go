@@ -168,6 +168,23 @@ func (f *fixture) storeSecrets() []string {
 	return out
 }
 
+// connectTenant adds another account to the fake and connects it through the same
+// integration, its tokens watched for leaks: a tenant whose tickets must not reach the demo
+// account's data.
+func (f *fixture) connectTenant(subdomain string) *amocrmtest.Account {
+	f.t.Helper()
+	tenant := f.fake.AddAccount(subdomain)
+	tok, err := f.fake.IssueToken(f.integ.ClientID, subdomain)
+	require.NoError(f.t, err)
+	f.scan.secret(tok.AccessToken)
+	f.scan.secret(tok.RefreshToken)
+	require.NoError(f.t, f.conns.Save(f.t.Context(), &tokenstore.Connection{
+		Account: tenant.Host, AccountID: tenant.ID, ClientID: f.integ.ClientID, ClientSecret: f.integ.ClientSecret,
+		AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.ExpiresAt,
+	}))
+	return tenant
+}
+
 // ticket signs a session ticket for the demo manager and the lead.
 func (f *fixture) ticket(leadID int64) string {
 	return f.signer.Sign(widget.Ticket{Account: f.account, AccountID: f.demo.Account.ID, UserID: f.demo.Manager.ID, LeadID: leadID})

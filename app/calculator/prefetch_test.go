@@ -12,7 +12,6 @@ import (
 	"github.com/amokit/amokit/amocrm/amocrmtest"
 	"github.com/amokit/amokit/app/calculator"
 	"github.com/amokit/amokit/app/demo"
-	"github.com/amokit/amokit/tokenstore"
 	"github.com/amokit/amokit/widget"
 )
 
@@ -94,15 +93,7 @@ func TestReadAheadIsTheTicketsOnly(t *testing.T) {
 	var s sessionAnswer
 	a.decode(t, &s)
 
-	tenant := f.fake.AddAccount("tenant")
-	tok, err := f.fake.IssueToken(f.integ.ClientID, "tenant")
-	require.NoError(t, err)
-	f.scan.secret(tok.AccessToken)
-	f.scan.secret(tok.RefreshToken)
-	require.NoError(t, f.conns.Save(t.Context(), &tokenstore.Connection{
-		Account: tenant.Host, AccountID: tenant.ID, ClientID: f.integ.ClientID, ClientSecret: f.integ.ClientSecret,
-		AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.ExpiresAt,
-	}))
+	tenant := f.connectTenant("tenant")
 	victim, err := f.signer.Verify(s.Ticket)
 	require.NoError(t, err)
 	// The same lead id, user id and expiry as the victim's ticket: only the account differs.

@@ -301,15 +301,7 @@ func TestAnotherTenantsTicket(t *testing.T) {
 	before, _ := f.fake.Lead(victimLead.ID)
 	notesBefore := len(f.fake.Notes("leads", victimLead.ID))
 
-	tenant := f.fake.AddAccount("tenant")
-	tok, err := f.fake.IssueToken(f.integ.ClientID, "tenant")
-	require.NoError(t, err)
-	f.scan.secret(tok.AccessToken)
-	f.scan.secret(tok.RefreshToken)
-	require.NoError(t, f.conns.Save(t.Context(), &tokenstore.Connection{
-		Account: tenant.Host, AccountID: tenant.ID, ClientID: f.integ.ClientID, ClientSecret: f.integ.ClientSecret,
-		AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.ExpiresAt,
-	}))
+	tenant := f.connectTenant("tenant")
 	ticket := "Bearer " + f.signer.Sign(widget.Ticket{Account: tenant.Host, AccountID: tenant.ID, UserID: tenant.AdminID, LeadID: victimLead.ID})
 
 	a := f.do(http.MethodGet, "/widget/api?action=get_lead", "", "Authorization", ticket)
