@@ -137,21 +137,8 @@ func zoneOf(name string) *time.Location {
 	if loc, err := time.LoadLocation(name); err == nil && name != "Local" {
 		return loc
 	}
-	if off, ok := strings.CutPrefix(name, "UTC"); ok && len(off) >= 6 {
-		sign := 1
-		switch {
-		case strings.HasPrefix(off, "+"):
-			off = off[1:]
-		case strings.HasPrefix(off, "-"):
-			sign, off = -1, off[1:]
-		case strings.HasPrefix(off, "−"):
-			sign, off = -1, strings.TrimPrefix(off, "−")
-		}
-		h, err1 := strconv.Atoi(off[:2])
-		m, err2 := strconv.Atoi(off[len(off)-2:])
-		if err1 == nil && err2 == nil && len(off) == 5 && off[2] == ':' {
-			return time.FixedZone(name, sign*(h*3600+m*60))
-		}
+	if loc, ok := tzname.ParseOffset(name); ok {
+		return loc
 	}
 	return moscow.Location
 }

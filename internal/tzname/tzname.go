@@ -4,6 +4,8 @@ package tzname
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -25,4 +27,33 @@ func Label(t time.Time) string {
 		return off
 	}
 	return name + ", " + off
+}
+
+// ParseOffset reads back what Offset writes ("UTC+05:00", "UTC−03:30", also with an ASCII
+// minus) as a fixed zone of that name; false for anything else.
+func ParseOffset(name string) (*time.Location, bool) {
+	off, ok := strings.CutPrefix(name, "UTC")
+	if !ok {
+		return nil, false
+	}
+	sign := 1
+	switch {
+	case strings.HasPrefix(off, "+"):
+		off = off[1:]
+	case strings.HasPrefix(off, "-"):
+		sign, off = -1, off[1:]
+	case strings.HasPrefix(off, "−"):
+		sign, off = -1, strings.TrimPrefix(off, "−")
+	default:
+		return nil, false
+	}
+	if len(off) != 5 || off[2] != ':' {
+		return nil, false
+	}
+	h, err1 := strconv.Atoi(off[:2])
+	m, err2 := strconv.Atoi(off[3:])
+	if err1 != nil || err2 != nil {
+		return nil, false
+	}
+	return time.FixedZone(name, sign*(h*3600+m*60)), true
 }

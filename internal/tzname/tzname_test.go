@@ -31,3 +31,23 @@ func TestLabelNamesZoneAndOffset(t *testing.T) {
 		assert.Equal(t, tc.label, tzname.Label(tc.t))
 	}
 }
+
+func TestParseOffsetReadsBackOffset(t *testing.T) {
+	t.Parallel()
+	for _, secs := range []int{5 * 3600, -(3*3600 + 30*60), 0, 14 * 3600} {
+		at := time.Date(2026, 12, 6, 12, 0, 0, 0, time.FixedZone("", secs))
+		name := tzname.Offset(at)
+		loc, ok := tzname.ParseOffset(name)
+		if !ok {
+			t.Fatalf("ParseOffset(%q) refused it", name)
+		}
+		if _, got := at.In(loc).Zone(); got != secs {
+			t.Errorf("ParseOffset(%q): offset %d s, want %d", name, got, secs)
+		}
+	}
+	for _, bad := range []string{"", "UTC", "UTC05:00", "UTC+5:00", "UTC+05-00", "GMT+05:00", "UTC+aa:00"} {
+		if _, ok := tzname.ParseOffset(bad); ok {
+			t.Errorf("ParseOffset(%q) accepted it", bad)
+		}
+	}
+}
