@@ -4,19 +4,17 @@ import (
 	"bytes"
 	"fmt"
 	"html"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/amokit/amokit/app/admin/admintest"
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/app/pricelist"
 	"github.com/amokit/amokit/app/proposal"
@@ -35,7 +33,7 @@ const (
 type testPage struct {
 	*Page
 	h                http.Handler
-	logs             *syncBuffer
+	logs             *admintest.SyncBuffer
 	store            tokenstore.Store
 	priceLists       pricelist.Store
 	prices           *pricelist.Live
@@ -70,7 +68,7 @@ func newTestPageConfig(t *testing.T, token string, key []byte, edit func(*Config
 	live, err := pricelist.NewLive(lists, glass.DefaultPriceList())
 	require.NoError(t, err)
 	settings := &proposal.MemorySettings{}
-	logs := &syncBuffer{}
+	logs := &admintest.SyncBuffer{}
 	cfg := Config{
 		Token: token, Key: key, PublicURL: testPublic,
 		Connections: store, Connect: WidgetConnector(backend, token),
@@ -90,37 +88,7 @@ func newTestPageConfig(t *testing.T, token string, key []byte, edit func(*Config
 // do serves one request; cookie may be nil.
 func (ts *testPage) do(t *testing.T, method, target string, form url.Values, cookie *http.Cookie) *http.Response {
 	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req := httptest.NewRequestWithContext(t.Context(), method, testPublic+target, body)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if cookie != nil {
-		req.AddCookie(cookie)
-	}
-	rec := httptest.NewRecorder()
-	ts.h.ServeHTTP(rec, req)
-	return rec.Result()
-}
-
-func readBody(t *testing.T, resp *http.Response) string {
-	t.Helper()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return string(b)
-}
-
-func sessionCookie(t *testing.T, resp *http.Response) *http.Cookie {
-	t.Helper()
-	for _, c := range resp.Cookies() {
-		if c.Name == adminCookie && c.Value != "" {
-			return c
-		}
-	}
-	return nil
+	return admintest.Do(t, ts.h, method, testPublic+target, form, cookie)
 }
 
 // login trades the admin token for a session and returns its cookie and the page's CSRF token.
@@ -132,33 +100,13 @@ func (ts *testPage) login(t *testing.T) (*http.Cookie, string) {
 // loginWith is login with the admin token token.
 func (ts *testPage) loginWith(t *testing.T, token string) (*http.Cookie, string) {
 	t.Helper()
-	resp := ts.do(t, http.MethodGet, "/admin?token="+token, nil, nil)
-	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
-	c := sessionCookie(t, resp)
-	require.NotNil(t, c)
-	page := readBody(t, ts.do(t, http.MethodGet, "/admin", nil, c))
-	i := strings.Index(page, `name="csrf" value="`)
-	require.Positive(t, i, "the page has a CSRF field")
-	rest := page[i+len(`name="csrf" value="`):]
-	return c, rest[:strings.IndexByte(rest, '"')]
+	return admintest.Login(t, ts.h, testPublic, token)
 }
 
-// syncBuffer is a bytes.Buffer safe for the handlers' goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+// TestCookieName keeps the shared test helpers reading the cookie the page sets.
+func TestCookieName(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, adminCookie, admintest.CookieName)
 }
 
 func TestAdminLogin(t *testing.T) {
@@ -167,19 +115,19 @@ func TestAdminLogin(t *testing.T) {
 
 	resp := ts.do(t, http.MethodGet, "/admin", nil, nil)
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
-	page := readBody(t, resp)
+	page := admintest.ReadBody(t, resp)
 	assert.Contains(t, page, `action="/admin/login"`)
 	assert.NotContains(t, page, `action="/admin/connect"`, "nothing of the admin page without a session")
 
 	resp = ts.do(t, http.MethodGet, "/admin?token=wrong-token-wrong-token-wrong-token", nil, nil)
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
-	assert.Nil(t, sessionCookie(t, resp))
-	assert.Contains(t, readBody(t, resp), "Неверный токен")
+	assert.Nil(t, admintest.SessionCookie(resp))
+	assert.Contains(t, admintest.ReadBody(t, resp), "Неверный токен")
 
 	resp = ts.do(t, http.MethodGet, "/admin?token="+testAdminTok, nil, nil)
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	assert.Equal(t, "/admin", resp.Header.Get("Location"), "the token leaves the address bar")
-	c := sessionCookie(t, resp)
+	c := admintest.SessionCookie(resp)
 	require.NotNil(t, c)
 	assert.True(t, c.HttpOnly)
 	assert.True(t, c.Secure, "https public URL")
@@ -189,7 +137,7 @@ func TestAdminLogin(t *testing.T) {
 
 	resp = ts.do(t, http.MethodGet, "/admin", nil, c)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	page = readBody(t, resp)
+	page = admintest.ReadBody(t, resp)
 	assert.Contains(t, page, "Подключить к amoCRM")
 	assert.Contains(t, page, testPublic+"/oauth/callback")
 	assert.Contains(t, page, testPublic+"/oauth/revoke")
@@ -201,10 +149,10 @@ func TestAdminLogin(t *testing.T) {
 
 	resp = ts.do(t, http.MethodPost, "/admin/login", url.Values{"token": {"nope"}}, nil)
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
-	assert.Nil(t, sessionCookie(t, resp))
+	assert.Nil(t, admintest.SessionCookie(resp))
 	resp = ts.do(t, http.MethodPost, "/admin/login", url.Values{"token": {testAdminTok}}, nil)
 	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
-	assert.NotNil(t, sessionCookie(t, resp))
+	assert.NotNil(t, admintest.SessionCookie(resp))
 
 	assert.NotContains(t, ts.logs.String(), testAdminTok, "the token never reaches the log")
 }
@@ -228,7 +176,7 @@ func TestAdminConnect(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "no session")
 
 	resp = ts.do(t, http.MethodPost, "/admin/connect", form, c)
-	require.Equal(t, http.StatusSeeOther, resp.StatusCode, readBody(t, resp))
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode, admintest.ReadBody(t, resp))
 	loc, err := url.Parse(resp.Header.Get("Location"))
 	require.NoError(t, err)
 	assert.Equal(t, "https://www.amocrm.ru/oauth", loc.Scheme+"://"+loc.Host+loc.Path, "amoCRM's consent page")
@@ -242,7 +190,7 @@ func TestAdminConnect(t *testing.T) {
 	assert.Equal(t, secret, conn.ClientSecret)
 	assert.Empty(t, conn.RefreshToken, "tokens come with the consent")
 
-	page := readBody(t, ts.do(t, http.MethodGet, "/admin", nil, c))
+	page := admintest.ReadBody(t, ts.do(t, http.MethodGet, "/admin", nil, c))
 	assert.Contains(t, page, "acme.amocrm.ru")
 	assert.Contains(t, page, "доступ не подтверждён")
 	assert.NotContains(t, page, secret, "the secret is never rendered back")
@@ -250,13 +198,13 @@ func TestAdminConnect(t *testing.T) {
 	bad := url.Values{"csrf": {csrf}, "domain": {"acme.example.com"}, "client_id": {clientID}, "client_secret": {secret}}
 	resp = ts.do(t, http.MethodPost, "/admin/connect", bad, c)
 	assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
-	page = readBody(t, resp)
+	page = admintest.ReadBody(t, resp)
 	assert.Contains(t, page, "company.amocrm.ru", "the widget's field message, next to the field")
 	assert.Contains(t, page, `value="acme.example.com"`, "what was typed stays")
 	assert.NotContains(t, page, secret, "a typed secret is not sent back")
 
 	empty := url.Values{"csrf": {csrf}}
-	page = readBody(t, ts.do(t, http.MethodPost, "/admin/connect", empty, c))
+	page = admintest.ReadBody(t, ts.do(t, http.MethodPost, "/admin/connect", empty, c))
 	assert.Contains(t, page, "Заполните все поля формы")
 	assert.Contains(t, page, "Укажите ID интеграции")
 
@@ -279,7 +227,7 @@ func TestAdminShowsHealthWithoutSecrets(t *testing.T) {
 		Expiry: time.Now().Add(-time.Hour), ReauthRequired: true,
 	}))
 	c, _ := ts.login(t)
-	page := readBody(t, ts.do(t, http.MethodGet, "/admin", nil, c))
+	page := admintest.ReadBody(t, ts.do(t, http.MethodGet, "/admin", nil, c))
 	for _, s := range []string{"secret-value-1", "access-value-2", "refresh-value-3", "secret-value-4", "access-value-5", "refresh-value-6"} {
 		assert.NotContains(t, page, s)
 	}
@@ -314,7 +262,7 @@ func TestAdminDisconnect(t *testing.T) {
 	resp = ts.do(t, http.MethodPost, "/admin/disconnect", url.Values{"account": {"other.amocrm.ru"}, "csrf": {csrf}}, c)
 	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	assert.Equal(t, "/admin?error=unknown_account", resp.Header.Get("Location"), "an unknown account says so")
-	page := readBody(t, ts.do(t, http.MethodGet, "/admin?error=unknown_account", nil, c))
+	page := admintest.ReadBody(t, ts.do(t, http.MethodGet, "/admin?error=unknown_account", nil, c))
 	assert.Contains(t, page, "Такого подключения нет")
 }
 
@@ -329,10 +277,10 @@ func TestAdminFlashIsChosenByCode(t *testing.T) {
 	for _, q := range []string{
 		"connected=" + url.QueryEscape(bait), "disconnected=" + url.QueryEscape(bait), "error=" + url.QueryEscape(bait),
 	} {
-		page := readBody(t, ts.do(t, http.MethodGet, "/admin?"+q, nil, c))
+		page := admintest.ReadBody(t, ts.do(t, http.MethodGet, "/admin?"+q, nil, c))
 		assert.NotContains(t, page, "8-800", q)
 	}
-	page := readBody(t, ts.do(t, http.MethodGet, "/admin?connected=acme.amocrm.ru", nil, c))
+	page := admintest.ReadBody(t, ts.do(t, http.MethodGet, "/admin?connected=acme.amocrm.ru", nil, c))
 	assert.Contains(t, page, "Аккаунт acme.amocrm.ru подключён")
 }
 
@@ -368,7 +316,7 @@ func TestAdminLoginThrottle(t *testing.T) {
 	}
 	resp := ts.do(t, http.MethodGet, "/admin?token="+testAdminTok, nil, nil)
 	assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode, "the right token waits too")
-	assert.Nil(t, sessionCookie(t, resp))
+	assert.Nil(t, admintest.SessionCookie(resp))
 	assert.Equal(t, 1, strings.Count(ts.logs.String(), "wrong admin token"), "one line:\n%s", ts.logs.String())
 }
 
@@ -382,7 +330,7 @@ func TestAdminTimesInMoscow(t *testing.T) {
 		Expiry: time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC),
 	}))
 	c, _ := ts.login(t)
-	page := html.UnescapeString(readBody(t, ts.do(t, http.MethodGet, "/admin", nil, c)))
+	page := html.UnescapeString(admintest.ReadBody(t, ts.do(t, http.MethodGet, "/admin", nil, c)))
 	assert.Contains(t, page, "02.01.2026 13:00:00 UTC+03:00")
 	assert.Contains(t, page, "Europe/Moscow, UTC+03:00 — московское время: часовой пояс аккаунта не получен")
 }

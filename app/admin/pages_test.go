@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"image"
 	"image/png"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -13,8 +12,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/amokit/amokit/app/admin/admintest"
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/app/proposal"
+	"github.com/amokit/amokit/app/proposal/proposaltest"
 )
 
 // publish posts a price list to the editor with the given session cookie, CSRF header and Origin.
@@ -73,13 +74,13 @@ func TestAdminPrices_onlyTheAdminPublishes(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "the editor page needs a session")
 	resp = ts.do(t, http.MethodGet, "/admin/prices/", nil, cookie)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	page := readBody(t, resp)
+	page := admintest.ReadBody(t, resp)
 	assert.Contains(t, page, `content="`+csrf+`"`)
 	assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'")
 
 	require.Equal(t, http.StatusCreated, ts.publish(t, cookie, csrf, testPublic, winter(t)))
 	assert.Equal(t, "зима", ts.prices.Current(t.Context()).Version, "at once in the publishing process")
-	assert.Contains(t, readBody(t, ts.do(t, http.MethodGet, "/admin", nil, cookie)), "прайс-листу «зима»")
+	assert.Contains(t, admintest.ReadBody(t, ts.do(t, http.MethodGet, "/admin", nil, cookie)), "прайс-листу «зима»")
 }
 
 func TestAdminProposalSettings_behindTheSession(t *testing.T) {
@@ -97,7 +98,7 @@ func TestAdminProposalSettings_behindTheSession(t *testing.T) {
 	require.Error(t, err)
 
 	resp = ts.do(t, http.MethodPost, "/admin/proposal/", form, cookie)
-	require.Equal(t, http.StatusSeeOther, resp.StatusCode, readBody(t, resp))
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode, admintest.ReadBody(t, resp))
 	got, err := ts.proposalSettings.Settings(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, "ООО «Стекло»", got.Shop.Name)
@@ -129,24 +130,6 @@ func (ts *testPage) send(t *testing.T, method, target, ct string, body []byte, c
 	return rec.Result()
 }
 
-// settingsForm is the settings page's multipart form with an optional logo file.
-func settingsForm(t *testing.T, fields map[string]string, logo []byte) (string, []byte) {
-	t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for k, v := range fields {
-		require.NoError(t, mw.WriteField(k, v))
-	}
-	if logo != nil {
-		fw, err := mw.CreateFormFile("logo", "фото.png")
-		require.NoError(t, err)
-		_, err = fw.Write(logo)
-		require.NoError(t, err)
-	}
-	require.NoError(t, mw.Close())
-	return mw.FormDataContentType(), body.Bytes()
-}
-
 // TestAdminPages_anotherShopsSessionOpensNothing: every path of the price-list editor and the
 // proposal settings, with another shop's valid admin session and its CSRF token, is refused
 // with the same Russian message and reveals nothing of this shop; the same requests with this
@@ -166,7 +149,7 @@ func TestAdminPages_anotherShopsSessionOpensNothing(t *testing.T) {
 
 	preview, err := json.Marshal(map[string]any{"price_list": json.RawMessage(winter(t))})
 	require.NoError(t, err)
-	ct, form := settingsForm(t, map[string]string{"csrf": foreignCSRF, "name": "Чужой", "vat_percent": "0", "valid_days": "1"}, nil)
+	ct, form := proposaltest.SettingsForm(t, map[string]string{"csrf": foreignCSRF, "name": "Чужой", "vat_percent": "0", "valid_days": "1"}, nil)
 	type request struct {
 		method, path, ct string
 		body             []byte
@@ -184,7 +167,7 @@ func TestAdminPages_anotherShopsSessionOpensNothing(t *testing.T) {
 		{http.MethodPost, "/admin/proposal/", ct, form, false},
 	} {
 		resp := ts.send(t, r.method, r.path, r.ct, r.body, foreign, "X-CSRF-Token", foreignCSRF, "Origin", testPublic)
-		body := readBody(t, resp)
+		body := admintest.ReadBody(t, resp)
 		assert.Equal(t, http.StatusForbidden, resp.StatusCode, "%s %s", r.method, r.path)
 		assert.Contains(t, body, "Нет доступа: войдите на страницу администратора заново.", r.path)
 		for _, secret := range []string{"зима", "Наше стекло", csrf} {
@@ -194,11 +177,11 @@ func TestAdminPages_anotherShopsSessionOpensNothing(t *testing.T) {
 		// The same request as this shop's administrator goes through.
 		mine := r.body
 		if r.path == "/admin/proposal/" && r.method == http.MethodPost {
-			ct2, b := settingsForm(t, map[string]string{"csrf": csrf, "name": "ООО «Наше стекло»", "vat_percent": "20", "valid_days": "14"}, nil)
+			ct2, b := proposaltest.SettingsForm(t, map[string]string{"csrf": csrf, "name": "ООО «Наше стекло»", "vat_percent": "20", "valid_days": "14"}, nil)
 			r.ct, mine = ct2, b
 		}
 		resp = ts.send(t, r.method, r.path, r.ct, mine, cookie, "X-CSRF-Token", csrf, "Origin", testPublic)
-		assert.Less(t, resp.StatusCode, 400, "%s %s as this shop's admin: %s", r.method, r.path, readBody(t, resp))
+		assert.Less(t, resp.StatusCode, 400, "%s %s as this shop's admin: %s", r.method, r.path, admintest.ReadBody(t, resp))
 	}
 	got, err := ts.proposalSettings.Settings(t.Context())
 	require.NoError(t, err)
@@ -219,18 +202,18 @@ func TestAdminProposalSettings_bigLogo(t *testing.T) {
 	cookie, csrf := ts.login(t)
 	fields := map[string]string{"csrf": csrf, "name": "ООО «Стекло»", "address": "Москва", "vat_percent": "20", "valid_days": "14"}
 
-	ct, body := settingsForm(t, fields, append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 1<<20)...))
+	ct, body := proposaltest.SettingsForm(t, fields, append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 1<<20)...))
 	resp := ts.send(t, http.MethodPost, "/admin/proposal/", ct, body, cookie, "Origin", testPublic)
-	page := readBody(t, resp)
+	page := admintest.ReadBody(t, resp)
 	assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, page)
 	assert.Contains(t, page, "логотип больше 256 КБ")
 	assert.Contains(t, page, `value="ООО «Стекло»"`)
 	assert.Contains(t, page, `aria-describedby="logo-error"`)
 
-	ct, body = settingsForm(t, fields, make([]byte, 5<<20))
+	ct, body = proposaltest.SettingsForm(t, fields, make([]byte, 5<<20))
 	resp = ts.send(t, http.MethodPost, "/admin/proposal/", ct, body, cookie, "Origin", testPublic)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
-	assert.Contains(t, readBody(t, resp), "Файл больше 4 МБ")
+	assert.Contains(t, admintest.ReadBody(t, resp), "Файл больше 4 МБ")
 
 	_, err := ts.proposalSettings.Settings(t.Context())
 	assert.ErrorIs(t, err, proposal.ErrNoSettings, "nothing saved")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/amokit/amokit/amocrm"
 	"github.com/amokit/amokit/amocrm/amocrmtest"
+	"github.com/amokit/amokit/app/admin/admintest"
 	"github.com/amokit/amokit/app/pricelist"
 	"github.com/amokit/amokit/tokenstore"
 )
@@ -77,7 +78,7 @@ func TestAdminTimesInAccountZone(t *testing.T) {
 	assert.True(t, strings.HasSuffix(versions.Versions[0].PublishedAt, " UTC+05:00"), versions.Versions[0].PublishedAt)
 
 	connect("lost.amocrm.ru")
-	page := html.UnescapeString(readBody(t, ts.do(t, http.MethodGet, "/admin", nil, c)))
+	page := html.UnescapeString(admintest.ReadBody(t, ts.do(t, http.MethodGet, "/admin", nil, c)))
 	yekbRow, lostRow := connectionRow(t, page, "yekb.amocrm.ru"), connectionRow(t, page, "lost.amocrm.ru")
 	assert.Contains(t, yekbRow, "02.01.2026 15:00:00 UTC+05:00", "the token's expiry in Yekaterinburg time")
 	assert.Contains(t, yekbRow, "Asia/Yekaterinburg, UTC+05:00")
@@ -87,14 +88,14 @@ func TestAdminTimesInAccountZone(t *testing.T) {
 	assert.Equal(t, 2, reads(), "one read per account")
 
 	// Shown again: nothing is read again but the zone that failed, once it is due.
-	readBody(t, ts.do(t, http.MethodGet, "/admin", nil, c))
+	admintest.ReadBody(t, ts.do(t, http.MethodGet, "/admin", nil, c))
 	assert.Equal(t, 2, reads(), "the zones are kept with the connections")
 
 	// Connected anew, the account's zone is read anew: it may have changed meanwhile.
 	yekb.SetTimezone("Asia/Vladivostok")
 	require.NoError(t, ts.store.Delete(t.Context(), "yekb.amocrm.ru"))
 	connect("yekb.amocrm.ru")
-	page = html.UnescapeString(readBody(t, ts.do(t, http.MethodGet, "/admin", nil, c)))
+	page = html.UnescapeString(admintest.ReadBody(t, ts.do(t, http.MethodGet, "/admin", nil, c)))
 	assert.Contains(t, page, "02.01.2026 20:00:00 UTC+10:00")
 	assert.Equal(t, 3, reads())
 }

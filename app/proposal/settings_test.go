@@ -5,7 +5,6 @@ import (
 	"image"
 	"image/png"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amokit/amokit/app/proposal"
+	"github.com/amokit/amokit/app/proposal/proposaltest"
 )
 
 func TestSettings_Validate(t *testing.T) {
@@ -59,18 +59,8 @@ func settingsServer(t *testing.T, allowed *bool) (*httptest.Server, *proposal.Me
 
 func multipartForm(t *testing.T, fields map[string]string, logo []byte) (string, *bytes.Buffer) {
 	t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for k, v := range fields {
-		require.NoError(t, mw.WriteField(k, v))
-	}
-	if logo != nil {
-		fw, err := mw.CreateFormFile("logo", "logo.png")
-		require.NoError(t, err)
-		fw.Write(logo)
-	}
-	require.NoError(t, mw.Close())
-	return mw.FormDataContentType(), &body
+	ct, body := proposaltest.SettingsForm(t, fields, logo)
+	return ct, bytes.NewBuffer(body)
 }
 
 func TestSettingsPage_saveShowsEveryProblemAndKeepsWhatWasTyped(t *testing.T) {

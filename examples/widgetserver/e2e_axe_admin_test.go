@@ -65,12 +65,7 @@ func TestAccessibility_adminPagesAndProposalPanel(t *testing.T) {
 	// as its own page, the frame's address opened directly.
 	lead := s.demo.Seed().Leads[2]
 	require.NoError(t, doWithin(ctx, chromedp.Navigate(fmt.Sprintf("%s/demo/card?lead=%d", base, lead.ID))))
-	frame := calculatorFrame(t, ctx)
-	in := chromedp.FromNode(frame)
-	require.NoError(t, doWithin(ctx, enterWorkedExample(in)...))
-	waitText(t, ctx, "#total", "17 204,00 ₽", frame)
-	require.NoError(t, doWithin(ctx, chromedp.Click(css("#save"), in)))
-	waitText(t, ctx, `#save-status[data-state="saved"]`, "Сохранено в сделку", frame)
+	saveWorkedExample(t, ctx)
 	src, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#widgets iframe.amokit-calc__frame').src`))
 	require.NoError(t, err)
 	require.NoError(t, doWithin(ctx, chromedp.Navigate(src)))

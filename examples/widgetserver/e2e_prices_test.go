@@ -48,12 +48,7 @@ func TestPriceListEditedPublishedAndUsed(t *testing.T) {
 
 	// A calculation saved at the default prices.
 	require.NoError(t, doWithin(ctx, chromedp.Navigate(card)))
-	frame := calculatorFrame(t, ctx)
-	in := chromedp.FromNode(frame)
-	require.NoError(t, doWithin(ctx, enterWorkedExample(in)...))
-	waitText(t, ctx, "#total", "17 204,00 ₽", frame)
-	require.NoError(t, doWithin(ctx, chromedp.Click(css("#save"), in)))
-	waitText(t, ctx, `#save-status[data-state="saved"]`, "Сохранено в сделку", frame)
+	frame, _ := saveWorkedExample(t, ctx)
 	waitText(t, ctx, "#history li", "17 204,00 ₽", frame)
 
 	// The administrator edits the price of 8 mm clear glass.
@@ -97,7 +92,7 @@ func TestPriceListEditedPublishedAndUsed(t *testing.T) {
 	// The calculator uses it at once: the form kept for the lead is priced anew.
 	require.NoError(t, doWithin(ctx, chromedp.Navigate(card)))
 	frame = calculatorFrame(t, ctx)
-	in = chromedp.FromNode(frame)
+	in := chromedp.FromNode(frame)
 	waitText(t, ctx, "#total", "17 564,00 ₽", frame)
 	// The old calculation keeps its prices, and reopens with them.
 	waitText(t, ctx, "#history li", "17 204,00 ₽", frame)

@@ -44,12 +44,7 @@ func TestProposalOfTheWorkedExample(t *testing.T) {
 
 	// The worked example, saved; then its proposal for the company.
 	require.NoError(t, doWithin(ctx, chromedp.Navigate(fmt.Sprintf("%s/demo/card?lead=%d", base, lead.ID))))
-	frame := calculatorFrame(t, ctx)
-	in := chromedp.FromNode(frame)
-	require.NoError(t, doWithin(ctx, enterWorkedExample(in)...))
-	waitText(t, ctx, "#total", "17 204,00 ₽", frame)
-	require.NoError(t, doWithin(ctx, chromedp.Click(css("#save"), in)))
-	waitText(t, ctx, `#save-status[data-state="saved"]`, "Сохранено в сделку", frame)
+	frame, in := saveWorkedExample(t, ctx)
 	waitText(t, ctx, "#proposal-party", "ООО «Ремстрой» (компания)", frame)
 	require.NoError(t, doWithin(ctx, choose("#proposal-party", "company:"+fmt.Sprint(s.demo.Seed().Company.ID))))
 	for range 2 { // a second press attaches nothing more

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/amokit/amokit/amocrm/amocrmtest"
+	"github.com/amokit/amokit/app/admin/admintest"
 	"github.com/amokit/amokit/app/demo"
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/internal/browsertest"
@@ -144,6 +145,20 @@ func TestDemoEndToEnd(t *testing.T) {
 	keepScreenshot(t, ctx)
 }
 
+// saveWorkedExample enters the worked example into the calculator of the card open in ctx and
+// saves it into the deal, waiting for its total and for the save to be confirmed. It returns the
+// calculator frame and the query option that looks inside it.
+func saveWorkedExample(t *testing.T, ctx context.Context) (*chromedp.Node, chromedp.QueryOption) {
+	t.Helper()
+	frame := calculatorFrame(t, ctx)
+	in := chromedp.FromNode(frame)
+	require.NoError(t, doWithin(ctx, enterWorkedExample(in)...))
+	waitText(t, ctx, "#total", "17 204,00 ₽", frame)
+	require.NoError(t, doWithin(ctx, chromedp.Click(chromedp.CSS("#save"), in)))
+	waitText(t, ctx, `#save-status[data-state="saved"]`, "Сохранено в сделку", frame)
+	return frame, in
+}
+
 // enterWorkedExample types the worked example into an empty calculator form, as a person would.
 func enterWorkedExample(in chromedp.QueryOption) []chromedp.Action[chromedp.Void] {
 	piece := "fieldset.piece "
@@ -178,7 +193,7 @@ func startDemo(t *testing.T) *demoServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
 	out := newLineWriter()
-	var logs syncBuffer
+	var logs admintest.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-demo", "-addr", "127.0.0.1:0"}, func(string) string { return "" }, out, &logs)
@@ -349,24 +364,6 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestCalculatorErrorsAndRetry checks the calculator's other states in the narrow card column:
 // an error shown next to the field it concerns, a save that amoCRM fails half-way and its retry
 // with the same idempotency key (which writes only what failed), and the page in a wide frame.
@@ -491,7 +488,7 @@ func startInProcessDemoWith(t *testing.T, edit func(*config)) (*server, string) 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	public := "http://" + ln.Addr().String()
-	logs := &syncBuffer{}
+	logs := &admintest.SyncBuffer{}
 	logger := serve.NewLogger(logs, slog.LevelDebug)
 	cfg := config{Demo: true, Addr: ln.Addr().String(), AdminToken: testAdminTok, PriceList: glass.DefaultPriceList()}
 	if edit != nil {

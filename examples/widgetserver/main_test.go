@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/amokit/amokit/app/admin/admintest"
 	"github.com/amokit/amokit/internal/serve"
 )
 
@@ -42,7 +43,7 @@ func TestServeLetsRequestsFinish(t *testing.T) {
 	require.NoError(t, err)
 	base := "http://" + ln.Addr().String()
 	ctx, cancel := context.WithCancel(t.Context())
-	logs := &syncBuffer{}
+	logs := &admintest.SyncBuffer{}
 	srv := newHTTPServer(ctx, mux, serve.NewLogger(logs, slog.LevelInfo))
 	done := make(chan error, 1)
 	go func() { done <- serveUntilDone(ctx, srv, ln, stopping, serve.NewLogger(logs, slog.LevelInfo)) }()
@@ -126,7 +127,7 @@ func TestRunRealModePrintsTheGeneratedToken(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	out := newLineWriter()
-	logs := &syncBuffer{}
+	logs := &admintest.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-public-url", "https://calc.example.com"}, envOf(nil), out, logs)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/amokit/amokit/amocrm"
 	apostgres "github.com/amokit/amokit/amocrm/postgres"
+	"github.com/amokit/amokit/app/admin/admintest"
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/internal/pgtest"
 	"github.com/amokit/amokit/internal/serve"
@@ -23,14 +24,14 @@ func TestAmoCRMClientsShareOnePacer(t *testing.T) {
 		t.Parallel()
 		cfg := base
 		cfg.DatabaseURL = pgtest.DSN(t)
-		s, err := build(t.Context(), cfg, testPublic, serve.NewLogger(&syncBuffer{}, slog.LevelDebug))
+		s, err := build(t.Context(), cfg, testPublic, serve.NewLogger(&admintest.SyncBuffer{}, slog.LevelDebug))
 		require.NoError(t, err)
 		t.Cleanup(s.close)
 		assert.IsType(t, &apostgres.Pacer{}, s.pacer)
 	})
 	t.Run("in memory, every client of the process", func(t *testing.T) {
 		t.Parallel()
-		s, err := build(t.Context(), base, testPublic, serve.NewLogger(&syncBuffer{}, slog.LevelDebug))
+		s, err := build(t.Context(), base, testPublic, serve.NewLogger(&admintest.SyncBuffer{}, slog.LevelDebug))
 		require.NoError(t, err)
 		t.Cleanup(s.close)
 		assert.IsType(t, &amocrm.LocalPacer{}, s.pacer)

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/amokit/amokit/app/admin/admintest"
 	"github.com/amokit/amokit/internal/pgtest"
 	"github.com/amokit/amokit/tokenstore"
 	tspostgres "github.com/amokit/amokit/tokenstore/postgres"
@@ -32,7 +33,7 @@ func TestRunWithPostgres(t *testing.T) {
 	base, stop := startReal(t, args, env)
 	resp := get(t, base+"/readyz", nil)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Contains(t, readBody(t, resp), `"database":"up"`)
+	assert.Contains(t, admintest.ReadBody(t, resp), `"database":"up"`)
 
 	cookie, csrf := loginOver(t, base)
 	form := url.Values{"csrf": {csrf}, "domain": {"acme.amocrm.ru"}, "client_id": {clientID}, "client_secret": {secret}}
@@ -61,7 +62,7 @@ func TestRunWithPostgres(t *testing.T) {
 	stop()
 	base, _ = startReal(t, args, env)
 	cookie, _ = loginOver(t, base)
-	page := readBody(t, get(t, base+"/admin", cookie))
+	page := admintest.ReadBody(t, get(t, base+"/admin", cookie))
 	assert.Contains(t, page, `data-account="acme.amocrm.ru"`, "the connection survives a restart")
 	assert.NotContains(t, page, secret)
 }
@@ -94,7 +95,7 @@ func TestOldSealedRowsMigrate(t *testing.T) {
 	env := envOf(map[string]string{envDatabaseURL: dsn, envEncryptionKey: testKeyB64(), envAdminToken: testAdminTok})
 	base, _ := startReal(t, []string{"-addr", "127.0.0.1:0", "-public-url", testPublic}, env)
 	cookie, _ := loginOver(t, base)
-	page := readBody(t, get(t, base+"/admin", cookie))
+	page := admintest.ReadBody(t, get(t, base+"/admin", cookie))
 	assert.Contains(t, page, `data-account="acme.amocrm.ru"`, "the old row opens")
 	assert.Contains(t, page, "Не удаётся расшифровать подключения: lost.amocrm.ru", "the unreadable row is named, the others listed")
 
@@ -122,7 +123,7 @@ func startReal(t *testing.T, args []string, env func(string) string) (string, fu
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
 	out := newLineWriter()
-	logs := &syncBuffer{}
+	logs := &admintest.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, args, env, out, logs) }()
 	stopped := false
@@ -177,7 +178,7 @@ func loginOver(t *testing.T, base string) (*http.Cookie, string) {
 	t.Helper()
 	resp := get(t, base+"/admin?token="+testAdminTok, nil)
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
-	c := sessionCookie(t, resp)
+	c := admintest.SessionCookie(resp)
 	require.NotNil(t, c)
 	body, err := io.ReadAll(get(t, base+"/admin", &http.Cookie{Name: c.Name, Value: c.Value}).Body)
 	require.NoError(t, err)

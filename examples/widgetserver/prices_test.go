@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/amokit/amokit/app/admin/admintest"
 	"github.com/amokit/amokit/app/glass"
 )
 
@@ -38,7 +39,7 @@ func TestPublishedPricesReachTheCalculator(t *testing.T) {
 	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
 
 	assert.Equal(t, "зима", ts.prices.Current(t.Context()).Version, "at once in the publishing process")
-	assert.Contains(t, readBody(t, ts.do(t, http.MethodGet, "/admin", nil, cookie)), "прайс-листу «зима»")
-	calc := readBody(t, ts.do(t, http.MethodGet, "/widget/page", nil, nil))
+	assert.Contains(t, admintest.ReadBody(t, ts.do(t, http.MethodGet, "/admin", nil, cookie)), "прайс-листу «зима»")
+	calc := admintest.ReadBody(t, ts.do(t, http.MethodGet, "/widget/page", nil, nil))
 	assert.Contains(t, calc, `"version":"зима"`, "a calculator opened now has the new prices")
 }

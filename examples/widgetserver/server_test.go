@@ -16,27 +16,25 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/amokit/amokit/app/admin/admintest"
 	"github.com/amokit/amokit/app/glass"
 	"github.com/amokit/amokit/internal/serve"
 )
 
 const testPublic = "https://calc.example.com"
 
-// adminCookie is the name of the admin session cookie.
-const adminCookie = "amokit_admin"
-
 // testServer is a real-mode server (memory store) built as run builds it, served in process.
 type testServer struct {
 	*server
 	h    http.Handler
-	logs *syncBuffer
+	logs *admintest.SyncBuffer
 }
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
 	cfg := config{Addr: "127.0.0.1:0", PublicURL: testPublic, AdminToken: testAdminTok, EncryptionKey: testKey(),
 		PriceList: glass.DefaultPriceList(), LogLevel: slog.LevelDebug}
-	logs := &syncBuffer{}
+	logs := &admintest.SyncBuffer{}
 	s, err := build(t.Context(), cfg, testPublic, serve.NewLogger(logs, slog.LevelDebug))
 	require.NoError(t, err)
 	t.Cleanup(s.close)
@@ -46,51 +44,13 @@ func newTestServer(t *testing.T) *testServer {
 // do serves one request; cookie may be nil.
 func (ts *testServer) do(t *testing.T, method, target string, form url.Values, cookie *http.Cookie) *http.Response {
 	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req := httptest.NewRequestWithContext(t.Context(), method, testPublic+target, body)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if cookie != nil {
-		req.AddCookie(cookie)
-	}
-	rec := httptest.NewRecorder()
-	ts.h.ServeHTTP(rec, req)
-	return rec.Result()
-}
-
-func readBody(t *testing.T, resp *http.Response) string {
-	t.Helper()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return string(b)
-}
-
-func sessionCookie(t *testing.T, resp *http.Response) *http.Cookie {
-	t.Helper()
-	for _, c := range resp.Cookies() {
-		if c.Name == adminCookie && c.Value != "" {
-			return c
-		}
-	}
-	return nil
+	return admintest.Do(t, ts.h, method, testPublic+target, form, cookie)
 }
 
 // login trades the admin token for a session and returns its cookie and the page's CSRF token.
 func (ts *testServer) login(t *testing.T) (*http.Cookie, string) {
 	t.Helper()
-	resp := ts.do(t, http.MethodGet, "/admin?token="+testAdminTok, nil, nil)
-	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
-	c := sessionCookie(t, resp)
-	require.NotNil(t, c)
-	page := readBody(t, ts.do(t, http.MethodGet, "/admin", nil, c))
-	i := strings.Index(page, `name="csrf" value="`)
-	require.Positive(t, i, "the page has a CSRF field")
-	rest := page[i+len(`name="csrf" value="`):]
-	return c, rest[:strings.IndexByte(rest, '"')]
+	return admintest.Login(t, ts.h, testPublic, testAdminTok)
 }
 
 func TestAdminWidgetArchive(t *testing.T) {
@@ -104,7 +64,7 @@ func TestAdminWidgetArchive(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, "application/zip", resp.Header.Get("Content-Type"))
 	assert.Contains(t, resp.Header.Get("Content-Disposition"), `filename="widget.zip"`)
-	data := []byte(readBody(t, resp))
+	data := []byte(admintest.ReadBody(t, resp))
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	require.NoError(t, err)
 	f, err := zr.Open("script.js")
@@ -121,7 +81,7 @@ func TestAdminWidgetArchive(t *testing.T) {
 	c, _ = again.login(t)
 	resp = again.do(t, http.MethodGet, "/admin/widget.zip", nil, c)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Equal(t, data, []byte(readBody(t, resp)), "widget.zip depends on its content only")
+	assert.Equal(t, data, []byte(admintest.ReadBody(t, resp)), "widget.zip depends on its content only")
 }
 
 func TestCalculatorPageAndStatic(t *testing.T) {
@@ -135,7 +95,7 @@ func TestCalculatorPageAndStatic(t *testing.T) {
 	assert.Contains(t, strings.Join(csp, "\n"), "frame-ancestors https://*.amocrm.ru")
 	assert.Contains(t, strings.Join(csp, "\n"), "script-src 'self'")
 	assert.Empty(t, resp.Header.Get("X-Frame-Options"))
-	page := readBody(t, resp)
+	page := admintest.ReadBody(t, resp)
 	start := strings.Index(page, `<script id="pricelist" type="application/json">`)
 	require.Positive(t, start)
 	raw := page[start+len(`<script id="pricelist" type="application/json">`):]
@@ -163,7 +123,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	resp = ts.do(t, http.MethodGet, "/readyz", nil, nil)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Contains(t, readBody(t, resp), `"database":"memory"`)
+	assert.Contains(t, admintest.ReadBody(t, resp), `"database":"memory"`)
 }
 
 func TestRequestIDs(t *testing.T) {
